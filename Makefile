@@ -1,0 +1,107 @@
+# batchpipe: one makefile.  `make` builds every tool into bin/.
+# Library flags come from pkg-config; they are evaluated only when a compile
+# or link runs, so `make check` and `make demo` can install the -dev packages
+# first (scripts/deps) on a machine that has none of them yet.
+
+PREFIX  ?= /usr/local
+MANDIR  ?= $(PREFIX)/share/man
+DESTDIR ?=
+VERSION  = 0.1.0
+
+# O is the build directory: objects in $(O)/obj, tools in $(O)/bin.
+# `make O=build/asan SAN=1` is the sanitizer build that `make check` also runs.
+O       ?= .
+SAN     ?=
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+STD      = -std=c11 -D_GNU_SOURCE -DBATCHPIPE_VERSION='"$(VERSION)"'
+SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SANFLAGS = $(if $(SAN),$(SANITIZE))
+
+PKGS      = libcurl json-c
+PKG_CF    = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS  = $(shell pkg-config --libs $(PKGS))
+MHD_CF    = $(shell pkg-config --cflags libmicrohttpd)
+MHD_LIBS  = $(shell pkg-config --libs libmicrohttpd)
+
+ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CF) -Icommon
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS) -Wl,--as-needed
+
+COMMON_SRC = $(wildcard common/*.c)
+COMMON_OBJ = $(COMMON_SRC:common/%.c=$(O)/obj/common/%.o)
+TOOL_SRC   = $(wildcard tools/*.c)
+TOOLS      = $(TOOL_SRC:tools/%.c=%)
+BINS       = $(TOOLS:%=$(O)/bin/%)
+SCRIPTS    = $(wildcard scripts/oai-*)
+MANPAGES   = $(wildcard man/*.1 man/*.7)
+LIB        = $(O)/obj/libbatchpipe.a
+
+.PHONY: all deps check check-fast test asan lint bench demo fuzz install uninstall clean
+
+all: $(BINS)
+
+$(O)/obj/common/%.o: common/%.c common/*.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/obj/tools/%.o: tools/%.c common/*.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(if $(filter oai-mock,$*),$(MHD_CF)) -c -o $@ $<
+
+$(LIB): $(COMMON_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $(COMMON_OBJ)
+
+$(O)/bin/%: $(O)/obj/tools/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(if $(filter oai-mock,$*),$(MHD_LIBS)) $(PKG_LIBS) -lm
+
+deps:
+	@sh scripts/deps build
+
+# The whole suite twice: the normal build, then the same tests on an
+# AddressSanitizer + UndefinedBehaviorSanitizer build.  One closing line.
+check:
+	@sh scripts/deps check
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory O=build/asan SAN=1 all
+	@bash tests/run -b bin -b build/asan/bin
+
+# The normal build only: for a quick look while working.
+check-fast test: all
+	@bash tests/run -b bin
+
+asan:
+	@$(MAKE) --no-print-directory O=build/asan SAN=1 all
+
+lint:
+	@sh scripts/deps lint
+	@bash scripts/lint
+
+bench:
+	@sh scripts/deps bench
+	@$(MAKE) --no-print-directory all
+	@bash tests/bench/run
+
+demo:
+	@sh scripts/deps demo
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo
+
+fuzz:
+	@sh scripts/deps fuzz
+	@bash tests/fuzz/run $(FUZZ_SECONDS)
+
+install: all
+	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
+	cp $(BINS) $(SCRIPTS) $(DESTDIR)$(PREFIX)/bin/
+	for m in $(MANPAGES); do s=$${m##*.}; cp $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+
+uninstall:
+	for t in $(TOOLS) $(notdir $(SCRIPTS)); do rm -f $(DESTDIR)$(PREFIX)/bin/$$t; done
+	for m in $(notdir $(MANPAGES)); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$$m; done
+
+clean:
+	rm -rf bin obj build

@@ -1,0 +1,28 @@
+/* atomicfile: output files that appear whole or not at all.  Data goes to
+ * a temporary file beside the final name; afile_commit flushes, fsyncs and
+ * renames it.  A temporary file that is not committed is removed at exit()
+ * and when the process dies of SIGINT, SIGTERM, SIGHUP or SIGPIPE, so no
+ * partial file is ever left under a final name, nor a stray temporary. */
+#ifndef ATOMICFILE_H
+#define ATOMICFILE_H
+#include <stdio.h>
+
+struct afile {
+	FILE	*fp;		/* write here */
+	char	*path;		/* the final name */
+	char	*tmp;		/* the temporary name, NULL once done */
+};
+
+/* afile_open: creates the temporary file for path (mode 0666 less the
+ * umask, like fopen).  Returns 0, or -1 after reporting the error. */
+int	afile_open(struct afile *a, const char *path);
+
+/* afile_commit: flushes, fsyncs, closes and renames to the final name,
+ * then fsyncs the directory.  Returns 0, or -1 after reporting the error
+ * and removing the temporary file.  Frees the names either way. */
+int	afile_commit(struct afile *a);
+
+/* afile_abort: closes and removes the temporary file; frees the names. */
+void	afile_abort(struct afile *a);
+
+#endif

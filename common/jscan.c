@@ -1,0 +1,572 @@
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jscan.h"
+
+struct scan {
+	const char	*start;
+	const char	*p;
+	const char	*end;
+	struct jerr	*e;
+	int		 depth;
+};
+
+static int value(struct scan *, struct jval *);
+
+static int
+fault(struct scan *s, const char *msg)
+{
+	if (s->p >= s->end)
+		msg = "unexpected end of line (truncated JSON?)";
+	else if (*s->p == '\0')
+		msg = "NUL byte";
+	s->e->msg = msg;
+	s->e->off = (size_t)(s->p - s->start);
+	return -1;
+}
+
+static void
+skip_ws(struct scan *s)
+{
+	while (s->p < s->end &&
+	    (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Length of the valid UTF-8 sequence at p (>= 0x80), or 0 if invalid
+ * (overlong forms, surrogates and code points past U+10FFFF included). */
+static size_t
+utf8_len(const unsigned char *p, const unsigned char *end)
+{
+	unsigned c = p[0];
+	size_t n, i;
+	unsigned lo = 0x80, hi = 0xbf;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if ((size_t)(end - p) < n)
+		return 0;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+static int
+string(struct scan *s)
+{
+	const unsigned char *p = (const unsigned char *)s->p + 1;
+	const unsigned char *end = (const unsigned char *)s->end;
+
+	for (;;) {
+		/* The common case: plain printable ASCII. */
+		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' &&
+		    *p != '\\')
+			p++;
+		s->p = (const char *)p;
+		if (p >= end)
+			return fault(s, "unterminated string");
+		if (*p == '"') {
+			s->p++;
+			return 0;
+		}
+		if (*p == '\\') {
+			if (p + 1 >= end) {
+				s->p = (const char *)end;
+				return fault(s, "unterminated string");
+			}
+			switch (p[1]) {
+			case '"': case '\\': case '/': case 'b':
+			case 'f': case 'n': case 'r': case 't':
+				p += 2;
+				continue;
+			case 'u':
+				if (end - p < 6 || hexval(p[2]) < 0 ||
+				    hexval(p[3]) < 0 || hexval(p[4]) < 0 ||
+				    hexval(p[5]) < 0)
+					return fault(s, "bad \\u escape in string");
+				p += 6;
+				continue;
+			default:
+				s->p++;
+				return fault(s, "bad escape in string");
+			}
+		}
+		if (*p < 0x20)
+			return fault(s, *p ? "control character in string" :
+			    "NUL byte");
+		{
+			size_t n = utf8_len(p, end);
+
+			if (n == 0)
+				return fault(s, "invalid UTF-8 in string");
+			p += n;
+		}
+	}
+}
+
+static int
+digits(struct scan *s)
+{
+	const char *p0 = s->p;
+
+	while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
+		s->p++;
+	return s->p > p0 ? 0 : fault(s, "bad number");
+}
+
+static int
+number(struct scan *s)
+{
+	if (*s->p == '-')
+		s->p++;
+	if (s->p < s->end && *s->p == '0')
+		s->p++;
+	else if (digits(s) < 0)
+		return -1;
+	if (s->p < s->end && *s->p == '.') {
+		s->p++;
+		if (digits(s) < 0)
+			return -1;
+	}
+	if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+		s->p++;
+		if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+			s->p++;
+		if (digits(s) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+literal(struct scan *s, const char *word, size_t n)
+{
+	if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
+		return fault(s, "unexpected character");
+	s->p += n;
+	return 0;
+}
+
+static int
+container(struct scan *s, int object)
+{
+	char close = object ? '}' : ']';
+	struct jval v;
+
+	if (++s->depth > JSCAN_MAXDEPTH)
+		return fault(s, "nested too deeply");
+	s->p++;
+	skip_ws(s);
+	if (s->p < s->end && *s->p == close) {
+		s->p++;
+		s->depth--;
+		return 0;
+	}
+	for (;;) {
+		if (object) {
+			if (s->p >= s->end || *s->p != '"')
+				return fault(s, "expected a string key");
+			if (string(s) < 0)
+				return -1;
+			skip_ws(s);
+			if (s->p >= s->end || *s->p != ':')
+				return fault(s, "expected ':' after key");
+			s->p++;
+			skip_ws(s);
+		}
+		if (value(s, &v) < 0)
+			return -1;
+		skip_ws(s);
+		if (s->p < s->end && *s->p == ',') {
+			s->p++;
+			skip_ws(s);
+			continue;
+		}
+		if (s->p < s->end && *s->p == close) {
+			s->p++;
+			s->depth--;
+			return 0;
+		}
+		return fault(s, object ? "expected ',' or '}'" :
+		    "expected ',' or ']'");
+	}
+}
+
+static int
+value(struct scan *s, struct jval *v)
+{
+	int r;
+
+	v->p = s->p;
+	if (s->p >= s->end)
+		return fault(s, "expected a value");
+	switch (*s->p) {
+	case '{': v->type = JT_OBJECT; r = container(s, 1); break;
+	case '[': v->type = JT_ARRAY; r = container(s, 0); break;
+	case '"': v->type = JT_STRING; r = string(s); break;
+	case 't': v->type = JT_TRUE; r = literal(s, "true", 4); break;
+	case 'f': v->type = JT_FALSE; r = literal(s, "false", 5); break;
+	case 'n': v->type = JT_NULL; r = literal(s, "null", 4); break;
+	default:
+		if (*s->p == '-' || (*s->p >= '0' && *s->p <= '9')) {
+			v->type = JT_NUMBER;
+			r = number(s);
+		} else
+			r = fault(s, "unexpected character");
+	}
+	v->n = (size_t)(s->p - v->p);
+	return r;
+}
+
+int
+jscan_doc(const char *text, size_t n, struct jval *top, struct jerr *e)
+{
+	struct scan s = { text, text, text + n, e, 0 };
+
+	top->type = JT_NONE;
+	top->p = text;
+	top->n = 0;
+	skip_ws(&s);
+	if (s.p >= s.end) {
+		e->msg = "no JSON value";
+		e->off = 0;
+		return -1;
+	}
+	if (value(&s, top) < 0)
+		return -1;
+	skip_ws(&s);
+	if (s.p < s.end)
+		return fault(&s, *s.p == '\0' ? "NUL byte" :
+		    "more than one JSON value on the line");
+	return 0;
+}
+
+/* The end of the validated value starting at p. */
+static const char *
+skip_value(const char *p, const char *end)
+{
+	int depth = 0;
+
+	do {
+		switch (*p) {
+		case '"':
+			for (p++; *p != '"'; p++)
+				if (*p == '\\')
+					p++;
+			p++;
+			break;
+		case '{': case '[':
+			depth++;
+			p++;
+			break;
+		case '}': case ']':
+			depth--;
+			p++;
+			break;
+		default:
+			if (depth > 0) {
+				p++;
+				break;
+			}
+			while (p < end && *p != ',' && *p != '}' &&
+			    *p != ']' && *p != ' ' && *p != '\t' &&
+			    *p != '\n' && *p != '\r')
+				p++;
+		}
+	} while (depth > 0 && p < end);
+	return p;
+}
+
+static const char *
+ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+static enum jtype
+type_at(const char *p)
+{
+	switch (*p) {
+	case '{': return JT_OBJECT;
+	case '[': return JT_ARRAY;
+	case '"': return JT_STRING;
+	case 't': return JT_TRUE;
+	case 'f': return JT_FALSE;
+	case 'n': return JT_NULL;
+	default: return JT_NUMBER;
+	}
+}
+
+void
+jscan_iter(struct jval c, struct jiter *it)
+{
+	it->object = c.type == JT_OBJECT;
+	if (c.type != JT_OBJECT && c.type != JT_ARRAY) {
+		it->p = it->end = c.p;
+		return;
+	}
+	it->p = ws(c.p + 1, c.p + c.n - 1);
+	it->end = c.p + c.n - 1;	/* the closing bracket */
+}
+
+int
+jscan_next(struct jiter *it, struct jval *key, struct jval *val)
+{
+	const char *p = it->p;
+
+	key->type = JT_NONE;
+	key->p = NULL;
+	key->n = 0;
+	if (p >= it->end)
+		return 0;
+	if (it->object) {
+		key->type = JT_STRING;
+		key->p = p;
+		p = skip_value(p, it->end);
+		key->n = (size_t)(p - key->p);
+		p = ws(p, it->end) + 1;		/* the ':' */
+		p = ws(p, it->end);
+	}
+	val->type = type_at(p);
+	val->p = p;
+	p = skip_value(p, it->end);
+	val->n = (size_t)(p - val->p);
+	p = ws(p, it->end);
+	if (p < it->end && *p == ',')
+		p = ws(p + 1, it->end);
+	it->p = p;
+	return 1;
+}
+
+int
+jscan_member(struct jval obj, const char *key, struct jval *out)
+{
+	struct jiter it;
+	struct jval k, v;
+	int found = 0;
+
+	out->type = JT_NONE;
+	out->p = NULL;
+	out->n = 0;
+	if (obj.type != JT_OBJECT)
+		return 0;
+	jscan_iter(obj, &it);
+	while (jscan_next(&it, &k, &v))
+		if (jscan_streq(k, key)) {
+			*out = v;
+			found = 1;
+		}
+	return found;
+}
+
+int
+jscan_path(struct jval v, const char *dotted, struct jval *out)
+{
+	char part[256];
+	const char *dot;
+	size_t n;
+
+	for (;;) {
+		dot = strchr(dotted, '.');
+		if (dot == NULL)
+			return jscan_member(v, dotted, out);
+		n = (size_t)(dot - dotted);
+		if (n >= sizeof(part)) {
+			out->type = JT_NONE;
+			return 0;
+		}
+		memcpy(part, dotted, n);
+		part[n] = '\0';
+		if (!jscan_member(v, part, &v)) {
+			*out = v;
+			return 0;
+		}
+		dotted = dot + 1;
+	}
+}
+
+int
+jscan_index(struct jval arr, size_t i, struct jval *out)
+{
+	struct jiter it;
+	struct jval k;
+
+	out->type = JT_NONE;
+	if (arr.type != JT_ARRAY)
+		return 0;
+	jscan_iter(arr, &it);
+	while (jscan_next(&it, &k, out))
+		if (i-- == 0)
+			return 1;
+	out->type = JT_NONE;
+	return 0;
+}
+
+static void
+put_utf8(struct buf *b, unsigned long cp)
+{
+	char u[4];
+
+	if (cp < 0x80) {
+		buf_addc(b, (char)cp);
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xc0 | cp >> 6);
+		u[1] = (char)(0x80 | (cp & 0x3f));
+		buf_add(b, u, 2);
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xe0 | cp >> 12);
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[2] = (char)(0x80 | (cp & 0x3f));
+		buf_add(b, u, 3);
+	} else {
+		u[0] = (char)(0xf0 | cp >> 18);
+		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[3] = (char)(0x80 | (cp & 0x3f));
+		buf_add(b, u, 4);
+	}
+}
+
+static unsigned long
+hex4(const char *p)
+{
+	return (unsigned long)(hexval(p[0]) << 12 | hexval(p[1]) << 8 |
+	    hexval(p[2]) << 4 | hexval(p[3]));
+}
+
+int
+jscan_unescape(struct jval str, struct buf *out)
+{
+	const char *p, *end, *run;
+
+	if (str.type != JT_STRING)
+		return -1;
+	p = str.p + 1;
+	end = str.p + str.n - 1;
+	buf_reserve(out, str.n);
+	while (p < end) {
+		run = p;
+		while (p < end && *p != '\\')
+			p++;
+		buf_add(out, run, (size_t)(p - run));
+		if (p >= end)
+			break;
+		switch (p[1]) {
+		case 'b': buf_addc(out, '\b'); break;
+		case 'f': buf_addc(out, '\f'); break;
+		case 'n': buf_addc(out, '\n'); break;
+		case 'r': buf_addc(out, '\r'); break;
+		case 't': buf_addc(out, '\t'); break;
+		case 'u': {
+			unsigned long cp = hex4(p + 2), lo;
+
+			p += 6;
+			if (cp >= 0xd800 && cp <= 0xdbff && end - p >= 6 &&
+			    p[0] == '\\' && p[1] == 'u' &&
+			    (lo = hex4(p + 2)) >= 0xdc00 && lo <= 0xdfff) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) +
+				    (lo - 0xdc00);
+				p += 6;
+			} else if (cp >= 0xd800 && cp <= 0xdfff)
+				cp = 0xfffd;
+			put_utf8(out, cp);
+			continue;
+		}
+		default: buf_addc(out, p[1]); break;	/* " \ / */
+		}
+		p += 2;
+	}
+	return 0;
+}
+
+int
+jscan_streq(struct jval str, const char *lit)
+{
+	size_t n = strlen(lit);
+	struct buf b = BUF_INIT;
+	int eq;
+
+	if (str.type != JT_STRING)
+		return 0;
+	if (memchr(str.p, '\\', str.n) == NULL)
+		return str.n == n + 2 && memcmp(str.p + 1, lit, n) == 0;
+	jscan_unescape(str, &b);
+	eq = b.len == n && memcmp(b.p, lit, n) == 0;
+	buf_free(&b);
+	return eq;
+}
+
+int
+jscan_int(struct jval v, long long *out)
+{
+	char tmp[32], *end;
+	long long x;
+
+	if (v.type != JT_NUMBER || v.n >= sizeof(tmp) ||
+	    memchr(v.p, '.', v.n) || memchr(v.p, 'e', v.n) ||
+	    memchr(v.p, 'E', v.n))
+		return -1;
+	memcpy(tmp, v.p, v.n);
+	tmp[v.n] = '\0';
+	errno = 0;
+	x = strtoll(tmp, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+int
+jscan_double(struct jval v, double *out)
+{
+	char tmp[400], *end;
+
+	if (v.type != JT_NUMBER || v.n >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, v.p, v.n);
+	tmp[v.n] = '\0';
+	*out = strtod(tmp, &end);
+	return *end ? -1 : 0;
+}
+
+const char *
+jscan_typename(enum jtype t)
+{
+	static const char *const names[] = { "absent", "null", "false",
+	    "true", "number", "string", "array", "object" };
+
+	return t <= JT_OBJECT ? names[t] : "?";
+}

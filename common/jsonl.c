@@ -1,0 +1,115 @@
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jsonl.h"
+#include "xalloc.h"
+
+#define CHUNK	((size_t)1 << 20)
+
+int
+jsonl_open(struct jsonl *r, const char *path, size_t maxline)
+{
+	memset(r, 0, sizeof(*r));
+	r->maxline = maxline ? maxline : JSONL_MAXLINE_DEFAULT;
+	if (path == NULL || strcmp(path, "-") == 0) {
+		r->fd = STDIN_FILENO;
+		r->name = "stdin";
+	} else {
+		r->fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (r->fd < 0) {
+			warn("%s", path);
+			return -1;
+		}
+		r->owned = 1;
+		r->name = path;
+	}
+	r->cap = CHUNK;
+	r->buf = xmalloc(r->cap + 1);
+	return 0;
+}
+
+/* Reads more input after buf[end]; grows the buffer when it is full of one
+ * unfinished line.  Returns bytes read, 0 at EOF, -1 on error. */
+static ssize_t
+fill(struct jsonl *r)
+{
+	ssize_t n;
+
+	if (r->start > 0) {
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->end -= r->start;
+		r->start = 0;
+	}
+	if (r->end == r->cap) {
+		r->cap *= 2;
+		r->buf = xreallocarray(r->buf, r->cap + 1, 1);
+	}
+	do
+		n = read(r->fd, r->buf + r->end, r->cap - r->end);
+	while (n < 0 && errno == EINTR);
+	if (n > 0)
+		r->end += (size_t)n;
+	return n;
+}
+
+int
+jsonl_next(struct jsonl *r, char **line, size_t *len)
+{
+	char *nl = NULL;
+	size_t scanned = 0, n;
+	ssize_t got;
+
+	for (;;) {
+		nl = memchr(r->buf + r->start + scanned, '\n',
+		    r->end - r->start - scanned);
+		if (nl != NULL || r->eof)
+			break;
+		scanned = r->end - r->start;
+		if (scanned > r->maxline) {
+			warnx("%s:%lu: line longer than %zu bytes", r->name,
+			    r->lineno + 1, r->maxline);
+			return -1;
+		}
+		got = fill(r);
+		if (got < 0) {
+			warn("%s", r->name);
+			return -1;
+		}
+		if (got == 0)
+			r->eof = 1;
+	}
+	if (nl == NULL && r->start == r->end)
+		return 0;
+	*line = r->buf + r->start;
+	n = nl ? (size_t)(nl - *line) : r->end - r->start;
+	r->start += nl ? n + 1 : n;
+	r->lineno++;
+	if (n > r->maxline) {
+		warnx("%s:%lu: line longer than %zu bytes", r->name, r->lineno,
+		    r->maxline);
+		return -1;
+	}
+	if (n > 0 && (*line)[n - 1] == '\r')
+		n--;
+	(*line)[n] = '\0';
+	if (r->lineno == 1 && n >= 3 && memcmp(*line, "\xef\xbb\xbf", 3) == 0) {
+		warnx("%s:1: UTF-8 byte order mark (not allowed in JSONL)",
+		    r->name);
+		return -1;
+	}
+	*len = n;
+	return 1;
+}
+
+void
+jsonl_close(struct jsonl *r)
+{
+	if (r->owned)
+		close(r->fd);
+	free(r->buf);
+	r->buf = NULL;
+}

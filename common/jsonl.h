@@ -1,0 +1,34 @@
+/* jsonl: a line reader for JSONL input that counts lines and caps their
+ * length, so one giant line cannot take all memory.  Lines are returned
+ * without their "\n" or "\r\n" and are NUL-terminated (they may contain
+ * NUL bytes of their own: use the length). */
+#ifndef JSONL_H
+#define JSONL_H
+#include <stddef.h>
+
+#define JSONL_MAXLINE_DEFAULT	((size_t)64 << 20)	/* 64 MiB */
+
+struct jsonl {
+	int		 fd;
+	int		 owned;		/* close fd at jsonl_close */
+	const char	*name;		/* for messages: the path, or "stdin" */
+	unsigned long	 lineno;	/* of the line last returned */
+	size_t		 maxline;
+	char		*buf;
+	size_t		 cap, start, end;
+	int		 eof;
+};
+
+/* jsonl_open: path "-" or NULL reads stdin.  maxline 0 means the default.
+ * Returns 0, or -1 after reporting "prog: path: reason". */
+int	jsonl_open(struct jsonl *r, const char *path, size_t maxline);
+
+/* jsonl_next: the next line in *line and *len.  Returns 1 for a line, 0 at
+ * the end of the input, -1 after reporting "prog: name:line: reason" (a
+ * read error, a line over maxline, a UTF-8 byte order mark).  The line
+ * stays valid until the next call. */
+int	jsonl_next(struct jsonl *r, char **line, size_t *len);
+
+void	jsonl_close(struct jsonl *r);
+
+#endif

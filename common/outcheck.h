@@ -1,0 +1,16 @@
+/* outcheck: stdout is checked at exit, so a full disk or a closed pipe is
+ * an error, not a silent success (sbase's fshut, OpenBSD's habit). */
+#ifndef OUTCHECK_H
+#define OUTCHECK_H
+
+/* stdout_close: flushes and closes stdout.  Returns 0, or -1 after
+ * reporting "prog: stdout: reason".  A broken pipe (EPIPE) is reported
+ * only when report_epipe is set: in `tool | head -1` the reader stopping
+ * early is not the writer's error.  Call it once, last. */
+int	stdout_close(int report_epipe);
+
+/* stdout_write: fwrite to stdout; on a write error reports it and exits 1
+ * (EPIPE exits 1 quietly).  For tools whose whole job is writing stdout. */
+void	stdout_write(const void *p, size_t n);
+
+#endif

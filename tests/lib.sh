@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# The test harness: `bash tests/lib.sh tests/test-foo.sh` runs every t_*
+# function of that file and prints one `PASS label file:test` or
+# `FAIL label file:test` line per test, with the failed test's log after it.
+# tests/run sets TOP (the checkout), BIN (the tools under test) and LABEL.
+#
+# Inside a test: the current directory is a fresh scratch directory ($T),
+# `set -e` is on, the tools are first on PATH, and the helpers below are
+# there.  tests/lib-*.sh files are sourced too (the mock helpers live there).
+set -u
+file=$1
+: "${TOP:=$(cd "$(dirname "$0")/.." && pwd)}" "${BIN:=$TOP/bin}" "${LABEL:=bin}" "${KEEP:=}"
+: "${WORK:=${TMPDIR:-/tmp}}"
+export TOP BIN DATA="$TOP/tests/data"
+export PATH="$BIN:$TOP/scripts:$PATH"
+export LC_ALL=C
+# Sanitizer reports go to files the harness checks after each test, so a
+# report cannot hide behind an expected non-zero exit status.
+export ASAN_OPTIONS="abort_on_error=0:detect_leaks=1:exitcode=86"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=86"
+unset OPENAI_API_KEY OPENAI_API_KEY_FILE OPENAI_BASE_URL OPENAI_ORG_ID OPENAI_PROJECT_ID
+
+# run CMD...: runs CMD with stdout to $T/out, stderr to $T/err; sets $rc.
+run() {
+	rc=0
+	"$@" >"$T/out" 2>"$T/err" || rc=$?
+	return 0
+}
+
+# background CMD...: starts CMD in the background; it is killed when the
+# test ends, however the test ends.
+background() {
+	"$@" &
+	echo $! >>"$T.pids"
+}
+
+# fail MSG: reports MSG and fails the test.
+fail() {
+	echo "fail: $*" >&2
+	return 1
+}
+
+# expect_rc N: the last `run` exited N.
+expect_rc() {
+	[ "$rc" -eq "$1" ] || { echo "--- stderr:"; head -c 2000 "$T/err"; fail "exit status $rc, expected $1"; }
+}
+
+# expect_eq GOT WANT [what]
+expect_eq() {
+	[ "$1" = "$2" ] || fail "${3:-value}: got '$1', expected '$2'"
+}
+
+# expect_same FILE WANT-FILE: byte-identical files (diff shown otherwise).
+expect_same() {
+	cmp -s "$1" "$2" || { diff -u "$2" "$1" | head -40; fail "$1 differs from $2"; }
+}
+
+# expect_grep PATTERN FILE: an extended regex that must match a line of FILE.
+expect_grep() {
+	grep -Eq -- "$1" "$2" || { echo "--- $2:"; head -c 2000 "$2"; fail "no line of $2 matches '$1'"; }
+}
+
+# expect_no_grep PATTERN FILE
+expect_no_grep() {
+	! grep -Eq -- "$1" "$2" || { grep -E -- "$1" "$2" | head -5; fail "$2 matches '$1'"; }
+}
+
+# expect_empty FILE
+expect_empty() {
+	[ ! -s "$1" ] || { head -c 2000 "$1"; fail "$1 is not empty"; }
+}
+
+# expect_lines N FILE
+expect_lines() {
+	local n
+	n=$(wc -l <"$2")
+	[ "$n" -eq "$1" ] || fail "$2 has $n lines, expected $1"
+}
+
+for lib in "$TOP"/tests/lib-*.sh; do
+	# shellcheck disable=SC1090
+	[ -e "$lib" ] && . "$lib"
+done
+# shellcheck disable=SC1090
+. "$file"
+
+name=$(basename "$file" .sh)
+for t in $(declare -F | awk '$3 ~ /^t_/ { print $3 }'); do
+	T=$(mktemp -d "$WORK/$name.$t.XXXXXX")
+	export T
+	log=$T.log
+	rc=0
+	(
+		cd "$T" || exit 1
+		export ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$T.san"
+		export UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$T.san"
+		set -e
+		"$t"
+	) >"$log" 2>&1 </dev/null || rc=$?
+	# Anything a test left running (a mock server, say) is stopped.
+	if [ -s "$T.pids" ]; then
+		mapfile -t pids <"$T.pids"
+		kill "${pids[@]}" 2>/dev/null
+		sleep 0.1
+		kill -9 "${pids[@]}" 2>/dev/null
+	fi
+	rm -f "$T.pids"
+	san=$(cat "$T".san.* 2>/dev/null)
+	if [ "$rc" -eq 0 ] && [ -z "$san" ]; then
+		echo "PASS $LABEL $name:$t"
+		rm -rf "$T" "$log"
+	else
+		echo "FAIL $LABEL $name:$t (exit $rc)"
+		sed 's/^/    /' "$log" | tail -n 40
+		[ -n "$san" ] && printf '%s\n' "$san" | sed 's/^/    san: /' | head -n 60
+		if [ -n "$KEEP" ]; then echo "    kept: $T"; else rm -rf "$T"; fi
+		rm -f "$log"
+	fi
+	rm -f "$T".san.*
+done
