@@ -25,7 +25,7 @@ PKG_LIBS  = $(shell pkg-config --libs $(PKGS))
 MHD_CF    = $(shell pkg-config --cflags libmicrohttpd)
 MHD_LIBS  = $(shell pkg-config --libs libmicrohttpd)
 
-ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CF) -Icommon
+ALL_CFLAGS = $(STD) $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CF) $(MHD_CF) -Icommon
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS) -Wl,--as-needed
 
 COMMON_SRC = $(wildcard common/*.c)
@@ -47,7 +47,7 @@ $(O)/obj/common/%.o: common/%.c common/*.h
 
 $(O)/obj/tools/%.o: tools/%.c common/*.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(if $(filter oai-mock,$*),$(MHD_CF)) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIB): $(COMMON_OBJ)
 	@mkdir -p $(@D)
