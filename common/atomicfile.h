@@ -17,9 +17,10 @@ struct afile {
  * umask, like fopen).  Returns 0, or -1 after reporting the error. */
 int	afile_open(struct afile *a, const char *path);
 
-/* afile_commit: flushes, fsyncs, closes and renames to the final name,
- * then fsyncs the directory (after afile_close it only renames).  Returns 0, or -1 after reporting the error
- * and removing the temporary file.  Frees the names either way. */
+/* afile_commit: flushes, fsyncs, closes (unless afile_close did) and
+ * renames to the final name, then fsyncs the directory.  Returns 0, or -1
+ * after reporting the error and removing the temporary file.  Frees the
+ * names either way. */
 int	afile_commit(struct afile *a);
 
 /* afile_close: flushes, fsyncs and closes the temporary file but does
