@@ -63,6 +63,17 @@ usage(int status)
 	exit(status);
 }
 
+/* "a string", "an object", ... for messages. */
+static const char *
+a_type(enum jtype t)
+{
+	static char s[16];
+
+	snprintf(s, sizeof(s), "%s %s", t == JT_ARRAY || t == JT_OBJECT ?
+	    "an" : "a", jscan_typename(t));
+	return s;
+}
+
 /* Appends s[0..n) JSON-escaped, without quotes. */
 static void
 add_escaped(struct buf *b, const char *s, size_t n)
@@ -183,7 +194,7 @@ extra_members(const char *json, const char *const *generated)
 	if (jscan_doc(json, strlen(json), &top, &e) < 0)
 		errx(2, "-b: %s at byte %zu", e.msg, e.off + 1);
 	if (top.type != JT_OBJECT)
-		errx(2, "-b: %s, not an object", jscan_typename(top.type));
+		errx(2, "-b: %s, not an object", a_type(top.type));
 	jscan_iter(top, &it);
 	while (jscan_next(&it, &k, &v)) {
 		buf_reset(&key);
@@ -431,7 +442,7 @@ main(int argc, char *argv[])
 	if (idfield != NULL)
 		ids = idset_new();
 	if (jsonl_open(&in, input, 0) < 0)
-		return 1;
+		exit(1);
 
 	while ((n = jsonl_next(&in, &line, &len)) == 1) {
 		if (len == 0)
@@ -440,7 +451,7 @@ main(int argc, char *argv[])
 			bad_line(in.name, in.lineno, "%s", e.msg);
 		if (top.type != JT_OBJECT)
 			bad_line(in.name, in.lineno, "%s, not an object",
-			    jscan_typename(top.type));
+			    a_type(top.type));
 
 		if (pk.n > 0)
 			picker_walk(&pk, top);
@@ -464,10 +475,8 @@ main(int argc, char *argv[])
 				    (int)(v.n > 40 ? 40 : v.n), v.p);
 			else
 				bad_line(in.name, in.lineno, "id field \"%s\" "
-				    "is %s %s, not a string or an integer",
-				    idfield, v.type == JT_ARRAY ||
-				    v.type == JT_OBJECT ? "an" : "a",
-				    jscan_typename(v.type));
+				    "is %s, not a string or an integer",
+				    idfield, a_type(v.type));
 			if (idtext.len == 0)
 				bad_line(in.name, in.lineno, "empty id");
 			if (!idset_add(ids, idtext.p, idtext.len))
@@ -500,7 +509,7 @@ main(int argc, char *argv[])
 		}
 	}
 	if (n < 0)
-		return 1;
+		exit(1);
 	if (out.len > 0)
 		stdout_write(out.p, out.len);
 	jsonl_close(&in);

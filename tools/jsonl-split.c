@@ -157,7 +157,7 @@ main(int argc, char *argv[])
 	/* A line must fit a file with its newline: the reader refuses a
 	 * longer one before it takes more memory. */
 	if (jsonl_open(&in, input, max_bytes - 1) < 0)
-		return 1;
+		exit(1);
 	while ((n = jsonl_next(&in, &line, &len)) == 1) {
 		if (len == 0)
 			bad_line(in.name, in.lineno, "blank line");
@@ -225,7 +225,7 @@ main(int argc, char *argv[])
 		    model.len != cur_model.len ||
 		    memcmp(model.p, cur_model.p, model.len) != 0) {
 			if (f != NULL && afile_close(f) != 0)
-				return 1;
+				exit(1);
 			if (!dir_made) {
 				make_dir(dircopy);
 				dir_made = 1;
@@ -239,7 +239,7 @@ main(int argc, char *argv[])
 			    dircopy, prefix, nfiles + 1) < 0)
 				errx(1, "out of memory");
 			if (afile_open(f, paths[nfiles]) != 0)
-				return 1;
+				exit(1);
 			nfiles++;
 			setvbuf(f->fp, wbuf, _IOFBF, WRITE_BUFFER);
 			lines = bytes = 0;
@@ -254,15 +254,15 @@ main(int argc, char *argv[])
 		bytes += len + 1;
 	}
 	if (n < 0)
-		return 1;
+		exit(1);
 	jsonl_close(&in);
 	if (f != NULL && afile_close(f) != 0)
-		return 1;
+		exit(1);
 
 	/* The whole input is good: now the files get their names. */
 	for (i = 0; i < nfiles; i++)
 		if (afile_commit(&files[i]) != 0)
-			return 1;
+			exit(1);
 	for (i = 0; i < nfiles; i++) {
 		printf("%s\n", paths[i]);
 		free(paths[i]);
