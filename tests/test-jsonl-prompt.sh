@@ -136,8 +136,8 @@ t_template_errors() {
 }
 
 t_usage_errors() {
-	local usage='usage: jsonl-prompt -m model [-e endpoint] [-s system-file] [-t template] [-i id-field]
-                    [-T max-tokens] [-b body-json] [file]'
+	local usage='usage: jsonl-prompt -m model [-e endpoint] [-s system-file] [-t template]
+                    [-i id-field] [-T max-tokens] [-b body-json] [file]'
 	prompt_fails 2 "$usage"
 	prompt_fails 2 "$usage" -m m a b
 	run jsonl-prompt -x

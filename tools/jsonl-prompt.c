@@ -58,8 +58,9 @@ static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status ? stderr : stdout, "usage: jsonl-prompt -m model "
-	    "[-e endpoint] [-s system-file] [-t template] [-i id-field]\n"
-	    "                    [-T max-tokens] [-b body-json] [file]\n");
+	    "[-e endpoint] [-s system-file] [-t template]\n"
+	    "                    [-i id-field] [-T max-tokens] [-b body-json] "
+	    "[file]\n");
 	exit(status);
 }
 
