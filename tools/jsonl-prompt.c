@@ -22,6 +22,7 @@
 
 /* Output goes out in chunks of about this size. */
 #define FLUSH_AT	(256 * 1024)
+#define MAX_MEMBERS	64	/* taken while validating; more: walk */
 
 enum endpoint { EP_CHAT, EP_EMBEDDINGS, EP_RESPONSES };
 
@@ -264,10 +265,25 @@ picker_want(struct picker *pk, const char *path, const char **rest)
 	return pk->n++;
 }
 
-/* picker_walk: takes the wanted members of object top (the last one of a
- * repeated name, as jscan_member). */
 static void
-picker_walk(struct picker *pk, struct jval top)
+picker_take(struct picker *pk, struct jval k, struct jval v)
+{
+	size_t i;
+
+	for (i = 0; i < pk->n; i++)
+		if ((k.n == pk->lens[i] + 2 &&
+		    memcmp(k.p + 1, pk->names[i], pk->lens[i]) == 0) ||
+		    (memchr(k.p, '\\', k.n) != NULL &&
+		    jscan_streq(k, pk->names[i])))
+			pk->vals[i] = v;
+}
+
+/* picker_walk: takes the wanted members of object top (the last one of a
+ * repeated name, as jscan_member), from the count members that
+ * jscan_doc_members took, or from a walk when there were too many. */
+static void
+picker_walk(struct picker *pk, struct jval top, const struct jmember *m,
+    size_t count)
 {
 	struct jiter it;
 	struct jval k, v;
@@ -275,14 +291,15 @@ picker_walk(struct picker *pk, struct jval top)
 
 	for (i = 0; i < pk->n; i++)
 		pk->vals[i].type = JT_NONE;
+	if (count <= MAX_MEMBERS) {
+		for (i = 0; i < count; i++)
+			if (m[i].depth == 1)
+				picker_take(pk, m[i].key, m[i].val);
+		return;
+	}
 	jscan_iter(top, &it);
 	while (jscan_next(&it, &k, &v))
-		for (i = 0; i < pk->n; i++)
-			if ((k.n == pk->lens[i] + 2 &&
-			    memcmp(k.p + 1, pk->names[i], pk->lens[i]) == 0) ||
-			    (memchr(k.p, '\\', k.n) != NULL &&
-			    jscan_streq(k, pk->names[i])))
-				pk->vals[i] = v;
+		picker_take(pk, k, v);
 }
 
 /* picker_get: the value of a registered field after picker_walk; 1 found,
@@ -327,9 +344,10 @@ main(int argc, char *argv[])
 	struct idset *ids = NULL;
 	struct jsonl in;
 	struct jval top, v;
+	struct jmember members[MAX_MEMBERS];
 	struct jerr e;
 	char *line, *text, *endp;
-	size_t len, nsegs = 0, i;
+	size_t len, nsegs = 0, i, count;
 	long max_tokens = 0;
 	long long id;
 	int ch, n;
@@ -448,14 +466,15 @@ main(int argc, char *argv[])
 	while ((n = jsonl_next(&in, &line, &len)) == 1) {
 		if (len == 0)
 			bad_line(in.name, in.lineno, "blank line");
-		if (jscan_doc(line, len, &top, &e) < 0)
+		if (jscan_doc_members(line, len, &top, members, MAX_MEMBERS,
+		    &count, &e) < 0)
 			bad_line(in.name, in.lineno, "%s", e.msg);
 		if (top.type != JT_OBJECT)
 			bad_line(in.name, in.lineno, "%s, not an object",
 			    a_type(top.type));
 
 		if (pk.n > 0)
-			picker_walk(&pk, top);
+			picker_walk(&pk, top, members, count);
 		buf_adds(&out, "{\"custom_id\":");
 		if (idfield == NULL) {
 			buf_printf(&out, "\"%lu\"", in.lineno);
