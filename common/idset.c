@@ -152,6 +152,12 @@ idset_add(struct idset *s, const void *key, size_t n)
 	return 1;
 }
 
+void
+idset_prefetch(const struct idset *s, const void *key, size_t n)
+{
+	__builtin_prefetch(&s->slot[hash(key, n) >> (64 - s->bits)]);
+}
+
 int
 idset_contains(const struct idset *s, const void *key, size_t n)
 {

@@ -347,6 +347,8 @@ main(int argc, char *argv[])
 	struct jmember members[MAX_MEMBERS];
 	struct jerr e;
 	char *line, *text, *endp;
+	const char *idp = NULL;
+	size_t idn = 0;
 	size_t len, nsegs = 0, i, count;
 	long max_tokens = 0;
 	long long id;
@@ -484,11 +486,20 @@ main(int argc, char *argv[])
 				    "\"%s\"", idfield);
 			buf_reset(&idtext);
 			if (v.type == JT_STRING) {
-				jscan_unescape(v, &idtext);
 				buf_add(&out, v.p, v.n);
+				if (memchr(v.p, '\\', v.n) == NULL) {
+					idp = v.p + 1;
+					idn = v.n - 2;
+				} else {
+					jscan_unescape(v, &idtext);
+					idp = idtext.p;
+					idn = idtext.len;
+				}
 			} else if (jscan_int(v, &id) == 0) {
 				buf_printf(&idtext, "%lld", id);
 				buf_printf(&out, "\"%s\"", idtext.p);
+				idp = idtext.p;
+				idn = idtext.len;
 			} else if (v.type == JT_NUMBER)
 				bad_line(in.name, in.lineno, "id field \"%s\" "
 				    "is not an integer: %.*s", idfield,
@@ -497,12 +508,11 @@ main(int argc, char *argv[])
 				bad_line(in.name, in.lineno, "id field \"%s\" "
 				    "is %s, not a string or an integer",
 				    idfield, a_type(v.type));
-			if (idtext.len == 0)
+			if (idn == 0)
 				bad_line(in.name, in.lineno, "empty id");
-			if (!idset_add(ids, idtext.p, idtext.len))
-				bad_line(in.name, in.lineno, "duplicate id "
-				    "\"%.*s\"", (int)(idtext.len > 200 ? 200 :
-				    idtext.len), idtext.p);
+			/* Checked once the request is built: that work
+			 * hides the cache miss on the id's slot. */
+			idset_prefetch(ids, idp, idn);
 		}
 		buf_add(&out, head.p, head.len);
 		if (segs == NULL)
@@ -523,6 +533,9 @@ main(int argc, char *argv[])
 				add_escaped(&out, v.p, v.n);
 		}
 		buf_add(&out, tail.p, tail.len);
+		if (ids != NULL && !idset_add(ids, idp, idn))
+			bad_line(in.name, in.lineno, "duplicate id \"%.*s\"",
+			    (int)(idn > 200 ? 200 : idn), idp);
 		if (out.len >= FLUSH_AT) {
 			stdout_write(out.p, out.len);
 			buf_reset(&out);

@@ -142,6 +142,19 @@ pick(struct jval top, const struct jmember *m, size_t count,
 			*model = m[i].val;
 }
 
+/* 1 when string v decodes to the text in *cur; scratch is for decoding. */
+static int
+same_text(struct jval v, const struct buf *cur, struct buf *scratch)
+{
+	if (memchr(v.p, '\\', v.n) == NULL)
+		return v.n - 2 == cur->len && memcmp(v.p + 1, cur->p,
+		    cur->len) == 0;
+	buf_reset(scratch);
+	jscan_unescape(v, scratch);
+	return scratch->len == cur->len && memcmp(scratch->p, cur->p,
+	    cur->len) == 0;
+}
+
 /* mkdir -p, for the output directory. */
 static void
 make_dir(const char *dir)
@@ -167,7 +180,7 @@ main(int argc, char *argv[])
 	const char *dir = ".", *prefix = "batch-", *input;
 	size_t max_lines = MAX_LINES_DEFAULT, max_bytes = MAX_BYTES_DEFAULT;
 	size_t lines = 0, bytes = 0, len, i, count;
-	struct buf id = BUF_INIT, url = BUF_INIT, model = BUF_INIT;
+	struct buf id = BUF_INIT, scratch = BUF_INIT;
 	struct buf cur_url = BUF_INIT, cur_model = BUF_INIT;
 	struct idset *ids;
 	struct afile *f = NULL;
@@ -176,6 +189,8 @@ main(int argc, char *argv[])
 	struct jmember members[MAX_MEMBERS];
 	struct jerr e;
 	char *line, *dircopy, *wbuf;
+	const char *idp;
+	size_t idn;
 	int ch, n, dir_made = 0;
 
 	while ((ch = getopt(argc, argv, "b:d:hl:p:V")) != -1) {
@@ -245,24 +260,25 @@ main(int argc, char *argv[])
 			bad_line(in.name, in.lineno, modelv.type == JT_NONE ?
 			    "no body.model" : "body.model is %s, not a string",
 			    a_type(modelv.type));
-		buf_reset(&id);
-		jscan_unescape(custom_id, &id);
-		if (id.len == 0)
+		if (memchr(custom_id.p, '\\', custom_id.n) == NULL) {
+			idp = custom_id.p + 1;
+			idn = custom_id.n - 2;
+		} else {
+			buf_reset(&id);
+			jscan_unescape(custom_id, &id);
+			idp = id.p;
+			idn = id.len;
+		}
+		if (idn == 0)
 			bad_line(in.name, in.lineno, "empty custom_id");
-		if (!idset_add(ids, id.p, id.len))
-			bad_line(in.name, in.lineno, "duplicate custom_id "
-			    "\"%.*s\"", (int)(id.len > 200 ? 200 : id.len),
-			    id.p);
-		buf_reset(&url);
-		jscan_unescape(urlv, &url);
-		buf_reset(&model);
-		jscan_unescape(modelv, &model);
+		/* Checked after the line is written to its temporary file:
+		 * that work hides the cache miss on the id's slot. */
+		idset_prefetch(ids, idp, idn);
 
 		if (f == NULL || lines == max_lines ||
-		    bytes + len + 1 > max_bytes || url.len != cur_url.len ||
-		    memcmp(url.p, cur_url.p, url.len) != 0 ||
-		    model.len != cur_model.len ||
-		    memcmp(model.p, cur_model.p, model.len) != 0) {
+		    bytes + len + 1 > max_bytes ||
+		    !same_text(urlv, &cur_url, &scratch) ||
+		    !same_text(modelv, &cur_model, &scratch)) {
 			if (f != NULL && afile_close(f) != 0)
 				exit(1);
 			if (!dir_made) {
@@ -283,12 +299,15 @@ main(int argc, char *argv[])
 			setvbuf(f->fp, wbuf, _IOFBF, WRITE_BUFFER);
 			lines = bytes = 0;
 			buf_reset(&cur_url);
-			buf_add(&cur_url, url.p, url.len);
+			jscan_unescape(urlv, &cur_url);
 			buf_reset(&cur_model);
-			buf_add(&cur_model, model.p, model.len);
+			jscan_unescape(modelv, &cur_model);
 		}
 		line[len] = '\n';
 		fwrite(line, 1, len + 1, f->fp);
+		if (!idset_add(ids, idp, idn))
+			bad_line(in.name, in.lineno, "duplicate custom_id "
+			    "\"%.*s\"", (int)(idn > 200 ? 200 : idn), idp);
 		lines++;
 		bytes += len + 1;
 	}
@@ -312,8 +331,7 @@ main(int argc, char *argv[])
 	free(dircopy);
 	idset_free(ids);
 	buf_free(&id);
-	buf_free(&url);
-	buf_free(&model);
+	buf_free(&scratch);
 	buf_free(&cur_url);
 	buf_free(&cur_model);
 	return stdout_close(1) ? 1 : 0;
