@@ -6,6 +6,10 @@
 
 #include "jscan.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 struct scan {
 	const char	*start;
 	const char	*p;
@@ -106,7 +110,24 @@ string(struct scan *s)
 	uint64_t x;
 
 	for (;;) {
-		/* The common case: plain printable ASCII, 8 bytes a step. */
+		/* The common case: plain printable ASCII, 16 bytes a step
+		 * with SSE2 (a signed compare with 0x20 also catches the
+		 * bytes >= 0x80), else 8 with the word trick. */
+#ifdef __SSE2__
+		while (end - p >= 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)p);
+			int m = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+			    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))));
+
+			if (m != 0) {
+				p += __builtin_ctz((unsigned)m);
+				break;
+			}
+			p += 16;
+		}
+#endif
 		while (end - p >= 8) {
 			memcpy(&x, p, 8);
 			if (special8(x))
