@@ -6,6 +6,12 @@
 # target: at most 3 times its time).  Prints seconds, MB/s of items read and
 # peak RSS for each, and the ratios; exits 1 when a target is missed.
 # Run by `make bench` (tests/bench/run sets BIN and BENCH_DIR).
+#
+# Every contender writes its output to the same place, BENCH_OUT: by default
+# a directory in /dev/shm (memory), so the numbers are the tools' work and
+# not the disk's (jsonl-split fsyncs each file it writes, the others do
+# not; on tmpfs that costs nothing).  Set BENCH_OUT to a disk directory to
+# measure with the disk.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 : "${BENCH_DIR:=/tmp/batchpipe-bench}" "${BIN:=$here/../../bin}"
@@ -15,13 +21,17 @@ mkdir -p "$BENCH_DIR"
 items=$BENCH_DIR/items.jsonl
 [ "$ITEMS_COUNT" -eq 1000000 ] || items=$BENCH_DIR/items-$ITEMS_COUNT.jsonl
 sh "$here/gen-items" -n "$ITEMS_COUNT" "$items"
-work=$(mktemp -d "$BENCH_DIR/prompt-split.XXXXXX")
+if [ -z "${BENCH_OUT:-}" ]; then
+	BENCH_OUT=$BENCH_DIR
+	[ -d /dev/shm ] && [ -w /dev/shm ] && BENCH_OUT=/dev/shm
+fi
+work=$(mktemp -d "$BENCH_OUT/batchpipe-prompt-split.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cc -O2 -o "$work/copyloop" "$here/copyloop.c"
 printf 'You write short, factual product descriptions.\n' >"$work/system.txt"
 bytes=$(wc -c <"$items")
 mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }')
-echo "items: $items, $(wc -l <"$items") lines, $mb MB"
+echo "items: $items, $(wc -l <"$items") lines, $mb MB; output to $BENCH_OUT"
 
 now() { date +%s.%N; }
 # report NAME SECONDS RSS-KB...: one result line.
