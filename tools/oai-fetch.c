@@ -21,7 +21,7 @@
 #include "buf.h"
 #include "config.h"
 #include "http.h"
-#include "idin.h"
+#include "idsrc.h"
 #include "outcheck.h"
 #include "xalloc.h"
 
@@ -102,11 +102,12 @@ main(int argc, char *argv[])
 {
 	struct oai_config cfg;
 	struct http *h;
-	struct idin in;
+	struct idsrc in;
 	struct afile out, one;
 	struct buf path = BUF_INIT, dest = BUF_INIT;
 	const char *dir = NULL, *outfile = NULL;
-	char *id, *copybuf = NULL;
+	const char *id;
+	char *copybuf = NULL;
 	long long size;
 	off_t at = 0;
 	int ch, quiet = 0, verbose = 0, failed = 0, temporary = 0, more, rc;
@@ -153,7 +154,7 @@ main(int argc, char *argv[])
 		if (!S_ISDIR(st.st_mode))
 			errx(1, "%s: not a directory", dir);
 	}
-	if (idin_open(&in, argc, argv) != 0)
+	if (idsrc_open(&in, argc, argv) != 0)
 		return 1;
 	if (outfile != NULL && afile_open(&out, outfile) != 0)
 		return 1;
@@ -163,9 +164,9 @@ main(int argc, char *argv[])
 	}
 	h = http_open(&cfg, verbose);
 
-	while (!temporary && (more = idin_next(&in, &id)) == 1) {
-		if (!id_valid(id)) {
-			warnx("%s: %s: not a file id", idin_where(&in), id);
+	while (!temporary && (more = idsrc_next(&in, &id)) == 1) {
+		if (!idsrc_valid(id)) {
+			warnx("%s: %s: not a file id", in.where, id);
 			failed = 1;
 			continue;
 		}
@@ -215,7 +216,7 @@ main(int argc, char *argv[])
 	}
 
 	http_close(h);
-	idin_close(&in);
+	idsrc_close(&in);
 	config_free(&cfg);
 	buf_free(&path);
 	buf_free(&dest);

@@ -9,7 +9,7 @@
 #include "buf.h"
 #include "config.h"
 #include "http.h"
-#include "idin.h"
+#include "idsrc.h"
 #include "outcheck.h"
 
 static void
@@ -24,9 +24,9 @@ main(int argc, char *argv[])
 	struct oai_config cfg;
 	struct json_object *answer, *deleted;
 	struct http *h;
-	struct idin in;
+	struct idsrc in;
 	struct buf path = BUF_INIT;
-	char *id;
+	const char *id;
 	long status;
 	int ch, quiet = 0, verbose = 0, failed = 0, temporary = 0, more, rc;
 
@@ -53,13 +53,13 @@ main(int argc, char *argv[])
 
 	if (config_load(&cfg) != 0)
 		return 1;
-	if (idin_open(&in, argc, argv) != 0)
+	if (idsrc_open(&in, argc, argv) != 0)
 		return 1;
 	h = http_open(&cfg, verbose);
 
-	while (!temporary && (more = idin_next(&in, &id)) == 1) {
-		if (!id_valid(id)) {
-			warnx("%s: %s: not a file id", idin_where(&in), id);
+	while (!temporary && (more = idsrc_next(&in, &id)) == 1) {
+		if (!idsrc_valid(id)) {
+			warnx("%s: %s: not a file id", in.where, id);
 			failed = 1;
 			continue;
 		}
@@ -94,7 +94,7 @@ main(int argc, char *argv[])
 		failed = 1;
 
 	http_close(h);
-	idin_close(&in);
+	idsrc_close(&in);
 	config_free(&cfg);
 	buf_free(&path);
 	if (stdout_close(0) != 0)

@@ -24,7 +24,7 @@
 #include "config.h"
 #include "filehash.h"
 #include "http.h"
-#include "idin.h"
+#include "idsrc.h"
 #include "outcheck.h"
 #include "xalloc.h"
 
@@ -128,7 +128,7 @@ collect(struct json_object *item, void *arg)
 	name = string_member(item, "filename");
 	status = string_member(item, "status");
 	if (id == NULL || name == NULL || int_member(item, "bytes",
-	    &bytes) != 0 || !hashed_name(name) || !id_valid(id))
+	    &bytes) != 0 || !hashed_name(name) || !idsrc_valid(id))
 		return 0;
 	if (status != NULL && (strcmp(status, "error") == 0 ||
 	    strcmp(status, "deleted") == 0))
@@ -223,7 +223,7 @@ upload(struct http *h, const char *base, struct catalog *cat,
 		cat->loaded = 0;
 	}
 	found = string_member(answer, "id");
-	if (found == NULL || !id_valid(found) ||
+	if (found == NULL || !idsrc_valid(found) ||
 	    int_member(answer, "bytes", &bytes) != 0) {
 		warnx("POST %s/files: %s: the answer has no file id or size",
 		    base, path);
@@ -248,10 +248,11 @@ main(int argc, char *argv[])
 	struct oai_config cfg;
 	struct catalog cat = { NULL, 0, 0, 0 };
 	struct http *h;
-	struct idin in;
+	struct idsrc in;
 	struct buf name = BUF_INIT;
 	struct stat st;
-	char hex[65], *path, *id;
+	const char *path;
+	char hex[65], *id;
 	off_t size;
 	int ch, quiet = 0, verbose = 0, failed = 0, temporary = 0, more, fd;
 	int rc;
@@ -279,14 +280,14 @@ main(int argc, char *argv[])
 
 	if (config_load(&cfg) != 0)
 		return 1;
-	if (idin_open(&in, argc, argv) != 0)
+	if (idsrc_open(&in, argc, argv) != 0)
 		return 1;
 	h = http_open(&cfg, verbose);
 
-	while (!temporary && (more = idin_next(&in, &path)) == 1) {
+	while (!temporary && (more = idsrc_next(&in, &path)) == 1) {
 		if (strpbrk(path, "\t\n") != NULL) {
 			warnx("%s: a path with a TAB or newline cannot be "
-			    "printed as a record", idin_where(&in));
+			    "printed as a record", in.where);
 			failed = 1;
 			continue;
 		}
@@ -330,7 +331,7 @@ main(int argc, char *argv[])
 	catalog_clear(&cat);
 	free(cat.v);
 	http_close(h);
-	idin_close(&in);
+	idsrc_close(&in);
 	config_free(&cfg);
 	buf_free(&name);
 	if (stdout_close(0) != 0)
