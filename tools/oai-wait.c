@@ -34,6 +34,7 @@ struct batch {
 	enum outcome	 outcome;
 	double		 next_poll;	/* seconds on the monotonic clock */
 	double		 interval;
+	double		 ended;		/* when it was seen ended */
 };
 
 static struct batch	*batches;
@@ -119,7 +120,8 @@ describe(char *s, size_t n, const struct batch *b)
 {
 	snprintf(s, n, "%s: %s, %lld completed, %lld failed of %lld, %.0fs",
 	    b->id, b->last.status ? b->last.status : "-", b->last.completed,
-	    b->last.failed, b->last.total, now() - start);
+	    b->last.failed, b->last.total,
+	    (b->outcome == WAITING ? now() : b->ended) - start);
 }
 
 static void
@@ -234,6 +236,7 @@ poll_batch(struct batch *b)
 		say("%s", line);
 	}
 	if (batch_status_terminal(got.status)) {
+		b->ended = now();
 		b->outcome = strcmp(got.status, "completed") == 0 ?
 		    COMPLETED : DEAD;
 		if (b->outcome == DEAD)
@@ -334,17 +337,22 @@ main(int argc, char *argv[])
 		}
 		if (waiting == 0)
 			break;
-		t = batches[next].next_poll;
-		if (t >= deadline) {
-			sleep_until(deadline);
+		t = fmin(batches[next].next_poll, deadline);
+		if (live && t > now() + 1) {
+			/* The live lines show the time: keep it running. */
+			sleep_until(now() + 1);
+			live_draw();
+			continue;
+		}
+		sleep_until(t);
+		if (batches[next].next_poll >= deadline) {
 			timed_out = 1;
 			break;
 		}
-		sleep_until(t);
 		poll_batch(&batches[next]);
 		live_draw();
 	}
-	live_clear();
+	drawn = 0;	/* the last state of every batch stays on the screen */
 
 	for (i = 0; i < nbatches; i++) {
 		if (batches[i].outcome == BROKEN)
