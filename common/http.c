@@ -422,7 +422,7 @@ set_http_error(struct http *h, long code)
 	struct json_object *o = NULL, *e, *m;
 	struct jval top;
 	struct jerr je;
-	const char *msg = NULL, *key = h->cfg->key, *p;
+	const char *msg = NULL, *key = h->cfg->key, *p, *hit;
 	size_t i, klen = strlen(key);
 
 	buf_reset(&h->errmsg);
@@ -444,16 +444,19 @@ set_http_error(struct http *h, long code)
 	    json_object_is_type(m, json_type_string))
 		msg = json_object_get_string(m);
 	if (msg != NULL && *msg != '\0') {
-		size_t start = h->errmsg.len + 2;
+		struct buf clean = BUF_INIT;
 
-		buf_adds(&h->errmsg, ": ");
 		for (i = 0; msg[i] != '\0' && i < 1000; i++)
-			buf_addc(&h->errmsg, (unsigned char)msg[i] < 0x20 ||
+			buf_addc(&clean, (unsigned char)msg[i] < 0x20 ||
 			    msg[i] == 0x7f ? ' ' : msg[i]);
-		while (klen > 0 && (p = memmem(h->errmsg.p + start,
-		    h->errmsg.len - start, key, klen)) != NULL) {
-			memset((char *)p, '*', klen);
+		buf_adds(&h->errmsg, ": ");
+		for (p = clean.p; klen > 0 && (hit = strstr(p, key)) != NULL;
+		    p = hit + klen) {
+			buf_add(&h->errmsg, p, (size_t)(hit - p));
+			buf_adds(&h->errmsg, "[redacted]");
 		}
+		buf_adds(&h->errmsg, p);
+		buf_free(&clean);
 	}
 	json_object_put(o);
 }
