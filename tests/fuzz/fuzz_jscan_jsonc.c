@@ -24,7 +24,8 @@
  *   - "unexpected character" or "expected a string key" at ', N, n, I, i,
  *     \f or \v: single-quoted strings, NaN, Infinity, and any isspace()
  *     byte as white space;
- *   - "bad number" right after '.', 'e' or 'E' ("1." and the like).
+ *   - any fault right after a byte of a number ("0123456789+-.eE"):
+ *     json-c takes ill-formed numbers ("1.", "-.0", "06.5", "2e").
  * And inputs holding a NUL byte are skipped (json-c's tokener stops at
  * one).  When both accept, these are not compared:
  *   - the bytes of strings holding a UTF-16 surrogate escape (\ud800):
@@ -80,8 +81,7 @@ jsonc_laxity(const char *s, size_t n, const struct jerr *e)
 	    strcmp(e->msg, "expected a string key") == 0) &&
 	    c != '\0' && strchr("'NnIi\f\v", c) != NULL)
 		return 1;
-	if (strcmp(e->msg, "bad number") == 0 && before != '\0' &&
-	    strchr(".eE", before) != NULL)
+	if (before != '\0' && strchr("0123456789+-.eE", before) != NULL)
 		return 1;
 	return 0;
 }
