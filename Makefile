@@ -19,7 +19,7 @@ STD      = -std=c11 -D_GNU_SOURCE -DBATCHPIPE_VERSION='"$(VERSION)"'
 SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SANFLAGS = $(if $(SAN),$(SANITIZE))
 
-PKGS      = libcurl json-c
+PKGS      = libcurl json-c libcrypto
 PKG_CF    = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS  = $(shell pkg-config --libs $(PKGS))
 MHD_CF    = $(shell pkg-config --cflags libmicrohttpd)
