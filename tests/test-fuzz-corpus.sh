@@ -12,7 +12,7 @@ corpus_replay() {
 	[ -e "${lib[0]}" ] || lib=("$TOP"/common/*.c)
 	[ "$LABEL" = asan ] && san=(-fsanitize=address,undefined -fno-sanitize-recover=all)
 	# shellcheck disable=SC2046
-	cc -std=c11 -D_GNU_SOURCE -g -O1 "${san[@]}" -I"$TOP/common" \
+	cc -std=c11 -D_GNU_SOURCE -DBATCHPIPE_VERSION="\"fuzz\"" -g -O1 "${san[@]}" -I"$TOP/common" \
 		$(pkg-config --cflags json-c) -o "$T/$t" \
 		"$TOP/tests/fuzz/standalone.c" "$TOP/tests/fuzz/$t.c" "${lib[@]}" \
 		$(pkg-config --libs libcurl json-c libmicrohttpd) -lm
