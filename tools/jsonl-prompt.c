@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "customid.h"
 #include "idset.h"
 #include "jscan.h"
 #include "jsonl.h"
@@ -336,7 +337,7 @@ main(int argc, char *argv[])
 	const char *generated[5];
 	enum endpoint ep = EP_CHAT;
 	struct buf head = BUF_INIT, tail = BUF_INIT, out = BUF_INIT;
-	struct buf idtext = BUF_INIT;
+	struct buf idtext = BUF_INIT, scratch = BUF_INIT;
 	struct seg *segs = NULL;
 	struct picker pk = { NULL, NULL, NULL, 0 };
 	const char *idrest = NULL;
@@ -540,7 +541,7 @@ main(int argc, char *argv[])
 		buf_add(&out, tail.p, tail.len);
 		if (ids != NULL && !idset_add(ids, idp, idn))
 			bad_line(in.name, in.lineno, "duplicate id \"%.*s\"",
-			    (int)(idn > 200 ? 200 : idn), idp);
+			    200, customid_show(&scratch, idp, idn));
 		if (out.len >= FLUSH_AT) {
 			stdout_write(out.p, out.len);
 			buf_reset(&out);
@@ -564,5 +565,6 @@ main(int argc, char *argv[])
 	buf_free(&tail);
 	buf_free(&out);
 	buf_free(&idtext);
+	buf_free(&scratch);
 	return stdout_close(0) ? 1 : 0;
 }
