@@ -307,7 +307,7 @@ value(struct scan *s, struct jval *v)
 int
 jscan_doc(const char *text, size_t n, struct jval *top, struct jerr *e)
 {
-	size_t count;
+	size_t count = 0;
 
 	return jscan_doc_members(text, n, top, NULL, 0, &count, e);
 }

@@ -353,7 +353,7 @@ main(int argc, char *argv[])
 	size_t len, nsegs = 0, i, count;
 	long max_tokens = 0;
 	long long id;
-	int ch, n;
+	int ch, n, known;
 
 	while ((ch = getopt(argc, argv, "b:e:hi:m:s:t:T:V")) != -1) {
 		switch (ch) {
@@ -382,13 +382,15 @@ main(int argc, char *argv[])
 	if (model == NULL || argc > 1)
 		usage(2);
 	input = argc == 1 ? argv[0] : "-";
+	known = 0;
 	for (i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++)
-		if (strcmp(url, endpoints[i].url) == 0)
-			break;
-	if (i == sizeof(endpoints) / sizeof(endpoints[0]))
+		if (strcmp(url, endpoints[i].url) == 0) {
+			ep = endpoints[i].ep;
+			known = 1;
+		}
+	if (!known)
 		errx(2, "-e: unsupported endpoint %s (use /v1/chat/completions,"
 		    " /v1/embeddings or /v1/responses)", url);
-	ep = endpoints[i].ep;
 	if (ep == EP_EMBEDDINGS && (system_path || max_tokens))
 		errx(2, "-s and -T do not apply to /v1/embeddings");
 	if (template != NULL)
