@@ -452,3 +452,125 @@ t_cancel_completed_refused() {
 	code=$(mock_curl POST /batches/batch_nope/cancel -o body -w '%{http_code}')
 	expect_eq "$code" 404
 }
+
+# ---- validation: the batch goes to failed with errors.data[] ----
+
+# expect_failed FILE CODE LINE PARAM: the batch of FILE fails with that
+# one error (LINE and PARAM may be null).
+expect_failed() {
+	upload "$1"
+	create_batch "$fid"
+	wait_status "$bid" failed
+	expect_grep '"failed_at":[0-9]+' "$T/b.json"
+	expect_grep '"output_file_id":null,"error_file_id":null' "$T/b.json"
+	expect_grep '"request_counts":\{"total":0,"completed":0,"failed":0\}' "$T/b.json"
+	local param=$4
+	[ "$param" = null ] || param="\"$param\""
+	expect_grep "\"errors\":\\{\"object\":\"list\",\"data\":\\[\\{\"code\":\"$2\",\"line\":$3,\"message\":\"[^\"]+\",\"param\":$param\\}\\]\\}" "$T/b.json"
+}
+
+t_invalid_json_line() {
+	mock_start -q -t 0,0,0
+	{ chat_line a x; echo '{"custom_id":"b",'; chat_line c y; } >in.jsonl
+	expect_failed in.jsonl invalid_json_line 2 null
+	expect_grep '"message":"This line is not parseable as valid JSON\."' "$T/b.json"
+	{ chat_line a x; echo '[1,2]'; } >arr.jsonl
+	expect_failed arr.jsonl invalid_json_line 2 null
+	{ chat_line a x; echo; } >blank.jsonl
+	expect_failed blank.jsonl invalid_json_line 2 null
+	printf '{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":"m","x":NaN}}\n' >nan.jsonl
+	expect_failed nan.jsonl invalid_json_line 1 null
+}
+
+t_duplicate_custom_id() {
+	mock_start -q -t 0,0,0
+	{ chat_line a x; chat_line b y; chat_line a z; } >in.jsonl
+	expect_failed in.jsonl duplicate_custom_id 3 custom_id
+}
+
+t_mismatched_endpoint() {
+	mock_start -q -t 0,0,0
+	{ chat_line a x; printf '{"custom_id":"b","method":"POST","url":"/v1/embeddings","body":{"model":"gpt-4o-mini","input":"x"}}\n'; } >in.jsonl
+	expect_failed in.jsonl mismatched_endpoint 2 url
+}
+
+t_mismatched_model() {
+	mock_start -q -t 0,0,0
+	{ chat_line a x; printf '{"custom_id":"b","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o","messages":[]}}\n'; } >in.jsonl
+	expect_failed in.jsonl mismatched_model 2 body.model
+}
+
+t_missing_and_invalid_fields() {
+	mock_start -q -t 0,0,0
+	printf '{"method":"POST","url":"/v1/chat/completions","body":{"model":"m"}}\n' >nocid.jsonl
+	expect_failed nocid.jsonl missing_required_parameter 1 custom_id
+	printf '{"custom_id":7,"method":"POST","url":"/v1/chat/completions","body":{"model":"m"}}\n' >numcid.jsonl
+	expect_failed numcid.jsonl invalid_value 1 custom_id
+	printf '{"custom_id":"a","method":"GET","url":"/v1/chat/completions","body":{"model":"m"}}\n' >get.jsonl
+	expect_failed get.jsonl invalid_value 1 method
+	printf '{"custom_id":"a","method":"POST","body":{"model":"m"}}\n' >nourl.jsonl
+	expect_failed nourl.jsonl missing_required_parameter 1 url
+	printf '{"custom_id":"a","method":"POST","url":"/v1/chat/completions"}\n' >nobody.jsonl
+	expect_failed nobody.jsonl missing_required_parameter 1 body
+	printf '{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"messages":[]}}\n' >nomodel.jsonl
+	expect_failed nomodel.jsonl missing_required_parameter 1 body.model
+}
+
+t_several_errors_reported() {
+	mock_start -q -t 0,0,0
+	{ chat_line a x; echo nope; chat_line a y; } >in.jsonl
+	upload in.jsonl
+	create_batch "$fid"
+	wait_status "$bid" failed
+	expect_grep '"data":\[\{"code":"invalid_json_line","line":2,[^]]*\{"code":"duplicate_custom_id","line":3,' "$T/b.json"
+}
+
+t_empty_file() {
+	mock_start -q -t 0,0,0
+	: >empty.jsonl
+	expect_failed empty.jsonl empty_file null input_file_id
+}
+
+t_wrong_purpose() {
+	mock_start -q -t 0,0,0
+	chat_input 1 >in.jsonl
+	upload in.jsonl user_data
+	create_batch "$fid"
+	wait_status "$bid" failed
+	expect_grep '"code":"invalid_file_purpose","line":null,"message":"The input file must be uploaded with purpose .batch.\.","param":"input_file_id"' "$T/b.json"
+}
+
+t_too_many_requests() {
+	mock_start -q -t 0,0,0
+	awk 'BEGIN { for (i = 1; i <= 50001; i++) printf "{\"custom_id\":\"%d\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{\"model\":\"m\"}}\n", i }' >in.jsonl
+	expect_failed in.jsonl too_many_requests 50001 null
+	head -n 50000 in.jsonl >ok.jsonl
+	upload ok.jsonl
+	create_batch "$fid"
+	wait_status "$bid" completed
+	expect_grep '"request_counts":\{"total":50000,"completed":0,"failed":50000\}' "$T/b.json"
+}
+
+t_file_too_large() {
+	mock_start -q -t 0,0,0
+	truncate -s 200000001 big.jsonl
+	expect_failed big.jsonl file_too_large null input_file_id
+	rm -f big.jsonl "$T/mock/$fid"
+}
+
+t_token_limit() {
+	mock_start -q -t 0,5,0 -F token-limit=100
+	chat_input 5 >small.jsonl
+	upload small.jsonl
+	small=$fid
+	create_batch "$small"; b1=$bid
+	wait_status "$b1" in_progress
+	chat_input 30 >big.jsonl
+	upload big.jsonl
+	create_batch "$fid"
+	wait_status "$bid" failed
+	expect_grep '"errors":\{"object":"list","data":\[\{"code":"token_limit_exceeded","line":null,"message":"Enqueued token limit reached for gpt-4o-mini in organization org-mock\. Limit: 100 enqueued tokens\.[^"]*","param":null\}\]\}' "$T/b.json"
+	# What fits beside the first batch still runs: 50 + 50 tokens.
+	create_batch "$small"
+	wait_status "$bid" in_progress
+}
