@@ -205,6 +205,9 @@ t_duplicate_custom_id() {
 	# The same id written differently is the same id.
 	{ good 5; req 'g\u0032'; } >r.jsonl
 	split_fails 'jsonl-split: r.jsonl:6: duplicate custom_id "g2"' -l 2 r.jsonl
+	# An id with a newline is shown escaped, on one line.
+	{ req 'a\nb'; req 'a\u000ab'; } >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:2: duplicate custom_id "a\nb"' r.jsonl
 }
 
 t_numeric_custom_id() {
