@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,9 +12,13 @@ struct scan {
 	const char	*end;
 	struct jerr	*e;
 	int		 depth;
+	const char	*want;	/* jscan_doc_member: the key to find */
+	size_t		 wantlen;
+	struct jval	*got;
 };
 
 static int value(struct scan *, struct jval *);
+static int key_is(const char *, size_t, const char *, size_t);
 
 static int
 fault(struct scan *s, const char *msg)
@@ -82,6 +87,37 @@ utf8_len(const unsigned char *p, const unsigned char *end)
 	return n;
 }
 
+/* Whether any of the 8 bytes at p is a control character, '"', '\\' or
+ * not ASCII (the classic SWAR tests: the borrow of a byte-wise subtract
+ * reaches the byte's top bit exactly when some byte is below the bound). */
+static int
+special8(const unsigned char *p)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t high = 0x8080808080808080ULL;
+	uint64_t w, q, b;
+
+	memcpy(&w, p, 8);
+	q = w ^ (ones * '"');
+	b = w ^ (ones * '\\');
+	return ((((w - ones * 0x20) & ~w) | ((q - ones) & ~q) |
+	    ((b - ones) & ~b) | w) & high) != 0;
+}
+
+/* Whether any of the 8 bytes at p is '"' or '\\'. */
+static int
+quote8(const unsigned char *p)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t high = 0x8080808080808080ULL;
+	uint64_t w, q, b;
+
+	memcpy(&w, p, 8);
+	q = w ^ (ones * '"');
+	b = w ^ (ones * '\\');
+	return ((((q - ones) & ~q) | ((b - ones) & ~b)) & high) != 0;
+}
+
 static int
 string(struct scan *s)
 {
@@ -89,7 +125,10 @@ string(struct scan *s)
 	const unsigned char *end = (const unsigned char *)s->end;
 
 	for (;;) {
-		/* The common case: plain printable ASCII. */
+		/* The common case: plain printable ASCII, eight bytes at a
+		 * time while no byte needs a closer look. */
+		while (end - p >= 8 && !special8(p))
+			p += 8;
 		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' &&
 		    *p != '\\')
 			p++;
@@ -183,6 +222,8 @@ container(struct scan *s, int object)
 {
 	char close = object ? '}' : ']';
 	struct jval v;
+	const char *key = NULL;
+	size_t keylen = 0;
 
 	if (++s->depth > JSCAN_MAXDEPTH)
 		return fault(s, "nested too deeply");
@@ -197,8 +238,10 @@ container(struct scan *s, int object)
 		if (object) {
 			if (s->p >= s->end || *s->p != '"')
 				return fault(s, "expected a string key");
+			key = s->p;
 			if (string(s) < 0)
 				return -1;
+			keylen = (size_t)(s->p - key);
 			skip_ws(s);
 			if (s->p >= s->end || *s->p != ':')
 				return fault(s, "expected ':' after key");
@@ -207,6 +250,10 @@ container(struct scan *s, int object)
 		}
 		if (value(s, &v) < 0)
 			return -1;
+		/* The last member of that name wins, as in jscan_member. */
+		if (object && s->depth == 1 && s->want != NULL &&
+		    key_is(key, keylen, s->want, s->wantlen))
+			*s->got = v;
 		skip_ws(s);
 		if (s->p < s->end && *s->p == ',') {
 			s->p++;
@@ -249,10 +296,35 @@ value(struct scan *s, struct jval *v)
 	return r;
 }
 
+/* Whether the raw key text k[0..kn) (with its quotes) decodes to want. */
+static int
+key_is(const char *k, size_t kn, const char *want, size_t wantlen)
+{
+	struct jval v = { JT_STRING, k, kn };
+
+	if (memchr(k, '\\', kn) == NULL)
+		return kn == wantlen + 2 && memcmp(k + 1, want, wantlen) == 0;
+	return jscan_streq(v, want);
+}
+
 int
 jscan_doc(const char *text, size_t n, struct jval *top, struct jerr *e)
 {
-	struct scan s = { text, text, text + n, e, 0 };
+	return jscan_doc_member(text, n, top, NULL, NULL, e);
+}
+
+int
+jscan_doc_member(const char *text, size_t n, struct jval *top,
+    const char *key, struct jval *member, struct jerr *e)
+{
+	struct scan s = { text, text, text + n, e, 0, key,
+	    key ? strlen(key) : 0, member };
+
+	if (member != NULL) {
+		member->type = JT_NONE;
+		member->p = NULL;
+		member->n = 0;
+	}
 
 	top->type = JT_NONE;
 	top->p = text;
@@ -281,9 +353,15 @@ skip_value(const char *p, const char *end)
 	do {
 		switch (*p) {
 		case '"':
-			for (p++; *p != '"'; p++)
+			for (p++; *p != '"'; p++) {
+				while (end - p >= 8 && !quote8((const
+				    unsigned char *)p))
+					p += 8;
+				if (*p == '"')
+					break;
 				if (*p == '\\')
 					p++;
+			}
 			p++;
 			break;
 		case '{': case '[':
