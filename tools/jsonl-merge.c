@@ -927,5 +927,6 @@ main(int argc, char *argv[])
 	if (stdout_close(1) < 0)
 		return 1;
 	summary(nitems, &t);
+	buf_free(&t.unknown_models);
 	return t.failed > 0 || t.missing > 0 || unknown > 0 ? 3 : 0;
 }
