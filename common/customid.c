@@ -6,8 +6,8 @@ int
 customid_get(const char *line, size_t n, struct jval *top,
     struct buf *scratch, const char **id, size_t *idlen, const char **why)
 {
-	struct jerr e;
-	struct jval v;
+	struct jerr e = { NULL, 0 };
+	struct jval v = { JT_NONE, NULL, 0 };
 	size_t i;
 
 	for (i = 0; i < n && (line[i] == ' ' || line[i] == '\t'); i++)

@@ -239,8 +239,7 @@ t_missing_file() {
 
 t_stdout_dev_full() {
 	lines 2 1 >in
-	rc=0
-	jsonl-sortid in >/dev/full 2>err || rc=$?
+	run sh -c 'exec jsonl-sortid in >/dev/full'
 	expect_rc 1
 	expect_eq "$(cat err)" "jsonl-sortid: stdout: No space left on device"
 }
