@@ -567,14 +567,21 @@ parse_answer(struct http *h, struct json_object **answer)
 		    "object", jscan_typename(top.type));
 		return -1;
 	}
-	if ((tok = json_tokener_new()) == NULL)
+	/* The same depth limit as jscan's: json-c's default (32) would
+	 * refuse answers jscan accepted. */
+	if ((tok = json_tokener_new_ex(JSCAN_MAXDEPTH)) == NULL)
 		errx(1, "out of memory");
 	o = json_tokener_parse_ex(tok, h->body.p, (int)h->body.len);
-	json_tokener_free(tok);
+	if (o == NULL && json_tokener_get_error(tok) == json_tokener_success)
+		errx(1, "out of memory");	/* json-c 0.16 on OOM */
 	if (o == NULL || !json_object_is_type(o, json_type_object)) {
+		buf_printf(&h->errmsg, "the answer could not be parsed (%s)",
+		    json_tokener_error_desc(json_tokener_get_error(tok)));
+		json_tokener_free(tok);
 		json_object_put(o);
-		errx(1, "out of memory");	/* jscan accepted it */
+		return -1;
 	}
+	json_tokener_free(tok);
 	*answer = o;
 	return 0;
 }
