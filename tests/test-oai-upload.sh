@@ -163,7 +163,7 @@ t_stdout_full() {
 	net_lines 2 a.jsonl
 	rc=0
 	oai-upload a.jsonl >/dev/full 2>"$T/err" || rc=$?
-	expect_rc 1
+	expect_eq "$rc" 1 "exit status"
 	expect_eq "$(cat "$T/err")" "oai-upload: stdout: No space left on device"
 }
 
