@@ -162,3 +162,17 @@ t_missing_directory() {
 	expect_rc 1
 	expect_eq "$(cat "$T/err")" "oai-fetch: nodir: No such file or directory"
 }
+
+t_progress_on_a_terminal_only() {
+	mock_start
+	net_lines 2000 a.jsonl
+	net_put a.jsonl
+	id=$(cat ids)
+	# script(1) gives the tool a terminal for stdout and stderr.
+	script -qfec "oai-fetch -o got.jsonl $id" /dev/null >tty.out
+	expect_same got.jsonl a.jsonl
+	expect_grep "$id: [0-9.]+ MB of 0\\.3 MB \\([0-9]+%\\)" tty.out
+	script -qfec "oai-fetch -q -o got2.jsonl $id" /dev/null >tty.out
+	expect_empty tty.out
+	expect_same got2.jsonl a.jsonl
+}
