@@ -63,8 +63,14 @@ t_ids_from_stdin_once_each() {
 	expect_rc 0
 	printf '%s\toutput\t%s\tcompleted\n%s\toutput\t%s\tcompleted\n' \
 		"$(bw_get "$b" output_file_id)" "$b" \
-		"$(bw_get "$b2" output_file_id)" "$b2" >want
-	expect_same "$T/out" want
+		"$(bw_get "$b2" output_file_id)" "$b2" | sort >want
+	# In the order they end, which the test cannot know.
+	sort "$T/out" >got
+	expect_same got want
+	# Once they have ended, in input order.
+	printf '%s\n%s\n' "$b2" "$b" | run oai-wait -q
+	expect_rc 0
+	expect_eq "$(cut -f3 "$T/out" | tr '\n' ' ')" "$b2 $b "
 }
 
 t_the_whole_pipe() {
@@ -219,7 +225,7 @@ t_missing_key() {
 # The interval backs off: a batch that takes 2 s, polled from -i 0.05,
 # is asked about far fewer than 2 / 0.05 = 40 times.
 t_polls_back_off() {
-	mock_start -t 0.05,2,0.05
+	mock_start -t 2,0.05,0.05
 	net_lines 1 in.jsonl
 	f=$(bw_upload in.jsonl)
 	b=$(bw_create "$f")
