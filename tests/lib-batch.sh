@@ -36,8 +36,7 @@ bw_get() {
 
 # bw_wait_for BATCH-ID STATUS: waits (10 s at most) for the status.
 bw_wait_for() {
-	local i
-	for i in $(seq 1 200); do
+	for _ in $(seq 1 200); do
 		[ "$(bw_get "$1" status)" = "$2" ] && return 0
 		sleep 0.05
 	done

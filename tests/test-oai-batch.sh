@@ -51,10 +51,10 @@ t_creates_one_batch_per_file() {
 	expect_eq "$(echo "$ba" | wc -l)$(echo "$bb" | wc -l)" 11 "batches per file"
 	printf '%s\t%s\n%s\t%s\n' "$ba" "$fa" "$bb" "$fb" >want
 	expect_same "$T/out" want
-	mock_curl GET "/batches/$ba" >batch
-	expect_eq "$(bw_member endpoint <batch)" /v1/chat/completions
-	expect_eq "$(bw_member completion_window <batch)" 24h
-	expect_eq "$(bw_member metadata <batch)" null
+	mock_curl GET "/batches/$ba" >batch.json
+	expect_eq "$(bw_member endpoint <batch.json)" /v1/chat/completions
+	expect_eq "$(bw_member completion_window <batch.json)" 24h
+	expect_eq "$(bw_member metadata <batch.json)" null
 }
 
 t_endpoint_and_metadata() {
@@ -64,10 +64,10 @@ t_endpoint_and_metadata() {
 	run oai-batch -e /v1/embeddings -m job=nightly -m owner=ann "$f"
 	expect_rc 0
 	b=$(cut -f1 "$T/out")
-	mock_curl GET "/batches/$b" >batch
-	expect_eq "$(bw_member endpoint <batch)" /v1/embeddings
-	expect_eq "$(bw_member job <batch)" nightly
-	expect_eq "$(bw_member owner <batch)" ann
+	mock_curl GET "/batches/$b" >batch.json
+	expect_eq "$(bw_member endpoint <batch.json)" /v1/embeddings
+	expect_eq "$(bw_member job <batch.json)" nightly
+	expect_eq "$(bw_member owner <batch.json)" ann
 }
 
 t_ids_from_stdin_once_each() {
@@ -222,8 +222,7 @@ t_stdout_full() {
 	mock_start
 	net_lines 1 a.jsonl
 	f=$(bw_upload a.jsonl)
-	rc=0
-	oai-batch "$f" >/dev/full 2>"$T/err" || rc=$?
+	run sh -c 'oai-batch "$1" >/dev/full' sh "$f"
 	expect_rc 1
 	expect_eq "$(cat "$T/err")" "oai-batch: stdout: No space left on device"
 }

@@ -191,7 +191,9 @@ t_timeout_is_75() {
 	run oai-wait -i 0.05 -t 0.5 "$b"
 	expect_rc 75
 	elapsed=$(($(net_ms) - start))
-	[ "$elapsed" -ge 500 ] && [ "$elapsed" -lt 3000 ] || fail "-t 0.5 took $elapsed ms"
+	if [ "$elapsed" -lt 500 ] || [ "$elapsed" -ge 3000 ]; then
+		fail "-t 0.5 took $elapsed ms"
+	fi
 	expect_empty "$T/out"
 	expect_eq "$(tail -n 1 "$T/err")" "oai-wait: $b: still in_progress after 0.5s"
 }
@@ -208,8 +210,7 @@ t_bad_ids_are_errors() {
 
 t_stdout_full() {
 	bw_job 1
-	rc=0
-	oai-wait -q -i 0.05 "$b" >/dev/full 2>"$T/err" || rc=$?
+	run sh -c 'oai-wait -q -i 0.05 "$1" >/dev/full' sh "$b"
 	expect_rc 1
 	expect_eq "$(cat "$T/err")" "oai-wait: stdout: No space left on device"
 }
@@ -232,5 +233,7 @@ t_polls_back_off() {
 	run oai-wait -v -q -i 0.05 "$b"
 	expect_rc 0
 	n=$(grep -c "^> GET /v1/batches/$b " "$T/err")
-	[ "$n" -ge 4 ] && [ "$n" -le 15 ] || fail "$n polls"
+	if [ "$n" -lt 4 ] || [ "$n" -gt 15 ]; then
+		fail "$n polls"
+	fi
 }
