@@ -237,3 +237,20 @@ t_polls_back_off() {
 		fail "$n polls"
 	fi
 }
+
+# On a terminal: one live line per batch, redrawn in place, and no
+# status-change lines.
+t_live_lines_on_a_tty() {
+	command -v script >/dev/null || return 0
+	bw_job 2
+	b2=$(bw_create "$f")
+	script -qec "oai-wait -i 0.05 $b $b2 >out.txt" /dev/null >tty.txt </dev/null
+	expect_eq "$(cut -f3 out.txt | sort | tr '\n' ' ')" "$(printf '%s\n' "$b" "$b2" | sort | tr '\n' ' ')"
+	# The last drawing holds both batches, completed.
+	tr -d '\r' <tty.txt | sed 's/\x1b\[2A\x1b\[J/\n@@\n/g' | awk '/^@@$/ { last = ""; next } { last = last $0 "\n" } END { printf "%s", last }' |
+		sed 's/, [0-9]*s$//' >last
+	printf '%s: completed, 2 completed, 0 failed of 2\n%s: completed, 2 completed, 0 failed of 2\n' "$b" "$b2" >want
+	expect_same last want
+	expect_grep $'\x1b\\[2A' tty.txt
+	expect_no_grep '^oai-wait: ' tty.txt
+}
