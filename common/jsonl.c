@@ -106,6 +106,23 @@ jsonl_next(struct jsonl *r, char **line, size_t *len)
 }
 
 void
+jsonl_fdopen(struct jsonl *r, int fd, const char *name, size_t maxline)
+{
+	memset(r, 0, sizeof(*r));
+	r->maxline = maxline ? maxline : JSONL_MAXLINE_DEFAULT;
+	r->fd = fd;
+	r->name = name;
+	r->cap = CHUNK;
+	r->buf = xmalloc(r->cap + 1);
+}
+
+size_t
+jsonl_consumed(const struct jsonl *r, const char *line)
+{
+	return (size_t)(r->buf + r->start - line);
+}
+
+void
 jsonl_close(struct jsonl *r)
 {
 	if (r->owned)

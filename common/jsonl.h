@@ -29,6 +29,15 @@ int	jsonl_open(struct jsonl *r, const char *path, size_t maxline);
  * stays valid until the next call. */
 int	jsonl_next(struct jsonl *r, char **line, size_t *len);
 
+/* jsonl_fdopen: reads the open descriptor fd (not closed by jsonl_close),
+ * naming it name in messages.  Cannot fail. */
+void	jsonl_fdopen(struct jsonl *r, int fd, const char *name, size_t maxline);
+
+/* jsonl_consumed: the bytes of input the line last returned took, with
+ * its "\n" or "\r\n": the sum over the lines is the offset of the next
+ * line from where reading began. */
+size_t	jsonl_consumed(const struct jsonl *r, const char *line);
+
 void	jsonl_close(struct jsonl *r);
 
 #endif

@@ -41,6 +41,7 @@ struct catalog {
 	struct known	*v;
 	size_t		 n, cap;
 	int		 loaded;
+	int		 broken;	/* the listing failed for good */
 };
 
 static void
@@ -199,8 +200,10 @@ upload(struct http *h, const char *base, struct catalog *cat,
 	int rc, tries;
 
 	for (tries = 1;; tries++) {
-		if (!cat->loaded && (rc = catalog_load(h, cat)) != HTTP_OK)
+		if (!cat->loaded && (rc = catalog_load(h, cat)) != HTTP_OK) {
+			cat->broken = rc == HTTP_FAILED;
 			return rc;
+		}
 		if ((found = catalog_find(cat, name, size)) != NULL) {
 			http_trace(h, "%s: the server has it already: %s",
 			    path, found);
@@ -246,7 +249,7 @@ int
 main(int argc, char *argv[])
 {
 	struct oai_config cfg;
-	struct catalog cat = { NULL, 0, 0, 0 };
+	struct catalog cat = { NULL, 0, 0, 0, 0 };
 	struct http *h;
 	struct idsrc in;
 	struct buf name = BUF_INIT;
@@ -314,9 +317,16 @@ main(int argc, char *argv[])
 		close(fd);
 		remote_name(&name, path, hex);
 		http_progress(h, !quiet && isatty(STDERR_FILENO) ? path : NULL);
-		rc = upload(h, cfg.base_path, &cat, path, name.p, (long long)size, &id);
+		rc = upload(h, cfg.base_path, &cat, path, name.p,
+		    (long long)size, &id);
 		if (rc == HTTP_TEMPFAIL)
 			temporary = 1;
+		else if (cat.broken) {
+			/* Without the listing a re-run could upload twice:
+			 * stop rather than upload blind. */
+			failed = 1;
+			break;
+		}
 		else if (rc != HTTP_OK)
 			failed = 1;
 		else {

@@ -1,0 +1,733 @@
+/*
+ * jsonl-merge: the answers of a Batch API job, put back onto its items.
+ *
+ * Memory holds an index, not the lines: every custom_id once, with the
+ * offset of its result line, and one number an item.  The results are
+ * read first (a pipe is copied to an unlinked temporary file so that the
+ * lines can be read back with pread(2)); the items are read twice, once to
+ * check every line and join it, then to write it with its answer appended
+ * as text before the closing brace (the item is never re-serialised).  So
+ * nothing is written unless every input line is good.
+ */
+#include <sys/types.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "customid.h"
+#include "idmap.h"
+#include "jscan.h"
+#include "jsonl.h"
+#include "outcheck.h"
+#include "spool.h"
+#include "xalloc.h"
+
+#ifndef BATCHPIPE_SHAREDIR
+#define BATCHPIPE_SHAREDIR	"/usr/local/share/batchpipe"
+#endif
+#define BATCH_DISCOUNT	0.5
+
+struct input {
+	const char	*name;
+	int		 fd;		/* seekable */
+	off_t		 base;		/* where its lines begin */
+};
+
+/* What the index knows about each custom_id (idmap number). */
+struct entry {
+	uint64_t	 roff;		/* result line: offset, length, number */
+	uint32_t	 rlen;
+	uint32_t	 rline;		/* 0: no result */
+	uint32_t	 iline;		/* first item with this key; 0: none */
+};
+
+struct price {
+	char		*model;
+	double		 in, out;	/* USD per 1M tokens */
+	unsigned long long intok, outtok;
+};
+
+static struct input	 items, results;
+static struct idmap	 index_;
+static struct entry	*entries;
+static size_t		 entries_cap;
+static struct price	*prices;
+static size_t		 nprices;
+static const char	*prices_path;	/* NULL: no table found */
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: jsonl-merge [-k key-field] [-f field] "
+	    "[-P prices-file] items-file results-file\n");
+	exit(fp == stdout ? 0 : 2);
+}
+
+static void
+open_input(struct input *in, const char *path)
+{
+	int fd;
+
+	if (strcmp(path, "-") == 0) {
+		in->name = "stdin";
+		fd = STDIN_FILENO;
+	} else {
+		in->name = path;
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			err(1, "%s", path);
+	}
+	if ((in->fd = spool_fd(fd, in->name)) < 0)
+		exit(1);
+	if ((in->base = lseek(in->fd, 0, SEEK_CUR)) < 0)
+		err(1, "%s", in->name);
+}
+
+static struct entry *
+entry_for(size_t e)
+{
+	while (e >= entries_cap) {
+		entries_cap = entries_cap ? entries_cap * 2 : 4096;
+		entries = xreallocarray(entries, entries_cap,
+		    sizeof(*entries));
+	}
+	return &entries[e];
+}
+
+/* Adds id to the index; a new entry starts empty. */
+static struct entry *
+index_add(const char *id, size_t n)
+{
+	int added;
+	size_t e = idmap_add(&index_, id, n, &added);
+	struct entry *en = entry_for(e);
+
+	if (added)
+		memset(en, 0, sizeof(*en));
+	return en;
+}
+
+/* Reads exactly len bytes at off of a result line into b. */
+static void
+read_result(const struct entry *en, struct buf *b)
+{
+	size_t got;
+	ssize_t n;
+
+	buf_reset(b);
+	buf_reserve(b, en->rlen);
+	for (got = 0; got < en->rlen; got += (size_t)n) {
+		n = pread(results.fd, b->p + got, en->rlen - got,
+		    (off_t)(en->roff + got));
+		if (n < 0 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n < 0)
+			err(1, "%s", results.name);
+		if (n == 0)
+			errx(1, "%s: file changed while being read",
+			    results.name);
+	}
+	b->len = en->rlen;
+	b->p[b->len] = '\0';
+}
+
+/* An already validated line as a value, without scanning it again. */
+static struct jval
+object_of(const char *line, size_t len)
+{
+	struct jval v = { JT_OBJECT, line, len };
+
+	while (v.n > 0 && (*v.p == ' ' || *v.p == '\t')) {
+		v.p++;
+		v.n--;
+	}
+	while (v.n > 0 && (v.p[v.n - 1] == ' ' || v.p[v.n - 1] == '\t'))
+		v.n--;
+	return v;
+}
+
+/* A request succeeded only when error is null and status_code is 200. */
+static int
+succeeded(struct jval result)
+{
+	struct jval v;
+	long long status;
+
+	if (jscan_member(result, "error", &v) && v.type != JT_NULL)
+		return 0;
+	return jscan_path(result, "response.status_code", &v) &&
+	    jscan_int(v, &status) == 0 && status == 200;
+}
+
+static void
+index_results(void)
+{
+	struct buf scratch = BUF_INIT, show = BUF_INIT, other = BUF_INIT;
+	struct jsonl r;
+	struct jval top;
+	struct entry *en;
+	const char *id, *why;
+	char *line;
+	size_t len, idlen;
+	off_t off = results.base;
+	int got;
+
+	jsonl_fdopen(&r, results.fd, results.name, 0);
+	while ((got = jsonl_next(&r, &line, &len)) == 1) {
+		if (customid_get(line, len, &top, &scratch, &id, &idlen,
+		    &why) < 0)
+			errx(1, "%s:%lu: %s", r.name, r.lineno, why);
+		if (r.lineno > UINT32_MAX)
+			errx(1, "%s: too many lines", r.name);
+		en = index_add(id, idlen);
+		if (en->rline != 0) {
+			/* A retried request can have a failed and a good
+			 * result: the good one wins, else the first. */
+			read_result(en, &other);
+			warnx("%s:%lu: duplicate custom_id %s (first at line "
+			    "%lu)", r.name, r.lineno,
+			    customid_show(&show, id, idlen),
+			    (unsigned long)en->rline);
+			if (succeeded(object_of(other.p, other.len)) ||
+			    !succeeded(top)) {
+				off += (off_t)jsonl_consumed(&r, line);
+				continue;
+			}
+		}
+		en->roff = (uint64_t)off;
+		en->rlen = (uint32_t)len;
+		en->rline = (uint32_t)r.lineno;
+		off += (off_t)jsonl_consumed(&r, line);
+	}
+	if (got < 0)
+		exit(1);
+	jsonl_close(&r);
+	buf_free(&scratch);
+	buf_free(&show);
+	buf_free(&other);
+}
+
+/* Pass one over the items: checks every line, finds its key and joins it
+ * to the index.  Returns the entry number of each item, in order. */
+static uint32_t *
+join_items(const char *keyfield, const char *field, size_t *nitems)
+{
+	struct buf scratch = BUF_INIT, show = BUF_INIT, errfield = BUF_INIT;
+	struct jsonl r;
+	struct jval top, k, v, key;
+	struct jiter it;
+	struct jerr e;
+	struct entry *en;
+	uint32_t *refs = NULL;
+	size_t cap = 0, n = 0, len, i;
+	char *line, num[32];
+	const char *id;
+	size_t idlen;
+	int got;
+
+	buf_adds(&errfield, field);
+	buf_adds(&errfield, "_error");
+	jsonl_fdopen(&r, items.fd, items.name, 0);
+	while ((got = jsonl_next(&r, &line, &len)) == 1) {
+		for (i = 0; i < len && (line[i] == ' ' || line[i] == '\t'); i++)
+			;
+		if (i == len)
+			errx(1, "%s:%lu: blank line", r.name, r.lineno);
+		if (jscan_doc(line, len, &top, &e) < 0)
+			errx(1, "%s:%lu: %s", r.name, r.lineno, e.msg);
+		if (top.type != JT_OBJECT)
+			errx(1, "%s:%lu: %s", r.name, r.lineno,
+			    top.type == JT_ARRAY ? "a JSON array, not an object" :
+			    "not a JSON object");
+		if (r.lineno > UINT32_MAX)
+			errx(1, "%s: too many lines", r.name);
+		key.type = JT_NONE;
+		jscan_iter(top, &it);
+		while (jscan_next(&it, &k, &v)) {
+			if (jscan_streq(k, field) || jscan_streq(k, errfield.p))
+				errx(1, "%s:%lu: the item already has a field "
+				    "\"%s\"", r.name, r.lineno,
+				    jscan_streq(k, field) ? field : errfield.p);
+			if (keyfield != NULL && jscan_streq(k, keyfield))
+				key = v;
+		}
+		if (keyfield == NULL) {
+			snprintf(num, sizeof(num), "%lu", r.lineno);
+			id = num;
+			idlen = strlen(num);
+		} else if (key.type == JT_STRING) {
+			buf_reset(&scratch);
+			jscan_unescape(key, &scratch);
+			id = scratch.p;
+			idlen = scratch.len;
+		} else if (key.type == JT_NUMBER &&
+		    strcspn(key.p, ".eE") >= key.n) {
+			id = key.p;
+			idlen = key.n;
+		} else if (key.type == JT_NONE)
+			errx(1, "%s:%lu: no field \"%s\"", r.name, r.lineno,
+			    keyfield);
+		else
+			errx(1, "%s:%lu: field \"%s\" is %s, not a string or "
+			    "an integer", r.name, r.lineno, keyfield,
+			    key.type == JT_NUMBER ? "a fraction" :
+			    jscan_typename(key.type));
+		if (idlen == 0)
+			errx(1, "%s:%lu: field \"%s\" is empty", r.name,
+			    r.lineno, keyfield);
+		en = index_add(id, idlen);
+		if (en->iline != 0)
+			errx(1, "%s:%lu: duplicate key %s (first at line %lu)",
+			    r.name, r.lineno, customid_show(&show, id, idlen),
+			    (unsigned long)en->iline);
+		en->iline = (uint32_t)r.lineno;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 4096;
+			refs = xreallocarray(refs, cap, sizeof(*refs));
+		}
+		refs[n++] = (uint32_t)(en - entries);
+	}
+	if (got < 0)
+		exit(1);
+	jsonl_close(&r);
+	buf_free(&scratch);
+	buf_free(&show);
+	buf_free(&errfield);
+	*nitems = n;
+	return refs;
+}
+
+static void
+load_prices(const char *path)
+{
+	struct jsonl r;
+	char *line, *p, *model, *end;
+	size_t len, i;
+	double v[2];
+	int got;
+
+	if (jsonl_open(&r, path, 0) < 0)
+		exit(1);
+	prices_path = path;
+	while ((got = jsonl_next(&r, &line, &len)) == 1) {
+		p = line + strspn(line, " \t");
+		if (*p == '#' || *p == '\0')
+			continue;
+		model = p;
+		p += strcspn(p, " \t");
+		if (*p == '\0')
+			errx(1, "%s:%lu: expected model, input and output "
+			    "prices", path, r.lineno);
+		*p++ = '\0';
+		for (i = 0; i < 2; i++) {
+			p += strspn(p, " \t");
+			errno = 0;
+			v[i] = strtod(p, &end);
+			if (end == p || errno != 0 || !isfinite(v[i]) ||
+			    v[i] < 0 || (*end != '\0' && *end != ' ' &&
+			    *end != '\t'))
+				errx(1, "%s:%lu: expected model, input and "
+				    "output prices", path, r.lineno);
+			p = end;
+		}
+		if (p[strspn(p, " \t")] != '\0')
+			errx(1, "%s:%lu: expected model, input and output "
+			    "prices", path, r.lineno);
+		prices = xreallocarray(prices, nprices + 1, sizeof(*prices));
+		prices[nprices].model = xstrdup(model);
+		prices[nprices].in = v[0];
+		prices[nprices].out = v[1];
+		prices[nprices].intok = prices[nprices].outtok = 0;
+		nprices++;
+	}
+	if (got < 0)
+		exit(1);
+	jsonl_close(&r);
+}
+
+/* The table: -P, else $BATCHPIPE_PRICES, else the installed copy, else the
+ * copy beside the program (../share/ of its directory, as in a checkout). */
+static void
+find_prices(const char *opt)
+{
+	static const char *rel[] = { "/../share/batchpipe/prices.tsv",
+	    "/../share/prices.tsv" };
+	const char *env = getenv("BATCHPIPE_PRICES");
+	char exe[PATH_MAX], *slash, *path;
+	ssize_t n;
+	size_t i;
+
+	if (opt != NULL) {
+		load_prices(opt);
+		return;
+	}
+	if (env != NULL && *env != '\0') {
+		load_prices(env);
+		return;
+	}
+	if (access(BATCHPIPE_SHAREDIR "/prices.tsv", R_OK) == 0) {
+		load_prices(BATCHPIPE_SHAREDIR "/prices.tsv");
+		return;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) == NULL)
+		return;
+	*slash = '\0';
+	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		path = xmalloc(strlen(exe) + strlen(rel[i]) + 1);
+		strcpy(path, exe);
+		strcat(path, rel[i]);
+		if (access(path, R_OK) == 0) {
+			load_prices(path);
+			return;	/* path lives on as prices_path */
+		}
+		free(path);
+	}
+}
+
+/* The table's entry for a model: its exact name, or the name less a
+ * snapshot date ("gpt-4o-mini-2024-07-18" is priced as "gpt-4o-mini"). */
+static struct price *
+price_of(const char *m, size_t n)
+{
+	size_t i, d;
+	static const char date[] = "-dddd-dd-dd";
+
+	for (i = 0; i < nprices; i++)
+		if (strlen(prices[i].model) == n &&
+		    memcmp(prices[i].model, m, n) == 0)
+			return &prices[i];
+	if (n <= sizeof(date) - 1)
+		return NULL;
+	for (d = 0; d < sizeof(date) - 1; d++) {
+		char c = m[n - (sizeof(date) - 1) + d];
+
+		if (date[d] == 'd' ? c < '0' || c > '9' : c != '-')
+			return NULL;
+	}
+	return price_of(m, n - (sizeof(date) - 1));
+}
+
+struct tally {
+	size_t			 answered, failed, missing;
+	unsigned long long	 intok, outtok;
+	unsigned long long	 unknown_in, unknown_out;	/* unpriced */
+	struct buf		 unknown_models;		/* "a, b" */
+};
+
+static unsigned long long
+token_count(struct jval usage, const char *a, const char *b)
+{
+	struct jval v;
+	long long x;
+
+	if ((jscan_member(usage, a, &v) || jscan_member(usage, b, &v)) &&
+	    jscan_int(v, &x) == 0 && x > 0)
+		return (unsigned long long)x;
+	return 0;
+}
+
+/* Adds a response body's usage to the totals and to its model's price. */
+static void
+count_usage(struct jval body, struct tally *t, struct buf *scratch)
+{
+	struct jval usage, model;
+	unsigned long long in, out;
+	struct price *p = NULL;
+
+	if (!jscan_member(body, "usage", &usage) || usage.type != JT_OBJECT)
+		return;
+	in = token_count(usage, "prompt_tokens", "input_tokens");
+	out = token_count(usage, "completion_tokens", "output_tokens");
+	t->intok += in;
+	t->outtok += out;
+	if (jscan_member(body, "model", &model) && model.type == JT_STRING) {
+		buf_reset(scratch);
+		jscan_unescape(model, scratch);
+		p = price_of(scratch->p, scratch->len);
+	} else {
+		buf_reset(scratch);
+		buf_adds(scratch, "(none)");
+	}
+	if (p != NULL) {
+		p->intok += in;
+		p->outtok += out;
+		return;
+	}
+	t->unknown_in += in;
+	t->unknown_out += out;
+	if (prices_path != NULL && (in > 0 || out > 0) &&
+	    t->unknown_models.len < 200 &&
+	    !strstr(t->unknown_models.p ? t->unknown_models.p : "",
+	    scratch->p)) {
+		if (t->unknown_models.len > 0)
+			buf_adds(&t->unknown_models, ", ");
+		buf_add(&t->unknown_models, scratch->p, strlen(scratch->p));
+	}
+}
+
+/* The answer in a successful response body, as JSON text appended to out:
+ * chat: choices[0].message.content; responses: the output text; embeddings:
+ * data[0].embedding; anything else: the whole body. */
+static void
+add_answer(struct buf *out, struct jval body, struct buf *scratch)
+{
+	struct jval obj, v, item, content, part, type, text, k;
+	struct jiter it, ci;
+	int found = 0;
+
+	jscan_member(body, "object", &obj);
+	if (jscan_streq(obj, "chat.completion") &&
+	    jscan_member(body, "choices", &v) && jscan_index(v, 0, &v) &&
+	    jscan_path(v, "message.content", &v)) {
+		buf_add(out, v.p, v.n);
+		return;
+	}
+	if (jscan_streq(obj, "response") && jscan_member(body, "output", &v) &&
+	    v.type == JT_ARRAY) {
+		buf_reset(scratch);
+		jscan_iter(v, &it);
+		while (jscan_next(&it, &k, &item)) {
+			if (!jscan_member(item, "content", &content) ||
+			    content.type != JT_ARRAY)
+				continue;
+			jscan_iter(content, &ci);
+			while (jscan_next(&ci, &k, &part))
+				if (jscan_member(part, "type", &type) &&
+				    jscan_streq(type, "output_text") &&
+				    jscan_member(part, "text", &text) &&
+				    text.type == JT_STRING) {
+					jscan_unescape(text, scratch);
+					found = 1;
+				}
+		}
+		if (found)
+			buf_add_json_string(out, scratch->p, scratch->len);
+		else
+			buf_adds(out, "null");
+		return;
+	}
+	if (jscan_streq(obj, "list") && jscan_member(body, "data", &v) &&
+	    jscan_index(v, 0, &v) && jscan_member(v, "embedding", &v)) {
+		buf_add(out, v.p, v.n);
+		return;
+	}
+	buf_add(out, body.p, body.n);
+}
+
+/* {"code": ..., "message": ...} of a failed result, appended to out. */
+static void
+add_error(struct buf *out, struct jval result)
+{
+	struct jval error, status, body, code, msg;
+	long long sc = 0;
+
+	buf_adds(out, "{\"code\": ");
+	if (jscan_member(result, "error", &error) && error.type != JT_NULL) {
+		jscan_member(error, "code", &code);
+		jscan_member(error, "message", &msg);
+		buf_add(out, code.type ? code.p : "null", code.type ? code.n : 4);
+		buf_adds(out, ", \"message\": ");
+		buf_add(out, msg.type ? msg.p : "null", msg.type ? msg.n : 4);
+	} else if (jscan_path(result, "response.status_code", &status) &&
+	    jscan_int(status, &sc) == 0) {
+		jscan_path(result, "response.body", &body);
+		if (jscan_path(body, "error.code", &code) &&
+		    code.type == JT_STRING)
+			buf_add(out, code.p, code.n);
+		else
+			buf_printf(out, "\"http_%lld\"", sc);
+		buf_adds(out, ", \"message\": ");
+		if (jscan_path(body, "error.message", &msg) &&
+		    msg.type == JT_STRING)
+			buf_add(out, msg.p, msg.n);
+		else
+			buf_printf(out, "\"HTTP status %lld\"", sc);
+	} else
+		buf_adds(out, "\"bad_result\", \"message\": \"the result has "
+		    "neither a response with a status_code nor an error\"");
+	buf_addc(out, '}');
+}
+
+/* Pass two: every item again, in order, with its answer or error. */
+static void
+write_items(const uint32_t *refs, size_t nitems, const char *field,
+    struct tally *t)
+{
+	struct buf out = BUF_INIT, res = BUF_INIT, scratch = BUF_INIT;
+	struct buf show = BUF_INIT, key = BUF_INIT, errkey = BUF_INIT;
+	struct jsonl r;
+	struct jval item, result, body;
+	const struct entry *en;
+	const char *id;
+	char *line;
+	size_t len, i = 0, idlen, close;
+
+	buf_add_json_string(&key, field, strlen(field));
+	buf_adds(&key, ": ");
+	buf_add_json_string(&errkey, field, strlen(field));
+	errkey.len--;
+	buf_adds(&errkey, "_error\": ");
+	if (lseek(items.fd, items.base, SEEK_SET) < 0)
+		err(1, "%s", items.name);
+	jsonl_fdopen(&r, items.fd, items.name, 0);
+	while (i < nitems && jsonl_next(&r, &line, &len) == 1) {
+		en = &entries[refs[i++]];
+		item = object_of(line, len);
+		close = item.n - 1;	/* the closing brace */
+		buf_reset(&out);
+		buf_add(&out, item.p, close);
+		/* An empty object gets no comma. */
+		if (item.p[1 + strspn(item.p + 1, " \t")] != '}')
+			buf_adds(&out, ", ");
+		if (en->rline == 0) {
+			id = idmap_id(&index_, (size_t)(en - entries), &idlen);
+			buf_add(&out, errkey.p, errkey.len);
+			buf_adds(&out, "{\"code\": \"missing\", \"message\": "
+			    "\"no result for custom_id ");
+			buf_reset(&show);
+			buf_add_json_string(&show, id, idlen);
+			buf_add(&out, show.p + 1, show.len - 1);
+			buf_addc(&out, '}');
+			t->missing++;
+		} else {
+			read_result(en, &res);
+			result = object_of(res.p, res.len);
+			if (jscan_path(result, "response.body", &body) &&
+			    body.type == JT_OBJECT)
+				count_usage(body, t, &scratch);
+			if (succeeded(result)) {
+				buf_add(&out, key.p, key.len);
+				add_answer(&out, body, &scratch);
+				t->answered++;
+			} else {
+				buf_add(&out, errkey.p, errkey.len);
+				add_error(&out, result);
+				t->failed++;
+			}
+		}
+		buf_adds(&out, "}\n");
+		stdout_write(out.p, out.len);
+	}
+	if (i < nitems)
+		errx(1, "%s: file changed while being read", items.name);
+	jsonl_close(&r);
+	buf_free(&out);
+	buf_free(&res);
+	buf_free(&scratch);
+	buf_free(&show);
+	buf_free(&key);
+	buf_free(&errkey);
+}
+
+static void
+summary(size_t nitems, const struct tally *t)
+{
+	double cost = 0;
+	size_t i;
+
+	warnx("%zu items: %zu answered, %zu failed, %zu missing", nitems,
+	    t->answered, t->failed, t->missing);
+	warnx("tokens: %llu prompt, %llu completion", t->intok, t->outtok);
+	if (prices_path == NULL) {
+		warnx("cost: unknown (no price table: see -P)");
+		return;
+	}
+	for (i = 0; i < nprices; i++)
+		cost += ((double)prices[i].intok * prices[i].in +
+		    (double)prices[i].outtok * prices[i].out) / 1e6;
+	cost *= BATCH_DISCOUNT;
+	if (t->unknown_in == 0 && t->unknown_out == 0)
+		warnx("cost: $%.6f at the batch discount (50%%)", cost);
+	else
+		warnx("cost: $%.6f at the batch discount (50%%), and unknown "
+		    "for %llu prompt and %llu completion tokens of models "
+		    "not in %s: %s", cost, t->unknown_in, t->unknown_out,
+		    prices_path, t->unknown_models.len ?
+		    t->unknown_models.p : "(none)");
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *keyfield = NULL, *field = "llm", *prices_opt = NULL;
+	struct buf show = BUF_INIT;
+	struct tally t;
+	uint32_t *refs;
+	size_t nitems, e, unknown = 0, idlen;
+	const char *id;
+	int ch;
+
+	while ((ch = getopt(argc, argv, "f:hk:P:V")) != -1) {
+		switch (ch) {
+		case 'f':
+			field = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			break;
+		case 'k':
+			keyfield = optarg;
+			break;
+		case 'P':
+			prices_opt = optarg;
+			break;
+		case 'V':
+			puts("jsonl-merge batchpipe " BATCHPIPE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 2)
+		usage(stderr);
+	if (*field == '\0' || (keyfield != NULL && *keyfield == '\0')) {
+		warnx("empty field name");
+		usage(stderr);
+	}
+	if (strcmp(argv[0], "-") == 0 && strcmp(argv[1], "-") == 0) {
+		warnx("the items and the results cannot both be stdin");
+		usage(stderr);
+	}
+
+	find_prices(prices_opt);
+	open_input(&results, argv[1]);
+	open_input(&items, argv[0]);
+	idmap_init(&index_);
+	index_results();
+	refs = join_items(keyfield, field, &nitems);
+
+	for (e = 0; e < index_.count; e++) {
+		if (entries[e].rline == 0 || entries[e].iline != 0)
+			continue;
+		id = idmap_id(&index_, e, &idlen);
+		warnx("%s:%lu: custom_id %s matches no item", results.name,
+		    (unsigned long)entries[e].rline,
+		    customid_show(&show, id, idlen));
+		unknown++;
+	}
+	buf_free(&show);
+
+	memset(&t, 0, sizeof(t));
+	write_items(refs, nitems, field, &t);
+	free(refs);
+	if (stdout_close(1) < 0)
+		return 1;
+	summary(nitems, &t);
+	return t.failed > 0 || t.missing > 0 || unknown > 0 ? 3 : 0;
+}
