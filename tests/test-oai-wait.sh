@@ -102,7 +102,7 @@ t_results_are_passed_on_at_once() {
 }
 
 t_poll_bursts_are_retried() {
-	bw_job 2 -F 'http429=3@/v1/batches/' -F 'http503=3@/v1/batches/' -F 'http500=2@/v1/batches/'
+	bw_job 2 -F 'http429=2@/v1/batches/' -F 'http503=2@/v1/batches/' -F 'http500=2@/v1/batches/'
 	run oai-wait -i 0.05 -q "$b"
 	expect_rc 0
 	expect_empty "$T/err"
