@@ -317,7 +317,8 @@ main(int argc, char *argv[])
 	if (r == -1)
 		return 1;
 
-	live = !quiet && isatty(STDERR_FILENO);
+	/* A trace would scroll the live lines away: -v gets plain lines. */
+	live = !quiet && !verbose && isatty(STDERR_FILENO);
 	start = now();
 	deadline = timeout > 0 ? start + timeout : INFINITY;
 	for (i = 0; i < nbatches; i++)
