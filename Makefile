@@ -37,6 +37,7 @@ SCRIPTS    = $(wildcard scripts/oai-*)
 MANPAGES   = $(wildcard man/*.1 man/*.7)
 LIB        = $(O)/obj/libbatchpipe.a
 
+.SECONDARY:
 .PHONY: all deps check check-fast test asan lint bench demo fuzz install uninstall clean
 
 all: $(BINS)

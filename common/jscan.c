@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,14 +83,34 @@ utf8_len(const unsigned char *p, const unsigned char *end)
 	return n;
 }
 
+/* Nonzero when one of the 8 bytes in x is '"', '\\', a control character
+ * or >= 0x80: the bytes the string scanner must look at one by one
+ * ("Bit Twiddling Hacks": haszero and hasless over a 64-bit word). */
+static int
+special8(uint64_t x)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101);
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+
+	return ((((q - ones) & ~q) | ((b - ones) & ~b) |
+	    ((x - ones * 0x20) & ~x) | x) & (ones * 0x80)) != 0;
+}
+
 static int
 string(struct scan *s)
 {
 	const unsigned char *p = (const unsigned char *)s->p + 1;
 	const unsigned char *end = (const unsigned char *)s->end;
+	uint64_t x;
 
 	for (;;) {
-		/* The common case: plain printable ASCII. */
+		/* The common case: plain printable ASCII, 8 bytes a step. */
+		while (end - p >= 8) {
+			memcpy(&x, p, 8);
+			if (special8(x))
+				break;
+			p += 8;
+		}
 		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' &&
 		    *p != '\\')
 			p++;
@@ -281,10 +302,18 @@ skip_value(const char *p, const char *end)
 	do {
 		switch (*p) {
 		case '"':
-			for (p++; *p != '"'; p++)
-				if (*p == '\\')
-					p++;
-			p++;
+			/* The closing quote is the first one after an even
+			 * run of backslashes; memchr finds candidates fast. */
+			for (p++;;) {
+				const char *q = memchr(p, '"',
+				    (size_t)(end - p)), *b = q;
+
+				while (b > p && b[-1] == '\\')
+					b--;
+				p = q + 1;
+				if ((q - b) % 2 == 0)
+					break;
+			}
 			break;
 		case '{': case '[':
 			depth++;

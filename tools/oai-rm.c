@@ -88,7 +88,7 @@ main(int argc, char *argv[])
 		}
 		json_object_put(answer);
 		printf("%s\n", id);
-		fflush(stdout);
+		stdout_flush();
 	}
 	if (more < 0)
 		failed = 1;

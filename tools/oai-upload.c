@@ -321,7 +321,7 @@ main(int argc, char *argv[])
 			failed = 1;
 		else {
 			printf("%s\t%s\n", id, path);
-			fflush(stdout);
+			stdout_flush();
 			free(id);
 		}
 	}
