@@ -12,6 +12,8 @@ struct scan {
 	const char	*end;
 	struct jerr	*e;
 	int		 depth;
+	struct jmember	*m;		/* jscan_doc_members: where to put */
+	size_t		 max, count;	/* the members of depth 1 and 2 */
 };
 
 static int value(struct scan *, struct jval *);
@@ -203,7 +205,7 @@ static int
 container(struct scan *s, int object)
 {
 	char close = object ? '}' : ']';
-	struct jval v;
+	struct jval k, v;
 
 	if (++s->depth > JSCAN_MAXDEPTH)
 		return fault(s, "nested too deeply");
@@ -218,8 +220,10 @@ container(struct scan *s, int object)
 		if (object) {
 			if (s->p >= s->end || *s->p != '"')
 				return fault(s, "expected a string key");
+			k.p = s->p;
 			if (string(s) < 0)
 				return -1;
+			k.n = (size_t)(s->p - k.p);
 			skip_ws(s);
 			if (s->p >= s->end || *s->p != ':')
 				return fault(s, "expected ':' after key");
@@ -228,6 +232,15 @@ container(struct scan *s, int object)
 		}
 		if (value(s, &v) < 0)
 			return -1;
+		if (object && s->depth <= 2 && s->m != NULL) {
+			if (s->count < s->max) {
+				k.type = JT_STRING;
+				s->m[s->count].key = k;
+				s->m[s->count].val = v;
+				s->m[s->count].depth = s->depth;
+			}
+			s->count++;
+		}
 		skip_ws(s);
 		if (s->p < s->end && *s->p == ',') {
 			s->p++;
@@ -273,7 +286,16 @@ value(struct scan *s, struct jval *v)
 int
 jscan_doc(const char *text, size_t n, struct jval *top, struct jerr *e)
 {
-	struct scan s = { text, text, text + n, e, 0 };
+	size_t count;
+
+	return jscan_doc_members(text, n, top, NULL, 0, &count, e);
+}
+
+int
+jscan_doc_members(const char *text, size_t n, struct jval *top,
+    struct jmember *m, size_t max, size_t *count, struct jerr *e)
+{
+	struct scan s = { text, text, text + n, e, 0, m, max, 0 };
 
 	top->type = JT_NONE;
 	top->p = text;
@@ -290,6 +312,7 @@ jscan_doc(const char *text, size_t n, struct jval *top, struct jerr *e)
 	if (s.p < s.end)
 		return fault(&s, *s.p == '\0' ? "NUL byte" :
 		    "more than one JSON value on the line");
+	*count = s.count;
 	return 0;
 }
 

@@ -22,6 +22,7 @@
 
 /* Output goes out in chunks of about this size. */
 #define FLUSH_AT	(256 * 1024)
+#define MAX_MEMBERS	64	/* taken while validating; more: walk */
 
 enum endpoint { EP_CHAT, EP_EMBEDDINGS, EP_RESPONSES };
 
@@ -264,10 +265,25 @@ picker_want(struct picker *pk, const char *path, const char **rest)
 	return pk->n++;
 }
 
-/* picker_walk: takes the wanted members of object top (the last one of a
- * repeated name, as jscan_member). */
 static void
-picker_walk(struct picker *pk, struct jval top)
+picker_take(struct picker *pk, struct jval k, struct jval v)
+{
+	size_t i;
+
+	for (i = 0; i < pk->n; i++)
+		if ((k.n == pk->lens[i] + 2 &&
+		    memcmp(k.p + 1, pk->names[i], pk->lens[i]) == 0) ||
+		    (memchr(k.p, '\\', k.n) != NULL &&
+		    jscan_streq(k, pk->names[i])))
+			pk->vals[i] = v;
+}
+
+/* picker_walk: takes the wanted members of object top (the last one of a
+ * repeated name, as jscan_member), from the count members that
+ * jscan_doc_members took, or from a walk when there were too many. */
+static void
+picker_walk(struct picker *pk, struct jval top, const struct jmember *m,
+    size_t count)
 {
 	struct jiter it;
 	struct jval k, v;
@@ -275,14 +291,15 @@ picker_walk(struct picker *pk, struct jval top)
 
 	for (i = 0; i < pk->n; i++)
 		pk->vals[i].type = JT_NONE;
+	if (count <= MAX_MEMBERS) {
+		for (i = 0; i < count; i++)
+			if (m[i].depth == 1)
+				picker_take(pk, m[i].key, m[i].val);
+		return;
+	}
 	jscan_iter(top, &it);
 	while (jscan_next(&it, &k, &v))
-		for (i = 0; i < pk->n; i++)
-			if ((k.n == pk->lens[i] + 2 &&
-			    memcmp(k.p + 1, pk->names[i], pk->lens[i]) == 0) ||
-			    (memchr(k.p, '\\', k.n) != NULL &&
-			    jscan_streq(k, pk->names[i])))
-				pk->vals[i] = v;
+		picker_take(pk, k, v);
 }
 
 /* picker_get: the value of a registered field after picker_walk; 1 found,
@@ -327,9 +344,12 @@ main(int argc, char *argv[])
 	struct idset *ids = NULL;
 	struct jsonl in;
 	struct jval top, v;
+	struct jmember members[MAX_MEMBERS];
 	struct jerr e;
 	char *line, *text, *endp;
-	size_t len, nsegs = 0, i;
+	const char *idp = NULL;
+	size_t idn = 0;
+	size_t len, nsegs = 0, i, count;
 	long max_tokens = 0;
 	long long id;
 	int ch, n;
@@ -448,14 +468,15 @@ main(int argc, char *argv[])
 	while ((n = jsonl_next(&in, &line, &len)) == 1) {
 		if (len == 0)
 			bad_line(in.name, in.lineno, "blank line");
-		if (jscan_doc(line, len, &top, &e) < 0)
+		if (jscan_doc_members(line, len, &top, members, MAX_MEMBERS,
+		    &count, &e) < 0)
 			bad_line(in.name, in.lineno, "%s", e.msg);
 		if (top.type != JT_OBJECT)
 			bad_line(in.name, in.lineno, "%s, not an object",
 			    a_type(top.type));
 
 		if (pk.n > 0)
-			picker_walk(&pk, top);
+			picker_walk(&pk, top, members, count);
 		buf_adds(&out, "{\"custom_id\":");
 		if (idfield == NULL) {
 			buf_printf(&out, "\"%lu\"", in.lineno);
@@ -465,11 +486,20 @@ main(int argc, char *argv[])
 				    "\"%s\"", idfield);
 			buf_reset(&idtext);
 			if (v.type == JT_STRING) {
-				jscan_unescape(v, &idtext);
 				buf_add(&out, v.p, v.n);
+				if (memchr(v.p, '\\', v.n) == NULL) {
+					idp = v.p + 1;
+					idn = v.n - 2;
+				} else {
+					jscan_unescape(v, &idtext);
+					idp = idtext.p;
+					idn = idtext.len;
+				}
 			} else if (jscan_int(v, &id) == 0) {
 				buf_printf(&idtext, "%lld", id);
 				buf_printf(&out, "\"%s\"", idtext.p);
+				idp = idtext.p;
+				idn = idtext.len;
 			} else if (v.type == JT_NUMBER)
 				bad_line(in.name, in.lineno, "id field \"%s\" "
 				    "is not an integer: %.*s", idfield,
@@ -478,12 +508,11 @@ main(int argc, char *argv[])
 				bad_line(in.name, in.lineno, "id field \"%s\" "
 				    "is %s, not a string or an integer",
 				    idfield, a_type(v.type));
-			if (idtext.len == 0)
+			if (idn == 0)
 				bad_line(in.name, in.lineno, "empty id");
-			if (!idset_add(ids, idtext.p, idtext.len))
-				bad_line(in.name, in.lineno, "duplicate id "
-				    "\"%.*s\"", (int)(idtext.len > 200 ? 200 :
-				    idtext.len), idtext.p);
+			/* Checked once the request is built: that work
+			 * hides the cache miss on the id's slot. */
+			idset_prefetch(ids, idp, idn);
 		}
 		buf_add(&out, head.p, head.len);
 		if (segs == NULL)
@@ -504,6 +533,9 @@ main(int argc, char *argv[])
 				add_escaped(&out, v.p, v.n);
 		}
 		buf_add(&out, tail.p, tail.len);
+		if (ids != NULL && !idset_add(ids, idp, idn))
+			bad_line(in.name, in.lineno, "duplicate id \"%.*s\"",
+			    (int)(idn > 200 ? 200 : idn), idp);
 		if (out.len >= FLUSH_AT) {
 			stdout_write(out.p, out.len);
 			buf_reset(&out);
