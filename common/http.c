@@ -1,3 +1,4 @@
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <curl/curl.h>
@@ -34,6 +35,7 @@ struct http {
 	int		 verbose;
 	char		*progress;	/* label, or NULL */
 	double		 progress_last;
+	long long	 progress_total;	/* bytes to move, -1 unknown */
 	int		 progress_drawn;
 	char		 curlerr[CURL_ERROR_SIZE];
 	struct buf	 errmsg;
@@ -221,15 +223,14 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	if (now - h->progress_last < 0.2)
 		return 0;
 	h->progress_last = now;
-	done = ultotal > 0 ? (double)ulnow : (double)dlnow;
-	total = ultotal > 0 ? (double)ultotal : (double)dltotal;
-	if (h->expect >= 0 && ultotal <= 0)
-		total = (double)h->expect;
+	done = ulnow > 0 || h->fd < 0 ? (double)ulnow : (double)dlnow;
+	total = h->progress_total >= 0 ? (double)h->progress_total :
+	    ultotal > 0 ? (double)ultotal : (double)dltotal;
 	human(a, sizeof(a), done);
 	if (total > 0) {
 		human(b, sizeof(b), total);
 		fprintf(stderr, "\r\033[K%s: %s of %s (%d%%)", h->progress, a,
-		    b, (int)(done * 100 / total));
+		    b, done >= total ? 100 : (int)(done * 100 / total));
 	} else
 		fprintf(stderr, "\r\033[K%s: %s", h->progress, a);
 	h->progress_drawn = 1;
@@ -446,7 +447,7 @@ set_http_error(struct http *h, long code)
 	if (msg != NULL && *msg != '\0') {
 		struct buf clean = BUF_INIT;
 
-		for (i = 0; msg[i] != '\0' && i < 1000; i++)
+		for (i = 0; i < 1000 && msg[i] != '\0'; i++)
 			buf_addc(&clean, (unsigned char)msg[i] < 0x20 ||
 			    msg[i] == 0x7f ? ' ' : msg[i]);
 		buf_adds(&h->errmsg, ": ");
@@ -567,14 +568,21 @@ parse_answer(struct http *h, struct json_object **answer)
 		    "object", jscan_typename(top.type));
 		return -1;
 	}
-	if ((tok = json_tokener_new()) == NULL)
+	/* The same depth limit as jscan's: json-c's default (32) would
+	 * refuse answers jscan accepted. */
+	if ((tok = json_tokener_new_ex(JSCAN_MAXDEPTH)) == NULL)
 		errx(1, "out of memory");
 	o = json_tokener_parse_ex(tok, h->body.p, (int)h->body.len);
-	json_tokener_free(tok);
+	if (o == NULL && json_tokener_get_error(tok) == json_tokener_success)
+		errx(1, "out of memory");	/* json-c 0.16 on OOM */
 	if (o == NULL || !json_object_is_type(o, json_type_object)) {
+		buf_printf(&h->errmsg, "the answer could not be parsed (%s)",
+		    json_tokener_error_desc(json_tokener_get_error(tok)));
+		json_tokener_free(tok);
 		json_object_put(o);
-		errx(1, "out of memory");	/* jscan accepted it */
+		return -1;
 	}
+	json_tokener_free(tok);
 	*answer = o;
 	return 0;
 }
@@ -593,6 +601,7 @@ struct call {
 	int		 fd;
 	off_t		 start;
 	long long	 expect;
+	long long	 size;		/* for progress: bytes to move, or -1 */
 };
 
 static void
@@ -609,6 +618,7 @@ begin(struct http *h, const struct call *c)
 	h->after_ms = h->after = NULL;
 	h->curlerr[0] = '\0';
 	h->progress_last = 0;
+	h->progress_total = c->size;
 }
 
 static int
@@ -730,6 +740,7 @@ http_request(struct http *h, const char *method, const char *path,
 	c.answer = answer;
 	c.fd = -1;
 	c.expect = -1;
+	c.size = -1;
 	if (body != NULL) {
 		c.body = json_object_to_json_string_length(body,
 		    JSON_C_TO_STRING_PLAIN, &len);
@@ -778,9 +789,11 @@ http_upload(struct http *h, const char *path, const char *filepath,
     struct json_object **answer)
 {
 	struct upload u = { filepath, remote_name, purpose };
+	struct stat st;
 	struct call c;
 
 	memset(&c, 0, sizeof(c));
+	c.size = stat(filepath, &st) == 0 ? (long long)st.st_size : -1;
 	c.method = "POST";
 	c.path = path;
 	c.flags = flags;
@@ -807,6 +820,7 @@ http_download(struct http *h, const char *path, int fd, off_t start,
 	c.fd = fd;
 	c.start = start;
 	c.expect = expect;
+	c.size = expect;
 	return perform(h, &c);
 }
 
