@@ -634,6 +634,11 @@ perform(struct http *h, const struct call *c)
 
 	buf_printf(&url, "%s%s", h->cfg->base_url, c->path);
 	curl_easy_setopt(cu, CURLOPT_URL, url.p);
+	/* libcurl silently sends a request again, POST included, when a
+	 * reused connection dies before the answer: that could create a
+	 * batch twice.  A fresh connection is never retried that way. */
+	curl_easy_setopt(cu, CURLOPT_FRESH_CONNECT,
+	    c->flags & HTTP_NORETRY ? 1L : 0L);
 	for (tries = 1;; tries++) {
 		begin(h, c);
 		if (c->fd >= 0) {

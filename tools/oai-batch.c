@@ -297,19 +297,14 @@ main(int argc, char *argv[])
 		}
 		k->ours = 1;
 		printf("%s\t%s\n", k->id, id);
-		if (fflush(stdout) != 0 || ferror(stdout)) {
-			warn("stdout");
-			r = HTTP_FAILED;
-			status = 1;
-			break;
-		}
+		stdout_flush();
 	}
 	idsrc_close(&ids);
-	if (r == -1)
-		status = 1;
-	else if (r == HTTP_TEMPFAIL)
+	/* r is 0 at the end of the input; else why the loop stopped: -1 a
+	 * read error, HTTP_FAILED, HTTP_TEMPFAIL. */
+	if (r == HTTP_TEMPFAIL)
 		status = 75;
-	else if (r != 0 && r != HTTP_OK)
+	else if (r != 0)
 		status = 1;
 
 	json_object_put(body);
