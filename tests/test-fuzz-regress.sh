@@ -1,0 +1,20 @@
+# Tool-level regression tests for the bugs the fuzz targets found (each
+# input is also in tests/fuzz/corpus/; see docs/CHECKS.md).
+
+# fuzz_prompt_template: a template field whose name holds a backslash was
+# compared with the member names as written in the line, escapes and all,
+# so {n\u00e9} picked the member "n\u00e9" (decoded: "né").
+t_prompt_field_name_with_backslash_is_not_an_escape() {
+	printf '{"n\\u00e9":"esc"}\n' >items.jsonl
+	run jsonl-prompt -m m -t 'x{n\u00e9}y' items.jsonl
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" 'jsonl-prompt: items.jsonl:1: no field "n\u00e9" for the template'
+}
+
+t_prompt_field_name_with_backslash_matches_the_decoded_name() {
+	printf '{"n\\\\u00e9":"lit"}\n' >items.jsonl
+	run jsonl-prompt -m m -t 'x{n\u00e9}y' items.jsonl
+	expect_rc 0
+	expect_grep '"content":"xlity"' "$T/out"
+}
