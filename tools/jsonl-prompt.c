@@ -266,10 +266,10 @@ picker_walk(struct picker *pk, struct jval top)
 	jscan_iter(top, &it);
 	while (jscan_next(&it, &k, &v))
 		for (i = 0; i < pk->n; i++)
-			if ((k.n == pk->lens[i] + 2 &&
-			    memcmp(k.p + 1, pk->names[i], pk->lens[i]) == 0) ||
-			    (memchr(k.p, '\\', k.n) != NULL &&
-			    jscan_streq(k, pk->names[i])))
+			if (memchr(k.p, '\\', k.n) == NULL ?
+			    k.n == pk->lens[i] + 2 &&
+			    memcmp(k.p + 1, pk->names[i], pk->lens[i]) == 0 :
+			    jscan_streq(k, pk->names[i]))
 				pk->vals[i] = v;
 }
 
