@@ -124,7 +124,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			buf_addc(&again, text.p[j]);
 		}
 	}
-	check(again.len == strlen(t) && memcmp(again.p, t, again.len) == 0);
+	check(again.len == strlen(t) &&
+	    (again.len == 0 || memcmp(again.p, t, again.len) == 0));
 
 	if (jscan_doc(item, itemlen, &top, &e) == 0 && top.type == JT_OBJECT) {
 		if (pk.n > 0)
