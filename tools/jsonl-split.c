@@ -172,7 +172,9 @@ main(int argc, char *argv[])
 		custom_id.type = method.type = urlv.type = body.type = JT_NONE;
 		jscan_iter(top, &it);
 		while (jscan_next(&it, &k, &v)) {
-			if (k.n < 5 || k.n > 11)
+			/* By length as written, unless escaped. */
+			if ((k.n < 5 || k.n > 11) &&
+			    memchr(k.p, '\\', k.n) == NULL)
 				continue;
 			if (jscan_streq(k, "custom_id"))
 				custom_id = v;
