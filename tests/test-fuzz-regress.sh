@@ -24,8 +24,8 @@ t_prompt_field_name_with_backslash_matches_the_decoded_name() {
 # a letter of "custom_id" ("\u0063ustom_id") was refused.
 t_split_escaped_member_names_are_names() {
 	printf '{"\\u0063ustom_id":"1","method":"POST","url":"/v1/chat/completions","body":{"model":"m"}}\n' >req.jsonl
-	run jsonl-split -d out req.jsonl
+	run jsonl-split -d parts req.jsonl
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" out/batch-0001.jsonl
-	expect_same out/batch-0001.jsonl req.jsonl
+	expect_eq "$(cat "$T/out")" parts/batch-0001.jsonl
+	expect_same parts/batch-0001.jsonl req.jsonl
 }
