@@ -574,3 +574,104 @@ t_token_limit() {
 	create_batch "$small"
 	wait_status "$bid" in_progress
 }
+
+# ---- answers ----
+
+t_live_chat_answer() {
+	mock_start -q
+	mock_curl POST /chat/completions -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello world"}]}' >a.json
+	expect_grep '^\{"id":"chatcmpl-[0-9a-f]{24}","object":"chat.completion","created":[0-9]+,"model":"gpt-4o-mini","choices":\[\{"index":0,"message":\{"role":"assistant","content":"mock answer to: hello world","refusal":null,"annotations":\[\]\},"logprobs":null,"finish_reason":"stop"\}\],"usage":\{"prompt_tokens":10,"completion_tokens":7,"total_tokens":17,' a.json
+	# The last user message counts; parts are joined; 64 bytes at most.
+	mock_curl POST /chat/completions -d '{"model":"m","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"first"},{"role":"assistant","content":"ok"},{"role":"user","content":[{"type":"text","text":"part one"},{"type":"text","text":"part two"}]}]}' >b.json
+	expect_grep '"content":"mock answer to: part one part two"' b.json
+	long=$(printf 'x%.0s' $(seq 1 100))
+	mock_curl POST /chat/completions -d "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"é$long\"}]}" >c.json
+	expect_grep "\"content\":\"mock answer to: é$(printf 'x%.0s' $(seq 1 62))\"" c.json
+}
+
+t_live_chat_max_tokens() {
+	mock_start -q
+	mock_curl POST /chat/completions -d '{"model":"m","messages":[{"role":"user","content":"hello world"}],"max_tokens":2}' >a.json
+	expect_grep '"content":"mock ans".*"finish_reason":"length".*"completion_tokens":2,' a.json
+	mock_curl POST /chat/completions -d '{"model":"m","messages":[{"role":"user","content":"hello world"}],"max_tokens":50,"max_completion_tokens":3}' >b.json
+	expect_grep '"content":"mock answer".*"completion_tokens":3,' b.json
+	code=$(mock_curl POST /chat/completions -d '{"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":0}' -o body -w '%{http_code}')
+	expect_eq "$code" 400
+	expect_grep '"param":"max_tokens","code":"integer_below_min_value"' body
+}
+
+t_live_chat_errors() {
+	mock_start -q
+	code=$(mock_curl POST /chat/completions -d '{"model":"m"}' -o body -w '%{http_code}')
+	expect_eq "$code" 400
+	expect_grep '"param":"messages","code":"missing_required_parameter"' body
+	code=$(mock_curl POST /chat/completions -d '{"messages":[{"role":"user","content":"x"}]}' -o body -w '%{http_code}')
+	expect_eq "$code" 400
+	expect_grep 'you must provide a model parameter' body
+	code=$(mock_curl POST /chat/completions -d '{"model":' -o body -w '%{http_code}')
+	expect_eq "$code" 400
+	code=$(curl -sS -o body -w '%{http_code}' "$MOCK_URL/chat/completions" -d '{}')
+	expect_eq "$code" 401
+}
+
+t_live_latency() {
+	mock_start -q -L 300
+	t=$(mock_curl POST /chat/completions -d '{"model":"m","messages":[{"role":"user","content":"x"}]}' -o body -w '%{time_total}')
+	awk -v t="$t" 'BEGIN { exit !(t >= 0.3) }' || fail "answered in $t s, expected at least 0.3"
+	expect_grep '"content":"mock answer to: x"' body
+}
+
+t_embeddings_answer() {
+	mock_start -q
+	mock_curl POST /embeddings -d '{"model":"text-embedding-3-small","input":"hello"}' >a.json
+	mock_curl POST /embeddings -d '{"model":"text-embedding-3-small","input":"hello"}' >b.json
+	expect_same a.json b.json
+	expect_grep '^\{"object":"list","data":\[\{"object":"embedding","index":0,"embedding":\[(-?[01]\.[0-9]{6},){7}-?[01]\.[0-9]{6}\]\}\],"model":"text-embedding-3-small","usage":\{"prompt_tokens":2,"total_tokens":2\}\}$' a.json
+	# A unit vector.
+	grep -o '\[[^]]*\]' a.json | tr -d '[]' | tr ',' '\n' |
+		awk '{ s += $1 * $1 } END { exit !(s > 0.9999 && s < 1.0001) }' || fail "not a unit vector"
+	mock_curl POST /embeddings -d '{"model":"e","input":["hello","world"],"dimensions":3}' >c.json
+	expect_grep '"index":0,"embedding":\[[^],]*,[^],]*,[^],]*\]\},\{"object":"embedding","index":1,' c.json
+	mock_curl POST /embeddings -d '{"model":"e","input":"world"}' >d.json
+	cmp -s a.json d.json && fail "different inputs, same vector"
+	code=$(mock_curl POST /embeddings -d '{"model":"e"}' -o body -w '%{http_code}')
+	expect_eq "$code" 400
+	expect_grep '"param":"input"' body
+}
+
+t_responses_answer() {
+	mock_start -q
+	mock_curl POST /responses -d '{"model":"gpt-4o-mini","input":"tell me"}' >a.json
+	expect_grep '^\{"id":"resp_[0-9a-f]{24}","object":"response","created_at":[0-9]+,"status":"completed","error":null,"incomplete_details":null,"model":"gpt-4o-mini","output":\[\{"id":"msg_[0-9a-f]{24}","type":"message","status":"completed","role":"assistant","content":\[\{"type":"output_text","text":"mock answer to: tell me","annotations":\[\]\}\]\}\],"usage":\{"input_tokens":3,"input_tokens_details":\{"cached_tokens":0\},"output_tokens":6,"output_tokens_details":\{"reasoning_tokens":0\},"total_tokens":9\}\}$' a.json
+	mock_curl POST /responses -d '{"model":"m","input":[{"role":"user","content":[{"type":"input_text","text":"hi"}]}],"max_output_tokens":1}' >b.json
+	expect_grep '"status":"incomplete","error":null,"incomplete_details":\{"reason":"max_output_tokens"\}.*"text":"mock"' b.json
+}
+
+t_batch_answers_match_live() {
+	mock_start -q -t 0,0,0
+	chat_line q1 'what is 2+2' ',"max_tokens":5' >in.jsonl
+	upload in.jsonl
+	create_batch "$fid"
+	wait_status "$bid" completed
+	content "$(jget output_file_id "$T/b.json")"
+	mock_curl POST /chat/completions -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"what is 2+2"}],"max_tokens":5}' >live.json
+	grep -o '"choices":.*"usage":{[^}]*}' live.json >want
+	grep -o '"choices":.*"usage":{[^}]*}' "$T/content" >got
+	expect_same got want
+}
+
+t_embeddings_and_responses_batches() {
+	mock_start -q -t 0,0,0
+	printf '{"custom_id":"e1","method":"POST","url":"/v1/embeddings","body":{"model":"text-embedding-3-small","input":"abc"}}\n' >emb.jsonl
+	upload emb.jsonl
+	create_batch "$fid" /v1/embeddings
+	wait_status "$bid" completed
+	content "$(jget output_file_id "$T/b.json")"
+	expect_grep '"custom_id":"e1","response":\{"status_code":200,"request_id":"req_[0-9a-f]+","body":\{"object":"list","data":\[\{"object":"embedding"' "$T/content"
+	printf '{"custom_id":"p1","method":"POST","url":"/v1/responses","body":{"model":"gpt-4o-mini","input":"abc"}}\n' >resp.jsonl
+	upload resp.jsonl
+	create_batch "$fid" /v1/responses
+	wait_status "$bid" completed
+	content "$(jget output_file_id "$T/b.json")"
+	expect_grep '"custom_id":"p1",.*"text":"mock answer to: abc"' "$T/content"
+}
