@@ -323,3 +323,24 @@ t_prompt_to_split_pipeline() {
 	expect_lines 20 d/batch-0003.jsonl
 	expect_eq "$(head -1 d/batch-0001.jsonl)" '{"custom_id":"s1","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Describe Item 1"}]}}'
 }
+
+# Killed half-way, jsonl-split leaves no file behind, temporary or not.
+t_killed_midway_leaves_nothing() {
+	mkfifo fifo
+	jsonl-split -d d <fifo >paths 2>err &
+	pid=$!
+	exec 3>fifo
+	good 3 >&3
+	for _ in $(seq 100); do
+		[ -n "$(ls -A d 2>/dev/null)" ] && break
+		sleep 0.1
+	done
+	[ -n "$(ls -A d)" ] || fail "no temporary file appeared"
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	exec 3>&-
+	expect_rc 143
+	expect_eq "$(ls -A d)" ""
+	expect_empty paths
+}
