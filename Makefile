@@ -19,7 +19,7 @@ STD      = -std=c11 -D_GNU_SOURCE -DBATCHPIPE_VERSION='"$(VERSION)"'
 SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SANFLAGS = $(if $(SAN),$(SANITIZE))
 
-PKGS      = libcurl json-c
+PKGS      = libcurl json-c libcrypto
 PKG_CF    = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS  = $(shell pkg-config --libs $(PKGS))
 MHD_CF    = $(shell pkg-config --cflags libmicrohttpd)
@@ -37,6 +37,7 @@ SCRIPTS    = $(wildcard scripts/oai-*)
 MANPAGES   = $(wildcard man/*.1 man/*.7)
 LIB        = $(O)/obj/libbatchpipe.a
 
+.SECONDARY:
 .PHONY: all deps check check-fast test asan lint bench demo fuzz install uninstall clean
 
 all: $(BINS)

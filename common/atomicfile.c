@@ -12,10 +12,11 @@
 #include "atomicfile.h"
 #include "xalloc.h"
 
-/* The temporary files still open, for the exit and signal clean-up.  A
- * fixed table, because a signal handler may neither allocate nor walk a
- * list that is being changed; no tool holds more than a few at once. */
-#define MAXLIVE 64
+/* The temporary files not yet committed, for the exit and signal
+ * clean-up.  A fixed table, because a signal handler may neither allocate
+ * nor walk a list that is being changed.  jsonl-split holds every file it
+ * wrote until its whole input proved good: 16384 files of 50,000 lines. */
+#define MAXLIVE 16384
 static char *volatile live[MAXLIVE];
 
 static void
@@ -136,17 +137,38 @@ afile_abort(struct afile *a)
 	release(a);
 }
 
-int
-afile_commit(struct afile *a)
+/* Flushes, fsyncs and closes a->fp; 0 or -1 (errno set). */
+static int
+flush_close(struct afile *a)
 {
-	char *copy;
-	int dfd, failed;
+	int failed;
 
 	failed = fflush(a->fp) != 0 || ferror(a->fp) ||
 	    fsync(fileno(a->fp)) != 0;
 	if (fclose(a->fp) != 0)
 		failed = 1;
 	a->fp = NULL;
+	return failed ? -1 : 0;
+}
+
+int
+afile_close(struct afile *a)
+{
+	if (flush_close(a) == 0)
+		return 0;
+	warn("%s", a->path);
+	unlink(a->tmp);
+	release(a);
+	return -1;
+}
+
+int
+afile_commit(struct afile *a)
+{
+	char *copy;
+	int dfd, failed;
+
+	failed = a->fp != NULL && flush_close(a) != 0;
 	if (failed || rename(a->tmp, a->path) != 0) {
 		warn("%s", a->path);
 		unlink(a->tmp);

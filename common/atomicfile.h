@@ -17,10 +17,18 @@ struct afile {
  * umask, like fopen).  Returns 0, or -1 after reporting the error. */
 int	afile_open(struct afile *a, const char *path);
 
-/* afile_commit: flushes, fsyncs, closes and renames to the final name,
- * then fsyncs the directory.  Returns 0, or -1 after reporting the error
- * and removing the temporary file.  Frees the names either way. */
+/* afile_commit: flushes, fsyncs, closes (unless afile_close did) and
+ * renames to the final name, then fsyncs the directory.  Returns 0, or -1
+ * after reporting the error and removing the temporary file.  Frees the
+ * names either way. */
 int	afile_commit(struct afile *a);
+
+/* afile_close: flushes, fsyncs and closes the temporary file but does
+ * not rename it yet: for a tool that holds many finished files until its
+ * whole input proved good.  afile_commit then only renames it, afile_abort
+ * (or the exit clean-up) removes it.  Returns 0, or -1 after reporting the
+ * error and removing the temporary file (the names are freed then). */
+int	afile_close(struct afile *a);
 
 /* afile_abort: closes and removes the temporary file; frees the names. */
 void	afile_abort(struct afile *a);

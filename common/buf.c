@@ -18,6 +18,8 @@ buf_reserve(struct buf *b, size_t extra)
 		cap = cap * 2 > cap ? cap * 2 : need;
 	b->p = xreallocarray(b->p, cap, 1);
 	b->cap = cap;
+	/* The first allocation too: the buffer is a string from the start. */
+	b->p[b->len] = '\0';
 }
 
 void

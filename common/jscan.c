@@ -87,35 +87,17 @@ utf8_len(const unsigned char *p, const unsigned char *end)
 	return n;
 }
 
-/* Whether any of the 8 bytes at p is a control character, '"', '\\' or
- * not ASCII (the classic SWAR tests: the borrow of a byte-wise subtract
- * reaches the byte's top bit exactly when some byte is below the bound). */
+/* Nonzero when one of the 8 bytes in x is '"', '\\', a control character
+ * or >= 0x80: the bytes the string scanner must look at one by one
+ * ("Bit Twiddling Hacks": haszero and hasless over a 64-bit word). */
 static int
-special8(const unsigned char *p)
+special8(uint64_t x)
 {
-	const uint64_t ones = 0x0101010101010101ULL;
-	const uint64_t high = 0x8080808080808080ULL;
-	uint64_t w, q, b;
+	const uint64_t ones = UINT64_C(0x0101010101010101);
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
 
-	memcpy(&w, p, 8);
-	q = w ^ (ones * '"');
-	b = w ^ (ones * '\\');
-	return ((((w - ones * 0x20) & ~w) | ((q - ones) & ~q) |
-	    ((b - ones) & ~b) | w) & high) != 0;
-}
-
-/* Whether any of the 8 bytes at p is '"' or '\\'. */
-static int
-quote8(const unsigned char *p)
-{
-	const uint64_t ones = 0x0101010101010101ULL;
-	const uint64_t high = 0x8080808080808080ULL;
-	uint64_t w, q, b;
-
-	memcpy(&w, p, 8);
-	q = w ^ (ones * '"');
-	b = w ^ (ones * '\\');
-	return ((((q - ones) & ~q) | ((b - ones) & ~b)) & high) != 0;
+	return ((((q - ones) & ~q) | ((b - ones) & ~b) |
+	    ((x - ones * 0x20) & ~x) | x) & (ones * 0x80)) != 0;
 }
 
 static int
@@ -123,12 +105,16 @@ string(struct scan *s)
 {
 	const unsigned char *p = (const unsigned char *)s->p + 1;
 	const unsigned char *end = (const unsigned char *)s->end;
+	uint64_t x;
 
 	for (;;) {
-		/* The common case: plain printable ASCII, eight bytes at a
-		 * time while no byte needs a closer look. */
-		while (end - p >= 8 && !special8(p))
+		/* The common case: plain printable ASCII, 8 bytes a step. */
+		while (end - p >= 8) {
+			memcpy(&x, p, 8);
+			if (special8(x))
+				break;
 			p += 8;
+		}
 		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' &&
 		    *p != '\\')
 			p++;
@@ -353,16 +339,18 @@ skip_value(const char *p, const char *end)
 	do {
 		switch (*p) {
 		case '"':
-			for (p++; *p != '"'; p++) {
-				while (end - p >= 8 && !quote8((const
-				    unsigned char *)p))
-					p += 8;
-				if (*p == '"')
+			/* The closing quote is the first one after an even
+			 * run of backslashes; memchr finds candidates fast. */
+			for (p++;;) {
+				const char *q = memchr(p, '"',
+				    (size_t)(end - p)), *b = q;
+
+				while (b > p && b[-1] == '\\')
+					b--;
+				p = q + 1;
+				if ((q - b) % 2 == 0)
 					break;
-				if (*p == '\\')
-					p++;
 			}
-			p++;
 			break;
 		case '{': case '[':
 			depth++;

@@ -34,3 +34,13 @@ stdout_write(const void *p, size_t n)
 		warn("stdout");
 	exit(1);
 }
+
+void
+stdout_flush(void)
+{
+	if (fflush(stdout) == 0)
+		return;
+	if (errno != EPIPE)
+		warn("stdout");
+	exit(1);
+}

@@ -13,4 +13,9 @@ int	stdout_close(int report_epipe);
  * (EPIPE exits 1 quietly).  For tools whose whole job is writing stdout. */
 void	stdout_write(const void *p, size_t n);
 
+/* stdout_flush: fflush stdout; on a write error reports it and exits 1
+ * (EPIPE exits 1 quietly).  For tools that hand each record on at once,
+ * so the next tool in the pipe can start on it. */
+void	stdout_flush(void);
+
 #endif

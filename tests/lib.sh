@@ -89,14 +89,17 @@ for t in $(declare -F | awk '$3 ~ /^t_/ { print $3 }'); do
 	T=$(mktemp -d "$WORK/$name.$t.XXXXXX")
 	export T
 	log=$T.log
-	rc=0
+	# Not `( ... ) || rc=$?`: bash ignores set -e in every command of the
+	# left side of || (functions included), so a failed check in the
+	# middle of a test would not stop it.
 	(
 		cd "$T" || exit 1
 		export ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$T.san"
 		export UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$T.san"
 		set -e
 		"$t"
-	) >"$log" 2>&1 </dev/null || rc=$?
+	) >"$log" 2>&1 </dev/null
+	rc=$?
 	# Anything a test left running (a mock server, say) is stopped.
 	if [ -s "$T.pids" ]; then
 		mapfile -t pids <"$T.pids"

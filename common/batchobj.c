@@ -1,0 +1,86 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "batchobj.h"
+#include "xalloc.h"
+
+/* A string member as a fresh copy; NULL when absent, not a string, or
+ * empty (the API writes null or "" for "no such file"). */
+static char *
+member_string(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	const char *s;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	s = json_object_get_string(v);
+	return s != NULL && *s != '\0' ? xstrdup(s) : NULL;
+}
+
+static long long
+member_count(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	long long n;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return 0;
+	n = json_object_get_int64(v);
+	return n > 0 ? n : 0;
+}
+
+int
+batchobj_parse(struct json_object *o, struct batchobj *b)
+{
+	struct json_object *counts = NULL;
+
+	memset(b, 0, sizeof(*b));
+	if (!json_object_is_type(o, json_type_object))
+		return -1;
+	b->id = member_string(o, "id");
+	b->status = member_string(o, "status");
+	if (b->id == NULL || b->status == NULL) {
+		batchobj_free(b);
+		return -1;
+	}
+	b->input_file_id = member_string(o, "input_file_id");
+	b->output_file_id = member_string(o, "output_file_id");
+	b->error_file_id = member_string(o, "error_file_id");
+	if (!json_object_object_get_ex(o, "request_counts", &counts) ||
+	    !json_object_is_type(counts, json_type_object))
+		counts = NULL;
+	b->total = member_count(counts, "total");
+	b->completed = member_count(counts, "completed");
+	b->failed = member_count(counts, "failed");
+	return 0;
+}
+
+void
+batchobj_free(struct batchobj *b)
+{
+	free(b->id);
+	free(b->status);
+	free(b->input_file_id);
+	free(b->output_file_id);
+	free(b->error_file_id);
+	memset(b, 0, sizeof(*b));
+}
+
+int
+batch_status_terminal(const char *s)
+{
+	return strcmp(s, "completed") == 0 || strcmp(s, "failed") == 0 ||
+	    strcmp(s, "expired") == 0 || strcmp(s, "cancelled") == 0;
+}
+
+int
+batch_status_dead(const char *s)
+{
+	return strcmp(s, "failed") == 0 || strcmp(s, "expired") == 0 ||
+	    strcmp(s, "cancelled") == 0 || strcmp(s, "cancelling") == 0;
+}

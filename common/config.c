@@ -1,0 +1,247 @@
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "xalloc.h"
+
+#define KEYFILE_MAX 4096
+
+/* A header value we send must be printable ASCII without spaces: a
+ * newline in it would let the environment inject headers. */
+static int
+header_safe(const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p <= 0x20 || *p >= 0x7f)
+			return 0;
+	return 1;
+}
+
+static char *
+read_keyfile(const char *path)
+{
+	struct stat st;
+	char buf[KEYFILE_MAX + 1];
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		warn("OPENAI_API_KEY_FILE: %s", path);
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0) {
+		warn("OPENAI_API_KEY_FILE: %s", path);
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		warnx("OPENAI_API_KEY_FILE: %s: not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		warnx("OPENAI_API_KEY_FILE: %s: accessible by group or others "
+		    "(mode %03o); chmod 600 it", path,
+		    (unsigned)(st.st_mode & 0777));
+		close(fd);
+		return NULL;
+	}
+	while (len < sizeof(buf) - 1) {
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			warn("OPENAI_API_KEY_FILE: %s", path);
+			close(fd);
+			explicit_bzero(buf, sizeof(buf));
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (len >= KEYFILE_MAX) {
+		warnx("OPENAI_API_KEY_FILE: %s: too long for a key", path);
+		explicit_bzero(buf, sizeof(buf));
+		return NULL;
+	}
+	buf[len] = '\0';
+	if (len > 0 && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	if (len > 0 && buf[len - 1] == '\r')
+		buf[--len] = '\0';
+	if (memchr(buf, '\0', len) != NULL) {
+		warnx("OPENAI_API_KEY_FILE: %s: the key holds a NUL byte", path);
+		explicit_bzero(buf, sizeof(buf));
+		return NULL;
+	}
+	{
+		char *key = xstrdup(buf);
+
+		explicit_bzero(buf, sizeof(buf));
+		return key;
+	}
+}
+
+int
+config_loopback_host(const char *host)
+{
+	struct in_addr a;
+
+	if (strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
+	    strcmp(host, "::1") == 0)
+		return 1;
+	/* inet_aton would accept "127.1" and hex forms; inet_pton only the
+	 * dotted quad, which is all a URL should carry. */
+	if (inet_pton(AF_INET, host, &a) == 1)
+		return (ntohl(a.s_addr) >> 24) == 127;
+	return 0;
+}
+
+/* check_base_url: http or https only; http only to loopback.  Uses
+ * libcurl's own URL parser, so we judge the host curl will connect to. */
+static int
+check_base_url(const char *url)
+{
+	CURLU *u;
+	char *scheme = NULL, *host = NULL;
+	int ok = 0;
+
+	u = curl_url();
+	if (u == NULL)
+		errx(1, "out of memory");
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		warnx("OPENAI_BASE_URL: %s: not a valid URL", url);
+		goto out;
+	}
+	if (strcmp(scheme, "https") == 0)
+		ok = 1;
+	else if (strcmp(scheme, "http") != 0)
+		warnx("OPENAI_BASE_URL: %s: only https:// (or http:// to "
+		    "loopback) is allowed", url);
+	else if (!config_loopback_host(host))
+		warnx("OPENAI_BASE_URL: %s: plain http:// is refused except to "
+		    "loopback; use https://", url);
+	else
+		ok = 1;
+	if (ok && (strchr(url, '?') != NULL || strchr(url, '#') != NULL)) {
+		warnx("OPENAI_BASE_URL: %s: must not hold a query or fragment",
+		    url);
+		ok = 0;
+	}
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok ? 0 : -1;
+}
+
+static const char *
+path_part(const char *url)
+{
+	const char *p;
+
+	p = strstr(url, "://");
+	p = p != NULL ? p + 3 : url;
+	p = strchr(p, '/');
+	return p != NULL ? p : "";
+}
+
+static char *
+optional_header(const char *var)
+{
+	const char *v;
+
+	v = getenv(var);
+	if (v == NULL || *v == '\0')
+		return NULL;
+	if (!header_safe(v)) {
+		warnx("%s: holds a space or a control character", var);
+		return (char *)-1;
+	}
+	return xstrdup(v);
+}
+
+int
+config_load(struct oai_config *c)
+{
+	const char *v, *kf;
+	size_t n;
+
+	memset(c, 0, sizeof(*c));
+	v = getenv("OPENAI_API_KEY");
+	kf = getenv("OPENAI_API_KEY_FILE");
+	if (v != NULL && *v != '\0')
+		c->key = xstrdup(v);
+	else if (kf != NULL && *kf != '\0') {
+		if ((c->key = read_keyfile(kf)) == NULL)
+			goto fail;
+	} else {
+		warnx("no API key: set OPENAI_API_KEY, or OPENAI_API_KEY_FILE "
+		    "to a file holding it");
+		goto fail;
+	}
+	if (*c->key == '\0') {
+		warnx("%s: the key is empty", v != NULL && *v != '\0' ?
+		    "OPENAI_API_KEY" : "OPENAI_API_KEY_FILE");
+		goto fail;
+	}
+	if (!header_safe(c->key)) {
+		warnx("%s: the key holds a space or a control character",
+		    v != NULL && *v != '\0' ? "OPENAI_API_KEY" :
+		    "OPENAI_API_KEY_FILE");
+		goto fail;
+	}
+
+	v = getenv("OPENAI_BASE_URL");
+	c->base_url = xstrdup(v != NULL && *v != '\0' ? v :
+	    OAI_DEFAULT_BASE_URL);
+	n = strlen(c->base_url);
+	while (n > 0 && c->base_url[n - 1] == '/')
+		c->base_url[--n] = '\0';
+	if (check_base_url(c->base_url) != 0)
+		goto fail;
+	c->base_path = path_part(c->base_url);
+
+	if ((c->org = optional_header("OPENAI_ORG_ID")) == (char *)-1) {
+		c->org = NULL;
+		goto fail;
+	}
+	if ((c->project = optional_header("OPENAI_PROJECT_ID")) == (char *)-1) {
+		c->project = NULL;
+		goto fail;
+	}
+	return 0;
+fail:
+	config_free(c);
+	return -1;
+}
+
+void
+config_free(struct oai_config *c)
+{
+	if (c->key != NULL) {
+		explicit_bzero(c->key, strlen(c->key));
+		free(c->key);
+	}
+	free(c->base_url);
+	free(c->org);
+	free(c->project);
+	memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,35 @@
+/* idsrc: the ids an oai- tool works on, from its operands or, with none,
+ * from standard input one a line.  Only the first TAB-separated field of
+ * a line is the id (the rest is for people), so one tool's output can be
+ * piped into the next as it is.  Blank lines are skipped. */
+#ifndef IDSRC_H
+#define IDSRC_H
+#include <stddef.h>
+
+#include "jsonl.h"
+
+struct idsrc {
+	char		**argv;		/* the operands, or NULL for stdin */
+	int		  argc, next;
+	struct jsonl	  in;
+	char		  where[64];	/* "stdin:12" or the operand: see below */
+};
+
+/* idsrc_open: argc operands in argv; none means stdin.  Returns 0, or -1
+ * after reporting the error. */
+int	idsrc_open(struct idsrc *s, int argc, char **argv);
+
+/* idsrc_next: the next id in *id (NUL-terminated, valid until the next
+ * call).  Returns 1 for an id, 0 at the end, -1 after reporting a read
+ * error.  s->where then names the id's place for messages: "stdin:12",
+ * or "argument 3". */
+int	idsrc_next(struct idsrc *s, const char **id);
+
+/* idsrc_valid: 1 when id can be an API object id: 1 to 255 bytes of
+ * letters, digits, '_', '-' and '.', so it is safe in a URL path and in a
+ * message. */
+int	idsrc_valid(const char *id);
+
+void	idsrc_close(struct idsrc *s);
+
+#endif

@@ -1,0 +1,163 @@
+/* Fault options of oai-mock(1); see mock_fault.h. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mock_fault.h"
+#include "xalloc.h"
+
+static const char *const names[] = {
+	"http429", "http500", "http502", "http503", "close", "cut",
+	"lose-create", "slow", "retry-after", "fail-requests", "fail-status",
+	"expire", "cancel", "token-limit"
+};
+
+const char *
+mock_fault_name(enum mock_fault_kind kind)
+{
+	return names[kind];
+}
+
+/* A number: 0 and *out, or -1 when s is not entirely one. */
+static int
+number(const char *s, double *out)
+{
+	char *end;
+
+	if (*s == '\0')
+		return -1;
+	errno = 0;
+	*out = strtod(s, &end);
+	if (*end != '\0' || errno != 0 || !isfinite(*out) || *out < 0)
+		return -1;
+	return 0;
+}
+
+/* A fraction: "0.25" or "25%". */
+static int
+fraction(const char *s, double *out)
+{
+	size_t n = strlen(s);
+	char tmp[64];
+
+	if (n > 0 && n < sizeof tmp && s[n - 1] == '%') {
+		memcpy(tmp, s, n - 1);
+		tmp[n - 1] = '\0';
+		if (number(tmp, out) != 0 || *out > 100)
+			return -1;
+		*out /= 100;
+		return 0;
+	}
+	return number(s, out) != 0 || *out > 1 ? -1 : 0;
+}
+
+int
+mock_fault_parse(const char *spec, struct mock_fault *f, const char **why)
+{
+	char *s = xstrdup(spec), *at, *eq, *colon, *value = NULL;
+	size_t k, n;
+	double d;
+	int rc = -1;
+
+	memset(f, 0, sizeof *f);
+	if ((at = strchr(s, '@')) != NULL) {
+		*at++ = '\0';
+		if (*at != '/') {
+			*why = "the path prefix must start with /";
+			goto out;
+		}
+	}
+	if ((eq = strchr(s, '=')) != NULL) {
+		*eq = '\0';
+		value = eq + 1;
+	}
+	for (k = 0; k < sizeof names / sizeof names[0]; k++)
+		if (strcmp(s, names[k]) == 0)
+			break;
+	if (k == sizeof names / sizeof names[0]) {
+		*why = "unknown fault";
+		goto out;
+	}
+	f->kind = (enum mock_fault_kind)k;
+	*why = "bad value";
+	switch (f->kind) {
+	case MF_SLOW:
+	case MF_RETRY_AFTER:
+	case MF_TOKEN_LIMIT:
+	case MF_FAIL_STATUS:
+		if (value == NULL || number(value, &f->value) != 0)
+			goto out;
+		if (f->kind == MF_FAIL_STATUS &&
+		    (f->value < 100 || f->value > 599 || f->value != floor(f->value)))
+			goto out;
+		break;
+	case MF_FAIL_REQUESTS:
+		if (value == NULL || fraction(value, &f->value) != 0)
+			goto out;
+		break;
+	case MF_EXPIRE:
+	case MF_CANCEL:
+		if (value == NULL)
+			goto out;
+		if ((colon = strchr(value, ':')) != NULL) {
+			*colon++ = '\0';
+			if (number(colon, &d) != 0 || d < 1 || d != floor(d))
+				goto out;
+			f->limit = (long long)d;
+		}
+		if (fraction(value, &f->value) != 0)
+			goto out;
+		break;
+	default:
+		f->mode = MFM_ALL;
+		if (value == NULL)
+			break;
+		n = strlen(value);
+		if (n > 0 && value[n - 1] == '%') {
+			if (fraction(value, &f->value) != 0)
+				goto out;
+			f->value *= 100;
+			f->mode = MFM_SHARE;
+		} else {
+			if (number(value, &f->value) != 0 ||
+			    f->value != floor(f->value))
+				goto out;
+			f->mode = MFM_FIRST;
+		}
+		break;
+	}
+	if (at != NULL)
+		f->prefix = xstrdup(at);
+	*why = NULL;
+	rc = 0;
+out:
+	free(s);
+	return rc;
+}
+
+int
+mock_fault_matches(const struct mock_fault *f, const char *path)
+{
+	return f->prefix == NULL ||
+	    strncmp(path, f->prefix, strlen(f->prefix)) == 0;
+}
+
+int
+mock_fault_fire(struct mock_fault *f)
+{
+	unsigned long long k = f->seen++;
+
+	switch (f->mode) {
+	case MFM_FIRST:
+		return (double)k < f->value;
+	case MFM_SHARE:
+		/* Bresenham: the k-th call fires when the running total of
+		 * value% crosses a whole number, so 50% hits every second call
+		 * and 10% every tenth, the same way on every run. */
+		return floor((double)(k + 1) * f->value / 100) >
+		    floor((double)k * f->value / 100);
+	default:
+		return 1;
+	}
+}

@@ -1,0 +1,51 @@
+/*
+ * mock_fault: the faults oai-mock(1) injects on demand, given as
+ * `-F name[=value][@path-prefix]`.  Parsing and the deterministic choice of
+ * which calls a fault hits live here; what a fault does is the server's.
+ * Only oai-mock links this.
+ */
+#ifndef MOCK_FAULT_H
+#define MOCK_FAULT_H
+
+enum mock_fault_kind {
+	MF_HTTP429, MF_HTTP500, MF_HTTP502, MF_HTTP503, MF_CLOSE, MF_CUT,
+	MF_LOSE_CREATE,			/* the HTTP faults: counted per call */
+	MF_SLOW,			/* value: milliseconds */
+	MF_RETRY_AFTER,			/* value: seconds */
+	MF_FAIL_REQUESTS,		/* value: fraction of custom_ids */
+	MF_FAIL_STATUS,			/* value: HTTP status of those lines */
+	MF_EXPIRE, MF_CANCEL,		/* value: fraction; limit: batches */
+	MF_TOKEN_LIMIT			/* value: enqueued tokens */
+};
+
+enum mock_fault_mode {
+	MFM_ALL,	/* every matching call */
+	MFM_FIRST,	/* the first `value` matching calls */
+	MFM_SHARE	/* `value` percent of matching calls, evenly spread */
+};
+
+struct mock_fault {
+	enum mock_fault_kind	 kind;
+	enum mock_fault_mode	 mode;
+	double			 value;
+	long long		 limit;		/* expire/cancel: first N batches, 0 all */
+	char			*prefix;	/* NULL: every path */
+	unsigned long long	 seen;		/* matching calls so far */
+};
+
+/* mock_fault_parse: parses spec into *f (f->prefix allocated, free it).
+ * Returns 0, or -1 with *why set to a static message. */
+int	mock_fault_parse(const char *spec, struct mock_fault *f,
+	    const char **why);
+
+/* mock_fault_matches: 1 when path starts with the fault's prefix. */
+int	mock_fault_matches(const struct mock_fault *f, const char *path);
+
+/* mock_fault_fire: counts one matching call and returns 1 when the fault
+ * hits it (by its mode).  The caller serializes calls. */
+int	mock_fault_fire(struct mock_fault *f);
+
+/* mock_fault_name: the option name of a kind, e.g. "http429". */
+const char *mock_fault_name(enum mock_fault_kind kind);
+
+#endif

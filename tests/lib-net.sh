@@ -1,0 +1,42 @@
+# shellcheck shell=bash
+# Helpers for the tests of the HTTP layer and of oai-upload, oai-fetch and
+# oai-rm (sourced by tests/lib.sh).  Names start with net_.
+
+# net_fast: retries that wait milliseconds, not seconds, so the fault tests
+# run fast; the number of tries stays the default unless given.
+net_fast() {
+	export BATCHPIPE_RETRY_BASE_MS=5 BATCHPIPE_RETRY_MAX_MS=50
+	export BATCHPIPE_MAX_TRIES=${1:-8}
+}
+
+# net_lines N NAME: writes N small request lines to file NAME.
+net_lines() {
+	local i
+	for i in $(seq 1 "$1"); do
+		printf '{"custom_id":"%s-%d","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"q%d"}]}}\n' \
+			"$2" "$i" "$i"
+	done >"$2"
+}
+
+# net_files_on_server: the server's files, one "id<TAB>filename<TAB>bytes"
+# line each, sorted by filename (needs mock_start).
+net_files_on_server() {
+	local rec id name bytes
+	mock_curl GET '/files?limit=10000' | tr '{' '\n' | grep '"id":"file-' |
+		while IFS= read -r rec; do
+			id=$(printf '%s' "$rec" | sed 's/.*"id":"\([^"]*\)".*/\1/')
+			name=$(printf '%s' "$rec" | sed 's/.*"filename":"\([^"]*\)".*/\1/')
+			bytes=$(printf '%s' "$rec" | sed 's/.*"bytes":\([0-9]*\).*/\1/')
+			printf '%s\t%s\t%s\n' "$id" "$name" "$bytes"
+		done | sort -t "$(printf '\t')" -k2
+}
+
+# net_count_files: how many files the server holds.
+net_count_files() {
+	net_files_on_server | wc -l | tr -d ' '
+}
+
+# net_ms: milliseconds since the epoch.
+net_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}

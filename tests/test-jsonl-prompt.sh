@@ -1,0 +1,233 @@
+# jsonl-prompt: items to Batch API requests.  Golden files are in
+# tests/data/prompt (checked by hand and with Python's json module).
+
+P=$DATA/prompt
+
+# prompt_fails N MESSAGE ARGS...: jsonl-prompt ARGS exits N, prints exactly
+# MESSAGE on stderr and nothing on stdout.
+prompt_fails() {
+	local want_rc=$1 msg=$2
+	shift 2
+	run jsonl-prompt "$@"
+	expect_rc "$want_rc"
+	printf '%s\n' "$msg" >want.err
+	expect_same "$T/err" want.err
+	expect_empty "$T/out"
+}
+
+t_chat_golden() {
+	run jsonl-prompt -m gpt-4o-mini -s "$P/system.txt" -t 'Name: {name}; {{literal}}; h={dims.h.cm}; dims={dims}; tags={tags}; price={price}
+{description}' -i uuid -T 200 -b '{"temperature": 0, "response_format": {"type": "text"}}' "$P/items.jsonl"
+	expect_rc 0
+	expect_same "$T/out" "$P/chat.jsonl"
+	expect_empty "$T/err"
+}
+
+t_embeddings_golden() {
+	run jsonl-prompt -m text-embedding-3-small -e /v1/embeddings -t '{name}: {description}' -i uuid <"$P/items.jsonl"
+	expect_rc 0
+	expect_same "$T/out" "$P/embeddings.jsonl"
+}
+
+t_responses_golden() {
+	run jsonl-prompt -m gpt-4.1-mini -e /v1/responses -s "$P/system.txt" -t '{name}' -T 50 "$P/items.jsonl"
+	expect_rc 0
+	expect_same "$T/out" "$P/responses.jsonl"
+}
+
+# Without -t the user message is the item's JSON text, escaped.
+t_item_json_without_template() {
+	run jsonl-prompt -m gpt-4o-mini - <"$P/items.jsonl"
+	expect_rc 0
+	expect_same "$T/out" "$P/item-json.jsonl"
+}
+
+t_nested_placeholders_and_literal_braces() {
+	echo '{"a":{"b":{"c":"deep"},"n":[1,{"x":2}]},"e":"\u00e9\"q\"\n"}' >i.jsonl
+	run jsonl-prompt -m m -e /v1/embeddings -t '{{{a.b.c}}} {a.n} {a.b} {e}}}{{' i.jsonl
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" '{"custom_id":"1","method":"POST","url":"/v1/embeddings","body":{"model":"m","input":"{deep} [1,{\"x\":2}] {\"c\":\"deep\"} \u00e9\"q\"\n}{"}}'
+}
+
+# Raw UTF-8, control characters and quotes in the template and the system
+# prompt are escaped; raw UTF-8 stays raw.
+t_escaping_of_options() {
+	echo '{"x":1}' >i.jsonl
+	printf 'sys "q"\ttab\\ caf\303\251\n\n' >sys.txt
+	run jsonl-prompt -m 'm"1' -s sys.txt -t "$(printf 'say "{x}"\\\tnow\n\303\251')" i.jsonl
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" '{"custom_id":"1","method":"POST","url":"/v1/chat/completions","body":{"model":"m\"1","messages":[{"role":"system","content":"sys \"q\"\ttab\\ café\n"},{"role":"user","content":"say \"1\"\\\tnow\né"}]}}'
+}
+
+t_body_merge_compacts_json() {
+	echo '{"x":1}' >i.jsonl
+	run jsonl-prompt -m m -t '{x}' -b '{
+	"temperature" : 0.5 ,
+	"stop": [ "a b", "\n" ],
+	"metadata": {}
+}' i.jsonl
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" '{"custom_id":"1","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"user","content":"1"}],"temperature":0.5,"stop":["a b","\n"],"metadata":{}}}'
+}
+
+# -b may not set what the other options set, nor a key twice, and must be
+# strict JSON: usage errors before anything is read.
+t_body_errors() {
+	prompt_fails 2 'jsonl-prompt: -b: "model" is already set by the other options' -m m -b '{"model":"x"}' /nonexistent
+	prompt_fails 2 'jsonl-prompt: -b: "max_tokens" is already set by the other options' -m m -T 5 -b '{"max_tokens":9}'
+	prompt_fails 2 'jsonl-prompt: -b: "instructions" is already set by the other options' -m m -e /v1/responses -s "$P/system.txt" -b '{"instructions":"x"}'
+	prompt_fails 2 'jsonl-prompt: -b: "seed" is given twice' -m m -b '{"seed":1,"seed":2}'
+	prompt_fails 2 'jsonl-prompt: -b: unexpected character at byte 17' -m m -b '{"temperature": NaN}'
+	prompt_fails 2 'jsonl-prompt: -b: an array, not an object' -m m -b '[1]'
+	# Without -T, max_tokens is the user's to set.
+	echo '{}' >i.jsonl
+	run jsonl-prompt -m m -t x -b '{"max_tokens":9}' i.jsonl
+	expect_rc 0
+	expect_grep '"content":"x"}\],"max_tokens":9}}$' "$T/out"
+}
+
+t_custom_id_from_field() {
+	printf '%s\n' '{"id":"a\u0062"}' '{"id":42}' '{"id":-7}' '{"id":"x y"}' >i.jsonl
+	run jsonl-prompt -m m -t . -i id i.jsonl
+	expect_rc 0
+	cut -d, -f1 "$T/out" >ids
+	printf '%s\n' '{"custom_id":"a\u0062"' '{"custom_id":"42"' '{"custom_id":"-7"' '{"custom_id":"x y"' >want
+	expect_same ids want
+}
+
+t_custom_id_nested_field() {
+	echo '{"meta":{"id":"n1"}}' >i.jsonl
+	run jsonl-prompt -m m -t . -i meta.id i.jsonl
+	expect_rc 0
+	expect_grep '^\{"custom_id":"n1",' "$T/out"
+}
+
+t_custom_id_errors() {
+	printf '%s\n' '{"id":"a"}' '{"other":1}' >i.jsonl
+	prompt_fails 1 'jsonl-prompt: i.jsonl:2: no id field "id"' -m m -i id i.jsonl
+	printf '%s\n' '{"id":1.5}' >i.jsonl
+	prompt_fails 1 'jsonl-prompt: i.jsonl:1: id field "id" is not an integer: 1.5' -m m -i id i.jsonl
+	printf '%s\n' '{"id":{"a":1}}' >i.jsonl
+	prompt_fails 1 'jsonl-prompt: i.jsonl:1: id field "id" is an object, not a string or an integer' -m m -i id i.jsonl
+	printf '%s\n' '{"id":null}' >i.jsonl
+	prompt_fails 1 'jsonl-prompt: i.jsonl:1: id field "id" is a null, not a string or an integer' -m m -i id i.jsonl
+	printf '%s\n' '{"id":""}' >i.jsonl
+	prompt_fails 1 'jsonl-prompt: i.jsonl:1: empty id' -m m -i id i.jsonl
+}
+
+# The same id twice is an error, also when written differently.
+t_duplicate_id() {
+	printf '%s\n' '{"id":"a"}' '{"id":"b"}' '{"id":"\u0061"}' >i.jsonl
+	prompt_fails 1 'jsonl-prompt: i.jsonl:3: duplicate id "a"' -m m -i id i.jsonl
+	printf '%s\n' '{"id":7}' '{"id":"7"}' >i.jsonl
+	prompt_fails 1 'jsonl-prompt: i.jsonl:2: duplicate id "7"' -m m -i id i.jsonl
+}
+
+t_template_missing_field() {
+	printf '%s\n' '{"a":{"b":1}}' '{"a":{"c":1}}' >i.jsonl
+	prompt_fails 1 'jsonl-prompt: i.jsonl:2: no field "a.b" for the template' -m m -t '{a.b}' i.jsonl
+}
+
+t_template_errors() {
+	prompt_fails 2 "jsonl-prompt: template: '{' without '}' (write '{{' for a literal brace)" -m m -t 'x {a'
+	prompt_fails 2 "jsonl-prompt: template: '}' without '{' (write '}}' for a literal brace)" -m m -t 'x }'
+	prompt_fails 2 'jsonl-prompt: template: bad field name "{}"' -m m -t 'x {}'
+	prompt_fails 2 'jsonl-prompt: template: invalid UTF-8 in string' -m m -t "$(printf 'x \377')"
+}
+
+t_usage_errors() {
+	local usage='usage: jsonl-prompt -m model [-e endpoint] [-s system-file] [-t template]
+                    [-i id-field] [-T max-tokens] [-b body-json] [file]'
+	prompt_fails 2 "$usage"
+	prompt_fails 2 "$usage" -m m a b
+	run jsonl-prompt -x
+	expect_rc 2
+	expect_grep '^usage: jsonl-prompt ' "$T/err"
+	prompt_fails 2 'jsonl-prompt: -e: unsupported endpoint /v1/x (use /v1/chat/completions, /v1/embeddings or /v1/responses)' -m m -e /v1/x
+	prompt_fails 2 'jsonl-prompt: -T: not a positive integer: 0' -m m -T 0
+	prompt_fails 2 'jsonl-prompt: -s and -T do not apply to /v1/embeddings' -m m -e /v1/embeddings -T 5
+	run jsonl-prompt -h
+	expect_rc 0
+	printf '%s\n' "$usage" >want
+	expect_same "$T/out" want
+	run jsonl-prompt -V
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" "jsonl-prompt batchpipe 0.1.0"
+}
+
+t_missing_files() {
+	prompt_fails 1 'jsonl-prompt: nosuch.jsonl: No such file or directory' -m m nosuch.jsonl
+	prompt_fails 1 'jsonl-prompt: nosuch.txt: No such file or directory' -m m -s nosuch.txt /dev/null
+}
+
+t_empty_input() {
+	run jsonl-prompt -m m -i id </dev/null
+	expect_rc 0
+	expect_empty "$T/out"
+	expect_empty "$T/err"
+}
+
+t_blank_line() {
+	printf '{"a":1}\n\n{"a":2}\n' >i.jsonl
+	prompt_fails 1 'jsonl-prompt: i.jsonl:2: blank line' -m m i.jsonl
+}
+
+t_truncated_last_line() {
+	printf '{"a":1}\n{"a":' >i.jsonl
+	prompt_fails 1 'jsonl-prompt: i.jsonl:2: unexpected end of line (truncated JSON?)' -m m i.jsonl
+	# A whole last line without its newline is fine.
+	printf '{"a":1}' >i.jsonl
+	run jsonl-prompt -m m -t '{a}' i.jsonl
+	expect_rc 0
+	expect_lines 1 "$T/out"
+}
+
+t_crlf_accepted() {
+	printf '{"a":1}\r\n{"a":2}\r\n' >crlf.jsonl
+	printf '{"a":1}\n{"a":2}\n' >lf.jsonl
+	jsonl-prompt -m m crlf.jsonl >crlf.out
+	jsonl-prompt -m m lf.jsonl >lf.out
+	expect_same crlf.out lf.out
+}
+
+t_bom() {
+	printf '\357\273\277{"a":1}\n' >i.jsonl
+	prompt_fails 1 'jsonl-prompt: i.jsonl:1: UTF-8 byte order mark (not allowed in JSONL)' -m m i.jsonl
+}
+
+t_invalid_utf8() {
+	printf '{"a":"ok"}\n{"a":"\303("}\n' >i.jsonl
+	prompt_fails 1 'jsonl-prompt: i.jsonl:2: invalid UTF-8 in string' -m m i.jsonl
+}
+
+t_nul_byte() {
+	printf '{"a":"x\000y"}\n' >i.jsonl
+	prompt_fails 1 'jsonl-prompt: i.jsonl:1: NUL byte' -m m i.jsonl
+}
+
+t_two_values_on_a_line() {
+	printf '{"a":1} {"a":2}\n' >i.jsonl
+	prompt_fails 1 'jsonl-prompt: i.jsonl:1: more than one JSON value on the line' -m m i.jsonl
+}
+
+t_top_level_array() {
+	printf '[{"a":1}]\n' >i.jsonl
+	prompt_fails 1 'jsonl-prompt: i.jsonl:1: an array, not an object' -m m i.jsonl
+}
+
+t_stdout_full() {
+	rc=0
+	jsonl-prompt -m m "$P/items.jsonl" >/dev/full 2>err || rc=$?
+	expect_rc 1
+	echo 'jsonl-prompt: stdout: No space left on device' >want
+	expect_same err want
+}
+
+# A 50 MB item goes through whole (the line cap is 64 MiB).
+t_50mb_line() {
+	{ printf '{"id":"big","text":"'; head -c 50000000 /dev/zero | tr '\0' 'a'; printf '"}\n'; } >big.jsonl
+	jsonl-prompt -m m -e /v1/embeddings -i id -t '<{text}>' big.jsonl >out.jsonl
+	expect_eq "$(wc -c <out.jsonl)" $((50000000 + 93))
+	expect_eq "$(head -c 82 out.jsonl)" '{"custom_id":"big","method":"POST","url":"/v1/embeddings","body":{"model":"m","inp'
+	expect_eq "$(tail -c 10 out.jsonl)" 'aaaaa>"}}'
+}

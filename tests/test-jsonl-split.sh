@@ -1,0 +1,322 @@
+# jsonl-split: request lines to batch input files.
+
+# req ID [URL [MODEL]]: one request line.
+req() {
+	printf '{"custom_id":"%s","method":"POST","url":"%s","body":{"model":"%s","messages":[]}}\n' \
+		"$1" "${2:-/v1/chat/completions}" "${3:-gpt-4o-mini}"
+}
+
+# reqs [FIRST] LAST: request lines with ids FIRST (default 1) to LAST, fast.
+reqs() {
+	seq "$@" | sed 's|.*|{"custom_id":"&","method":"POST","url":"/v1/chat/completions","body":{"model":"m"}}|'
+}
+
+# split_fails MESSAGE ARGS...: jsonl-split -d d ARGS exits 1 with exactly
+# MESSAGE on stderr, prints nothing and leaves no file at all in d/.
+split_fails() {
+	local msg=$1
+	shift
+	run jsonl-split -d d "$@"
+	expect_rc 1
+	printf '%s\n' "$msg" >want.err
+	expect_same "$T/err" want.err
+	expect_empty "$T/out"
+	[ ! -e d ] || [ -z "$(ls -A d)" ] || { ls -A d; fail "files left in d/"; }
+}
+
+# good N: N valid lines, enough for several files with -l 2.
+good() {
+	for i in $(seq 1 "$1"); do req "g$i"; done
+}
+
+t_one_file_byte_for_byte() {
+	{ req a; req b; printf '%s\n' '{ "custom_id" : "c\u00e9", "method":"POST", "url":"/v1/chat/completions", "body":{"model":"gpt-4o-mini", "x":[1, 2.50]} }'; } >r.jsonl
+	run jsonl-split -d d r.jsonl
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" d/batch-0001.jsonl
+	expect_same d/batch-0001.jsonl r.jsonl
+	expect_eq "$(ls -A d)" batch-0001.jsonl
+}
+
+t_defaults_dir_and_prefix() {
+	{ req a; req b; } | jsonl-split >paths
+	expect_eq "$(cat paths)" ./batch-0001.jsonl
+	expect_lines 2 batch-0001.jsonl
+}
+
+t_prefix_and_nested_dir_created() {
+	{ req a; req b; req c; } >r.jsonl
+	run jsonl-split -d a/b/ -p job- -l 2 r.jsonl
+	expect_rc 0
+	printf '%s\n' a/b/job-0001.jsonl a/b/job-0002.jsonl >want
+	expect_same "$T/out" want
+	expect_lines 2 a/b/job-0001.jsonl
+	expect_lines 1 a/b/job-0002.jsonl
+}
+
+t_empty_input() {
+	run jsonl-split -d d </dev/null
+	expect_rc 0
+	expect_empty "$T/out"
+	expect_empty "$T/err"
+	[ ! -e d ] || fail "d/ was created"
+}
+
+t_exactly_50000_lines() {
+	reqs 50000 >r.jsonl
+	run jsonl-split -d d r.jsonl
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" d/batch-0001.jsonl
+	expect_same d/batch-0001.jsonl r.jsonl
+}
+
+t_50001_lines() {
+	reqs 50001 >r.jsonl
+	run jsonl-split -d d r.jsonl
+	expect_rc 0
+	printf '%s\n' d/batch-0001.jsonl d/batch-0002.jsonl >want
+	expect_same "$T/out" want
+	expect_lines 50000 d/batch-0001.jsonl
+	expect_lines 1 d/batch-0002.jsonl
+	cat d/batch-0001.jsonl d/batch-0002.jsonl | cmp - r.jsonl
+}
+
+# Ten lines of the same length L (ids 10 to 19): with -b 10L one file.
+t_file_exactly_at_byte_cap() {
+	reqs 10 19 >r.jsonl
+	cap=$(wc -c <r.jsonl)
+	run jsonl-split -d d -b "$cap" r.jsonl
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" d/batch-0001.jsonl
+	expect_same d/batch-0001.jsonl r.jsonl
+}
+
+# The same with the last id one byte longer: 10L + 1 bytes, two files.
+t_one_byte_over_byte_cap() {
+	cap=$(reqs 10 19 | wc -c)
+	{ reqs 10 18; reqs 190 190; } >r.jsonl
+	expect_eq "$(wc -c <r.jsonl)" $((cap + 1))
+	run jsonl-split -d d -b "$cap" r.jsonl
+	expect_rc 0
+	printf '%s\n' d/batch-0001.jsonl d/batch-0002.jsonl >want
+	expect_same "$T/out" want
+	expect_lines 9 d/batch-0001.jsonl
+	expect_lines 1 d/batch-0002.jsonl
+	cat d/batch-000[12].jsonl | cmp - r.jsonl
+}
+
+t_size_suffixes() {
+	reqs 30 >r.jsonl
+	run jsonl-split -d d -b 1k r.jsonl
+	expect_rc 0
+	expect_lines 3 "$T/out"
+	for f in d/*.jsonl; do
+		[ "$(wc -c <"$f")" -le 1000 ] || fail "$f is over 1000 bytes"
+	done
+	cat d/*.jsonl | cmp - r.jsonl
+}
+
+# A line that fits the cap only without its newline can never be written.
+t_line_that_can_never_fit() {
+	req x >r.jsonl
+	n=$(wc -c <r.jsonl)
+	run jsonl-split -d ok -b "$n" r.jsonl
+	expect_rc 0
+	split_fails "jsonl-split: r.jsonl:1: line longer than $((n - 2)) bytes" -b $((n - 1)) r.jsonl
+	# After files that did fit, too.
+	{ req a; req b; req c; req xx; } >r.jsonl
+	split_fails "jsonl-split: r.jsonl:4: line longer than $((n - 1)) bytes" -l 1 -b "$n" r.jsonl
+}
+
+t_url_and_model_changes_start_new_files() {
+	{
+		req 1 /v1/chat/completions a
+		req 2 /v1/chat/completions a
+		req 3 /v1/chat/completions b
+		req 4 /v1/embeddings b
+		req 5 /v1/embeddings b
+		req 6 /v1/chat/completions a
+	} >r.jsonl
+	run jsonl-split -d d r.jsonl
+	expect_rc 0
+	expect_lines 4 "$T/out"
+	expect_eq "$(cut -d'"' -f4 d/batch-0001.jsonl | tr '\n' ' ')" '1 2 '
+	expect_eq "$(cut -d'"' -f4 d/batch-0002.jsonl | tr '\n' ' ')" '3 '
+	expect_eq "$(cut -d'"' -f4 d/batch-0003.jsonl | tr '\n' ' ')" '4 5 '
+	expect_eq "$(cut -d'"' -f4 d/batch-0004.jsonl | tr '\n' ' ')" '6 '
+}
+
+t_crlf_accepted_as_lf() {
+	{ req a; req b; } >lf.jsonl
+	sed 's/$/\r/' lf.jsonl >crlf.jsonl
+	run jsonl-split -d d crlf.jsonl
+	expect_rc 0
+	expect_same d/batch-0001.jsonl lf.jsonl
+}
+
+t_truncated_last_line_without_newline_is_fine() {
+	{ req a; req b | tr -d '\n'; } >r.jsonl
+	run jsonl-split -d d r.jsonl
+	expect_rc 0
+	{ req a; req b; } >want
+	expect_same d/batch-0001.jsonl want
+}
+
+# Every bad line below comes after enough good lines for several files:
+# still nothing may be left behind.
+t_blank_line() {
+	{ good 5; echo; } >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:6: blank line' -l 2 r.jsonl
+}
+
+t_truncated_last_line() {
+	{ good 5; printf '{"custom_id":"x","method":"POST"'; } >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:6: unexpected end of line (truncated JSON?)' -l 2 r.jsonl
+}
+
+t_bom() {
+	{ printf '\357\273\277'; good 3; } >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:1: UTF-8 byte order mark (not allowed in JSONL)' r.jsonl
+}
+
+t_invalid_utf8() {
+	{ good 5; printf '{"custom_id":"\355\240\200","method":"POST","url":"/v1/x","body":{"model":"m"}}\n'; } >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:6: invalid UTF-8 in string' -l 2 r.jsonl
+}
+
+t_nul_byte() {
+	{ good 5; printf '{"custom_id":"a\000b","method":"POST","url":"/v1/x","body":{"model":"m"}}\n'; } >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:6: NUL byte' -l 2 r.jsonl
+}
+
+t_two_values_on_a_line() {
+	{ good 5; req x | tr -d '\n'; req y; } >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:6: more than one JSON value on the line' -l 2 r.jsonl
+}
+
+t_top_level_array() {
+	{ good 5; echo "[$(req x)]"; } >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:6: an array, not an object' -l 2 r.jsonl
+}
+
+t_duplicate_custom_id() {
+	{ good 5; req g2; } >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:6: duplicate custom_id "g2"' -l 2 r.jsonl
+	# The same id written differently is the same id.
+	{ good 5; req 'g\u0032'; } >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:6: duplicate custom_id "g2"' -l 2 r.jsonl
+}
+
+t_numeric_custom_id() {
+	{ good 5; echo '{"custom_id":7,"method":"POST","url":"/v1/x","body":{"model":"m"}}'; } >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:6: custom_id is a number, not a string' -l 2 r.jsonl
+}
+
+t_missing_or_empty_custom_id() {
+	{ good 5; echo '{"method":"POST","url":"/v1/x","body":{"model":"m"}}'; } >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:6: no custom_id' -l 2 r.jsonl
+	{ good 5; req ''; } >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:6: empty custom_id' -l 2 r.jsonl
+}
+
+t_method_url_body_model_checked() {
+	echo '{"custom_id":"x","method":"GET","url":"/v1/x","body":{"model":"m"}}' >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:1: method is "GET", not "POST"' r.jsonl
+	echo '{"custom_id":"x","url":"/v1/x","body":{"model":"m"}}' >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:1: no method' r.jsonl
+	echo '{"custom_id":"x","method":"POST","body":{"model":"m"}}' >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:1: no url' r.jsonl
+	echo '{"custom_id":"x","method":"POST","url":null,"body":{"model":"m"}}' >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:1: url is a null, not a string' r.jsonl
+	echo '{"custom_id":"x","method":"POST","url":"/v1/x"}' >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:1: no body' r.jsonl
+	echo '{"custom_id":"x","method":"POST","url":"/v1/x","body":"{}"}' >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:1: body is a string, not an object' r.jsonl
+	echo '{"custom_id":"x","method":"POST","url":"/v1/x","body":{}}' >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:1: no body.model' r.jsonl
+	echo '{"custom_id":"x","method":"POST","url":"/v1/x","body":{"model":["m"]}}' >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:1: body.model is an array, not a string' r.jsonl
+}
+
+t_stdin_is_named_stdin() {
+	rc=0
+	{ good 2; echo '{}'; } | jsonl-split -d d 2>e || rc=$?
+	expect_rc 1
+	expect_eq "$(cat e)" 'jsonl-split: stdin:3: no custom_id'
+	[ ! -e d ] || [ -z "$(ls -A d)" ] || fail "files left in d/"
+}
+
+t_stdout_full() {
+	good 3 >r.jsonl
+	rc=0
+	jsonl-split -d d r.jsonl >/dev/full 2>err || rc=$?
+	expect_rc 1
+	echo 'jsonl-split: stdout: No space left on device' >want
+	expect_same err want
+}
+
+t_unwritable_dir() {
+	good 1 >r.jsonl
+	touch file
+	run jsonl-split -d file/sub r.jsonl
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" 'jsonl-split: file/sub: Not a directory'
+	expect_empty "$T/out"
+}
+
+# A 50 MB line passes through whole under the default cap, and is refused
+# cleanly (nothing written, memory bounded by the cap) under a smaller one.
+t_50mb_line() {
+	{ req a; printf '{"custom_id":"big","method":"POST","url":"/v1/embeddings","body":{"model":"m","input":"'
+	  head -c 50000000 /dev/zero | tr '\0' 'a'; printf '"}}\n'; req c; } >r.jsonl
+	run jsonl-split -d d r.jsonl
+	expect_rc 0
+	expect_lines 3 "$T/out"
+	cat d/*.jsonl | cmp - r.jsonl
+	rm -r d
+	split_fails 'jsonl-split: r.jsonl:2: line longer than 9999999 bytes' -b 10M r.jsonl
+}
+
+t_usage_errors() {
+	local usage='usage: jsonl-split [-d dir] [-p prefix] [-l max-lines] [-b max-bytes] [file]'
+	run jsonl-split a b
+	expect_rc 2
+	expect_eq "$(cat "$T/err")" "$usage"
+	run jsonl-split -x
+	expect_rc 2
+	expect_grep '^usage: jsonl-split ' "$T/err"
+	run jsonl-split -l 0
+	expect_rc 2
+	expect_eq "$(cat "$T/err")" 'jsonl-split: -l: not a positive number: 0'
+	run jsonl-split -b 12X
+	expect_rc 2
+	expect_eq "$(cat "$T/err")" 'jsonl-split: -b: not a positive size: 12X'
+	run jsonl-split -b -5
+	expect_rc 2
+	run jsonl-split -p a/b
+	expect_rc 2
+	expect_eq "$(cat "$T/err")" "jsonl-split: -p: a prefix cannot contain '/': a/b"
+	run jsonl-split -h
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" "$usage"
+	run jsonl-split -V
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" 'jsonl-split batchpipe 0.1.0'
+}
+
+t_missing_input() {
+	run jsonl-split -d d nosuch.jsonl
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" 'jsonl-split: nosuch.jsonl: No such file or directory'
+	[ ! -e d ] || fail "d/ was created"
+}
+
+t_prompt_to_split_pipeline() {
+	seq 1 120 | sed 's/.*/{"sku":"s&","title":"Item &"}/' >items.jsonl
+	jsonl-prompt -m gpt-4o-mini -t 'Describe {title}' -i sku items.jsonl |
+		jsonl-split -d d -l 50 >paths
+	printf '%s\n' d/batch-0001.jsonl d/batch-0002.jsonl d/batch-0003.jsonl >want
+	expect_same paths want
+	expect_lines 20 d/batch-0003.jsonl
+	expect_eq "$(head -1 d/batch-0001.jsonl)" '{"custom_id":"s1","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Describe Item 1"}]}}'
+}

@@ -1,0 +1,164 @@
+# shellcheck shell=bash
+# oai-fetch: downloads checked against the file's size, whole or not at
+# all, on stdout, in a directory or in one file.
+
+# net_put NAME...: uploads the files with plain curl; their ids, one a
+# line, in ids.
+net_put() {
+	local f
+	: >ids
+	for f in "$@"; do
+		mock_curl POST /files -F purpose=batch -F "file=@$f" >up.json
+		sed 's/.*"id":"\([^"]*\)".*/\1/' up.json >>ids
+		echo >>ids
+	done
+}
+
+t_usage_and_version() {
+	run oai-fetch -h
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" "usage: oai-fetch [-qv] [-d dir | -o file] [file-id ...]"
+	run oai-fetch -d a -o b
+	expect_rc 2
+	expect_eq "$(cat "$T/err")" "usage: oai-fetch [-qv] [-d dir | -o file] [file-id ...]"
+	run oai-fetch -V
+	expect_eq "$(cat "$T/out")" "oai-fetch batchpipe 0.1.0"
+}
+
+t_stdout_concatenated_in_input_order() {
+	mock_start
+	net_lines 3 a.jsonl
+	net_lines 200 b.jsonl
+	net_put a.jsonl b.jsonl
+	run oai-fetch "$(sed -n 2p ids)" "$(sed -n 1p ids)"
+	expect_rc 0
+	expect_empty "$T/err"
+	cat b.jsonl a.jsonl >want
+	expect_same "$T/out" want
+}
+
+t_ids_from_stdin_first_field() {
+	mock_start
+	net_lines 3 a.jsonl
+	net_lines 4 b.jsonl
+	net_put a.jsonl b.jsonl
+	{
+		printf '%s\toutput\tbatch_x\tcompleted\n' "$(sed -n 1p ids)"
+		echo
+		printf '%s\terror\tbatch_x\tcompleted\n' "$(sed -n 2p ids)"
+	} >list
+	run oai-fetch <list
+	expect_rc 0
+	cat a.jsonl b.jsonl >want
+	expect_same "$T/out" want
+}
+
+t_directory_one_file_per_id() {
+	mock_start
+	net_lines 3 a.jsonl
+	net_lines 4 b.jsonl
+	net_put a.jsonl b.jsonl
+	mkdir dl
+	run oai-fetch -d dl <ids
+	expect_rc 0
+	expect_empty "$T/out"
+	expect_same "dl/$(sed -n 1p ids).jsonl" a.jsonl
+	expect_same "dl/$(sed -n 2p ids).jsonl" b.jsonl
+	expect_eq "$(find dl -type f | wc -l | tr -d ' ')" 2 "files in dl"
+}
+
+t_one_output_file() {
+	mock_start
+	net_lines 3 a.jsonl
+	net_lines 4 b.jsonl
+	net_put a.jsonl b.jsonl
+	run oai-fetch -o all.jsonl <ids
+	expect_rc 0
+	cat a.jsonl b.jsonl >want
+	expect_same all.jsonl want
+	expect_eq "$(ls -A | grep -c '^\.all')" 0 "temporary files"
+}
+
+t_cut_download_is_retried_from_the_start() {
+	mock_start -F cut=2
+	net_fast
+	net_lines 500 a.jsonl
+	net_put a.jsonl
+	run oai-fetch "$(cat ids)"
+	expect_rc 0
+	expect_empty "$T/err"
+	expect_same "$T/out" a.jsonl
+	mkdir dl
+	run oai-fetch -d dl "$(cat ids)"
+	expect_rc 0
+	expect_same "dl/$(cat ids).jsonl" a.jsonl
+}
+
+t_cut_every_time_leaves_nothing() {
+	mock_start -F cut
+	net_fast 3
+	net_lines 500 a.jsonl
+	net_put a.jsonl
+	id=$(cat ids)
+	run oai-fetch -v "$id"
+	expect_rc 75
+	expect_empty "$T/out"
+	expect_eq "$(grep -c "^> GET /v1/files/$id/content" "$T/err")" 3 "downloads"
+	expect_grep "^oai-fetch: GET /v1/files/$id/content: transfer closed with [0-9]+ bytes remaining to read \\(gave up after 3 tries\\)\$" "$T/err"
+	mkdir dl
+	run oai-fetch -d dl "$id"
+	expect_rc 75
+	expect_eq "$(ls -A dl)" "" "files in dl"
+	run oai-fetch -o one.jsonl "$id"
+	expect_rc 75
+	expect_eq "$(ls -A | grep -c 'one')" 0 "files named like one.jsonl"
+}
+
+t_unknown_id_is_reported_others_fetched() {
+	mock_start
+	net_lines 3 a.jsonl
+	net_put a.jsonl
+	run oai-fetch file-nosuch "$(cat ids)" 'bad/id'
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-fetch: GET /v1/files/file-nosuch: HTTP 404: No such File object: file-nosuch
+oai-fetch: argument 3: bad/id: not a file id"
+	expect_same "$T/out" a.jsonl
+}
+
+t_one_output_file_all_or_nothing() {
+	mock_start
+	net_lines 3 a.jsonl
+	net_put a.jsonl
+	run oai-fetch -o all.jsonl "$(cat ids)" file-nosuch
+	expect_rc 1
+	[ ! -e all.jsonl ] || fail "all.jsonl exists after a failed fetch"
+	expect_eq "$(ls -A | grep -c '^\.all')" 0 "temporary files"
+}
+
+t_retries_429_5xx_closed_slow() {
+	mock_start -F http429=2@/v1/files/ -F http502=1@/v1/files/ -F http503=1@/v1/files/ -F close=2@/v1/files/ -F slow=100@/v1/files/
+	net_fast
+	net_lines 50 a.jsonl
+	net_put a.jsonl
+	run oai-fetch "$(cat ids)"
+	expect_rc 0
+	expect_empty "$T/err"
+	expect_same "$T/out" a.jsonl
+}
+
+t_stdout_full() {
+	mock_start
+	net_lines 3 a.jsonl
+	net_put a.jsonl
+	rc=0
+	oai-fetch "$(cat ids)" >/dev/full 2>"$T/err" || rc=$?
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-fetch: stdout: No space left on device"
+}
+
+t_missing_directory() {
+	mock_start
+	run oai-fetch -d nodir file-x
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-fetch: nodir: No such file or directory"
+}

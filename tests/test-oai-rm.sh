@@ -1,0 +1,110 @@
+# shellcheck shell=bash
+# oai-rm: deletes remote files; an id already gone is not an error.
+
+# net_put1 FILE: uploads FILE with plain curl; its id on stdout.
+net_put1() {
+	mock_curl POST /files -F purpose=batch -F "file=@$1" >up.json
+	sed 's/.*"id":"\([^"]*\)".*/\1/' up.json
+}
+
+t_usage_and_version() {
+	run oai-rm -h
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" "usage: oai-rm [-qv] [file-id ...]"
+	run oai-rm -z
+	expect_rc 2
+	expect_eq "$(cat "$T/err")" "oai-rm: invalid option -- 'z'
+usage: oai-rm [-qv] [file-id ...]"
+	run oai-rm -V
+	expect_eq "$(cat "$T/out")" "oai-rm batchpipe 0.1.0"
+}
+
+t_deletes_and_prints_ids() {
+	mock_start
+	net_lines 2 a.jsonl
+	net_lines 3 b.jsonl
+	net_lines 4 c.jsonl
+	a=$(net_put1 a.jsonl) b=$(net_put1 b.jsonl) c=$(net_put1 c.jsonl)
+	run oai-rm "$a" "$c"
+	expect_rc 0
+	expect_empty "$T/err"
+	expect_eq "$(cat "$T/out")" "$a
+$c"
+	expect_eq "$(net_files_on_server | cut -f1)" "$b" "files left"
+}
+
+t_ids_from_stdin_first_field() {
+	mock_start
+	net_lines 2 a.jsonl
+	net_lines 3 b.jsonl
+	a=$(net_put1 a.jsonl) b=$(net_put1 b.jsonl)
+	printf '%s\ta.jsonl\n\n%s\tb.jsonl\n' "$a" "$b" >list
+	run oai-rm <list
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" "$a
+$b"
+	expect_eq "$(net_count_files)" 0 "files left"
+}
+
+t_already_gone_is_not_an_error() {
+	mock_start
+	net_lines 2 a.jsonl
+	a=$(net_put1 a.jsonl)
+	run oai-rm "$a"
+	expect_rc 0
+	run oai-rm -v "$a" file-neverwas
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" "$a
+file-neverwas"
+	expect_grep "^\\* $a: already gone\$" "$T/err"
+	run oai-rm "$a"
+	expect_rc 0
+	expect_empty "$T/err"
+}
+
+t_malformed_id() {
+	mock_start
+	run oai-rm 'file-a/../b' file-ok
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-rm: argument 1: file-a/../b: not a file id"
+	expect_eq "$(cat "$T/out")" "file-ok"
+}
+
+t_wrong_key_is_permanent() {
+	mock_start -k sk-right-key-0001
+	export OPENAI_API_KEY=sk-wrong-key-0002
+	net_fast
+	run oai-rm file-a file-b
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "oai-rm: DELETE /v1/files/file-a: HTTP 401: Incorrect API key provided: sk-***0002. You can find your API key at https://platform.openai.com/account/api-keys.
+oai-rm: DELETE /v1/files/file-b: HTTP 401: Incorrect API key provided: sk-***0002. You can find your API key at https://platform.openai.com/account/api-keys."
+}
+
+t_retries_then_deletes() {
+	mock_start -F http500=1@/v1/files/ -F http429=1@/v1/files/ -F close=1@/v1/files/
+	net_fast
+	net_lines 2 a.jsonl
+	a=$(net_put1 a.jsonl)
+	run oai-rm "$a"
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" "$a"
+	expect_eq "$(net_count_files)" 0 "files left"
+}
+
+t_retries_exhausted_exit_75() {
+	mock_start -F http502
+	net_fast 3
+	run oai-rm file-a file-b
+	expect_rc 75
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "oai-rm: DELETE /v1/files/file-a: HTTP 502 (gave up after 3 tries)"
+}
+
+t_stdout_full() {
+	mock_start
+	rc=0
+	oai-rm file-x >/dev/full 2>"$T/err" || rc=$?
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-rm: stdout: No space left on device"
+}

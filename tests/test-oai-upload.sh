@@ -1,0 +1,176 @@
+# shellcheck shell=bash
+# oai-upload: streamed multipart uploads, output in input order, and no
+# second upload of what the server already has.
+
+t_usage_and_version() {
+	run oai-upload -h
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" "usage: oai-upload [-qv] [file ...]"
+	run oai-upload -x
+	expect_rc 2
+	expect_eq "$(cat "$T/err")" "oai-upload: invalid option -- 'x'
+usage: oai-upload [-qv] [file ...]"
+	run oai-upload -V
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" "oai-upload batchpipe 0.1.0"
+}
+
+t_uploads_in_input_order() {
+	mock_start
+	net_lines 3 a.jsonl
+	net_lines 5 b.jsonl
+	net_lines 1 c.jsonl
+	run oai-upload a.jsonl b.jsonl c.jsonl
+	expect_rc 0
+	expect_empty "$T/err"
+	expect_lines 3 "$T/out"
+	cut -f2 "$T/out" >paths
+	printf 'a.jsonl\nb.jsonl\nc.jsonl\n' >want
+	expect_same paths want
+	expect_grep '^file-[A-Za-z0-9]+	a\.jsonl$' "$T/out"
+	# What the server holds is the files, byte for byte.
+	while IFS="$(printf '\t')" read -r id path; do
+		mock_curl GET "/files/$id/content" -o got
+		expect_same got "$path"
+	done <"$T/out"
+	expect_eq "$(net_count_files)" 3 "files on the server"
+}
+
+t_paths_from_stdin_first_field() {
+	mock_start
+	net_lines 2 a.jsonl
+	net_lines 2 b.jsonl
+	printf 'a.jsonl\tthe first part\n\nb.jsonl\n' >list
+	run oai-upload <list
+	expect_rc 0
+	expect_lines 2 "$T/out"
+	expect_grep '^file-[^	]+	a\.jsonl$' "$T/out"
+	expect_grep '^file-[^	]+	b\.jsonl$' "$T/out"
+}
+
+t_uploaded_name_carries_content_hash() {
+	mock_start
+	net_lines 4 part-0001.jsonl
+	run oai-upload part-0001.jsonl
+	expect_rc 0
+	hash=$(sha256sum part-0001.jsonl | cut -c1-32)
+	id=$(cut -f1 "$T/out")
+	expect_eq "$(net_files_on_server)" "$id	part-0001.$hash.jsonl	$(wc -c <part-0001.jsonl)"
+}
+
+t_rerun_uploads_nothing_new() {
+	mock_start
+	net_lines 3 a.jsonl
+	net_lines 3 b.jsonl
+	run oai-upload a.jsonl b.jsonl
+	expect_rc 0
+	cp "$T/out" first
+	run oai-upload -v a.jsonl b.jsonl
+	expect_rc 0
+	expect_same "$T/out" first
+	expect_grep '^\* a\.jsonl: the server has it already: file-' "$T/err"
+	expect_no_grep '^> POST ' "$T/err"
+	expect_eq "$(net_count_files)" 2 "files on the server"
+}
+
+t_same_name_other_content_is_uploaded() {
+	mock_start
+	mkdir x y
+	net_lines 3 x/part.jsonl
+	net_lines 4 y/part.jsonl
+	run oai-upload x/part.jsonl
+	expect_rc 0
+	idx=$(cut -f1 "$T/out")
+	run oai-upload y/part.jsonl x/part.jsonl
+	expect_rc 0
+	idy=$(sed -n 1p "$T/out" | cut -f1)
+	[ "$idy" != "$idx" ] || fail "a different file was taken for y/part.jsonl"
+	expect_eq "$(sed -n 2p "$T/out")" "$idx	x/part.jsonl"
+	expect_eq "$(net_count_files)" 2 "files on the server"
+	# The same file changed: a new upload, the old one not reused.
+	echo '{"custom_id":"extra","method":"POST","url":"/v1/chat/completions","body":{}}' >>x/part.jsonl
+	run oai-upload x/part.jsonl
+	expect_rc 0
+	[ "$(cut -f1 "$T/out")" != "$idx" ] || fail "a changed file was not uploaded again"
+	expect_eq "$(net_count_files)" 3 "files on the server"
+}
+
+t_file_already_on_server_is_reused() {
+	# As after an upload whose answer was lost: the file arrived.
+	mock_start
+	net_lines 3 p.jsonl
+	hash=$(sha256sum p.jsonl | cut -c1-32)
+	cp p.jsonl "p.$hash.jsonl"
+	mock_curl POST /files -F purpose=batch -F "file=@p.$hash.jsonl" >up.json
+	id=$(sed 's/.*"id":"\([^"]*\)".*/\1/' up.json)
+	run oai-upload p.jsonl
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" "$id	p.jsonl"
+	expect_eq "$(net_count_files)" 1 "files on the server"
+}
+
+t_unreadable_file_others_still_uploaded() {
+	mock_start
+	net_lines 2 good.jsonl
+	mkdir adir
+	run oai-upload missing.jsonl good.jsonl adir
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-upload: missing.jsonl: No such file or directory
+oai-upload: adir: not a regular file"
+	expect_grep '^file-[^	]+	good\.jsonl$' "$T/out"
+	expect_lines 1 "$T/out"
+}
+
+t_retries_429_5xx_and_closed_connections() {
+	mock_start -F http429=2 -F http500=1 -F http502=1 -F http503=1 -F close=2
+	net_fast
+	net_lines 5 a.jsonl
+	net_lines 5 b.jsonl
+	run oai-upload a.jsonl b.jsonl
+	expect_rc 0
+	expect_empty "$T/err"
+	expect_lines 2 "$T/out"
+	expect_eq "$(net_count_files)" 2 "files on the server"
+}
+
+t_lost_upload_answers_are_not_blindly_repeated() {
+	# Every second call to /v1/files fails with a 500: each listing works,
+	# each upload's answer is lost.  The file is looked for again after
+	# every lost answer, and after the tries run out the exit is 75.
+	mock_start -F http500=50%@/v1/files
+	net_fast 3
+	net_lines 2 a.jsonl
+	run oai-upload -v a.jsonl
+	expect_rc 75
+	expect_empty "$T/out"
+	expect_eq "$(grep -c '^> GET /v1/files?purpose=batch' "$T/err")" 3 "listings"
+	expect_eq "$(grep -c '^> POST /v1/files' "$T/err")" 3 "uploads"
+	expect_grep '^oai-upload: POST /v1/files: a\.jsonl: HTTP 500: The server had an error while processing your request\. Sorry about that! \(gave up after 3 tries\)$' "$T/err"
+}
+
+t_server_down_exits_75() {
+	mock_start -F http503
+	net_fast 2
+	net_lines 2 a.jsonl
+	run oai-upload a.jsonl
+	expect_rc 75
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "oai-upload: GET /v1/files: HTTP 503: The engine is currently overloaded, please try again later. (gave up after 2 tries)"
+}
+
+t_stdout_full() {
+	mock_start
+	net_lines 2 a.jsonl
+	rc=0
+	oai-upload a.jsonl >/dev/full 2>"$T/err" || rc=$?
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-upload: stdout: No space left on device"
+}
+
+t_slow_server() {
+	mock_start -F slow=300
+	net_lines 2 a.jsonl
+	run oai-upload a.jsonl
+	expect_rc 0
+	expect_lines 1 "$T/out"
+}

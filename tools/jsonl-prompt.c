@@ -1,0 +1,531 @@
+/*
+ * jsonl-prompt: items JSONL in, one OpenAI Batch API request line out per
+ * item.  The hot path never builds a JSON tree: each line is validated by
+ * the strict scanner, the few values the template names are picked out of
+ * it, and the request is assembled from text prepared once at start-up.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "idset.h"
+#include "jscan.h"
+#include "jsonl.h"
+#include "outcheck.h"
+#include "xalloc.h"
+
+/* Output goes out in chunks of about this size. */
+#define FLUSH_AT	(256 * 1024)
+
+enum endpoint { EP_CHAT, EP_EMBEDDINGS, EP_RESPONSES };
+
+static const struct {
+	const char	*url;
+	enum endpoint	 ep;
+} endpoints[] = {
+	{ "/v1/chat/completions", EP_CHAT },
+	{ "/v1/embeddings", EP_EMBEDDINGS },
+	{ "/v1/responses", EP_RESPONSES },
+};
+
+/* A template is a list of segments: literal text, already JSON-escaped,
+ * or a field path whose value is inserted. */
+struct seg {
+	int		 field;
+	char		*text;	/* escaped literal, or the dotted path */
+	size_t		 n;
+	size_t		 key;	/* a field's first name, in the picker */
+	const char	*rest;	/* the names after it, or NULL */
+};
+
+/* The values a line needs, found in one walk over its members instead of
+ * one walk per field: for field "a.b.c", member "a" is taken in the walk
+ * and "b.c" looked up inside it afterwards. */
+struct picker {
+	char		**names;	/* distinct first names of the fields */
+	size_t		 *lens;
+	struct jval	 *vals;		/* per name, JT_NONE when absent */
+	size_t		  n;
+};
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status ? stderr : stdout, "usage: jsonl-prompt -m model "
+	    "[-e endpoint] [-s system-file] [-t template]\n"
+	    "                    [-i id-field] [-T max-tokens] [-b body-json] "
+	    "[file]\n");
+	exit(status);
+}
+
+/* "a string", "an object", ... for messages. */
+static const char *
+a_type(enum jtype t)
+{
+	static char s[16];
+
+	snprintf(s, sizeof(s), "%s %s", t == JT_ARRAY || t == JT_OBJECT ?
+	    "an" : "a", jscan_typename(t));
+	return s;
+}
+
+/* Appends s[0..n) JSON-escaped, without quotes. */
+static void
+add_escaped(struct buf *b, const char *s, size_t n)
+{
+	size_t start = b->len;
+
+	buf_add_json_string(b, s, n);
+	memmove(b->p + start, b->p + start + 1, b->len - start - 2);
+	b->len -= 2;
+	b->p[b->len] = '\0';
+}
+
+/* A command-line text as the inside of a JSON string; exits 2 if it is
+ * not valid UTF-8 (the scanner checks the escaped result). */
+static char *
+escaped_arg(const char *what, const char *s, size_t n)
+{
+	struct buf b = BUF_INIT;
+	struct jval v;
+	struct jerr e;
+
+	buf_add_json_string(&b, s, n);
+	if (jscan_doc(b.p, b.len, &v, &e) < 0)
+		errx(2, "%s: %s", what, e.msg);
+	memmove(b.p, b.p + 1, b.len - 2);
+	b.p[b.len - 2] = '\0';
+	return b.p;
+}
+
+/* The template parsed once: "{a.b}" is a field, "{{" and "}}" are
+ * literal braces; a lone brace is a usage error. */
+static struct seg *
+parse_template(const char *t, size_t *nsegs)
+{
+	struct seg *segs = NULL;
+	struct buf lit = BUF_INIT;
+	const char *p = t, *close;
+	size_t n = 0;
+
+	for (;;) {
+		if (*p == '\0' || (*p == '{' && p[1] != '{')) {
+			if (lit.len > 0) {
+				segs = xreallocarray(segs, n + 1, sizeof(*segs));
+				segs[n].field = 0;
+				segs[n].text = escaped_arg("template", lit.p,
+				    lit.len);
+				segs[n].n = strlen(segs[n].text);
+				n++;
+				buf_reset(&lit);
+			}
+			if (*p == '\0')
+				break;
+			close = strchr(p, '}');
+			if (close == NULL)
+				errx(2, "template: '{' without '}' "
+				    "(write '{{' for a literal brace)");
+			if (close == p + 1 || memchr(p + 1, '{',
+			    (size_t)(close - p - 1)) != NULL)
+				errx(2, "template: bad field name \"%.*s\"",
+				    (int)(close - p + 1), p);
+			segs = xreallocarray(segs, n + 1, sizeof(*segs));
+			segs[n].field = 1;
+			segs[n].text = xstrndup(p + 1, (size_t)(close - p - 1));
+			segs[n].n = (size_t)(close - p - 1);
+			n++;
+			p = close + 1;
+		} else if (*p == '{' || (*p == '}' && p[1] == '}')) {
+			buf_addc(&lit, *p);
+			p += 2;
+		} else if (*p == '}') {
+			errx(2, "template: '}' without '{' "
+			    "(write '}}' for a literal brace)");
+		} else
+			buf_addc(&lit, *p++);
+	}
+	buf_free(&lit);
+	*nsegs = n;
+	return segs;
+}
+
+/* Copies JSON text without the white space between tokens, so a -b
+ * object written over several lines cannot break a JSONL line. */
+static void
+add_compact(struct buf *b, const char *s, size_t n)
+{
+	size_t i;
+	int in_string = 0;
+
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (in_string) {
+			buf_addc(b, c);
+			if (c == '\\')
+				buf_addc(b, s[++i]);
+			else if (c == '"')
+				in_string = 0;
+		} else if (c == '"') {
+			in_string = 1;
+			buf_addc(b, c);
+		} else if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+			buf_addc(b, c);
+	}
+}
+
+/* The -b object's members as ",k:v,k:v" text for the end of every body.
+ * Exits 2 on bad JSON, a key given twice, or a key the body already has. */
+static char *
+extra_members(const char *json, const char *const *generated)
+{
+	struct buf out = BUF_INIT, key = BUF_INIT;
+	struct idset *keys = idset_new();
+	struct jval top, k, v;
+	struct jerr e;
+	struct jiter it;
+	size_t i;
+
+	if (jscan_doc(json, strlen(json), &top, &e) < 0)
+		errx(2, "-b: %s at byte %zu", e.msg, e.off + 1);
+	if (top.type != JT_OBJECT)
+		errx(2, "-b: %s, not an object", a_type(top.type));
+	jscan_iter(top, &it);
+	while (jscan_next(&it, &k, &v)) {
+		buf_reset(&key);
+		jscan_unescape(k, &key);
+		for (i = 0; generated[i] != NULL; i++)
+			if (strcmp(key.p, generated[i]) == 0)
+				errx(2, "-b: \"%s\" is already set by the "
+				    "other options", key.p);
+		if (!idset_add(keys, key.p, key.len))
+			errx(2, "-b: \"%s\" is given twice", key.p);
+		buf_addc(&out, ',');
+		add_compact(&out, k.p, k.n);
+		buf_addc(&out, ':');
+		add_compact(&out, v.p, v.n);
+	}
+	idset_free(keys);
+	buf_free(&key);
+	if (out.p == NULL)
+		buf_adds(&out, "");
+	return out.p;
+}
+
+static char *
+read_file(const char *path, size_t *len)
+{
+	struct buf b = BUF_INIT;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		err(1, "%s", path);
+	for (;;) {
+		buf_reserve(&b, 65536);
+		n = read(fd, b.p + b.len, b.cap - b.len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err(1, "%s", path);
+		if (n == 0)
+			break;
+		b.len += (size_t)n;
+		b.p[b.len] = '\0';
+	}
+	close(fd);
+	*len = b.len;
+	return b.p;
+}
+
+/* picker_want: registers field path; returns the index of its first
+ * name and sets *rest to what follows the first dot (or NULL). */
+static size_t
+picker_want(struct picker *pk, const char *path, const char **rest)
+{
+	const char *dot = strchr(path, '.');
+	size_t len = dot ? (size_t)(dot - path) : strlen(path), i;
+
+	*rest = dot ? dot + 1 : NULL;
+	for (i = 0; i < pk->n; i++)
+		if (pk->lens[i] == len && memcmp(pk->names[i], path, len) == 0)
+			return i;
+	pk->names = xreallocarray(pk->names, pk->n + 1, sizeof(*pk->names));
+	pk->lens = xreallocarray(pk->lens, pk->n + 1, sizeof(*pk->lens));
+	pk->vals = xreallocarray(pk->vals, pk->n + 1, sizeof(*pk->vals));
+	pk->names[pk->n] = xstrndup(path, len);
+	pk->lens[pk->n] = len;
+	return pk->n++;
+}
+
+/* picker_walk: takes the wanted members of object top (the last one of a
+ * repeated name, as jscan_member). */
+static void
+picker_walk(struct picker *pk, struct jval top)
+{
+	struct jiter it;
+	struct jval k, v;
+	size_t i;
+
+	for (i = 0; i < pk->n; i++)
+		pk->vals[i].type = JT_NONE;
+	jscan_iter(top, &it);
+	while (jscan_next(&it, &k, &v))
+		for (i = 0; i < pk->n; i++)
+			if ((k.n == pk->lens[i] + 2 &&
+			    memcmp(k.p + 1, pk->names[i], pk->lens[i]) == 0) ||
+			    (memchr(k.p, '\\', k.n) != NULL &&
+			    jscan_streq(k, pk->names[i])))
+				pk->vals[i] = v;
+}
+
+/* picker_get: the value of a registered field after picker_walk; 1 found,
+ * 0 absent. */
+static int
+picker_get(const struct picker *pk, size_t key, const char *rest,
+    struct jval *out)
+{
+	*out = pk->vals[key];
+	if (out->type == JT_NONE)
+		return 0;
+	return rest == NULL || jscan_path(*out, rest, out);
+}
+
+/* Reports a bad input line and exits 1. */
+static void __attribute__((noreturn, format(printf, 3, 4)))
+bad_line(const char *name, unsigned long lineno, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[512];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	errx(1, "%s:%lu: %s", name, lineno, msg);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *model = NULL, *url = "/v1/chat/completions";
+	const char *system_path = NULL, *template = NULL, *idfield = NULL;
+	const char *body_json = "{}", *input;
+	const char *generated[5];
+	enum endpoint ep = EP_CHAT;
+	struct buf head = BUF_INIT, tail = BUF_INIT, out = BUF_INIT;
+	struct buf idtext = BUF_INIT;
+	struct seg *segs = NULL;
+	struct picker pk = { NULL, NULL, NULL, 0 };
+	const char *idrest = NULL;
+	size_t idkey = 0;
+	struct idset *ids = NULL;
+	struct jsonl in;
+	struct jval top, v;
+	struct jerr e;
+	char *line, *text, *endp;
+	size_t len, nsegs = 0, i;
+	long max_tokens = 0;
+	long long id;
+	int ch, n;
+
+	while ((ch = getopt(argc, argv, "b:e:hi:m:s:t:T:V")) != -1) {
+		switch (ch) {
+		case 'b': body_json = optarg; break;
+		case 'e': url = optarg; break;
+		case 'h': usage(0);
+		case 'i': idfield = optarg; break;
+		case 'm': model = optarg; break;
+		case 's': system_path = optarg; break;
+		case 't': template = optarg; break;
+		case 'T':
+			errno = 0;
+			max_tokens = strtol(optarg, &endp, 10);
+			if (errno || *endp || endp == optarg || max_tokens <= 0)
+				errx(2, "-T: not a positive integer: %s",
+				    optarg);
+			break;
+		case 'V':
+			puts("jsonl-prompt batchpipe " BATCHPIPE_VERSION);
+			return stdout_close(1) ? 1 : 0;
+		default: usage(2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (model == NULL || argc > 1)
+		usage(2);
+	input = argc == 1 ? argv[0] : "-";
+	for (i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++)
+		if (strcmp(url, endpoints[i].url) == 0)
+			break;
+	if (i == sizeof(endpoints) / sizeof(endpoints[0]))
+		errx(2, "-e: unsupported endpoint %s (use /v1/chat/completions,"
+		    " /v1/embeddings or /v1/responses)", url);
+	ep = endpoints[i].ep;
+	if (ep == EP_EMBEDDINGS && (system_path || max_tokens))
+		errx(2, "-s and -T do not apply to /v1/embeddings");
+	if (template != NULL)
+		segs = parse_template(template, &nsegs);
+	for (i = 0; i < nsegs; i++)
+		if (segs[i].field)
+			segs[i].key = picker_want(&pk, segs[i].text,
+			    &segs[i].rest);
+	if (idfield != NULL)
+		idkey = picker_want(&pk, idfield, &idrest);
+
+	/* Everything of a request but its custom_id and user text is the
+	 * same on every line: head goes before the user text, tail after. */
+	text = escaped_arg("-m", model, strlen(model));
+	buf_printf(&head, ",\"method\":\"POST\",\"url\":\"%s\",\"body\":"
+	    "{\"model\":\"%s\",", url, text);
+	free(text);
+	n = 0;
+	generated[n++] = "model";
+	if (system_path != NULL) {
+		char *sys = read_file(system_path, &len);
+
+		/* A text file's last newline is not part of the prompt. */
+		if (len > 0 && sys[len - 1] == '\n')
+			len--;
+		if (len > 0 && sys[len - 1] == '\r')
+			len--;
+		if (ep == EP_CHAT)
+			buf_adds(&head, "\"messages\":[{\"role\":\"system\","
+			    "\"content\":\"");
+		else
+			buf_adds(&head, "\"instructions\":\"");
+		text = escaped_arg(system_path, sys, len);
+		buf_adds(&head, text);
+		buf_adds(&head, ep == EP_CHAT ? "\"}," : "\",");
+		free(text);
+		free(sys);
+	} else if (ep == EP_CHAT)
+		buf_adds(&head, "\"messages\":[");
+	switch (ep) {
+	case EP_CHAT:
+		buf_adds(&head, "{\"role\":\"user\",\"content\":\"");
+		buf_adds(&tail, "\"}]");
+		generated[n++] = "messages";
+		if (max_tokens) {
+			buf_printf(&tail, ",\"max_tokens\":%ld", max_tokens);
+			generated[n++] = "max_tokens";
+		}
+		break;
+	case EP_EMBEDDINGS:
+		buf_adds(&head, "\"input\":\"");
+		buf_adds(&tail, "\"");
+		generated[n++] = "input";
+		break;
+	case EP_RESPONSES:
+		buf_adds(&head, "\"input\":\"");
+		buf_adds(&tail, "\"");
+		generated[n++] = "input";
+		if (system_path)
+			generated[n++] = "instructions";
+		if (max_tokens) {
+			buf_printf(&tail, ",\"max_output_tokens\":%ld",
+			    max_tokens);
+			generated[n++] = "max_output_tokens";
+		}
+		break;
+	}
+	generated[n] = NULL;
+	text = extra_members(body_json, generated);
+	buf_adds(&tail, text);
+	buf_adds(&tail, "}}\n");
+	free(text);
+	if (idfield != NULL)
+		ids = idset_new();
+	if (jsonl_open(&in, input, 0) < 0)
+		exit(1);
+
+	while ((n = jsonl_next(&in, &line, &len)) == 1) {
+		if (len == 0)
+			bad_line(in.name, in.lineno, "blank line");
+		if (jscan_doc(line, len, &top, &e) < 0)
+			bad_line(in.name, in.lineno, "%s", e.msg);
+		if (top.type != JT_OBJECT)
+			bad_line(in.name, in.lineno, "%s, not an object",
+			    a_type(top.type));
+
+		if (pk.n > 0)
+			picker_walk(&pk, top);
+		buf_adds(&out, "{\"custom_id\":");
+		if (idfield == NULL) {
+			buf_printf(&out, "\"%lu\"", in.lineno);
+		} else {
+			if (!picker_get(&pk, idkey, idrest, &v))
+				bad_line(in.name, in.lineno, "no id field "
+				    "\"%s\"", idfield);
+			buf_reset(&idtext);
+			if (v.type == JT_STRING) {
+				jscan_unescape(v, &idtext);
+				buf_add(&out, v.p, v.n);
+			} else if (jscan_int(v, &id) == 0) {
+				buf_printf(&idtext, "%lld", id);
+				buf_printf(&out, "\"%s\"", idtext.p);
+			} else if (v.type == JT_NUMBER)
+				bad_line(in.name, in.lineno, "id field \"%s\" "
+				    "is not an integer: %.*s", idfield,
+				    (int)(v.n > 40 ? 40 : v.n), v.p);
+			else
+				bad_line(in.name, in.lineno, "id field \"%s\" "
+				    "is %s, not a string or an integer",
+				    idfield, a_type(v.type));
+			if (idtext.len == 0)
+				bad_line(in.name, in.lineno, "empty id");
+			if (!idset_add(ids, idtext.p, idtext.len))
+				bad_line(in.name, in.lineno, "duplicate id "
+				    "\"%.*s\"", (int)(idtext.len > 200 ? 200 :
+				    idtext.len), idtext.p);
+		}
+		buf_add(&out, head.p, head.len);
+		if (segs == NULL)
+			add_escaped(&out, top.p, top.n);
+		for (i = 0; i < nsegs; i++) {
+			if (!segs[i].field) {
+				buf_add(&out, segs[i].text, segs[i].n);
+				continue;
+			}
+			if (!picker_get(&pk, segs[i].key, segs[i].rest, &v))
+				bad_line(in.name, in.lineno, "no field \"%s\" "
+				    "for the template", segs[i].text);
+			/* The inside of a JSON string is already valid
+			 * escaped text: copied as it is. */
+			if (v.type == JT_STRING)
+				buf_add(&out, v.p + 1, v.n - 2);
+			else
+				add_escaped(&out, v.p, v.n);
+		}
+		buf_add(&out, tail.p, tail.len);
+		if (out.len >= FLUSH_AT) {
+			stdout_write(out.p, out.len);
+			buf_reset(&out);
+		}
+	}
+	if (n < 0)
+		exit(1);
+	if (out.len > 0)
+		stdout_write(out.p, out.len);
+	jsonl_close(&in);
+	for (i = 0; i < nsegs; i++)
+		free(segs[i].text);
+	free(segs);
+	for (i = 0; i < pk.n; i++)
+		free(pk.names[i]);
+	free(pk.names);
+	free(pk.lens);
+	free(pk.vals);
+	idset_free(ids);
+	buf_free(&head);
+	buf_free(&tail);
+	buf_free(&out);
+	buf_free(&idtext);
+	return stdout_close(0) ? 1 : 0;
+}

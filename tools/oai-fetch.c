@@ -1,0 +1,231 @@
+/* oai-fetch: downloads files: their contents on stdout, concatenated, or
+ * one file per id (-d), or all in one file (-o).
+ *
+ * A file arrives whole or not at all: the body goes to a temporary file
+ * (beside the final name for -d and -o, in TMPDIR for stdout), is checked
+ * against the size the file object reports, and only then is renamed or
+ * copied to stdout.  A dropped connection or a short body starts the file
+ * over (http_download truncates and retries). */
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "atomicfile.h"
+#include "buf.h"
+#include "config.h"
+#include "http.h"
+#include "idsrc.h"
+#include "outcheck.h"
+#include "xalloc.h"
+
+#define COPY_BUFSIZE (256 << 10)
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: oai-fetch [-qv] [-d dir | -o file] [file-id ...]\n");
+}
+
+/* file_size: the bytes of file id, from GET /files/{id}.  Returns as
+ * http_request; a missing or odd "bytes" is HTTP_FAILED, reported. */
+static int
+file_size(struct http *h, const char *base, const char *id, long long *size)
+{
+	struct json_object *answer, *v;
+	struct buf path = BUF_INIT;
+	int rc;
+
+	buf_printf(&path, "/files/%s", id);
+	rc = http_request(h, "GET", path.p, NULL, 0, NULL, &answer);
+	buf_free(&path);
+	if (rc != HTTP_OK)
+		return rc;
+	if (!json_object_object_get_ex(answer, "bytes", &v) ||
+	    !json_object_is_type(v, json_type_int) ||
+	    (*size = json_object_get_int64(v)) < 0) {
+		warnx("GET %s/files/%s: the answer has no size (\"bytes\")",
+		    base, id);
+		rc = HTTP_FAILED;
+	}
+	json_object_put(answer);
+	return rc;
+}
+
+/* A scratch file in TMPDIR, unlinked at once: stdout gets a file only
+ * after all of it arrived, and nothing is left behind whatever happens. */
+static int
+scratch_open(void)
+{
+	const char *dir;
+	struct buf b = BUF_INIT;
+	int fd;
+
+	dir = getenv("TMPDIR");
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	buf_printf(&b, "%s/oai-fetch.XXXXXX", dir);
+	if ((fd = mkostemp(b.p, O_CLOEXEC)) < 0)
+		err(1, "%s", b.p);
+	unlink(b.p);
+	buf_free(&b);
+	return fd;
+}
+
+/* Copies fd[0..n) to stdout; exits 1 on a write error (stdout_write). */
+static void
+copy_out(int fd, long long n, char *buf)
+{
+	ssize_t r;
+
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		err(1, "temporary file");
+	while (n > 0) {
+		r = read(fd, buf, n < COPY_BUFSIZE ? (size_t)n : COPY_BUFSIZE);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			err(1, "temporary file");
+		stdout_write(buf, (size_t)r);
+		n -= r;
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct oai_config cfg;
+	struct http *h;
+	struct idsrc in;
+	struct afile out, one;
+	struct buf path = BUF_INIT, dest = BUF_INIT;
+	const char *dir = NULL, *outfile = NULL;
+	const char *id;
+	char *copybuf = NULL;
+	long long size;
+	off_t at = 0;
+	int ch, quiet = 0, verbose = 0, failed = 0, temporary = 0, more, rc;
+	int scratch = -1;
+
+	while ((ch = getopt(argc, argv, "d:ho:qvV")) != -1)
+		switch (ch) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'o':
+			outfile = optarg;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'V':
+			puts("oai-fetch batchpipe " BATCHPIPE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	argc -= optind;
+	argv += optind;
+	if (dir != NULL && outfile != NULL) {
+		usage(stderr);
+		return 2;
+	}
+
+	if (config_load(&cfg) != 0)
+		return 1;
+	if (dir != NULL) {
+		struct stat st;
+
+		if (stat(dir, &st) != 0)
+			err(1, "%s", dir);
+		if (!S_ISDIR(st.st_mode))
+			errx(1, "%s: not a directory", dir);
+	}
+	if (idsrc_open(&in, argc, argv) != 0)
+		return 1;
+	if (outfile != NULL && afile_open(&out, outfile) != 0)
+		return 1;
+	if (dir == NULL && outfile == NULL) {
+		scratch = scratch_open();
+		copybuf = xmalloc(COPY_BUFSIZE);
+	}
+	h = http_open(&cfg, verbose);
+
+	while (!temporary && (more = idsrc_next(&in, &id)) == 1) {
+		if (!idsrc_valid(id)) {
+			warnx("%s: %s: not a file id", in.where, id);
+			failed = 1;
+			continue;
+		}
+		if ((rc = file_size(h, cfg.base_path, id, &size)) != HTTP_OK) {
+			temporary = rc == HTTP_TEMPFAIL;
+			failed = 1;
+			continue;
+		}
+		buf_reset(&path);
+		buf_printf(&path, "/files/%s/content", id);
+		http_progress(h, !quiet && isatty(STDERR_FILENO) ? id : NULL);
+		if (dir != NULL) {
+			buf_reset(&dest);
+			buf_printf(&dest, "%s/%s.jsonl", dir, id);
+			if (afile_open(&one, dest.p) != 0) {
+				failed = 1;
+				continue;
+			}
+			rc = http_download(h, path.p, fileno(one.fp), 0, size,
+			    0);
+			if (rc == HTTP_OK && afile_commit(&one) != 0)
+				rc = HTTP_FAILED;
+			else if (rc != HTTP_OK)
+				afile_abort(&one);
+		} else if (outfile != NULL) {
+			rc = http_download(h, path.p, fileno(out.fp), at, size,
+			    0);
+			at += size;
+		} else {
+			rc = http_download(h, path.p, scratch, 0, size, 0);
+			if (rc == HTTP_OK)
+				copy_out(scratch, size, copybuf);
+		}
+		if (rc == HTTP_TEMPFAIL)
+			temporary = 1;
+		if (rc != HTTP_OK)
+			failed = 1;
+	}
+	if (more < 0)
+		failed = 1;
+	if (outfile != NULL) {
+		/* One file: all of it, or none of it. */
+		if (failed)
+			afile_abort(&out);
+		else if (afile_commit(&out) != 0)
+			failed = 1;
+	}
+
+	http_close(h);
+	idsrc_close(&in);
+	config_free(&cfg);
+	buf_free(&path);
+	buf_free(&dest);
+	free(copybuf);
+	if (scratch >= 0)
+		close(scratch);
+	if (stdout_close(1) != 0)
+		failed = 1;
+	if (temporary)
+		return 75;
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,105 @@
+/* oai-rm: deletes remote files; prints the ids that are gone. */
+#include <err.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "http.h"
+#include "idsrc.h"
+#include "outcheck.h"
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: oai-rm [-qv] [file-id ...]\n");
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct oai_config cfg;
+	struct json_object *answer, *deleted;
+	struct http *h;
+	struct idsrc in;
+	struct buf path = BUF_INIT;
+	const char *id;
+	long status;
+	int ch, quiet = 0, verbose = 0, failed = 0, temporary = 0, more, rc;
+
+	while ((ch = getopt(argc, argv, "hqvV")) != -1)
+		switch (ch) {
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'V':
+			puts("oai-rm batchpipe " BATCHPIPE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	argc -= optind;
+	argv += optind;
+
+	if (config_load(&cfg) != 0)
+		return 1;
+	if (idsrc_open(&in, argc, argv) != 0)
+		return 1;
+	h = http_open(&cfg, verbose);
+
+	while (!temporary && (more = idsrc_next(&in, &id)) == 1) {
+		if (!idsrc_valid(id)) {
+			warnx("%s: %s: not a file id", in.where, id);
+			failed = 1;
+			continue;
+		}
+		buf_reset(&path);
+		buf_printf(&path, "/files/%s", id);
+		rc = http_request(h, "DELETE", path.p, NULL, HTTP_QUIET404,
+		    &status, &answer);
+		if (rc == HTTP_FAILED && status == 404) {
+			/* Already gone is what was asked for. */
+			if (!quiet)
+				http_trace(h, "%s: already gone", id);
+		} else if (rc == HTTP_TEMPFAIL) {
+			temporary = 1;
+			continue;
+		} else if (rc != HTTP_OK) {
+			failed = 1;
+			continue;
+		} else if (!json_object_object_get_ex(answer, "deleted",
+		    &deleted) || !json_object_is_type(deleted,
+		    json_type_boolean) || !json_object_get_boolean(deleted)) {
+			warnx("DELETE %s/files/%s: the server did not delete "
+			    "it", cfg.base_path, id);
+			json_object_put(answer);
+			failed = 1;
+			continue;
+		}
+		json_object_put(answer);
+		printf("%s\n", id);
+		stdout_flush();
+	}
+	if (more < 0)
+		failed = 1;
+
+	http_close(h);
+	idsrc_close(&in);
+	config_free(&cfg);
+	buf_free(&path);
+	if (stdout_close(0) != 0)
+		failed = 1;
+	if (temporary)
+		return 75;
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,342 @@
+/* oai-upload: uploads batch input files; prints file-ID<TAB>path.
+ *
+ * A re-run must not upload again what the server already has, so the name
+ * each file is uploaded under carries the SHA-256 of its contents:
+ * "part-0001.jsonl" becomes "part-0001.<32 hex digits>.jsonl".  Before
+ * uploading, the server's batch files are listed once and a file with
+ * exactly that name and size is reused; a different file that merely has
+ * the same plain name has a different hash, so it is never mistaken for
+ * this one.  An upload whose answer was lost is reconciled the same way
+ * (list again, reuse what arrived) before it is tried again. */
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "filehash.h"
+#include "http.h"
+#include "idsrc.h"
+#include "outcheck.h"
+#include "xalloc.h"
+
+#define HASH_CHARS 32		/* 128 bits of SHA-256 in the name */
+
+/* The server's batch files that carry a content hash in their name. */
+struct known {
+	char		*name;
+	long long	 bytes;
+	char		*id;
+};
+
+struct catalog {
+	struct known	*v;
+	size_t		 n, cap;
+	int		 loaded;
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: oai-upload [-qv] [file ...]\n");
+}
+
+static void
+catalog_add(struct catalog *c, const char *name, long long bytes,
+    const char *id)
+{
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 64;
+		c->v = xreallocarray(c->v, c->cap, sizeof(*c->v));
+	}
+	c->v[c->n].name = xstrdup(name);
+	c->v[c->n].bytes = bytes;
+	c->v[c->n].id = xstrdup(id);
+	c->n++;
+}
+
+static void
+catalog_clear(struct catalog *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		free(c->v[i].name);
+		free(c->v[i].id);
+	}
+	c->n = 0;
+	c->loaded = 0;
+}
+
+/* 1 when name looks like "<anything>.<HASH_CHARS hex>.jsonl". */
+static int
+hashed_name(const char *name)
+{
+	size_t n = strlen(name), i;
+	const char *h;
+
+	if (n < HASH_CHARS + 7 || strcmp(name + n - 6, ".jsonl") != 0)
+		return 0;
+	h = name + n - 6 - HASH_CHARS;
+	if (h[-1] != '.')
+		return 0;
+	for (i = 0; i < HASH_CHARS; i++)
+		if (strchr("0123456789abcdef", h[i]) == NULL || h[i] == '\0')
+			return 0;
+	return 1;
+}
+
+static const char *
+string_member(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static int
+int_member(struct json_object *o, const char *key, long long *out)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return -1;
+	*out = json_object_get_int64(v);
+	return 0;
+}
+
+static int
+collect(struct json_object *item, void *arg)
+{
+	struct catalog *c = arg;
+	const char *id, *name, *status;
+	long long bytes;
+
+	id = string_member(item, "id");
+	name = string_member(item, "filename");
+	status = string_member(item, "status");
+	if (id == NULL || name == NULL || int_member(item, "bytes",
+	    &bytes) != 0 || !hashed_name(name) || !idsrc_valid(id))
+		return 0;
+	if (status != NULL && (strcmp(status, "error") == 0 ||
+	    strcmp(status, "deleted") == 0))
+		return 0;
+	catalog_add(c, name, bytes, id);
+	return 0;
+}
+
+static int
+catalog_load(struct http *h, struct catalog *c)
+{
+	int rc;
+
+	catalog_clear(c);
+	rc = http_list(h, "/files?purpose=batch&limit=10000", collect, c);
+	if (rc == HTTP_OK)
+		c->loaded = 1;
+	return rc;
+}
+
+static const char *
+catalog_find(const struct catalog *c, const char *name, long long bytes)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (c->v[i].bytes == bytes && strcmp(c->v[i].name, name) == 0)
+			return c->v[i].id;
+	return NULL;
+}
+
+/* The name to upload path under: its base name, the ".jsonl" taken off
+ * and any byte outside [A-Za-z0-9._-] made '_' (so the multipart header
+ * carries it unchanged), then ".<hash>.jsonl". */
+static void
+remote_name(struct buf *b, const char *path, const char *hex)
+{
+	char *copy, *base, *s;
+	size_t n;
+
+	copy = xstrdup(path);
+	base = basename(copy);
+	n = strlen(base);
+	if (n > 6 && strcmp(base + n - 6, ".jsonl") == 0)
+		base[n -= 6] = '\0';
+	if (n > 160)
+		base[160] = '\0';
+	for (s = base; *s != '\0'; s++)
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789._-", *s) == NULL)
+			*s = '_';
+	buf_reset(b);
+	buf_printf(b, "%s.%.*s.jsonl", *base != '\0' ? base : "input",
+	    HASH_CHARS, hex);
+	free(copy);
+}
+
+/* upload: puts the file at path on the server as name, or finds it there.
+ * Returns HTTP_OK with *id (to free), or HTTP_FAILED / HTTP_TEMPFAIL after
+ * reporting. */
+static int
+upload(struct http *h, const char *base, struct catalog *cat,
+    const char *path, const char *name, long long size, char **id)
+{
+	struct json_object *answer;
+	const char *found;
+	long long bytes;
+	int rc, tries;
+
+	for (tries = 1;; tries++) {
+		if (!cat->loaded && (rc = catalog_load(h, cat)) != HTTP_OK)
+			return rc;
+		if ((found = catalog_find(cat, name, size)) != NULL) {
+			http_trace(h, "%s: the server has it already: %s",
+			    path, found);
+			*id = xstrdup(found);
+			return HTTP_OK;
+		}
+		rc = http_upload(h, "/files", path, name, "batch",
+		    HTTP_NORETRY, &answer);
+		if (rc == HTTP_OK)
+			break;
+		if (rc != HTTP_LOST)
+			return rc;
+		if (tries >= http_max_tries(h)) {
+			warnx("POST %s/files: %s: %s (gave up after %d tries)",
+			    base, path, http_errmsg(h), tries);
+			return HTTP_TEMPFAIL;
+		}
+		/* The upload may have arrived: look again before retrying. */
+		retry_sleep_ms(http_backoff_ms(h, tries));
+		cat->loaded = 0;
+	}
+	found = string_member(answer, "id");
+	if (found == NULL || !idsrc_valid(found) ||
+	    int_member(answer, "bytes", &bytes) != 0) {
+		warnx("POST %s/files: %s: the answer has no file id or size",
+		    base, path);
+		json_object_put(answer);
+		return HTTP_FAILED;
+	}
+	if (bytes != size) {
+		warnx("%s: the server stored %lld bytes of %lld (the file "
+		    "changed during the upload?)", path, bytes, size);
+		json_object_put(answer);
+		return HTTP_FAILED;
+	}
+	*id = xstrdup(found);
+	catalog_add(cat, name, size, found);
+	json_object_put(answer);
+	return HTTP_OK;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct oai_config cfg;
+	struct catalog cat = { NULL, 0, 0, 0 };
+	struct http *h;
+	struct idsrc in;
+	struct buf name = BUF_INIT;
+	struct stat st;
+	const char *path;
+	char hex[65], *id;
+	off_t size;
+	int ch, quiet = 0, verbose = 0, failed = 0, temporary = 0, more, fd;
+	int rc;
+
+	while ((ch = getopt(argc, argv, "hqvV")) != -1)
+		switch (ch) {
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'V':
+			puts("oai-upload batchpipe " BATCHPIPE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	argc -= optind;
+	argv += optind;
+
+	if (config_load(&cfg) != 0)
+		return 1;
+	if (idsrc_open(&in, argc, argv) != 0)
+		return 1;
+	h = http_open(&cfg, verbose);
+
+	while (!temporary && (more = idsrc_next(&in, &path)) == 1) {
+		if (strpbrk(path, "\t\n") != NULL) {
+			warnx("%s: a path with a TAB or newline cannot be "
+			    "printed as a record", in.where);
+			failed = 1;
+			continue;
+		}
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+			warn("%s", path);
+			failed = 1;
+			continue;
+		}
+		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+			if (fstat(fd, &st) != 0)
+				warn("%s", path);
+			else
+				warnx("%s: not a regular file", path);
+			close(fd);
+			failed = 1;
+			continue;
+		}
+		if (filehash_sha256(fd, hex, &size) != 0) {
+			warn("%s", path);
+			close(fd);
+			failed = 1;
+			continue;
+		}
+		close(fd);
+		remote_name(&name, path, hex);
+		http_progress(h, !quiet && isatty(STDERR_FILENO) ? path : NULL);
+		rc = upload(h, cfg.base_path, &cat, path, name.p, (long long)size, &id);
+		if (rc == HTTP_TEMPFAIL)
+			temporary = 1;
+		else if (rc != HTTP_OK)
+			failed = 1;
+		else {
+			printf("%s\t%s\n", id, path);
+			stdout_flush();
+			free(id);
+		}
+	}
+	if (more < 0)
+		failed = 1;
+
+	catalog_clear(&cat);
+	free(cat.v);
+	http_close(h);
+	idsrc_close(&in);
+	config_free(&cfg);
+	buf_free(&name);
+	if (stdout_close(0) != 0)
+		failed = 1;
+	if (temporary)
+		return 75;
+	return failed ? 1 : 0;
+}
