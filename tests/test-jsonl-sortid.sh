@@ -45,7 +45,7 @@ t_leading_zeros_compare_by_value() {
 	expect_rc 0
 	# Equal values: the text in byte order breaks the tie; they are
 	# different ids, not duplicates.
-	expect_eq "$(ids out)" "00 0 007 7 10"
+	expect_eq "$(ids out)" "0 00 007 7 10"
 	expect_empty err
 }
 
@@ -123,7 +123,7 @@ t_count_lists_missing_and_unknown() {
 	lines 4 1 3 01 >results
 	run jsonl-sortid -n 3 results
 	expect_rc 3
-	expect_eq "$(ids out)" "1 01 3 4"
+	expect_eq "$(ids out)" "01 1 3 4"
 	expect_eq "$(cat err)" 'jsonl-sortid: results:1: custom_id 4 is not in 1..3
 jsonl-sortid: results:4: custom_id 01 is not in 1..3
 jsonl-sortid: no result for custom_id 2'
