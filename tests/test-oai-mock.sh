@@ -675,3 +675,190 @@ t_embeddings_and_responses_batches() {
 	content "$(jget output_file_id "$T/b.json")"
 	expect_grep '"custom_id":"p1",.*"text":"mock answer to: abc"' "$T/content"
 }
+
+# ---- faults ----
+
+# code PATH: the HTTP status of GET PATH.
+code() {
+	mock_curl GET "$1" -o "$T/body" -D "$T/headers" -w '%{http_code}'
+}
+
+t_fault_http429_first_n() {
+	mock_start -q -F http429=2
+	expect_eq "$(code /files)" 429
+	expect_eq "$(cat "$T/body")" '{"error":{"message":"Rate limit reached for requests. Please try again in 1s.","type":"requests","param":null,"code":"rate_limit_exceeded"}}'
+	expect_grep '^Retry-After: 1' "$T/headers"
+	expect_grep '^retry-after-ms: 100' "$T/headers"
+	expect_eq "$(code /batches)" 429
+	expect_eq "$(code /files)" 200
+	expect_eq "$(code /files)" 200
+}
+
+t_fault_retry_after() {
+	mock_start -q -F http429=1 -F retry-after=2.5
+	expect_eq "$(code /files)" 429
+	expect_grep '^Retry-After: 3' "$T/headers"
+	expect_grep '^retry-after-ms: 2500' "$T/headers"
+}
+
+t_fault_http500_path_prefix() {
+	mock_start -q -F http500=1@/v1/batches
+	expect_eq "$(code /files)" 200
+	expect_eq "$(code /batches)" 500
+	expect_grep '"type":"server_error"' "$T/body"
+	expect_eq "$(code /batches)" 200
+}
+
+t_fault_http502_html() {
+	mock_start -q -F http502=1
+	expect_eq "$(code /files)" 502
+	expect_grep '^Content-Type: text/html' "$T/headers"
+	expect_grep '<title>502 Bad Gateway</title>' "$T/body"
+	expect_eq "$(code /files)" 200
+}
+
+t_fault_http503_share() {
+	mock_start -q -F http503=50%
+	got=
+	for _ in 1 2 3 4 5 6; do got="$got $(code /files)"; done
+	expect_eq "$got" " 200 503 200 503 200 503"
+	expect_grep 'overloaded' "$T/body"
+}
+
+t_fault_every_call() {
+	mock_start -q -F http500@/v1/files/
+	expect_eq "$(code /files/file-x)" 500
+	expect_eq "$(code /files/file-y)" 500
+	expect_eq "$(code /files)" 200
+}
+
+t_fault_close() {
+	mock_start -q -F close=1
+	rc=0
+	mock_curl GET /files -o body 2>err || rc=$?
+	expect_eq "$rc" 52 "curl exit status (empty reply)"
+	expect_eq "$(code /files)" 200
+}
+
+t_fault_cut_download() {
+	mock_start -q -F cut=1
+	head -c 100000 /dev/urandom >blob
+	upload blob user_data
+	rc=0
+	mock_curl GET "/files/$fid/content" -D headers -o got 2>err || rc=$?
+	expect_eq "$rc" 18 "curl exit status (partial file)"
+	expect_grep '^Content-Length: 100000' headers
+	size=$(wc -c <got)
+	[ "$size" -lt 100000 ] || fail "got all $size bytes"
+	cmp -s got <(head -c "$size" blob) || fail "the part received differs"
+	mock_curl GET "/files/$fid/content" -o again
+	expect_same again blob
+}
+
+t_fault_slow() {
+	mock_start -q -F slow=400@/v1/files
+	t=$(mock_curl GET /files -o body -w '%{time_total}')
+	awk -v t="$t" 'BEGIN { exit !(t >= 0.4) }' || fail "answered in $t s, expected at least 0.4"
+	expect_grep '"object":"list"' body
+	# Only its own call waits: another connection is served meanwhile.
+	mock_curl GET /files -o /dev/null &
+	slow=$!
+	t=$(mock_curl GET /batches -o /dev/null -w '%{time_total}')
+	wait "$slow"
+	awk -v t="$t" 'BEGIN { exit !(t < 0.4) }' || fail "unaffected call took $t s"
+}
+
+t_fault_lose_create() {
+	mock_start -q -F lose-create=1 -t 0,0,0
+	chat_input 2 >in.jsonl
+	upload in.jsonl
+	rc=0
+	mock_curl POST /batches -d "{\"input_file_id\":\"$fid\",\"endpoint\":\"/v1/chat/completions\",\"completion_window\":\"24h\"}" -o body 2>err || rc=$?
+	expect_eq "$rc" 52 "curl exit status"
+	mock_curl GET /batches >list.json
+	expect_eq "$(grep -o '"object":"batch"' list.json | wc -l)" 1 "batches that exist"
+	expect_grep "\"input_file_id\":\"$fid\"" list.json
+	create_batch "$fid"
+	expect_eq "$(jget status "$T/create.json")" validating
+}
+
+t_fault_fail_requests_then_retry() {
+	mock_start -q -t 0,0,0 -F fail-requests=0.5
+	chat_input 20 >in.jsonl
+	upload in.jsonl
+	create_batch "$fid"
+	wait_status "$bid" completed
+	failed=$(grep -o '"failed":[0-9]*' "$T/b.json" | cut -d: -f2)
+	[ "$failed" -gt 2 ] && [ "$failed" -lt 18 ] || fail "$failed of 20 failed"
+	content "$(jget error_file_id "$T/b.json")"
+	expect_lines "$failed" "$T/content"
+	expect_grep '^\{"id":"batch_req_[0-9a-f]+","custom_id":"r[0-9]+","response":null,"error":\{"code":"server_error","message":"[^"]+"\}\}$' "$T/content"
+	grep -o '"custom_id":"[^"]*"' "$T/content" | sort >failed1
+	# The same ids, submitted again, succeed.
+	create_batch "$fid"
+	wait_status "$bid" completed
+	expect_grep '"request_counts":\{"total":20,"completed":20,"failed":0\}' "$T/b.json"
+	expect_grep '"error_file_id":null' "$T/b.json"
+	# And a fresh server fails the very same ones: by custom_id.
+	kill "$MOCK_PID"; wait "$MOCK_PID" 2>/dev/null || true
+	rm -rf "$T/mock"
+	mock_start -q -t 0,0,0 -F fail-requests=0.5
+	upload in.jsonl
+	create_batch "$fid"
+	wait_status "$bid" completed
+	content "$(jget error_file_id "$T/b.json")"
+	grep -o '"custom_id":"[^"]*"' "$T/content" | sort >failed2
+	expect_same failed2 failed1
+}
+
+t_fault_fail_status() {
+	mock_start -q -t 0,0,0 -F fail-requests=100% -F fail-status=500
+	chat_input 3 >in.jsonl
+	upload in.jsonl
+	create_batch "$fid"
+	wait_status "$bid" completed
+	expect_grep '"request_counts":\{"total":3,"completed":0,"failed":3\}' "$T/b.json"
+	expect_grep '"error_file_id":null' "$T/b.json"
+	content "$(jget output_file_id "$T/b.json")"
+	expect_lines 3 "$T/content"
+	expect_grep '^\{"id":"batch_req_[0-9a-f]+","custom_id":"r1","response":\{"status_code":500,"request_id":"req_[0-9a-f]+","body":\{"error":\{"message":"[^"]+","type":"server_error","param":null,"code":null\}\}\},"error":null\}$' "$T/content"
+}
+
+t_fault_expire() {
+	mock_start -q -t 0,0.2,0 -F expire=0.5
+	chat_input 20 >in.jsonl
+	upload in.jsonl
+	create_batch "$fid"
+	wait_status "$bid" expired
+	expect_grep '"request_counts":\{"total":20,"completed":10,"failed":0\}' "$T/b.json"
+	expect_grep '"completed_at":null,"failed_at":null,"expired_at":[0-9]+' "$T/b.json"
+	content "$(jget output_file_id "$T/b.json")"
+	expect_lines 10 "$T/content"
+	content "$(jget error_file_id "$T/b.json")"
+	expect_lines 10 "$T/content"
+	expect_grep '^\{"id":"batch_req_[0-9a-f]+","custom_id":"r[0-9]+","response":null,"error":\{"code":"batch_expired","message":"This request could not be executed before the completion window expired\."\}\}$' "$T/content"
+}
+
+t_fault_expire_first_batch_only() {
+	mock_start -q -t 0,0,0 -F expire=0:1
+	chat_input 4 >in.jsonl
+	upload in.jsonl
+	create_batch "$fid"
+	wait_status "$bid" expired
+	expect_grep '"output_file_id":null,"error_file_id":"file-' "$T/b.json"
+	create_batch "$fid"
+	wait_status "$bid" completed
+}
+
+t_fault_cancel_midway() {
+	mock_start -q -t 0,0.2,0.1 -F cancel=25%
+	chat_input 20 >in.jsonl
+	upload in.jsonl
+	create_batch "$fid"
+	wait_status "$bid" cancelling
+	wait_status "$bid" cancelled
+	expect_grep '"request_counts":\{"total":20,"completed":5,"failed":0\}' "$T/b.json"
+	content "$(jget error_file_id "$T/b.json")"
+	expect_lines 15 "$T/content"
+	expect_grep '"error":\{"code":"batch_cancelled"' "$T/content"
+}
