@@ -567,7 +567,8 @@ parse_answer(struct http *h, struct json_object **answer)
 		    "object", jscan_typename(top.type));
 		return -1;
 	}
-	if ((tok = json_tokener_new()) == NULL)
+	/* As deep as jscan lets through (json-c's default is 32). */
+	if ((tok = json_tokener_new_ex(JSCAN_MAXDEPTH + 1)) == NULL)
 		errx(1, "out of memory");
 	o = json_tokener_parse_ex(tok, h->body.p, (int)h->body.len);
 	json_tokener_free(tok);

@@ -337,6 +337,30 @@ jscan_doc_members(const char *text, size_t n, struct jval *top,
 	return 0;
 }
 
+int
+jscan_doc_member(const char *text, size_t n, struct jval *top,
+    const char *key, struct jval *member, struct jerr *e)
+{
+	struct jmember m[32];
+	size_t count, i;
+
+	member->type = JT_NONE;
+	member->p = NULL;
+	member->n = 0;
+	if (jscan_doc_members(text, n, top, m, 32, &count, e) < 0)
+		return -1;
+	if (top->type != JT_OBJECT)
+		return 0;
+	if (count > 32) {
+		jscan_member(*top, key, member);
+		return 0;
+	}
+	for (i = 0; i < count; i++)
+		if (m[i].depth == 1 && jscan_streq(m[i].key, key))
+			*member = m[i].val;
+	return 0;
+}
+
 /* The end of the validated value starting at p. */
 static const char *
 skip_value(const char *p, const char *end)
