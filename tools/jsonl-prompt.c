@@ -398,6 +398,8 @@ main(int argc, char *argv[])
 	if (model == NULL || argc > 1)
 		usage(2);
 	input = argc == 1 ? argv[0] : "-";
+	if (*model == '\0')
+		errx(2, "-m: empty model name");
 	known = 0;
 	for (i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++)
 		if (strcmp(url, endpoints[i].url) == 0) {
