@@ -1029,8 +1029,9 @@ main(int argc, char *argv[])
 	struct sockaddr_storage ss;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	/* static: still reachable, not a leak, when a usage error exits */
+	static struct mock_fault *faults;
 	const char *addr = "127.0.0.1", *why, *dir = NULL;
-	struct mock_fault *faults = NULL;
 	double times[3] = { 0.3, 1, 0.3 };
 	size_t nfaults = 0;
 	struct MHD_Daemon *d;
