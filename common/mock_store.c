@@ -734,6 +734,10 @@ advance(struct mock_batch *b, double now)
 				    (now - b->t_phase) / st->t_in_progress);
 			if (target > b->stop_at)
 				target = b->stop_at;
+			/* A bounded share a tick: the caller holds the lock that
+			 * every HTTP request waits for. */
+			if (target > b->done + MOCK_ANSWERS_PER_TICK)
+				target = b->done + MOCK_ANSWERS_PER_TICK;
 			while (b->done < target)
 				process_one(b);
 			if (b->done == b->stop_at && b->stop_at < b->total) {

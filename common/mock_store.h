@@ -25,6 +25,7 @@ extern const char *const mock_bstatus_name[];
 #define MOCK_MAX_BATCH_REQUESTS	50000
 #define MOCK_MAX_BATCH_BYTES	200000000LL	/* 200 MB, as OpenAI counts */
 #define MOCK_MAX_BATCH_ERRORS	100		/* errors.data[] kept */
+#define MOCK_ANSWERS_PER_TICK	2000		/* at most, a batch a tick */
 
 struct mock_file {
 	char		 id[40];
