@@ -862,3 +862,76 @@ t_fault_cancel_midway() {
 	expect_lines 15 "$T/content"
 	expect_grep '"error":\{"code":"batch_cancelled"' "$T/content"
 }
+
+# ---- more ----
+
+t_request_log_and_port_taken() {
+	oai-mock -p 0 -F close=1 >url 2>log &
+	pid=$!
+	echo "$pid" >>"$T.pids"
+	for _ in $(seq 1 100); do [ -s url ] && break; sleep 0.05; done
+	MOCK_URL=$(cat url) OPENAI_API_KEY=k
+	mock_curl GET /files -o /dev/null 2>/dev/null || true
+	mock_curl GET /files -o /dev/null
+	curl -s "$MOCK_URL/files" -o /dev/null
+	port=${MOCK_URL##*:}
+	port=${port%/v1}
+	run oai-mock -p "$port"
+	expect_rc 1
+	expect_grep "^oai-mock: cannot listen on 127\\.0\\.0\\.1 port $port\$" "$T/err"
+	kill "$pid"
+	wait "$pid" || fail "exit status $?"
+	printf 'oai-mock: GET /v1/files 0 (fault close)\noai-mock: GET /v1/files 200\noai-mock: GET /v1/files 401\n' >want
+	expect_same log want
+}
+
+t_ipv6_loopback() {
+	# Only where the machine has an IPv6 loopback.
+	[ -e /proc/net/if_inet6 ] && grep -q '^0*1 ' /proc/net/if_inet6 || return 0
+	mock_start -q -a ::1
+	case $MOCK_URL in "http://[::1]:"[0-9]*/v1) ;; *) fail "url $MOCK_URL" ;; esac
+	mock_curl GET /files -g >list.json
+	expect_grep '"object":"list"' list.json
+}
+
+t_input_deleted_before_validation() {
+	mock_start -q -t 0.5,0,0
+	chat_input 1 >in.jsonl
+	upload in.jsonl
+	create_batch "$fid"
+	mock_curl DELETE "/files/$fid" >/dev/null
+	wait_status "$bid" failed
+	expect_grep '"code":"file_not_found","line":null,"message":"[^"]+","param":"input_file_id"' "$T/b.json"
+}
+
+t_input_deleted_while_in_progress() {
+	mock_start -q -t 0,0.5,0
+	chat_input 20 >in.jsonl
+	upload in.jsonl
+	create_batch "$fid"
+	wait_status "$bid" in_progress
+	mock_curl DELETE "/files/$fid" >/dev/null
+	wait_status "$bid" completed
+	expect_grep '"total":20,"completed":20' "$T/b.json"
+}
+
+t_polling_during_work() {
+	# Many clients poll while batches are answered: every answer is whole.
+	mock_start -q -t 0,1,0
+	chat_input 3000 >in.jsonl
+	upload in.jsonl
+	create_batch "$fid"; b1=$bid
+	create_batch "$fid"; b2=$bid
+	pids=()
+	for i in 1 2 3 4; do
+		( for _ in $(seq 1 15); do mock_curl GET /batches; echo; done ) >"poll$i" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	wait_status "$b1" completed
+	wait_status "$b2" completed
+	grep -v '^{"object":"list","data":\[.*\],"first_id":"batch_[0-9a-f]*","last_id":"batch_[0-9a-f]*","has_more":false}$' poll* >bad || true
+	expect_empty bad
+	content "$(jget output_file_id "$T/b.json")"
+	expect_lines 3000 "$T/content"
+}

@@ -21,6 +21,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -984,6 +985,21 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 /* ---- start and stop ---- */
 
+/* libmicrohttpd's messages, as ours.  Its complaint about a connection the
+ * handler closed is left out: only the close, cut and lose-create faults
+ * do that, and the request log names them already. */
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (strstr(msg, "Application reported internal error") != NULL)
+		return;
+	msg[strcspn(msg, "\n")] = '\0';
+	fprintf(stderr, "oai-mock: %s\n", msg);
+}
+
 static int
 parse_times(const char *s, double t[3])
 {
@@ -1160,6 +1176,7 @@ main(int argc, char *argv[])
 	if (v6)
 		flags |= MHD_USE_IPv6;
 	d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handle, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
