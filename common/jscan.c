@@ -293,41 +293,47 @@ key_is(const char *k, size_t kn, const char *want, size_t wantlen)
 	return jscan_streq(v, want);
 }
 
+/* The document scan behind jscan_doc and jscan_doc_member. */
+static int
+scan_doc(struct scan *s, struct jval *top)
+{
+	top->type = JT_NONE;
+	top->p = s->start;
+	top->n = 0;
+	skip_ws(s);
+	if (s->p >= s->end) {
+		s->e->msg = "no JSON value";
+		s->e->off = 0;
+		return -1;
+	}
+	if (value(s, top) < 0)
+		return -1;
+	skip_ws(s);
+	if (s->p < s->end)
+		return fault(s, *s->p == '\0' ? "NUL byte" :
+		    "more than one JSON value on the line");
+	return 0;
+}
+
 int
 jscan_doc(const char *text, size_t n, struct jval *top, struct jerr *e)
 {
-	return jscan_doc_member(text, n, top, NULL, NULL, e);
+	struct scan s = { text, text, text + n, e, 0, NULL, 0, NULL };
+
+	return scan_doc(&s, top);
 }
 
 int
 jscan_doc_member(const char *text, size_t n, struct jval *top,
     const char *key, struct jval *member, struct jerr *e)
 {
-	struct scan s = { text, text, text + n, e, 0, key,
-	    key ? strlen(key) : 0, member };
+	struct scan s = { text, text, text + n, e, 0, key, strlen(key),
+	    member };
 
-	if (member != NULL) {
-		member->type = JT_NONE;
-		member->p = NULL;
-		member->n = 0;
-	}
-
-	top->type = JT_NONE;
-	top->p = text;
-	top->n = 0;
-	skip_ws(&s);
-	if (s.p >= s.end) {
-		e->msg = "no JSON value";
-		e->off = 0;
-		return -1;
-	}
-	if (value(&s, top) < 0)
-		return -1;
-	skip_ws(&s);
-	if (s.p < s.end)
-		return fault(&s, *s.p == '\0' ? "NUL byte" :
-		    "more than one JSON value on the line");
-	return 0;
+	member->type = JT_NONE;
+	member->p = NULL;
+	member->n = 0;
+	return scan_doc(&s, top);
 }
 
 /* The end of the validated value starting at p. */

@@ -42,7 +42,7 @@ int	jscan_doc(const char *s, size_t n, struct jval *top, struct jerr *e);
 /* jscan_doc_member: jscan_doc that also picks the top-level member named
  * key (the last one if it repeats, as jscan_member) during the same scan:
  * *member gets it, or type JT_NONE when top is not an object or has no
- * such member.  One pass instead of two over lines whose key comes
+ * such member (key and member must not be NULL).  One pass instead of two over lines whose key comes
  * early but whose bulk follows it. */
 int	jscan_doc_member(const char *s, size_t n, struct jval *top,
 	    const char *key, struct jval *member, struct jerr *e);
