@@ -8,6 +8,7 @@
  * is first copied to an unlinked temporary file.  Nothing is written until
  * every line has been read and found good.
  */
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <err.h>
@@ -31,6 +32,7 @@
 struct input {
 	const char	*name;		/* as in messages: the path or "stdin" */
 	int		 fd;		/* seekable */
+	int		 again;		/* stdin named twice: nothing left */
 };
 
 /* One result line. */
@@ -49,12 +51,22 @@ struct skey {
 	size_t		 rec;
 };
 
+/* The index of a run of inputs, built by one thread. */
+struct part {
+	struct rec	*recs;
+	size_t		 n, cap;
+	struct buf	 ids;		/* the decoded ids, end to end */
+	int		 numeric;	/* every id so far is all digits */
+	size_t		 from, to;	/* inputs[from .. to) */
+	int		 failed;	/* a bad line was reported */
+};
+
 static struct input	*inputs;
 static size_t		 ninputs;
 static struct rec	*recs;
-static size_t		 nrecs, recs_cap;
+static size_t		 nrecs;
 static struct buf	 ids = BUF_INIT;
-static int		 numeric = 1;	/* every id so far is all digits */
+static int		 numeric;	/* every id is all digits */
 
 static void
 usage(FILE *fp)
@@ -81,15 +93,16 @@ id_of(const struct rec *r)
 	return ids.p + r->idpos;
 }
 
-/* Reads one input to its end, adding an index entry a line.  Returns 0, or
- * -1 after reporting a bad line or a read error. */
+/* Reads one input to its end, adding an index entry a line to pt.
+ * Returns 0, or -1 after reporting a bad line or a read error. */
 static int
-index_input(size_t fileno)
+index_input(struct part *pt, size_t fileno)
 {
 	struct input *in = &inputs[fileno];
 	struct buf scratch = BUF_INIT;
 	struct jsonl r;
 	struct jval top;
+	struct rec *rec;
 	const char *id, *why;
 	char *line;
 	size_t len, idlen;
@@ -112,25 +125,99 @@ index_input(size_t fileno)
 		if (r.lineno > UINT32_MAX)
 			errx(1, "%s: more than %lu lines", in->name,
 			    (unsigned long)UINT32_MAX);
-		if (nrecs == recs_cap) {
-			recs_cap = recs_cap ? recs_cap * 2 : 4096;
-			recs = xreallocarray(recs, recs_cap, sizeof(*recs));
+		if (pt->n == pt->cap) {
+			pt->cap = pt->cap ? pt->cap * 2 : 4096;
+			pt->recs = xreallocarray(pt->recs, pt->cap,
+			    sizeof(*pt->recs));
 		}
-		recs[nrecs].off = (uint64_t)off;
-		recs[nrecs].len = (uint32_t)len;
-		recs[nrecs].idpos = ids.len;
-		recs[nrecs].idlen = (uint32_t)idlen;
-		recs[nrecs].file = (uint32_t)fileno;
-		recs[nrecs].line = (uint32_t)r.lineno;
-		nrecs++;
-		buf_add(&ids, id, idlen);
-		if (numeric && !all_digits(id, idlen))
-			numeric = 0;
+		rec = &pt->recs[pt->n++];
+		rec->off = (uint64_t)off;
+		rec->len = (uint32_t)len;
+		rec->idpos = pt->ids.len;
+		rec->idlen = (uint32_t)idlen;
+		rec->file = (uint32_t)fileno;
+		rec->line = (uint32_t)r.lineno;
+		buf_add(&pt->ids, id, idlen);
+		if (pt->numeric && !all_digits(id, idlen))
+			pt->numeric = 0;
 		off += (off_t)jsonl_consumed(&r, line);
 	}
 	jsonl_close(&r);
 	buf_free(&scratch);
 	return got < 0 ? -1 : 0;
+}
+
+static void *
+index_part(void *arg)
+{
+	struct part *pt = arg;
+	size_t i;
+
+	for (i = pt->from; i < pt->to; i++)
+		if (!inputs[i].again && index_input(pt, i) < 0) {
+			pt->failed = 1;
+			break;
+		}
+	return NULL;
+}
+
+/* Indexes every input: the first ones (about half the bytes) in a second
+ * thread, the rest here, then joins the two indexes in input order.  The
+ * scan is CPU-bound (every line is validated), so two cores halve it.
+ * Returns 0, or -1 after a bad line was reported. */
+static int
+index_inputs(void)
+{
+	struct part pt[2];
+	struct stat st;
+	pthread_t thread;
+	off_t total = 0, half = 0, size[2];
+	size_t i, split = 0;
+	int threaded = 0;
+
+	memset(pt, 0, sizeof(pt));
+	for (i = 0; i < ninputs; i++)
+		if (fstat(inputs[i].fd, &st) == 0 && !inputs[i].again)
+			total += st.st_size;
+	for (split = 0; split < ninputs && half * 2 < total; split++)
+		if (fstat(inputs[split].fd, &st) == 0 && !inputs[split].again)
+			half += st.st_size;
+	pt[0].from = 0;
+	pt[0].to = pt[1].from = split;
+	pt[1].to = ninputs;
+	pt[0].numeric = pt[1].numeric = 1;
+	size[0] = half;
+	size[1] = total - half;
+	if (size[0] > 0 && size[1] > 0) {
+		if ((errno = pthread_create(&thread, NULL, index_part,
+		    &pt[0])) != 0)
+			err(1, "pthread_create");
+		threaded = 1;
+	} else
+		index_part(&pt[0]);
+	index_part(&pt[1]);
+	if (threaded)
+		pthread_join(thread, NULL);
+	if (pt[0].failed || pt[1].failed)
+		return -1;
+
+	/* pt[0] becomes the index; pt[1] is appended to it. */
+	recs = pt[0].recs;
+	nrecs = pt[0].n;
+	if (pt[1].n > 0) {
+		recs = xreallocarray(recs, nrecs + pt[1].n, sizeof(*recs));
+		for (i = 0; i < pt[1].n; i++) {
+			recs[nrecs + i] = pt[1].recs[i];
+			recs[nrecs + i].idpos += pt[0].ids.len;
+		}
+		nrecs += pt[1].n;
+	}
+	free(pt[1].recs);
+	ids = pt[0].ids;
+	buf_add(&ids, pt[1].ids.p ? pt[1].ids.p : "", pt[1].ids.len);
+	buf_free(&pt[1].ids);
+	numeric = pt[0].numeric && pt[1].numeric;
+	return 0;
 }
 
 /* Numeric order compares the digits after the leading zeros: first their
@@ -508,7 +595,7 @@ main(int argc, char *argv[])
 	unsigned long long count = 0;
 	struct skey *order;
 	size_t i, reported = 0;
-	int ch, fd, use_stdin = 0, have_count = 0;
+	int ch, fd, use_stdin = 0, have_count = 0, stdin_fd = -1;
 	char *end;
 
 	while ((ch = getopt(argc, argv, "hn:r:V")) != -1) {
@@ -564,13 +651,20 @@ main(int argc, char *argv[])
 			if (fd < 0)
 				err(1, "%s", argv[i]);
 		}
+		if (fd == STDIN_FILENO && stdin_fd >= 0) {
+			/* Named twice: it is read to its end the first time. */
+			inputs[i].fd = stdin_fd;
+			inputs[i].again = 1;
+			continue;
+		}
 		inputs[i].fd = spool_fd(fd, inputs[i].name);
-		if (inputs[i].fd < 0 || index_input(i) < 0)
+		if (inputs[i].fd < 0)
 			return 1;
-		/* stdin named twice: it was read to its end the first time. */
-		if (fd == STDIN_FILENO && inputs[i].fd != fd)
-			dup2(inputs[i].fd, STDIN_FILENO);
+		if (fd == STDIN_FILENO)
+			stdin_fd = inputs[i].fd;
 	}
+	if (index_inputs() < 0)
+		return 1;
 
 	if (requests != NULL)
 		reported = check_requests(requests);
