@@ -198,8 +198,13 @@ index_inputs(void)
 	index_part(&pt[1]);
 	if (threaded)
 		pthread_join(thread, NULL);
-	if (pt[0].failed || pt[1].failed)
+	if (pt[0].failed || pt[1].failed) {
+		for (i = 0; i < 2; i++) {
+			free(pt[i].recs);
+			buf_free(&pt[i].ids);
+		}
 		return -1;
+	}
 
 	/* pt[0] becomes the index; pt[1] is appended to it. */
 	recs = pt[0].recs;
