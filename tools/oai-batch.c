@@ -101,9 +101,11 @@ list_batches(void)
 	return http_list(http, "/batches?limit=100", collect, NULL);
 }
 
-/* usable: the newest batch of file_id that may still produce results.
- * With -f only one this run made counts; with after_loss only one that was
- * not there before the create whose answer was lost. */
+/* usable: the newest batch of file_id that may still produce results;
+ * with -f only one this run made counts.  With after_loss: the newest one
+ * that was not there before the create whose answer was lost, whatever
+ * its status (it is the one created: one that failed validation at once
+ * would fail again). */
 static struct known *
 usable(const char *file_id, int after_loss)
 {
@@ -111,10 +113,11 @@ usable(const char *file_id, int after_loss)
 	size_t i;
 
 	for (i = 0; i < nknown; i++) {
-		if (strcmp(known[i].file_id, file_id) != 0 ||
-		    batch_status_dead(known[i].status))
+		if (strcmp(known[i].file_id, file_id) != 0)
 			continue;
-		if (after_loss ? known[i].before : force && !known[i].ours)
+		if (after_loss ? known[i].before :
+		    batch_status_dead(known[i].status) ||
+		    (force && !known[i].ours))
 			continue;
 		if (best == NULL || known[i].created_at > best->created_at)
 			best = &known[i];
