@@ -48,6 +48,7 @@ struct http {
 	long long	 expect;	/* download: -1 unknown */
 	int		 oversize;	/* download: more than expect came */
 	int		 write_failed;	/* download: errno of a failed write */
+	int		 toobig;	/* a JSON answer over ANSWER_MAX */
 	char		*after_ms;	/* retry-after-ms header value */
 	char		*after;		/* Retry-After header value */
 };
@@ -304,8 +305,10 @@ on_write(char *data, size_t size, size_t nmemb, void *arg)
 		return n;
 	}
 	if (h->body.len + n > h->body_max) {
-		if (code >= 200 && code <= 299)
-			return 0;	/* an answer this big is not ours */
+		if (code >= 200 && code <= 299) {
+			h->toobig = 1;	/* an answer this big is not ours */
+			return 0;
+		}
 		n = h->body_max - h->body.len;	/* keep what fits */
 		buf_add(&h->body, data, n);
 		return size * nmemb;
@@ -486,6 +489,12 @@ judge(struct http *h, CURLcode rc, long code, int flags)
 		    "bytes expected", h->expect);
 		return RETRY;
 	}
+	if (rc == CURLE_WRITE_ERROR && h->toobig) {
+		buf_reset(&h->errmsg);
+		buf_printf(&h->errmsg, "the answer is larger than %zu MB",
+		    ANSWER_MAX >> 20);
+		return FAIL;
+	}
 	if (rc == CURLE_WRITE_ERROR && h->write_failed) {
 		buf_reset(&h->errmsg);
 		buf_printf(&h->errmsg, "write: %s", strerror(h->write_failed));
@@ -587,7 +596,8 @@ parse_answer(struct http *h, struct json_object **answer)
 	return 0;
 }
 
-/* The shared retry loop.  setup() prepares the handle for one try. */
+/* One call, as perform() runs it: a JSON request, an upload (mime) or a
+ * download (fd). */
 struct call {
 	const char	*method;
 	const char	*path;
@@ -612,7 +622,7 @@ begin(struct http *h, const struct call *c)
 	h->fd = c->fd;
 	h->got = 0;
 	h->expect = c->fd >= 0 ? c->expect : -1;
-	h->oversize = h->write_failed = 0;
+	h->oversize = h->write_failed = h->toobig = 0;
 	free(h->after_ms);
 	free(h->after);
 	h->after_ms = h->after = NULL;
@@ -701,8 +711,9 @@ perform(struct http *h, const struct call *c)
 		}
 		if (o == LOST) {
 			ret = HTTP_LOST;
-			http_trace(h, "%s%s: %s: the answer was lost",
-			    h->cfg->base_path, c->path, h->errmsg.p);
+			http_trace(h, "%s %s%.*s: %s: the answer was lost",
+			    c->method, h->cfg->base_path,
+			    (int)strcspn(c->path, "?"), c->path, h->errmsg.p);
 			break;
 		}
 		if (tries >= h->policy.max_tries) {

@@ -122,12 +122,15 @@ static int
 collect(struct json_object *item, void *arg)
 {
 	struct catalog *c = arg;
-	const char *id, *name, *status;
+	const char *id, *name, *status, *purpose;
 	long long bytes;
 
 	id = string_member(item, "id");
 	name = string_member(item, "filename");
 	status = string_member(item, "status");
+	purpose = string_member(item, "purpose");
+	if (purpose != NULL && strcmp(purpose, "batch") != 0)
+		return 0;	/* a server that ignored ?purpose=batch */
 	if (id == NULL || name == NULL || int_member(item, "bytes",
 	    &bytes) != 0 || !hashed_name(name) || !idsrc_valid(id))
 		return 0;
