@@ -1,4 +1,3 @@
-#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <curl/curl.h>
@@ -35,7 +34,6 @@ struct http {
 	int		 verbose;
 	char		*progress;	/* label, or NULL */
 	double		 progress_last;
-	long long	 progress_total;	/* bytes to move, -1 unknown */
 	int		 progress_drawn;
 	char		 curlerr[CURL_ERROR_SIZE];
 	struct buf	 errmsg;
@@ -48,7 +46,6 @@ struct http {
 	long long	 expect;	/* download: -1 unknown */
 	int		 oversize;	/* download: more than expect came */
 	int		 write_failed;	/* download: errno of a failed write */
-	int		 toobig;	/* a JSON answer over ANSWER_MAX */
 	char		*after_ms;	/* retry-after-ms header value */
 	char		*after;		/* Retry-After header value */
 };
@@ -224,14 +221,15 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	if (now - h->progress_last < 0.2)
 		return 0;
 	h->progress_last = now;
-	done = ulnow > 0 || h->fd < 0 ? (double)ulnow : (double)dlnow;
-	total = h->progress_total >= 0 ? (double)h->progress_total :
-	    ultotal > 0 ? (double)ultotal : (double)dltotal;
+	done = ultotal > 0 ? (double)ulnow : (double)dlnow;
+	total = ultotal > 0 ? (double)ultotal : (double)dltotal;
+	if (h->expect >= 0 && ultotal <= 0)
+		total = (double)h->expect;
 	human(a, sizeof(a), done);
 	if (total > 0) {
 		human(b, sizeof(b), total);
 		fprintf(stderr, "\r\033[K%s: %s of %s (%d%%)", h->progress, a,
-		    b, done >= total ? 100 : (int)(done * 100 / total));
+		    b, (int)(done * 100 / total));
 	} else
 		fprintf(stderr, "\r\033[K%s: %s", h->progress, a);
 	h->progress_drawn = 1;
@@ -305,10 +303,8 @@ on_write(char *data, size_t size, size_t nmemb, void *arg)
 		return n;
 	}
 	if (h->body.len + n > h->body_max) {
-		if (code >= 200 && code <= 299) {
-			h->toobig = 1;	/* an answer this big is not ours */
-			return 0;
-		}
+		if (code >= 200 && code <= 299)
+			return 0;	/* an answer this big is not ours */
 		n = h->body_max - h->body.len;	/* keep what fits */
 		buf_add(&h->body, data, n);
 		return size * nmemb;
@@ -450,7 +446,7 @@ set_http_error(struct http *h, long code)
 	if (msg != NULL && *msg != '\0') {
 		struct buf clean = BUF_INIT;
 
-		for (i = 0; i < 1000 && msg[i] != '\0'; i++)
+		for (i = 0; msg[i] != '\0' && i < 1000; i++)
 			buf_addc(&clean, (unsigned char)msg[i] < 0x20 ||
 			    msg[i] == 0x7f ? ' ' : msg[i]);
 		buf_adds(&h->errmsg, ": ");
@@ -488,12 +484,6 @@ judge(struct http *h, CURLcode rc, long code, int flags)
 		buf_printf(&h->errmsg, "the server sent more than the %lld "
 		    "bytes expected", h->expect);
 		return RETRY;
-	}
-	if (rc == CURLE_WRITE_ERROR && h->toobig) {
-		buf_reset(&h->errmsg);
-		buf_printf(&h->errmsg, "the answer is larger than %zu MB",
-		    ANSWER_MAX >> 20);
-		return FAIL;
 	}
 	if (rc == CURLE_WRITE_ERROR && h->write_failed) {
 		buf_reset(&h->errmsg);
@@ -577,27 +567,20 @@ parse_answer(struct http *h, struct json_object **answer)
 		    "object", jscan_typename(top.type));
 		return -1;
 	}
-	/* The same depth limit as jscan's: json-c's default (32) would
-	 * refuse answers jscan accepted. */
-	if ((tok = json_tokener_new_ex(JSCAN_MAXDEPTH)) == NULL)
+	/* As deep as jscan lets through (json-c's default is 32). */
+	if ((tok = json_tokener_new_ex(JSCAN_MAXDEPTH + 1)) == NULL)
 		errx(1, "out of memory");
 	o = json_tokener_parse_ex(tok, h->body.p, (int)h->body.len);
-	if (o == NULL && json_tokener_get_error(tok) == json_tokener_success)
-		errx(1, "out of memory");	/* json-c 0.16 on OOM */
-	if (o == NULL || !json_object_is_type(o, json_type_object)) {
-		buf_printf(&h->errmsg, "the answer could not be parsed (%s)",
-		    json_tokener_error_desc(json_tokener_get_error(tok)));
-		json_tokener_free(tok);
-		json_object_put(o);
-		return -1;
-	}
 	json_tokener_free(tok);
+	if (o == NULL || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		errx(1, "out of memory");	/* jscan accepted it */
+	}
 	*answer = o;
 	return 0;
 }
 
-/* One call, as perform() runs it: a JSON request, an upload (mime) or a
- * download (fd). */
+/* The shared retry loop.  setup() prepares the handle for one try. */
 struct call {
 	const char	*method;
 	const char	*path;
@@ -611,7 +594,6 @@ struct call {
 	int		 fd;
 	off_t		 start;
 	long long	 expect;
-	long long	 size;		/* for progress: bytes to move, or -1 */
 };
 
 static void
@@ -622,13 +604,12 @@ begin(struct http *h, const struct call *c)
 	h->fd = c->fd;
 	h->got = 0;
 	h->expect = c->fd >= 0 ? c->expect : -1;
-	h->oversize = h->write_failed = h->toobig = 0;
+	h->oversize = h->write_failed = 0;
 	free(h->after_ms);
 	free(h->after);
 	h->after_ms = h->after = NULL;
 	h->curlerr[0] = '\0';
 	h->progress_last = 0;
-	h->progress_total = c->size;
 }
 
 static int
@@ -644,11 +625,6 @@ perform(struct http *h, const struct call *c)
 
 	buf_printf(&url, "%s%s", h->cfg->base_url, c->path);
 	curl_easy_setopt(cu, CURLOPT_URL, url.p);
-	/* libcurl silently sends a request again, POST included, when a
-	 * reused connection dies before the answer: that could create a
-	 * batch twice.  A fresh connection is never retried that way. */
-	curl_easy_setopt(cu, CURLOPT_FRESH_CONNECT,
-	    c->flags & HTTP_NORETRY ? 1L : 0L);
 	for (tries = 1;; tries++) {
 		begin(h, c);
 		if (c->fd >= 0) {
@@ -711,9 +687,8 @@ perform(struct http *h, const struct call *c)
 		}
 		if (o == LOST) {
 			ret = HTTP_LOST;
-			http_trace(h, "%s %s%.*s: %s: the answer was lost",
-			    c->method, h->cfg->base_path,
-			    (int)strcspn(c->path, "?"), c->path, h->errmsg.p);
+			http_trace(h, "%s%s: %s: the answer was lost",
+			    h->cfg->base_path, c->path, h->errmsg.p);
 			break;
 		}
 		if (tries >= h->policy.max_tries) {
@@ -756,7 +731,6 @@ http_request(struct http *h, const char *method, const char *path,
 	c.answer = answer;
 	c.fd = -1;
 	c.expect = -1;
-	c.size = -1;
 	if (body != NULL) {
 		c.body = json_object_to_json_string_length(body,
 		    JSON_C_TO_STRING_PLAIN, &len);
@@ -805,11 +779,9 @@ http_upload(struct http *h, const char *path, const char *filepath,
     struct json_object **answer)
 {
 	struct upload u = { filepath, remote_name, purpose };
-	struct stat st;
 	struct call c;
 
 	memset(&c, 0, sizeof(c));
-	c.size = stat(filepath, &st) == 0 ? (long long)st.st_size : -1;
 	c.method = "POST";
 	c.path = path;
 	c.flags = flags;
@@ -836,7 +808,6 @@ http_download(struct http *h, const char *path, int fd, off_t start,
 	c.fd = fd;
 	c.start = start;
 	c.expect = expect;
-	c.size = expect;
 	return perform(h, &c);
 }
 
