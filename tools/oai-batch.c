@@ -197,12 +197,11 @@ create(const char *file_id, struct json_object *body, struct known **made)
 	}
 }
 
-/* metadata_add: -m key=value into obj; exits 2 on a malformed pair. */
+/* metadata_check: -m key=value, the n-th; exits 2 when malformed. */
 static void
-metadata_add(struct json_object *obj, const char *pair)
+metadata_check(const char *pair, int n)
 {
 	const char *eq;
-	char *key;
 
 	eq = strchr(pair, '=');
 	if (eq == NULL || eq == pair || eq - pair > MAX_KEY ||
@@ -212,14 +211,31 @@ metadata_add(struct json_object *obj, const char *pair)
 		usage(stderr);
 		exit(2);
 	}
-	if (json_object_object_length(obj) >= MAX_METADATA) {
+	if (n > MAX_METADATA) {
 		warnx("-m %s: at most %d metadata pairs", pair, MAX_METADATA);
 		usage(stderr);
 		exit(2);
 	}
-	key = xstrndup(pair, (size_t)(eq - pair));
-	json_object_object_add(obj, key, json_object_new_string(eq + 1));
-	free(key);
+}
+
+/* metadata_object: the -m pairs as a JSON object. */
+static struct json_object *
+metadata_object(char *const *pairs, int n)
+{
+	struct json_object *obj;
+	const char *eq;
+	char *key;
+	int i;
+
+	obj = json_object_new_object();
+	for (i = 0; i < n; i++) {
+		eq = strchr(pairs[i], '=');
+		key = xstrndup(pairs[i], (size_t)(eq - pairs[i]));
+		json_object_object_add(obj, key,
+		    json_object_new_string(eq + 1));
+		free(key);
+	}
+	return obj;
 }
 
 int
@@ -227,12 +243,12 @@ main(int argc, char *argv[])
 {
 	struct oai_config cfg;
 	struct idsrc ids;
-	struct json_object *body, *metadata;
+	struct json_object *body;
+	char *pairs[MAX_METADATA];
 	struct known *k;
 	const char *id, *endpoint = "/v1/chat/completions";
-	int ch, r, verbose = 0, listed = 0, status = 0;
+	int ch, r, verbose = 0, listed = 0, status = 0, npairs = 0;
 
-	metadata = json_object_new_object();
 	while ((ch = getopt(argc, argv, "e:fhm:qvV")) != -1) {
 		switch (ch) {
 		case 'e':
@@ -251,7 +267,8 @@ main(int argc, char *argv[])
 			usage(stdout);
 			return 0;
 		case 'm':
-			metadata_add(metadata, optarg);
+			metadata_check(optarg, npairs + 1);
+			pairs[npairs++] = optarg;
 			break;
 		case 'q':
 			quiet = 1;
@@ -282,9 +299,9 @@ main(int argc, char *argv[])
 	    json_object_new_string(endpoint));
 	json_object_object_add(body, "completion_window",
 	    json_object_new_string("24h"));
-	if (json_object_object_length(metadata) > 0)
+	if (npairs > 0)
 		json_object_object_add(body, "metadata",
-		    json_object_get(metadata));
+		    metadata_object(pairs, npairs));
 
 	while ((r = idsrc_next(&ids, &id)) == 1) {
 		if (!idsrc_valid(id)) {
@@ -323,7 +340,6 @@ main(int argc, char *argv[])
 		status = 1;
 
 	json_object_put(body);
-	json_object_put(metadata);
 	while (nknown > 0) {
 		nknown--;
 		free(known[nknown].id);
