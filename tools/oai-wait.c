@@ -142,6 +142,20 @@ live_draw(void)
 	fflush(stderr);
 }
 
+/* printable: s with control characters made spaces (a server's text
+ * must not drive the terminal), at most n bytes, in out. */
+static const char *
+printable(char *out, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n && s[i] != '\0'; i++)
+		out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ?
+		    ' ' : s[i];
+	out[i] = '\0';
+	return out;
+}
+
 /* A Batch's errors: "line N: code: message" when a line is named, else
  * "status: code: message"; the first MAX_ERRORS only. */
 static void
@@ -149,6 +163,7 @@ report_errors(const struct batch *b, struct json_object *o)
 {
 	struct json_object *errs, *data, *e, *v;
 	const char *code, *msg;
+	char cbuf[128], mbuf[1024];
 	size_t i, n;
 
 	if (!json_object_object_get_ex(o, "errors", &errs) ||
@@ -164,6 +179,8 @@ report_errors(const struct batch *b, struct json_object *o)
 		msg = json_object_object_get_ex(e, "message", &v) &&
 		    json_object_is_type(v, json_type_string) ?
 		    json_object_get_string(v) : "";
+		code = printable(cbuf, sizeof(cbuf), code);
+		msg = printable(mbuf, sizeof(mbuf), msg);
 		if (json_object_object_get_ex(e, "line", &v) &&
 		    json_object_is_type(v, json_type_int))
 			say("%s: line %lld: %s: %s", b->id,
@@ -221,11 +238,15 @@ poll_batch(struct batch *b)
 		b->outcome = BROKEN;
 		return;
 	}
-	if (batchobj_parse(o, &got) == -1 || strcmp(got.id, b->id) != 0) {
-		say("GET %s%s: not the batch asked for", base_path, path);
+	if (batchobj_parse(o, &got) == -1 || strcmp(got.id, b->id) != 0 ||
+	    !idsrc_valid(got.status) ||
+	    (got.output_file_id != NULL && !idsrc_valid(got.output_file_id)) ||
+	    (got.error_file_id != NULL && !idsrc_valid(got.error_file_id))) {
+		batchobj_free(&got);
+		say("GET %s%s: the answer is not a usable batch object",
+		    base_path, path);
 		json_object_put(o);
-		b->interval = fmin(cap, b->interval * GROWTH);
-		b->next_poll = now() + b->interval;
+		b->outcome = BROKEN;
 		return;
 	}
 	changed = b->last.status == NULL ||
