@@ -93,7 +93,7 @@ t_items_merged_in_items_order() {
 	expect_grep '^\{"sku":"S001","name":"Widget 1", "llm": "' "$T/out"
 	expect_no_grep 'llm_error' "$T/out"
 	expect_same "$T/out" run/merged.jsonl
-	expect_grep '^oai-pipeline: 40 requests: 40 succeeded, 0 failed; 1 rounds \(0 requests submitted again\), 3 batches$' "$T/err"
+	expect_grep '^oai-pipeline: 40 requests: 40 succeeded, 0 failed; 1 round \(0 submitted again\), 3 batches$' "$T/err"
 	expect_grep '^oai-pipeline: tokens: [0-9]+ prompt, [0-9]+ completion' "$T/err"
 	expect_grep '^oai-pipeline: cost: ' "$T/err"
 	expect_eq "$(head -n 6 run/summary | tr '\n' ' ')" "requests 40 succeeded 40 failed 0 rounds 1 resubmitted 0 batches 3 "
@@ -109,6 +109,27 @@ t_items_merged_in_items_order() {
 	expect_same "$T/out" run/merged.jsonl
 	one_batch_per_file run/r*/batches
 	expect_eq "$(wc -l <server.batches)" 3 "batches on the server"
+}
+
+t_progress_on_a_terminal() {
+	quick_mock
+	mkreq 10 >req.jsonl
+	script -qec "oai-pipeline -i 0.05 -d run req.jsonl >out.jsonl" /dev/null >tty.txt
+	# The tools' own progress lines end in a carriage return.
+	expect_grep '^oai-pipeline: round 1: splitting req.jsonl' tty.txt
+	expect_grep 'oai-pipeline: round 1: uploading in/r1-0001.jsonl' tty.txt
+	expect_grep 'r1-0001.jsonl: [0-9.]+ MB of' tty.txt
+	expect_grep 'oai-pipeline: round 1: creating the batch for in/r1-0001.jsonl' tty.txt
+	expect_grep 'oai-pipeline: round 1: waiting for 1 batch' tty.txt
+	expect_grep 'batch_[0-9a-f]+: completed, 10 completed' tty.txt
+	expect_grep 'oai-pipeline: round 1: downloading 1 result file' tty.txt
+	expect_grep 'oai-pipeline: 10 requests: 10 succeeded, 0 failed; 1 round \(0 submitted again\), 1 batch' tty.txt
+	expect_lines 10 out.jsonl
+	# -q: the summary only.
+	script -qec "oai-pipeline -q -i 0.05 -d run2 req.jsonl >out2.jsonl" /dev/null >tty2.txt
+	expect_no_grep 'round 1|batch_|MB' tty2.txt
+	expect_grep '^oai-pipeline: 10 requests: 10 succeeded, 0 failed' tty2.txt
+	expect_same out2.jsonl out.jsonl
 }
 
 t_results_sorted_without_items() {
@@ -157,7 +178,7 @@ t_failures_after_the_last_round_exit_3_then_more_rounds() {
 	n=$(wc -l <run/failed.txt)
 	[ "$n" -gt 0 ] || fail "nothing failed"
 	expect_lines 40 "$T/out"
-	expect_grep "^oai-pipeline: 40 requests: $((40 - n)) succeeded, $n failed; 1 rounds" "$T/err"
+	expect_grep "^oai-pipeline: 40 requests: $((40 - n)) succeeded, $n failed; 1 round " "$T/err"
 	expect_grep "^oai-pipeline: $n requests failed: custom_id, round and reason in $T/run/failed.txt; their result lines in $T/run/results.jsonl, their requests in $T/run/failed-requests.jsonl$" "$T/err"
 	expect_grep '^req-[0-9]+	1	HTTP 500: server_error: The server had an error' run/failed.txt
 	cut -f 1 run/failed.txt >failed.ids
