@@ -279,6 +279,28 @@ t_clean_deletes_remote_files() {
 	[ -s run/r2/removed ] || fail "round 2's files not deleted"
 }
 
+t_empty_requests() {
+	quick_mock
+	: >req.jsonl
+	pipeline -d run req.jsonl </dev/null
+	expect_rc 0
+	expect_empty "$T/out"
+	expect_grep '^oai-pipeline: 0 requests: 0 succeeded, 0 failed; 1 round \(0 submitted again\), 0 batches$' "$T/err"
+	mock_curl GET /files >files.json
+	expect_no_grep '"id":"file-' files.json
+}
+
+t_item_without_request_exit_3() {
+	quick_mock
+	mkitems 5
+	printf '{"sku":"S999","name":"Orphan"}\n' >>items.jsonl
+	pipeline -k sku -d run req.jsonl items.jsonl
+	expect_rc 3
+	expect_lines 6 "$T/out"
+	expect_grep '^\{"sku":"S999","name":"Orphan", "llm_error": ' "$T/out"
+	expect_grep "^oai-pipeline: some items have no answer: see $T/run/merge.log$" "$T/err"
+}
+
 t_duplicate_custom_id_stops_before_upload() {
 	quick_mock
 	mkreq 5 >req.jsonl
