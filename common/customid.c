@@ -6,8 +6,8 @@ int
 customid_get(const char *line, size_t n, struct jval *top,
     struct buf *scratch, const char **id, size_t *idlen, const char **why)
 {
-	struct jerr e;
-	struct jval v;
+	struct jerr e = { NULL, 0 };
+	struct jval v = { JT_NONE, NULL, 0 };
 	size_t i;
 
 	for (i = 0; i < n && (line[i] == ' ' || line[i] == '\t'); i++)
@@ -16,7 +16,8 @@ customid_get(const char *line, size_t n, struct jval *top,
 		*why = "blank line";
 		return -1;
 	}
-	if (jscan_doc(line, n, top, &e) < 0) {
+	/* One pass: validation and the member together. */
+	if (jscan_doc_member(line, n, top, "custom_id", &v, &e) < 0) {
 		*why = e.msg;
 		return -1;
 	}
@@ -25,7 +26,7 @@ customid_get(const char *line, size_t n, struct jval *top,
 		    "not a JSON object";
 		return -1;
 	}
-	if (!jscan_member(*top, "custom_id", &v)) {
+	if (v.type == JT_NONE) {
 		*why = "no custom_id";
 		return -1;
 	}

@@ -1,4 +1,3 @@
-#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <curl/curl.h>
@@ -35,7 +34,6 @@ struct http {
 	int		 verbose;
 	char		*progress;	/* label, or NULL */
 	double		 progress_last;
-	long long	 progress_total;	/* bytes to move, -1 unknown */
 	int		 progress_drawn;
 	char		 curlerr[CURL_ERROR_SIZE];
 	struct buf	 errmsg;
@@ -223,14 +221,15 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	if (now - h->progress_last < 0.2)
 		return 0;
 	h->progress_last = now;
-	done = ulnow > 0 || h->fd < 0 ? (double)ulnow : (double)dlnow;
-	total = h->progress_total >= 0 ? (double)h->progress_total :
-	    ultotal > 0 ? (double)ultotal : (double)dltotal;
+	done = ultotal > 0 ? (double)ulnow : (double)dlnow;
+	total = ultotal > 0 ? (double)ultotal : (double)dltotal;
+	if (h->expect >= 0 && ultotal <= 0)
+		total = (double)h->expect;
 	human(a, sizeof(a), done);
 	if (total > 0) {
 		human(b, sizeof(b), total);
 		fprintf(stderr, "\r\033[K%s: %s of %s (%d%%)", h->progress, a,
-		    b, done >= total ? 100 : (int)(done * 100 / total));
+		    b, (int)(done * 100 / total));
 	} else
 		fprintf(stderr, "\r\033[K%s: %s", h->progress, a);
 	h->progress_drawn = 1;
@@ -447,7 +446,7 @@ set_http_error(struct http *h, long code)
 	if (msg != NULL && *msg != '\0') {
 		struct buf clean = BUF_INIT;
 
-		for (i = 0; i < 1000 && msg[i] != '\0'; i++)
+		for (i = 0; msg[i] != '\0' && i < 1000; i++)
 			buf_addc(&clean, (unsigned char)msg[i] < 0x20 ||
 			    msg[i] == 0x7f ? ' ' : msg[i]);
 		buf_adds(&h->errmsg, ": ");
@@ -495,7 +494,13 @@ judge(struct http *h, CURLcode rc, long code, int flags)
 		buf_reset(&h->errmsg);
 		buf_adds(&h->errmsg, h->curlerr[0] != '\0' ? h->curlerr :
 		    curl_easy_strerror(rc));
-		if (nothing_sent(h))
+		/* A create must never be sent twice on a guess: curl's
+		 * count of bytes sent is not reliable after a dropped
+		 * connection, so for those only a failed connect counts as
+		 * "the server never saw it"; the rest is reconciled. */
+		if (rc == CURLE_COULDNT_RESOLVE_HOST ||
+		    rc == CURLE_COULDNT_CONNECT ||
+		    (!(flags & HTTP_NORETRY) && nothing_sent(h)))
 			return RETRY;
 		switch (rc) {
 		case CURLE_OPERATION_TIMEDOUT:
@@ -568,21 +573,15 @@ parse_answer(struct http *h, struct json_object **answer)
 		    "object", jscan_typename(top.type));
 		return -1;
 	}
-	/* The same depth limit as jscan's: json-c's default (32) would
-	 * refuse answers jscan accepted. */
-	if ((tok = json_tokener_new_ex(JSCAN_MAXDEPTH)) == NULL)
+	/* As deep as jscan lets through (json-c's default is 32). */
+	if ((tok = json_tokener_new_ex(JSCAN_MAXDEPTH + 1)) == NULL)
 		errx(1, "out of memory");
 	o = json_tokener_parse_ex(tok, h->body.p, (int)h->body.len);
-	if (o == NULL && json_tokener_get_error(tok) == json_tokener_success)
-		errx(1, "out of memory");	/* json-c 0.16 on OOM */
-	if (o == NULL || !json_object_is_type(o, json_type_object)) {
-		buf_printf(&h->errmsg, "the answer could not be parsed (%s)",
-		    json_tokener_error_desc(json_tokener_get_error(tok)));
-		json_tokener_free(tok);
-		json_object_put(o);
-		return -1;
-	}
 	json_tokener_free(tok);
+	if (o == NULL || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		errx(1, "out of memory");	/* jscan accepted it */
+	}
 	*answer = o;
 	return 0;
 }
@@ -601,7 +600,6 @@ struct call {
 	int		 fd;
 	off_t		 start;
 	long long	 expect;
-	long long	 size;		/* for progress: bytes to move, or -1 */
 };
 
 static void
@@ -618,7 +616,6 @@ begin(struct http *h, const struct call *c)
 	h->after_ms = h->after = NULL;
 	h->curlerr[0] = '\0';
 	h->progress_last = 0;
-	h->progress_total = c->size;
 }
 
 static int
@@ -634,11 +631,6 @@ perform(struct http *h, const struct call *c)
 
 	buf_printf(&url, "%s%s", h->cfg->base_url, c->path);
 	curl_easy_setopt(cu, CURLOPT_URL, url.p);
-	/* libcurl silently sends a request again, POST included, when a
-	 * reused connection dies before the answer: that could create a
-	 * batch twice.  A fresh connection is never retried that way. */
-	curl_easy_setopt(cu, CURLOPT_FRESH_CONNECT,
-	    c->flags & HTTP_NORETRY ? 1L : 0L);
 	for (tries = 1;; tries++) {
 		begin(h, c);
 		if (c->fd >= 0) {
@@ -677,6 +669,12 @@ perform(struct http *h, const struct call *c)
 		    c->mime == NULL ? 5 * h->stall_s : 0L);
 		curl_easy_setopt(cu, CURLOPT_NOPROGRESS, h->progress != NULL &&
 		    (c->fd >= 0 || c->mime != NULL) ? 0L : 1L);
+		/* libcurl sends a request again by itself when a reused
+		 * connection dies before any answer: harmless for a GET,
+		 * a second batch for a create.  A fresh connection has no
+		 * such retry. */
+		curl_easy_setopt(cu, CURLOPT_FRESH_CONNECT,
+		    c->flags & HTTP_NORETRY ? 1L : 0L);
 		rc = curl_easy_perform(cu);
 		progress_erase(h);
 		if (mime != NULL) {
@@ -745,7 +743,6 @@ http_request(struct http *h, const char *method, const char *path,
 	c.answer = answer;
 	c.fd = -1;
 	c.expect = -1;
-	c.size = -1;
 	if (body != NULL) {
 		c.body = json_object_to_json_string_length(body,
 		    JSON_C_TO_STRING_PLAIN, &len);
@@ -794,11 +791,9 @@ http_upload(struct http *h, const char *path, const char *filepath,
     struct json_object **answer)
 {
 	struct upload u = { filepath, remote_name, purpose };
-	struct stat st;
 	struct call c;
 
 	memset(&c, 0, sizeof(c));
-	c.size = stat(filepath, &st) == 0 ? (long long)st.st_size : -1;
 	c.method = "POST";
 	c.path = path;
 	c.flags = flags;
@@ -825,7 +820,6 @@ http_download(struct http *h, const char *path, int fd, off_t start,
 	c.fd = fd;
 	c.start = start;
 	c.expect = expect;
-	c.size = expect;
 	return perform(h, &c);
 }
 

@@ -56,6 +56,14 @@ struct jmember {
 int	jscan_doc_members(const char *s, size_t n, struct jval *top,
 	    struct jmember *m, size_t max, size_t *count, struct jerr *e);
 
+/* jscan_doc_member: jscan_doc that also picks the top-level member named
+ * key (the last one if it repeats, as jscan_member) from the same scan:
+ * *member gets it, or type JT_NONE when top is not an object or has no
+ * such member.  One pass instead of two over lines whose key comes early
+ * but whose bulk follows it. */
+int	jscan_doc_member(const char *s, size_t n, struct jval *top,
+	    const char *key, struct jval *member, struct jerr *e);
+
 /* The functions below take values that jscan_doc accepted (or parts of
  * one); they do not validate again. */
 

@@ -22,9 +22,15 @@ bw_create() {
 		bw_member id
 }
 
-# bw_batches FILE-ID: the ids of the server's batches for FILE-ID.
+# bw_batches FILE-ID: the ids of the server's batches for FILE-ID (asked
+# again while a fault of the test answers in its place).
 bw_batches() {
-	mock_curl GET '/batches?limit=100' | sed 's/{"id":"batch_/\n&/g' |
+	local list
+	for _ in 1 2 3 4 5; do
+		list=$(mock_curl GET '/batches?limit=100')
+		case $list in '{"object":"list"'*) break ;; esac
+	done
+	printf '%s\n' "$list" | sed 's/{"id":"batch_/\n&/g' |
 		grep -F "\"input_file_id\":\"$1\"" |
 		sed 's/^{"id":"\([^"]*\)".*/\1/' || true
 }

@@ -243,3 +243,20 @@ t_server_down_is_temporary() {
 	expect_empty "$T/out"
 	expect_grep '^oai-batch: GET /v1/batches: ' "$T/err"
 }
+
+# The batch to reuse is on the second page of the list (newest first, 100
+# a page): the pages are followed.
+t_reuse_found_on_a_later_page() {
+	mock_start
+	net_lines 1 a.jsonl
+	net_lines 1 b.jsonl
+	fa=$(bw_upload a.jsonl)
+	fb=$(bw_upload b.jsonl)
+	ba=$(bw_create "$fa")
+	for _ in $(seq 1 100); do bw_create "$fb"; done >/dev/null
+	run oai-batch -v "$fa"
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" "$ba	$fa"
+	expect_grep '^> GET /v1/batches\?limit=100&after=batch_' "$T/err"
+	expect_eq "$(grep -c '^> POST' "$T/err")" 0 "creates"
+}

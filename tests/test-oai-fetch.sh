@@ -176,3 +176,18 @@ t_progress_on_a_terminal_only() {
 	expect_empty tty.out
 	expect_same got2.jsonl a.jsonl
 }
+
+t_no_temporary_file_left_behind() {
+	mock_start -F cut=1
+	net_fast
+	net_lines 300 a.jsonl
+	net_put a.jsonl
+	mkdir tmp dl
+	TMPDIR=$T/tmp run oai-fetch "$(cat ids)"
+	expect_rc 0
+	expect_same "$T/out" a.jsonl
+	TMPDIR=$T/tmp run oai-fetch -d dl "$(cat ids)" file-nosuch
+	expect_rc 1
+	expect_eq "$(ls -A tmp)" "" "files in TMPDIR"
+	expect_eq "$(ls -A dl)" "$(cat ids).jsonl" "files in dl"
+}

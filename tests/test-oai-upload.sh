@@ -187,3 +187,23 @@ t_progress_on_a_terminal_only() {
 	expect_empty tty.out
 	expect_grep '^file-[^	]+	b\.jsonl$' ids
 }
+
+t_listing_refused_stops_everything() {
+	mock_start -k sk-right-key-0001
+	export OPENAI_API_KEY=sk-wrong-key-0002
+	net_lines 2 a.jsonl
+	net_lines 2 b.jsonl
+	run oai-upload a.jsonl b.jsonl
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "oai-upload: GET /v1/files: HTTP 401: Incorrect API key provided: sk-***0002. You can find your API key at https://platform.openai.com/account/api-keys."
+}
+
+t_path_that_cannot_be_a_record() {
+	mock_start
+	net_lines 2 "$(printf 'a\tb')"
+	run oai-upload "$(printf 'a\tb')"
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "oai-upload: argument 1: a path with a TAB or newline cannot be printed as a record"
+}

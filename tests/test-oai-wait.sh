@@ -102,7 +102,7 @@ t_results_are_passed_on_at_once() {
 }
 
 t_poll_bursts_are_retried() {
-	bw_job 2 -F 'http429=3@/v1/batches/' -F 'http503=3@/v1/batches/' -F 'http500=2@/v1/batches/'
+	bw_job 2 -F 'http429=2@/v1/batches/' -F 'http503=2@/v1/batches/' -F 'http500=2@/v1/batches/'
 	run oai-wait -i 0.05 -q "$b"
 	expect_rc 0
 	expect_empty "$T/err"
@@ -115,7 +115,7 @@ t_poll_failure_is_not_fatal() {
 	bw_job 2 -F 'http503=3@/v1/batches/'
 	run oai-wait -i 0.05 -q "$b"
 	expect_rc 0
-	expect_grep "^oai-wait: GET /v1/batches/$b: HTTP 503: .* \\(polling again in 0s\\)\$" "$T/err"
+	expect_grep "^oai-wait: GET /v1/batches/$b: HTTP 503: .* \\(polling again in 0\\.[0-9]+s\\)\$" "$T/err"
 	expect_lines 1 "$T/err"
 	expect_eq "$(cat "$T/out")" "$(bw_get "$b" output_file_id)	output	$b	completed"
 }
@@ -146,8 +146,12 @@ t_cancelled_batch() {
 	err=$(bw_get "$b" error_file_id)
 	printf '%s\toutput\t%s\tcancelled\n%s\terror\t%s\tcancelled\n' "$out" "$b" "$err" "$b" >want
 	expect_same "$T/out" want
-	expect_grep "^oai-wait: $b: cancelling, " "$T/err"
 	expect_grep "^oai-wait: $b: cancelled, 2 completed, " "$T/err"
+	# -q: only how it ended.
+	run oai-wait -q -i 0.05 "$b"
+	expect_rc 4
+	expect_same "$T/out" want
+	expect_eq "$(sed 's/, [0-9]*s$//' "$T/err")" "oai-wait: $b: cancelled, 2 completed, 0 failed of 4"
 }
 
 t_failed_validation() {
@@ -236,4 +240,21 @@ t_polls_back_off() {
 	if [ "$n" -lt 4 ] || [ "$n" -gt 15 ]; then
 		fail "$n polls"
 	fi
+}
+
+# On a terminal: one live line per batch, redrawn in place, and no
+# status-change lines.
+t_live_lines_on_a_tty() {
+	command -v script >/dev/null || return 0
+	bw_job 2
+	b2=$(bw_create "$f")
+	script -qec "oai-wait -i 0.05 $b $b2 >out.txt" /dev/null >tty.txt </dev/null
+	expect_eq "$(cut -f3 out.txt | sort | tr '\n' ' ')" "$(printf '%s\n' "$b" "$b2" | sort | tr '\n' ' ')"
+	# The last drawing holds both batches, completed.
+	tr -d '\r' <tty.txt | sed 's/\x1b\[2A\x1b\[J/\n@@\n/g' | awk '/^@@$/ { last = ""; next } { last = last $0 "\n" } END { printf "%s", last }' |
+		sed 's/, [0-9]*s$//' >last
+	printf '%s: completed, 2 completed, 0 failed of 2\n%s: completed, 2 completed, 0 failed of 2\n' "$b" "$b2" >want
+	expect_same last want
+	expect_grep $'\x1b\\[2A' tty.txt
+	expect_no_grep '^oai-wait: ' tty.txt
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "customid.h"
 #include "idset.h"
 #include "jscan.h"
 #include "jsonl.h"
@@ -269,12 +270,12 @@ static void
 picker_take(struct picker *pk, struct jval k, struct jval v)
 {
 	size_t i;
+	int escaped = memchr(k.p, '\\', k.n) != NULL;
 
 	for (i = 0; i < pk->n; i++)
-		if ((k.n == pk->lens[i] + 2 &&
-		    memcmp(k.p + 1, pk->names[i], pk->lens[i]) == 0) ||
-		    (memchr(k.p, '\\', k.n) != NULL &&
-		    jscan_streq(k, pk->names[i])))
+		if (escaped ? jscan_streq(k, pk->names[i]) :
+		    k.n == pk->lens[i] + 2 &&
+		    memcmp(k.p + 1, pk->names[i], pk->lens[i]) == 0)
 			pk->vals[i] = v;
 }
 
@@ -336,7 +337,7 @@ main(int argc, char *argv[])
 	const char *generated[5];
 	enum endpoint ep = EP_CHAT;
 	struct buf head = BUF_INIT, tail = BUF_INIT, out = BUF_INIT;
-	struct buf idtext = BUF_INIT;
+	struct buf idtext = BUF_INIT, scratch = BUF_INIT;
 	struct seg *segs = NULL;
 	struct picker pk = { NULL, NULL, NULL, 0 };
 	const char *idrest = NULL;
@@ -352,7 +353,7 @@ main(int argc, char *argv[])
 	size_t len, nsegs = 0, i, count;
 	long max_tokens = 0;
 	long long id;
-	int ch, n;
+	int ch, n, known;
 
 	while ((ch = getopt(argc, argv, "b:e:hi:m:s:t:T:V")) != -1) {
 		switch (ch) {
@@ -381,13 +382,15 @@ main(int argc, char *argv[])
 	if (model == NULL || argc > 1)
 		usage(2);
 	input = argc == 1 ? argv[0] : "-";
+	known = 0;
 	for (i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++)
-		if (strcmp(url, endpoints[i].url) == 0)
-			break;
-	if (i == sizeof(endpoints) / sizeof(endpoints[0]))
+		if (strcmp(url, endpoints[i].url) == 0) {
+			ep = endpoints[i].ep;
+			known = 1;
+		}
+	if (!known)
 		errx(2, "-e: unsupported endpoint %s (use /v1/chat/completions,"
 		    " /v1/embeddings or /v1/responses)", url);
-	ep = endpoints[i].ep;
 	if (ep == EP_EMBEDDINGS && (system_path || max_tokens))
 		errx(2, "-s and -T do not apply to /v1/embeddings");
 	if (template != NULL)
@@ -464,6 +467,11 @@ main(int argc, char *argv[])
 		ids = idset_new();
 	if (jsonl_open(&in, input, 0) < 0)
 		exit(1);
+	/* A bigger pipe to the next filter: fewer switches between the two
+	 * (Linux only; elsewhere, or when refused, the default stays). */
+#ifdef F_SETPIPE_SZ
+	fcntl(STDOUT_FILENO, F_SETPIPE_SZ, 1 << 20);
+#endif
 
 	while ((n = jsonl_next(&in, &line, &len)) == 1) {
 		if (len == 0)
@@ -535,7 +543,7 @@ main(int argc, char *argv[])
 		buf_add(&out, tail.p, tail.len);
 		if (ids != NULL && !idset_add(ids, idp, idn))
 			bad_line(in.name, in.lineno, "duplicate id \"%.*s\"",
-			    (int)(idn > 200 ? 200 : idn), idp);
+			    200, customid_show(&scratch, idp, idn));
 		if (out.len >= FLUSH_AT) {
 			stdout_write(out.p, out.len);
 			buf_reset(&out);
@@ -559,5 +567,6 @@ main(int argc, char *argv[])
 	buf_free(&tail);
 	buf_free(&out);
 	buf_free(&idtext);
+	buf_free(&scratch);
 	return stdout_close(0) ? 1 : 0;
 }

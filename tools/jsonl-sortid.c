@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <err.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -215,18 +216,111 @@ same_id(const struct rec *a, const struct rec *b)
 	    memcmp(id_of(a), id_of(b), a->idlen) == 0;
 }
 
+/*
+ * The output goes through a second thread: while it writes one buffer to
+ * stdout, the main thread fills the other with pread(2)s.  Writing to a
+ * file or a pipe costs about as much as the reads (measured: 1.5 s each
+ * for 650 MB), so the two overlap instead of adding up.
+ */
+struct writer {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+	const char	*data;		/* to write; NULL when idle */
+	size_t		 len;
+	int		 error;		/* errno of a failed write, or 0 */
+	int		 done;		/* no more buffers */
+};
+
+static void *
+writer_main(void *arg)
+{
+	struct writer *w = arg;
+	const char *p;
+	size_t n;
+	ssize_t got;
+	int error = 0;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (w->data == NULL && !w->done)
+			pthread_cond_wait(&w->cond, &w->lock);
+		if (w->data == NULL)
+			break;
+		p = w->data;
+		n = w->len;
+		pthread_mutex_unlock(&w->lock);
+		while (n > 0 && error == 0) {
+			got = write(STDOUT_FILENO, p, n);
+			if (got < 0 && errno != EINTR)
+				error = errno;
+			else if (got > 0) {
+				p += got;
+				n -= (size_t)got;
+			}
+		}
+		pthread_mutex_lock(&w->lock);
+		w->error = error;
+		w->data = NULL;
+		pthread_cond_broadcast(&w->cond);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/* Waits until the writer is idle. */
+static void
+writer_sync(struct writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	while (w->data != NULL)
+		pthread_cond_wait(&w->cond, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Hands buf[0..len) to the writer once it is idle; a write error is
+ * reported and exits (EPIPE quietly: the reader went away). */
+static void
+writer_put(struct writer *w, const char *buf, size_t len)
+{
+	pthread_mutex_lock(&w->lock);
+	while (w->data != NULL)
+		pthread_cond_wait(&w->cond, &w->lock);
+	if (w->error != 0) {
+		errno = w->error;
+		if (errno != EPIPE)
+			warn("stdout");
+		exit(1);
+	}
+	if (buf != NULL) {
+		w->data = buf;
+		w->len = len;
+	} else
+		w->done = 1;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
 /* Copies the lines in sorted order, a line end after each, and reports
  * ids that occur more than once (every line is kept). */
 static void
 write_sorted(const struct skey *order)
 {
 	struct buf show = BUF_INIT;
-	char *out;
-	size_t cap = (size_t)4 << 20, used = 0, i, first = 0, got;
+	struct writer w;
+	pthread_t thread;
+	char *bufs[2], *out;
+	size_t cap = (size_t)4 << 20, used = 0, i, first = 0, got, cur = 0;
 	const struct rec *r;
 	ssize_t n;
 
-	out = xmalloc(cap);
+	memset(&w, 0, sizeof(w));
+	pthread_mutex_init(&w.lock, NULL);
+	pthread_cond_init(&w.cond, NULL);
+	if ((errno = pthread_create(&thread, NULL, writer_main, &w)) != 0)
+		err(1, "pthread_create");
+	bufs[0] = xmalloc(cap);
+	bufs[1] = xmalloc(cap);
+	out = bufs[0];
 	for (i = 0; i < nrecs; i++) {
 		r = &recs[order[i].rec];
 		if (i > 0 && same_id(r, &recs[order[first].rec]))
@@ -238,13 +332,17 @@ write_sorted(const struct skey *order)
 		else
 			first = i;
 		if (cap - used < (size_t)r->len + 1) {
-			stdout_write(out, used);
+			writer_put(&w, out, used);
+			cur ^= 1;
 			used = 0;
 			if (cap < (size_t)r->len + 1) {
+				/* Wait until the writer is done with both. */
+				writer_sync(&w);
 				cap = (size_t)r->len + 1;
-				free(out);
-				out = xmalloc(cap);
+				bufs[0] = xreallocarray(bufs[0], cap, 1);
+				bufs[1] = xreallocarray(bufs[1], cap, 1);
 			}
+			out = bufs[cur];
 		}
 		for (got = 0; got < r->len; got += (size_t)n) {
 			n = pread(inputs[r->file].fd, out + used + got,
@@ -262,8 +360,18 @@ write_sorted(const struct skey *order)
 		used += r->len;
 		out[used++] = '\n';
 	}
-	stdout_write(out, used);
-	free(out);
+	if (used > 0)
+		writer_put(&w, out, used);
+	writer_put(&w, NULL, 0);
+	pthread_join(thread, NULL);
+	if (w.error != 0) {
+		errno = w.error;
+		if (errno != EPIPE)
+			warn("stdout");
+		exit(1);
+	}
+	free(bufs[0]);
+	free(bufs[1]);
 	buf_free(&show);
 }
 

@@ -17,6 +17,7 @@
 
 #include "atomicfile.h"
 #include "buf.h"
+#include "customid.h"
 #include "idset.h"
 #include "jscan.h"
 #include "jsonl.h"
@@ -307,7 +308,7 @@ main(int argc, char *argv[])
 		fwrite(line, 1, len + 1, f->fp);
 		if (!idset_add(ids, idp, idn))
 			bad_line(in.name, in.lineno, "duplicate custom_id "
-			    "\"%.*s\"", (int)(idn > 200 ? 200 : idn), idp);
+			    "\"%.*s\"", 200, customid_show(&scratch, idp, idn));
 		lines++;
 		bytes += len + 1;
 	}

@@ -164,7 +164,14 @@ create(const char *file_id, struct json_object *body, struct known **made)
 				    "lost; looking for the batch", base_path,
 				    http_errmsg(http));
 		} else
+			/* HTTP_FAILED: the API refused the request;
+			 * HTTP_TEMPFAIL: with HTTP_NORETRY only after tries
+			 * the server certainly did not act on (no
+			 * connection, 408, 409, 429).  Nothing was created
+			 * either way: nothing to look for. */
 			return r;
+		/* A short wait first: a batch just created may take a
+		 * moment to show in the list. */
 		retry_sleep_ms(http_backoff_ms(http, attempt));
 		if ((r = list_batches()) != HTTP_OK)
 			return r;

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# bench-sortid-merge: jsonl-sortid and jsonl-merge on 1,000,000 results of
+# about 650 bytes in 20 shuffled files (and the 1,000,000 items they answer).
+#
+# Targets (the exit status is 1 when one is missed):
+#   jsonl-sortid at least 3x faster than GNU sort on the same lines,
+#     LC_ALL=C sort -t'"' -k8,8 FILES (the 8th '"'-separated field is the
+#     custom_id of every generated line; byte order, as jsonl-sortid uses
+#     for uuids), with peak RSS under a quarter of the input's size;
+#   jsonl-merge at least 10x faster than tests/bench/merge.py (a dict of
+#     every result, json.loads/json.dumps a line), with peak RSS under a
+#     quarter of the results' size (an index of ids, not the lines).
+# Data lives in $BENCH_DIR (made once, reused).  COUNT=n for a smaller run.
+set -u
+: "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}" "${BENCH_DIR:=/tmp/batchpipe-bench}"
+BIN=${BIN:-$TOP/bin}
+COUNT=${COUNT:-1000000}
+export LC_ALL=C
+dir=$BENCH_DIR/sortid-merge-$COUNT
+mkdir -p "$dir" || exit 1
+status=0
+
+cc -O2 -o "$dir/gen-items" "${GEN_ITEMS_C:-$TOP/tests/bench/gen-items.c}" || exit 1
+cc -O2 -D_GNU_SOURCE -o "$dir/gen-results" "$TOP/tests/bench/gen-results.c" || exit 1
+if [ ! -s "$dir/items.jsonl" ]; then
+	"$dir/gen-items" "$COUNT" >"$dir/items.tmp" && mv "$dir/items.tmp" "$dir/items.jsonl" || exit 1
+fi
+if [ ! -s "$dir/results/part20.jsonl" ]; then
+	rm -rf "$dir/results"
+	mkdir -p "$dir/results" &&
+		"$dir/gen-results" -k uuid "$dir/items.jsonl" "$dir/results" || exit 1
+fi
+results=("$dir"/results/part*.jsonl)
+rbytes=$(cat "${results[@]}" | wc -c)
+ibytes=$(wc -c <"$dir/items.jsonl")
+# Warm the page cache so that every contender reads from memory.
+cat "${results[@]}" "$dir/items.jsonl" >/dev/null
+
+# measure NAME OUT CMD...: runs CMD with stdout to OUT; sets secs and rss_kb.
+measure() {
+	local name=$1 out=$2
+	shift 2
+	/usr/bin/time -f '%e %M' -o "$dir/time.$name" "$@" >"$out" || true
+	read -r secs rss_kb <"$dir/time.$name"
+	# A time of 0.00 s would divide by zero below.
+	[ "$secs" = 0.00 ] && secs=0.01
+	printf '%-14s %7.2f s %8.1f MB/s %7d MB peak RSS\n' "$name" "$secs" \
+		"$(echo "$rbytes / 1048576 / $secs" | bc -l)" $((rss_kb / 1024))
+}
+
+# ratio A B: A / B to two decimals.
+ratio() { echo "scale=2; $1 / $2" | bc -l; }
+
+echo "input: $COUNT results, $((rbytes / 1048576)) MB in ${#results[@]} files; items $((ibytes / 1048576)) MB"
+
+measure "sort -k8,8" "$dir/sorted.sort" sort -t'"' -k8,8 "${results[@]}"
+sort_secs=$secs
+measure jsonl-sortid "$dir/sorted.jsonl" "$BIN/jsonl-sortid" "${results[@]}"
+sortid_secs=$secs sortid_rss=$rss_kb
+if ! cmp -s "$dir/sorted.jsonl" "$dir/sorted.sort"; then
+	echo "MISSED: jsonl-sortid and sort disagree on the order"
+	status=1
+fi
+r=$(ratio "$sort_secs" "$sortid_secs")
+echo "jsonl-sortid: ${r}x faster than sort (target 3x); peak RSS $((sortid_rss / 1024)) MB for $((rbytes / 1048576)) MB of input"
+[ "$(echo "$r >= 3" | bc)" = 1 ] || { echo "MISSED: jsonl-sortid speed"; status=1; }
+[ $((sortid_rss * 1024 * 4)) -lt "$rbytes" ] || { echo "MISSED: jsonl-sortid memory"; status=1; }
+
+measure merge.py "$dir/merged.py" python3 "$TOP/tests/bench/merge.py" -k uuid "$dir/items.jsonl" "$dir/sorted.jsonl"
+py_secs=$secs
+measure jsonl-merge "$dir/merged.jsonl" "$BIN/jsonl-merge" -k uuid "$dir/items.jsonl" "$dir/sorted.jsonl"
+merge_secs=$secs merge_rss=$rss_kb
+for f in merged.py merged.jsonl; do
+	n=$(wc -l <"$dir/$f")
+	[ "$n" -eq "$COUNT" ] || { echo "MISSED: $f has $n lines, expected $COUNT"; status=1; }
+done
+r=$(ratio "$py_secs" "$merge_secs")
+echo "jsonl-merge: ${r}x faster than merge.py (target 10x); peak RSS $((merge_rss / 1024)) MB for $((rbytes / 1048576)) MB of results"
+[ "$(echo "$r >= 10" | bc)" = 1 ] || { echo "MISSED: jsonl-merge speed"; status=1; }
+[ $((merge_rss * 1024 * 4)) -lt "$rbytes" ] || { echo "MISSED: jsonl-merge memory"; status=1; }
+rm -f "$dir"/sorted.sort "$dir"/merged.py "$dir"/merged.jsonl "$dir"/time.*
+exit $status

@@ -1,0 +1,317 @@
+# shellcheck shell=bash
+# The expected messages hold literal dollar signs:
+# shellcheck disable=SC2016
+# jsonl-merge: answers back onto the items, by custom_id.
+
+# chat ID CONTENT-JSON [MODEL PROMPT COMPLETION]: a successful chat result.
+chat() {
+	printf '{"id":"batch_req_%s","custom_id":"%s","response":{"status_code":200,"request_id":"req_%s","body":{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"%s","choices":[{"index":0,"message":{"role":"assistant","content":%s,"refusal":null},"finish_reason":"stop"}],"usage":{"prompt_tokens":%s,"completion_tokens":%s,"total_tokens":0}}},"error":null}\n' \
+		"$1" "$1" "$1" "${3:-m-a}" "$2" "${4:-10}" "${5:-5}"
+}
+
+# failed ID CODE MESSAGE: an error-file line.
+failed() {
+	printf '{"id":"batch_req_%s","custom_id":"%s","response":null,"error":{"code":"%s","message":"%s"}}\n' "$1" "$1" "$2" "$3"
+}
+
+prices() {
+	printf '# test prices\nm-a\t1.00\t2.00\nm-b\t0.50\t0\n' >p.tsv
+}
+
+t_chat_answer_joined_by_custom_id_not_position() {
+	prices
+	printf '%s\n' '{"uuid":"u1","name":"one"}' '{"uuid":"u2","name":"two"}' >items
+	{ chat u2 '"second"'; chat u1 '"first \"quoted\"\n"'; } >results
+	run jsonl-merge -P p.tsv -k uuid items results
+	expect_rc 0
+	expect_eq "$(cat out)" '{"uuid":"u1","name":"one", "llm": "first \"quoted\"\n"}
+{"uuid":"u2","name":"two", "llm": "second"}'
+}
+
+t_line_numbers_without_k() {
+	prices
+	printf '%s\n' '{"a":1}' '{"a":2}' '{"a":3}' >items
+	{ chat 3 '"c"'; chat 1 '"a"'; chat 2 '"b"'; } >results
+	run jsonl-merge -P p.tsv items results
+	expect_rc 0
+	expect_eq "$(cat out)" '{"a":1, "llm": "a"}
+{"a":2, "llm": "b"}
+{"a":3, "llm": "c"}'
+}
+
+t_integer_key_field() {
+	prices
+	printf '%s\n' '{"n":7}' '{"n":-2}' >items
+	{ chat 7 '"seven"'; chat -2 '"minus two"'; } >results
+	run jsonl-merge -P p.tsv -k n items results
+	expect_rc 0
+	expect_eq "$(cat out)" '{"n":7, "llm": "seven"}
+{"n":-2, "llm": "minus two"}'
+}
+
+t_field_option_and_empty_object_and_spaces() {
+	prices
+	printf '%s\n' '{}' '{ "a" : 1 }  ' >items
+	{ chat 1 '"x"'; failed 2 server_error boom; } >results
+	run jsonl-merge -P p.tsv -f answer items results
+	expect_rc 3
+	expect_eq "$(cat out)" '{"answer": "x"}
+{ "a" : 1 , "answer_error": {"code": "server_error", "message": "boom"}}'
+}
+
+t_responses_answer_is_the_output_text() {
+	prices
+	echo '{"id":"r1"}' >items
+	printf '%s\n' '{"id":"b1","custom_id":"r1","response":{"status_code":200,"body":{"object":"response","model":"m-a","output":[{"type":"reasoning","summary":[]},{"type":"message","role":"assistant","content":[{"type":"output_text","text":"Hello, ","annotations":[]},{"type":"refusal","refusal":"no"},{"type":"output_text","text":"w\u00f6rld \"!\""}]}],"usage":{"input_tokens":100,"output_tokens":40}}},"error":null}' >results
+	run jsonl-merge -P p.tsv -k id items results
+	expect_rc 0
+	expect_eq "$(cat out)" '{"id":"r1", "llm": "Hello, wörld \"!\""}'
+	expect_grep '^jsonl-merge: tokens: 100 prompt, 40 completion$' err
+}
+
+t_embeddings_answer_is_the_vector() {
+	prices
+	echo '{"id":"e1"}' >items
+	printf '%s\n' '{"id":"b1","custom_id":"e1","response":{"status_code":200,"body":{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.25, -1e-3, 0]}],"model":"m-b","usage":{"prompt_tokens":8,"total_tokens":8}}},"error":null}' >results
+	run jsonl-merge -P p.tsv -k id items results
+	expect_rc 0
+	expect_eq "$(cat out)" '{"id":"e1", "llm": [0.25, -1e-3, 0]}'
+}
+
+t_other_endpoint_answer_is_the_whole_body() {
+	prices
+	echo '{"id":"x"}' >items
+	printf '%s\n' '{"id":"b1","custom_id":"x","response":{"status_code":200,"body":{"object":"moderation", "results":[{"flagged":false}]}},"error":null}' >results
+	run jsonl-merge -P p.tsv -k id items results
+	expect_rc 0
+	expect_eq "$(cat out)" '{"id":"x", "llm": {"object":"moderation", "results":[{"flagged":false}]}}'
+}
+
+t_null_content_is_null() {
+	prices
+	echo '{"id":"x"}' >items
+	chat x null >results
+	run jsonl-merge -P p.tsv -k id items results
+	expect_rc 0
+	expect_eq "$(cat out)" '{"id":"x", "llm": null}'
+}
+
+t_failed_non200_and_missing_items_exit_3() {
+	prices
+	printf '{"id":"%s"}\n' ok expired limited http500 gone >items
+	{
+		chat ok '"fine"'
+		failed expired batch_expired 'This request could not be executed before the completion window expired.'
+		echo '{"id":"b3","custom_id":"limited","response":{"status_code":429,"request_id":"q","body":{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}},"error":null}'
+		echo '{"id":"b4","custom_id":"http500","response":{"status_code":500,"request_id":"q","body":{}},"error":null}'
+	} >results
+	run jsonl-merge -P p.tsv -k id items results
+	expect_rc 3
+	expect_eq "$(cat out)" '{"id":"ok", "llm": "fine"}
+{"id":"expired", "llm_error": {"code": "batch_expired", "message": "This request could not be executed before the completion window expired."}}
+{"id":"limited", "llm_error": {"code": "rate_limit_exceeded", "message": "Rate limit reached"}}
+{"id":"http500", "llm_error": {"code": "http_500", "message": "HTTP status 500"}}
+{"id":"gone", "llm_error": {"code": "missing", "message": "no result for custom_id gone"}}'
+	expect_eq "$(cat err)" 'jsonl-merge: 5 items: 1 answered, 3 failed, 1 missing
+jsonl-merge: tokens: 10 prompt, 5 completion
+jsonl-merge: cost: $0.000010 at the batch discount (50%)'
+}
+
+t_summary_numbers_exact() {
+	prices
+	printf '{"id":"%s"}\n' a b c d >items
+	{
+		chat a '"1"' m-a-2024-07-18 1000 500
+		chat b '"2"' m-a 3000 1500
+		chat c '"3"' m-b 2000000 0
+		failed d server_error x
+	} >results
+	run jsonl-merge -P p.tsv -k id items results
+	expect_rc 3
+	# m-a: (4000 * 1.00 + 2000 * 2.00) / 1e6 = 0.008; m-b: 2e6 * 0.50 /
+	# 1e6 = 1.00; half of 1.008.
+	expect_eq "$(cat err)" 'jsonl-merge: 4 items: 3 answered, 1 failed, 0 missing
+jsonl-merge: tokens: 2004000 prompt, 2000 completion
+jsonl-merge: cost: $0.504000 at the batch discount (50%)'
+}
+
+t_unknown_model_cost_is_unknown_not_zero() {
+	prices
+	printf '{"id":"%s"}\n' a b >items
+	{ chat a '"1"' m-a 1000 1000; chat b '"2"' m-zzz 70 30; } >results
+	run jsonl-merge -P p.tsv -k id items results
+	expect_rc 0
+	expect_eq "$(sed -n 3p err)" 'jsonl-merge: cost: $0.001500 at the batch discount (50%), and unknown for 70 prompt and 30 completion tokens of models not in p.tsv: m-zzz'
+}
+
+t_shipped_price_table() {
+	echo '{"id":"a"}' >items
+	chat a '"1"' gpt-4o-mini-2024-07-18 1000000 1000000 >results
+	BATCHPIPE_PRICES=$TOP/share/prices.tsv run jsonl-merge -k id items results
+	expect_rc 0
+	# (0.15 + 0.60) / 2
+	expect_eq "$(sed -n 3p err)" 'jsonl-merge: cost: $0.375000 at the batch discount (50%)'
+	# -P wins over the environment.
+	prices
+	BATCHPIPE_PRICES=$TOP/share/prices.tsv run jsonl-merge -P p.tsv -k id items results
+	expect_grep 'cost: \$0\.000000 .* of models not in p\.tsv: gpt-4o-mini-2024-07-18$' err
+}
+
+t_bad_price_table() {
+	echo '{"id":"a"}' >items
+	chat a '"1"' >results
+	printf 'm-a\t1.00\n' >bad.tsv
+	run jsonl-merge -P bad.tsv -k id items results
+	expect_rc 1
+	expect_empty out
+	expect_eq "$(cat err)" 'jsonl-merge: bad.tsv:1: expected model, input and output prices'
+	BATCHPIPE_PRICES=$T/none run jsonl-merge -k id items results
+	expect_rc 1
+	expect_eq "$(cat err)" "jsonl-merge: $T/none: No such file or directory"
+}
+
+t_unknown_result_id_reported_exit_3() {
+	prices
+	printf '{"id":"%s"}\n' a >items
+	{ chat stray '"?"'; chat a '"1"'; } >results
+	run jsonl-merge -P p.tsv -k id items results
+	expect_rc 3
+	expect_eq "$(cat out)" '{"id":"a", "llm": "1"}'
+	expect_eq "$(sed -n 1p err)" 'jsonl-merge: results:1: custom_id stray matches no item'
+	expect_eq "$(sed -n 2p err)" 'jsonl-merge: 1 items: 1 answered, 0 failed, 0 missing'
+}
+
+t_duplicate_result_the_successful_one_wins() {
+	prices
+	printf '{"id":"%s"}\n' a b >items
+	{ failed a batch_expired x; chat a '"retried"'; chat b '"first"'; failed b server_error y; } >results
+	run jsonl-merge -P p.tsv -k id items results
+	expect_rc 0
+	expect_eq "$(cat out)" '{"id":"a", "llm": "retried"}
+{"id":"b", "llm": "first"}'
+	expect_eq "$(sed -n 1,2p err)" 'jsonl-merge: results:2: duplicate custom_id a (first at line 1)
+jsonl-merge: results:4: duplicate custom_id b (first at line 3)'
+}
+
+t_results_from_stdin_pipe() {
+	prices
+	printf '{"id":"%s"}\n' a b >items
+	{ chat b '"2"'; chat a '"1"'; } | jsonl-merge -P p.tsv -k id items - >out 2>err
+	expect_eq "$(cat out)" '{"id":"a", "llm": "1"}
+{"id":"b", "llm": "2"}'
+}
+
+t_items_from_stdin() {
+	prices
+	chat 1 '"1"' >results
+	echo '{"q":1}' | jsonl-merge -P p.tsv - results >out 2>err
+	expect_eq "$(cat out)" '{"q":1, "llm": "1"}'
+}
+
+t_crlf_items_and_results_accepted() {
+	prices
+	printf '{"id":"a"}\r\n{"id":"b"}\r\n' >items
+	{ chat a '"1"'; chat b '"2"'; } | sed 's/$/\r/' >results
+	run jsonl-merge -P p.tsv -k id items results
+	expect_rc 0
+	printf '{"id":"a", "llm": "1"}\n{"id":"b", "llm": "2"}\n' >want
+	expect_same out want
+}
+
+t_empty_items() {
+	prices
+	: >items
+	: >results
+	run jsonl-merge -P p.tsv items results
+	expect_rc 0
+	expect_empty out
+	expect_eq "$(sed -n 1p err)" 'jsonl-merge: 0 items: 0 answered, 0 failed, 0 missing'
+}
+
+t_empty_results_all_missing() {
+	prices
+	printf '{"id":"%s"}\n' a b >items
+	: >results
+	run jsonl-merge -P p.tsv -k id items results
+	expect_rc 3
+	expect_lines 2 out
+	expect_eq "$(sed -n 1p err)" 'jsonl-merge: 2 items: 0 answered, 0 failed, 2 missing'
+}
+
+# bad_items LINE2 REASON: a good item, then LINE2: exit 1, nothing written.
+bad_items() {
+	prices
+	{ printf '{"id":"a"}\n'; printf '%b' "$1"; } >items
+	chat a '"1"' >results
+	run jsonl-merge -P p.tsv -k id items results
+	expect_rc 1
+	expect_empty out
+	expect_eq "$(cat err)" "jsonl-merge: items:2: $2"
+}
+
+t_bad_item_blank_line() { bad_items '\n' "blank line"; }
+t_bad_item_truncated() { bad_items '{"id":"b"' "unexpected end of line (truncated JSON?)"; }
+t_bad_item_invalid_utf8() { bad_items '{"id":"b\xff"}\n' "invalid UTF-8 in string"; }
+t_bad_item_nul_byte() { bad_items '{"id":"b"}\0\n' "NUL byte"; }
+t_bad_item_two_values() { bad_items '{"id":"b"}{"id":"c"}\n' "more than one JSON value on the line"; }
+t_bad_item_array() { bad_items '[1]\n' "a JSON array, not an object"; }
+t_bad_item_no_key() { bad_items '{"name":"b"}\n' 'no field "id"'; }
+t_bad_item_key_type() { bad_items '{"id":true}\n' 'field "id" is true, not a string or an integer'; }
+t_bad_item_duplicate_key() { bad_items '{"id":"a"}\n' "duplicate key a (first at line 1)"; }
+t_bad_item_has_field_already() { bad_items '{"id":"b","llm":1}\n' 'the item already has a field "llm"'; }
+
+t_bad_item_bom() {
+	prices
+	printf '\xef\xbb\xbf{"id":"a"}\n' >items
+	chat a '"1"' >results
+	run jsonl-merge -P p.tsv -k id items results
+	expect_rc 1
+	expect_empty out
+	expect_eq "$(cat err)" "jsonl-merge: items:1: UTF-8 byte order mark (not allowed in JSONL)"
+}
+
+# bad_results LINE2 REASON
+bad_results() {
+	prices
+	printf '{"id":"a"}\n' >items
+	{ chat a '"1"'; printf '%b' "$1"; } >results
+	run jsonl-merge -P p.tsv -k id items results
+	expect_rc 1
+	expect_empty out
+	expect_eq "$(cat err)" "jsonl-merge: results:2: $2"
+}
+
+t_bad_results_blank_line() { bad_results '  \n' "blank line"; }
+t_bad_results_truncated() { bad_results '{"custom_id":"b","response":{' "unexpected end of line (truncated JSON?)"; }
+t_bad_results_invalid_utf8() { bad_results '{"custom_id":"\xed\xa0\x80"}\n' "invalid UTF-8 in string"; }
+t_bad_results_nul() { bad_results '{"custom_id":"b"}\0\n' "NUL byte"; }
+t_bad_results_two_values() { bad_results '{"custom_id":"b"} 1\n' "more than one JSON value on the line"; }
+t_bad_results_array() { bad_results '[]\n' "a JSON array, not an object"; }
+t_bad_results_numeric_id() { bad_results '{"custom_id":12}\n' "custom_id is a number, not a string"; }
+
+t_stdout_dev_full() {
+	prices
+	echo '{"id":"a"}' >items
+	chat a '"1"' >results
+	run sh -c 'exec jsonl-merge -P p.tsv -k id items results >/dev/full'
+	expect_rc 1
+	expect_eq "$(cat err)" "jsonl-merge: stdout: No space left on device"
+}
+
+t_usage_and_version() {
+	run jsonl-merge items
+	expect_rc 2
+	expect_eq "$(cat err)" "usage: jsonl-merge [-k key-field] [-f field] [-P prices-file] items-file results-file"
+	run jsonl-merge - -
+	expect_rc 2
+	run jsonl-merge -f '' a b
+	expect_rc 2
+	run jsonl-merge -h
+	expect_rc 0
+	expect_grep '^usage: jsonl-merge ' out
+	run jsonl-merge -V
+	expect_eq "$(cat out)" "jsonl-merge batchpipe 0.1.0"
+	run jsonl-merge nonexistent nonexistent2
+	expect_rc 1
+	expect_eq "$(cat err)" "jsonl-merge: nonexistent2: No such file or directory"
+}
