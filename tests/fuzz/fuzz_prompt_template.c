@@ -84,9 +84,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct picker pk = { NULL, NULL, NULL, 0 };
 	struct buf again = BUF_INIT, lit = BUF_INIT, text = BUF_INIT;
 	struct jval top, got, want;
+	struct jmember members[MAX_MEMBERS];
 	struct jerr e;
 	struct seg *segs;
-	size_t nsegs, i, j, itemlen;
+	size_t nsegs, i, j, itemlen, count;
 	char *t;
 	int found;
 
@@ -127,9 +128,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(again.len == strlen(t) &&
 	    (again.len == 0 || memcmp(again.p, t, again.len) == 0));
 
-	if (jscan_doc(item, itemlen, &top, &e) == 0 && top.type == JT_OBJECT) {
+	if (jscan_doc_members(item, itemlen, &top, members, MAX_MEMBERS,
+	    &count, &e) == 0 && top.type == JT_OBJECT) {
 		if (pk.n > 0)
-			picker_walk(&pk, top);
+			picker_walk(&pk, top, members, count);
 		for (i = 0; i < nsegs; i++) {
 			if (!segs[i].field || long_part(segs[i].text))
 				continue;
