@@ -250,6 +250,21 @@ t_token_limit_never_fits_exit_3() {
 	expect_eq "$(cat run/r1/batches run/r2/batches | cut -f 1 | sort -u | wc -l)" 2 "batches"
 }
 
+t_flaky_server_and_lost_create() {
+	# 5xx and 429 bursts, dropped connections, a download cut short and a
+	# batch whose creation answer is lost: the tools retry or reconcile,
+	# and the job ends with one batch per file.
+	quick_mock -F http500=2@/v1/files -F http429=2@/v1/batches -F close=1@/v1/batches/ \
+		-F cut=1@/v1/files/ -F lose-create=1
+	export BATCHPIPE_RETRY_BASE_MS=20 BATCHPIPE_RETRY_MAX_MS=100
+	mkreq 30 >req.jsonl
+	pipeline -l 10 -d run req.jsonl
+	expect_rc 0
+	expect_lines 30 "$T/out"
+	one_batch_per_file run/r*/batches
+	expect_eq "$(wc -l <server.batches)" 3 "batches on the server"
+}
+
 t_permanent_failure_not_retried() {
 	quick_mock
 	mkreq 5 >req.jsonl
