@@ -350,6 +350,7 @@ main(int argc, char *argv[])
 	char *line, *text, *endp;
 	const char *idp = NULL;
 	size_t idn = 0;
+	uint64_t idh = 0;
 	size_t len, nsegs = 0, i, count;
 	long max_tokens = 0;
 	long long id;
@@ -520,7 +521,7 @@ main(int argc, char *argv[])
 				bad_line(in.name, in.lineno, "empty id");
 			/* Checked once the request is built: that work
 			 * hides the cache miss on the id's slot. */
-			idset_prefetch(ids, idp, idn);
+			idh = idset_prefetch(ids, idp, idn);
 		}
 		buf_add(&out, head.p, head.len);
 		if (segs == NULL)
@@ -541,7 +542,7 @@ main(int argc, char *argv[])
 				add_escaped(&out, v.p, v.n);
 		}
 		buf_add(&out, tail.p, tail.len);
-		if (ids != NULL && !idset_add(ids, idp, idn))
+		if (ids != NULL && !idset_add_hashed(ids, idp, idn, idh))
 			bad_line(in.name, in.lineno, "duplicate id \"%.*s\"",
 			    200, customid_show(&scratch, idp, idn));
 		if (out.len >= FLUSH_AT) {
