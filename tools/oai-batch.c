@@ -133,6 +133,7 @@ create(const char *file_id, struct json_object *body, struct known **made)
 	struct json_object *answer = NULL;
 	struct batchobj b;
 	size_t i;
+	long code;
 	int attempt, r;
 
 	json_object_object_add(body, "input_file_id",
@@ -140,11 +141,11 @@ create(const char *file_id, struct json_object *body, struct known **made)
 	for (attempt = 1;; attempt++) {
 		for (i = 0; i < nknown; i++)
 			known[i].before = 1;
+		answer = NULL;
 		r = http_request(http, "POST", "/batches", body,
-		    HTTP_NORETRY, NULL, &answer);
-		if (r == HTTP_OK) {
-			if (batchobj_parse(answer, &b) == 0 &&
-			    idsrc_valid(b.id)) {
+		    HTTP_NORETRY, &code, &answer);
+		if (r == HTTP_OK && batchobj_parse(answer, &b) == 0) {
+			if (idsrc_valid(b.id)) {
 				free(b.input_file_id);
 				b.input_file_id = xstrdup(file_id);
 				*made = remember(&b, created_at(answer));
@@ -152,11 +153,15 @@ create(const char *file_id, struct json_object *body, struct known **made)
 				json_object_put(answer);
 				return HTTP_OK;
 			}
+			batchobj_free(&b);
+		}
+		if (r == HTTP_OK || (r == HTTP_FAILED && code / 100 == 2)) {
+			/* A 2xx answer that holds no usable batch: created,
+			 * presumably, but we cannot tell its id.  As good
+			 * as lost. */
 			json_object_put(answer);
-			/* Created, presumably, but we cannot tell its id:
-			 * as good as lost. */
 			if (!quiet)
-				warnx("POST %s/batches: the answer is not a "
+				warnx("POST %s/batches: the answer holds no "
 				    "batch; looking for the batch", base_path);
 		} else if (r == HTTP_LOST) {
 			if (!quiet)
