@@ -663,6 +663,12 @@ perform(struct http *h, const struct call *c)
 		    c->mime == NULL ? 5 * h->stall_s : 0L);
 		curl_easy_setopt(cu, CURLOPT_NOPROGRESS, h->progress != NULL &&
 		    (c->fd >= 0 || c->mime != NULL) ? 0L : 1L);
+		/* On a reused connection that turns out dead, libcurl sends
+		 * the request again by itself ("Connection died, retrying a
+		 * fresh connect"), even a POST the server may have acted on:
+		 * a call that must not be repeated gets a fresh connection. */
+		curl_easy_setopt(cu, CURLOPT_FRESH_CONNECT,
+		    c->flags & HTTP_NORETRY ? 1L : 0L);
 		rc = curl_easy_perform(cu);
 		progress_erase(h);
 		if (mime != NULL) {
