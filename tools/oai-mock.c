@@ -8,7 +8,6 @@
  * delays only its own call), and a ticker thread moves every batch through
  * its lifecycle in real time.
  */
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <netinet/in.h>
