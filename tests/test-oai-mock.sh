@@ -709,6 +709,17 @@ t_fault_http500_path_prefix() {
 	expect_eq "$(code /batches)" 200
 }
 
+t_fault_http4xx() {
+	mock_start -q -F http400=1 -F http408=1 -F http409=1
+	expect_eq "$(code /files)" 400
+	expect_grep '"type":"invalid_request_error"' "$T/body"
+	expect_eq "$(code /files)" 408
+	expect_eq "$(cat "$T/body")" '{"error":{"message":"Request timed out.","type":"timeout","param":null,"code":null}}'
+	expect_eq "$(code /files)" 409
+	expect_grep '"code":"conflict"' "$T/body"
+	expect_eq "$(code /files)" 200
+}
+
 t_fault_http502_html() {
 	mock_start -q -F http502=1
 	expect_eq "$(code /files)" 502

@@ -8,7 +8,6 @@
  * delays only its own call), and a ticker thread moves every batch through
  * its lifecycle in real time.
  */
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <netinet/in.h>
@@ -207,6 +206,18 @@ send_fault(struct MHD_Connection *c, struct req *r)
 	    "</html>\r\n";
 
 	switch (r->fault) {
+	case MF_HTTP400:
+		mock_error_body(&b, "Bad request (a fault oai-mock was told to "
+		    "inject).", "invalid_request_error", NULL, NULL);
+		return send_json(c, r, 400, &b);
+	case MF_HTTP408:
+		mock_error_body(&b, "Request timed out.", "timeout", NULL, NULL);
+		return send_json(c, r, 408, &b);
+	case MF_HTTP409:
+		mock_error_body(&b, "The request conflicted with another request "
+		    "in progress; please try again.", "invalid_request_error",
+		    NULL, "conflict");
+		return send_json(c, r, 409, &b);
 	case MF_HTTP429:
 		mock_error_body(&b, "Rate limit reached for requests. Please "
 		    "try again in 1s.", "requests", NULL, "rate_limit_exceeded");
