@@ -55,7 +55,8 @@ one_batch_per_file() {
 # ends in a newline, every JSONL line is a whole object, no temporaries.
 whole_files() {
 	local f
-	[ -z "$(find "$1" -name '*.tmp')" ] || { find "$1" -name '*.tmp'; fail "temporaries left in $1"; }
+	[ -z "$(find "$1" -name '*.tmp' -o -name '.*.tmp.*')" ] ||
+		{ find "$1" -name '*.tmp' -o -name '.*.tmp.*'; fail "temporaries left in $1"; }
 	while IFS= read -r f; do
 		[ -s "$f" ] || continue
 		[ "$(tail -c 1 "$f" | od -An -tx1 | tr -d ' \n')" = 0a ] || fail "$f: no newline at the end"
