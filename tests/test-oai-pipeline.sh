@@ -55,7 +55,8 @@ one_batch_per_file() {
 # ends in a newline, every JSONL line is a whole object, no temporaries.
 whole_files() {
 	local f
-	[ -z "$(find "$1" -name '*.tmp')" ] || { find "$1" -name '*.tmp'; fail "temporaries left in $1"; }
+	[ -z "$(find "$1" -name '*.tmp' -o -name '.*.tmp.*')" ] ||
+		{ find "$1" -name '*.tmp' -o -name '.*.tmp.*'; fail "temporaries left in $1"; }
 	while IFS= read -r f; do
 		[ -s "$f" ] || continue
 		[ "$(tail -c 1 "$f" | od -An -tx1 | tr -d ' \n')" = 0a ] || fail "$f: no newline at the end"
@@ -263,6 +264,27 @@ t_flaky_server_and_lost_create() {
 	expect_lines 30 "$T/out"
 	one_batch_per_file run/r*/batches
 	expect_eq "$(wc -l <server.batches)" 3 "batches on the server"
+}
+
+t_ids_read_as_json() {
+	# custom_id last, after a body that holds a nested custom_id and the
+	# text of one; escaped quotes and \u escapes in ids.  Every request
+	# fails once: only ids read right send each exactly once again.
+	quick_mock -F fail-requests=1
+	{
+		printf '%s\n' '{"method":"POST","url":"/v1/chat/completions","body":{"model":"m","custom_id":"nested","messages":[{"role":"user","content":"\"custom_id\":\"fake\""}]},"custom_id":"last"}'
+		printf '%s\n' '{"custom_id":"say \"hi\"","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"user","content":"x"}]}}'
+		printf '%s\n' '{"custom_id":"caf\u00e9","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"user","content":"y"}]}}'
+		printf '%s\n' '{"custom_id" : "spaced" , "method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"user","content":"z"}]}}'
+	} >req.jsonl
+	pipeline -d run req.jsonl
+	expect_rc 0
+	expect_grep '^requests 4$' run/r1/classified
+	expect_grep '^retry 4$' run/r1/classified
+	expect_grep '^succeeded 4$' run/r2/classified
+	expect_eq "$(cut -f 1 run/r1/failed.txt | sort | tr '\n' ' ')" 'caf\u00e9 last say \"hi\" spaced ' "failed ids"
+	expect_same run/r1/retry.jsonl req.jsonl
+	expect_lines 4 "$T/out"
 }
 
 t_permanent_failure_not_retried() {
