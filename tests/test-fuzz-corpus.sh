@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The fuzz targets' seed corpora and regression inputs, replayed without
 # libFuzzer: each target (tests/fuzz/fuzz_*.c) is linked with a plain
 # main() (tests/fuzz/standalone.c) against the library of the build under
