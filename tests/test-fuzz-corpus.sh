@@ -11,7 +11,7 @@
 corpus_replay() {
 	local t=$1 lib=("$BIN/../obj/libbatchpipe.a") san=()
 	[ -e "${lib[0]}" ] || lib=("$TOP"/common/*.c)
-	[ "$LABEL" = asan ] && san=(-fsanitize=address,undefined -fno-sanitize-recover=all)
+	[ "$LABEL" = asan ] && san=("-fsanitize=address,undefined" -fno-sanitize-recover=all)
 	# shellcheck disable=SC2046
 	cc -std=c11 -D_GNU_SOURCE -DBATCHPIPE_VERSION="\"fuzz\"" -g -O1 "${san[@]}" -I"$TOP/common" \
 		$(pkg-config --cflags json-c) -o "$T/$t" \
