@@ -494,7 +494,13 @@ judge(struct http *h, CURLcode rc, long code, int flags)
 		buf_reset(&h->errmsg);
 		buf_adds(&h->errmsg, h->curlerr[0] != '\0' ? h->curlerr :
 		    curl_easy_strerror(rc));
-		if (nothing_sent(h))
+		/* A create must never be sent twice on a guess: curl's
+		 * count of bytes sent is not reliable after a dropped
+		 * connection, so for those only a failed connect counts as
+		 * "the server never saw it"; the rest is reconciled. */
+		if (rc == CURLE_COULDNT_RESOLVE_HOST ||
+		    rc == CURLE_COULDNT_CONNECT ||
+		    (!(flags & HTTP_NORETRY) && nothing_sent(h)))
 			return RETRY;
 		switch (rc) {
 		case CURLE_OPERATION_TIMEDOUT:
@@ -567,7 +573,8 @@ parse_answer(struct http *h, struct json_object **answer)
 		    "object", jscan_typename(top.type));
 		return -1;
 	}
-	if ((tok = json_tokener_new()) == NULL)
+	/* As deep as jscan lets through (json-c's default is 32). */
+	if ((tok = json_tokener_new_ex(JSCAN_MAXDEPTH + 1)) == NULL)
 		errx(1, "out of memory");
 	o = json_tokener_parse_ex(tok, h->body.p, (int)h->body.len);
 	json_tokener_free(tok);
@@ -662,6 +669,12 @@ perform(struct http *h, const struct call *c)
 		    c->mime == NULL ? 5 * h->stall_s : 0L);
 		curl_easy_setopt(cu, CURLOPT_NOPROGRESS, h->progress != NULL &&
 		    (c->fd >= 0 || c->mime != NULL) ? 0L : 1L);
+		/* libcurl sends a request again by itself when a reused
+		 * connection dies before any answer: harmless for a GET,
+		 * a second batch for a create.  A fresh connection has no
+		 * such retry. */
+		curl_easy_setopt(cu, CURLOPT_FRESH_CONNECT,
+		    c->flags & HTTP_NORETRY ? 1L : 0L);
 		rc = curl_easy_perform(cu);
 		progress_erase(h);
 		if (mime != NULL) {

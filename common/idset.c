@@ -7,7 +7,10 @@
 
 /* A slot holds (arena offset + 1) << TAGBITS | the top TAGBITS of the
  * key's hash; 0 is an empty slot.  The tag skips most full compares on a
- * collision; 40 bits of offset allow a terabyte of keys. */
+ * collision; 40 bits of offset allow a terabyte of keys.  A key's home
+ * slot comes from the top bits of its hash too, so up to 2^TAGBITS slots
+ * the tag alone places a key when the table grows: no key is read again,
+ * and the old table is read and the new one written almost in order. */
 #define TAGBITS		24
 #define TAGMASK		((UINT64_C(1) << TAGBITS) - 1)
 #define MAXOFF		((UINT64_C(1) << (64 - TAGBITS)) - 2)
@@ -15,6 +18,7 @@
 struct idset {
 	uint64_t	*slot;
 	size_t		 mask;		/* slots - 1; slots a power of two */
+	int		 bits;		/* log2(slots) */
 	size_t		 count;
 	unsigned char	*arena;		/* varint length, then the key */
 	size_t		 alen, acap;
@@ -65,7 +69,7 @@ static size_t
 find(const struct idset *s, const unsigned char *key, size_t n, uint64_t h)
 {
 	uint64_t tag = h >> (64 - TAGBITS), v;
-	size_t i = (size_t)h & s->mask, kn;
+	size_t i = (size_t)(h >> (64 - s->bits)), kn;
 	const unsigned char *k;
 
 	for (;; i = (i + 1) & s->mask) {
@@ -84,17 +88,26 @@ static void
 grow(struct idset *s)
 {
 	uint64_t *old = s->slot, v, h;
-	size_t oldn = s->mask + 1, i, kn;
+	size_t oldn = s->mask + 1, i, j, kn;
 	const unsigned char *k;
 
+	s->bits++;
 	s->mask = oldn * 2 - 1;
 	s->slot = xcalloc(oldn * 2, sizeof(*s->slot));
 	for (i = 0; i < oldn; i++) {
 		if ((v = old[i]) == 0)
 			continue;
-		k = key_at(s, (v >> TAGBITS) - 1, &kn);
-		h = hash(k, kn);
-		s->slot[find(s, k, kn, h)] = v;
+		if (s->bits <= TAGBITS)
+			j = (size_t)((v & TAGMASK) >> (TAGBITS - s->bits));
+		else {
+			k = key_at(s, (v >> TAGBITS) - 1, &kn);
+			h = hash(k, kn);
+			j = (size_t)(h >> (64 - s->bits));
+		}
+		/* Every key is distinct: the first free slot is its. */
+		while (s->slot[j] != 0)
+			j = (j + 1) & s->mask;
+		s->slot[j] = v;
 	}
 	free(old);
 }
@@ -104,7 +117,8 @@ idset_new(void)
 {
 	struct idset *s = xcalloc(1, sizeof(*s));
 
-	s->mask = 1023;
+	s->bits = 10;
+	s->mask = ((size_t)1 << s->bits) - 1;
 	s->slot = xcalloc(s->mask + 1, sizeof(*s->slot));
 	return s;
 }
@@ -136,6 +150,12 @@ idset_add(struct idset *s, const void *key, size_t n)
 	if (++s->count * 10 > (s->mask + 1) * 7)
 		grow(s);
 	return 1;
+}
+
+void
+idset_prefetch(const struct idset *s, const void *key, size_t n)
+{
+	__builtin_prefetch(&s->slot[hash(key, n) >> (64 - s->bits)]);
 }
 
 int

@@ -19,6 +19,10 @@ struct idset *idset_new(void);
  * it was added, 0 when the set already held it. */
 int	idset_add(struct idset *s, const void *key, size_t n);
 
+/* idset_prefetch: a hint that key[0..n) is about to be added or looked
+ * up: starts loading its slot, so other work can hide the cache miss. */
+void	idset_prefetch(const struct idset *s, const void *key, size_t n);
+
 /* idset_contains: 1 when the set holds key[0..n), else 0. */
 int	idset_contains(const struct idset *s, const void *key, size_t n);
 

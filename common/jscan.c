@@ -6,19 +6,21 @@
 
 #include "jscan.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 struct scan {
 	const char	*start;
 	const char	*p;
 	const char	*end;
 	struct jerr	*e;
 	int		 depth;
-	const char	*want;	/* jscan_doc_member: the key to find */
-	size_t		 wantlen;
-	struct jval	*got;
+	struct jmember	*m;		/* jscan_doc_members: where to put */
+	size_t		 max, count;	/* the members of depth 1 and 2 */
 };
 
 static int value(struct scan *, struct jval *);
-static int key_is(const char *, size_t, const char *, size_t);
 
 static int
 fault(struct scan *s, const char *msg)
@@ -108,7 +110,24 @@ string(struct scan *s)
 	uint64_t x;
 
 	for (;;) {
-		/* The common case: plain printable ASCII, 8 bytes a step. */
+		/* The common case: plain printable ASCII, 16 bytes a step
+		 * with SSE2 (a signed compare with 0x20 also catches the
+		 * bytes >= 0x80), else 8 with the word trick. */
+#ifdef __SSE2__
+		while (end - p >= 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)p);
+			int m = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+			    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))));
+
+			if (m != 0) {
+				p += __builtin_ctz((unsigned)m);
+				break;
+			}
+			p += 16;
+		}
+#endif
 		while (end - p >= 8) {
 			memcpy(&x, p, 8);
 			if (special8(x))
@@ -207,9 +226,7 @@ static int
 container(struct scan *s, int object)
 {
 	char close = object ? '}' : ']';
-	struct jval v;
-	const char *key = NULL;
-	size_t keylen = 0;
+	struct jval k, v;
 
 	if (++s->depth > JSCAN_MAXDEPTH)
 		return fault(s, "nested too deeply");
@@ -224,10 +241,10 @@ container(struct scan *s, int object)
 		if (object) {
 			if (s->p >= s->end || *s->p != '"')
 				return fault(s, "expected a string key");
-			key = s->p;
+			k.p = s->p;
 			if (string(s) < 0)
 				return -1;
-			keylen = (size_t)(s->p - key);
+			k.n = (size_t)(s->p - k.p);
 			skip_ws(s);
 			if (s->p >= s->end || *s->p != ':')
 				return fault(s, "expected ':' after key");
@@ -236,10 +253,15 @@ container(struct scan *s, int object)
 		}
 		if (value(s, &v) < 0)
 			return -1;
-		/* The last member of that name wins, as in jscan_member. */
-		if (object && s->depth == 1 && s->want != NULL &&
-		    key_is(key, keylen, s->want, s->wantlen))
-			*s->got = v;
+		if (object && s->depth <= 2 && s->m != NULL) {
+			if (s->count < s->max) {
+				k.type = JT_STRING;
+				s->m[s->count].key = k;
+				s->m[s->count].val = v;
+				s->m[s->count].depth = s->depth;
+			}
+			s->count++;
+		}
 		skip_ws(s);
 		if (s->p < s->end && *s->p == ',') {
 			s->p++;
@@ -282,58 +304,61 @@ value(struct scan *s, struct jval *v)
 	return r;
 }
 
-/* Whether the raw key text k[0..kn) (with its quotes) decodes to want. */
-static int
-key_is(const char *k, size_t kn, const char *want, size_t wantlen)
-{
-	struct jval v = { JT_STRING, k, kn };
-
-	if (memchr(k, '\\', kn) == NULL)
-		return kn == wantlen + 2 && memcmp(k + 1, want, wantlen) == 0;
-	return jscan_streq(v, want);
-}
-
-/* The document scan behind jscan_doc and jscan_doc_member. */
-static int
-scan_doc(struct scan *s, struct jval *top)
-{
-	top->type = JT_NONE;
-	top->p = s->start;
-	top->n = 0;
-	skip_ws(s);
-	if (s->p >= s->end) {
-		s->e->msg = "no JSON value";
-		s->e->off = 0;
-		return -1;
-	}
-	if (value(s, top) < 0)
-		return -1;
-	skip_ws(s);
-	if (s->p < s->end)
-		return fault(s, *s->p == '\0' ? "NUL byte" :
-		    "more than one JSON value on the line");
-	return 0;
-}
-
 int
 jscan_doc(const char *text, size_t n, struct jval *top, struct jerr *e)
 {
-	struct scan s = { text, text, text + n, e, 0, NULL, 0, NULL };
+	size_t count = 0;
 
-	return scan_doc(&s, top);
+	return jscan_doc_members(text, n, top, NULL, 0, &count, e);
+}
+
+int
+jscan_doc_members(const char *text, size_t n, struct jval *top,
+    struct jmember *m, size_t max, size_t *count, struct jerr *e)
+{
+	struct scan s = { text, text, text + n, e, 0, m, max, 0 };
+
+	top->type = JT_NONE;
+	top->p = text;
+	top->n = 0;
+	skip_ws(&s);
+	if (s.p >= s.end) {
+		e->msg = "no JSON value";
+		e->off = 0;
+		return -1;
+	}
+	if (value(&s, top) < 0)
+		return -1;
+	skip_ws(&s);
+	if (s.p < s.end)
+		return fault(&s, *s.p == '\0' ? "NUL byte" :
+		    "more than one JSON value on the line");
+	*count = s.count;
+	return 0;
 }
 
 int
 jscan_doc_member(const char *text, size_t n, struct jval *top,
     const char *key, struct jval *member, struct jerr *e)
 {
-	struct scan s = { text, text, text + n, e, 0, key, strlen(key),
-	    member };
+	struct jmember m[32];
+	size_t count, i;
 
 	member->type = JT_NONE;
 	member->p = NULL;
 	member->n = 0;
-	return scan_doc(&s, top);
+	if (jscan_doc_members(text, n, top, m, 32, &count, e) < 0)
+		return -1;
+	if (top->type != JT_OBJECT)
+		return 0;
+	if (count > 32) {
+		jscan_member(*top, key, member);
+		return 0;
+	}
+	for (i = 0; i < count; i++)
+		if (m[i].depth == 1 && jscan_streq(m[i].key, key))
+			*member = m[i].val;
+	return 0;
 }
 
 /* The end of the validated value starting at p. */

@@ -39,11 +39,28 @@ struct jerr {
  * space around it.  Returns 0 and fills *top, or -1 and fills *e. */
 int	jscan_doc(const char *s, size_t n, struct jval *top, struct jerr *e);
 
+/* A member of an object: depth 1 for the top object's own members, 2 for
+ * the members of an object that is the value of one of them. */
+struct jmember {
+	struct jval	 key;
+	struct jval	 val;
+	int		 depth;
+};
+
+/* jscan_doc_members: jscan_doc, and in the same pass the members of depth
+ * 1 and 2, each taken when its value ends: in the order they are written,
+ * except that an object's members come before the member that holds it
+ * (tell them apart by depth, and by whether val.p lies inside it).  The
+ * first max go to m[]; *count is how many there are (more than max when
+ * m[] was too small: use jscan_member or jscan_iter then). */
+int	jscan_doc_members(const char *s, size_t n, struct jval *top,
+	    struct jmember *m, size_t max, size_t *count, struct jerr *e);
+
 /* jscan_doc_member: jscan_doc that also picks the top-level member named
- * key (the last one if it repeats, as jscan_member) during the same scan:
+ * key (the last one if it repeats, as jscan_member) from the same scan:
  * *member gets it, or type JT_NONE when top is not an object or has no
- * such member (key and member must not be NULL).  One pass instead of two over lines whose key comes
- * early but whose bulk follows it. */
+ * such member.  One pass instead of two over lines whose key comes early
+ * but whose bulk follows it. */
 int	jscan_doc_member(const char *s, size_t n, struct jval *top,
 	    const char *key, struct jval *member, struct jerr *e);
 

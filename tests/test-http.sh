@@ -61,7 +61,7 @@ t_key_with_control_character_is_refused() {
 
 t_plain_http_only_to_loopback() {
 	export OPENAI_API_KEY=$CANARY
-	for url in http://example.com/v1 http://10.0.0.1:8080/v1 http://128.0.0.1/v1 http://[::2]/v1; do
+	for url in http://example.com/v1 http://10.0.0.1:8080/v1 http://128.0.0.1/v1 "http://[::2]/v1"; do
 		OPENAI_BASE_URL=$url run oai-rm file-x
 		expect_rc 1
 		expect_eq "$(cat "$T/err")" "oai-rm: OPENAI_BASE_URL: $url: plain http:// is refused except to loopback; use https://"
@@ -71,7 +71,7 @@ t_plain_http_only_to_loopback() {
 	expect_eq "$(cat "$T/err")" "oai-rm: OPENAI_BASE_URL: ftp://127.0.0.1/v1: only https:// (or http:// to loopback) is allowed"
 	# Loopback is allowed: these fail only to connect (nothing listens).
 	export BATCHPIPE_RETRY_BASE_MS=1 BATCHPIPE_MAX_TRIES=2
-	for url in http://127.0.0.1:9/v1 http://127.1.2.3:9/v1 http://localhost:9/v1 http://[::1]:9/v1; do
+	for url in http://127.0.0.1:9/v1 http://127.1.2.3:9/v1 http://localhost:9/v1 "http://[::1]:9/v1"; do
 		OPENAI_BASE_URL=$url run oai-rm file-x
 		expect_rc 75
 		expect_grep "^oai-rm: DELETE /v1/files/file-x: .*(Couldn't connect to server|Connection refused).* \\(gave up after 2 tries\\)\$" "$T/err"
@@ -108,19 +108,21 @@ t_canary_key_never_written_anywhere() {
 	net_lines 20 a.jsonl
 	net_lines 30 b.jsonl
 	mkdir dl
-	oai-upload -v a.jsonl b.jsonl >up 2>>log
-	oai-fetch -v <up >fetched 2>>log
-	oai-fetch -v -d dl <up 2>>log
-	oai-fetch -v -o all.jsonl <up 2>>log
-	oai-rm -v <up >rm 2>>log
-	oai-rm -v <up >>rm 2>>log
-	expect_lines 4 rm
+	{
+		oai-upload -v a.jsonl b.jsonl >up
+		oai-fetch -v <up >fetched
+		oai-fetch -v -d dl <up
+		oai-fetch -v -o all.jsonl <up
+		oai-rm -v <up >removed
+		oai-rm -v <up >>removed
+	} 2>log
+	expect_lines 4 removed
 	cat a.jsonl b.jsonl >want
 	expect_same fetched want
 	expect_same all.jsonl want
 	expect_grep 'Bearer \[redacted\]' log
 	# A wrong key is masked by the server; ours is never echoed either.
-	OPENAI_API_KEY=${CANARY}x oai-rm -v file-x >>rm 2>>log || true
+	OPENAI_API_KEY=${CANARY}x oai-rm -v file-x >>removed 2>>log || true
 	if grep -rlF "$CANARY" . --exclude-dir=mock; then
 		fail "the key appears in the files above"
 	fi
@@ -186,14 +188,16 @@ t_4xx_is_not_retried() {
 }
 
 t_slow_server_times_out_then_gives_up() {
-	mock_start -F slow=3000
+	# Each answer takes 8 s; with a 1 s stall limit both tries are cut
+	# short, so the whole run stays far under one answer's time.
+	mock_start -F slow=8000
 	export BATCHPIPE_TIMEOUT=1
 	net_fast 2
 	start=$(net_ms)
 	run oai-rm file-x
 	expect_rc 75
 	elapsed=$(($(net_ms) - start))
-	[ "$elapsed" -lt 2900 ] || fail "took $elapsed ms"
+	[ "$elapsed" -lt 6000 ] || fail "took $elapsed ms"
 	expect_grep '^oai-rm: DELETE /v1/files/file-x: Operation too slow\. .* \(gave up after 2 tries\)$' "$T/err"
 }
 

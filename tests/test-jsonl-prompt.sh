@@ -43,7 +43,7 @@ t_item_json_without_template() {
 }
 
 t_nested_placeholders_and_literal_braces() {
-	echo '{"a":{"b":{"c":"deep"},"n":[1,{"x":2}]},"e":"\u00e9\"q\"\n"}' >i.jsonl
+	printf '%s\n' '{"a":{"b":{"c":"deep"},"n":[1,{"x":2}]},"e":"\u00e9\"q\"\n"}' >i.jsonl
 	run jsonl-prompt -m m -e /v1/embeddings -t '{{{a.b.c}}} {a.n} {a.b} {e}}}{{' i.jsonl
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" '{"custom_id":"1","method":"POST","url":"/v1/embeddings","body":{"model":"m","input":"{deep} [1,{\"x\":2}] {\"c\":\"deep\"} \u00e9\"q\"\n}{"}}'

@@ -205,6 +205,9 @@ t_duplicate_custom_id() {
 	# The same id written differently is the same id.
 	{ good 5; req 'g\u0032'; } >r.jsonl
 	split_fails 'jsonl-split: r.jsonl:6: duplicate custom_id "g2"' -l 2 r.jsonl
+	# An id with a newline is shown escaped, on one line.
+	{ req 'a\nb'; req 'a\u000ab'; } >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:2: duplicate custom_id "a\nb"' r.jsonl
 }
 
 t_numeric_custom_id() {
@@ -319,4 +322,25 @@ t_prompt_to_split_pipeline() {
 	expect_same paths want
 	expect_lines 20 d/batch-0003.jsonl
 	expect_eq "$(head -1 d/batch-0001.jsonl)" '{"custom_id":"s1","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Describe Item 1"}]}}'
+}
+
+# Killed half-way, jsonl-split leaves no file behind, temporary or not.
+t_killed_midway_leaves_nothing() {
+	mkfifo fifo
+	jsonl-split -d d <fifo >paths 2>err &
+	pid=$!
+	exec 3>fifo
+	good 3 >&3
+	for _ in $(seq 100); do
+		[ -n "$(ls -A d 2>/dev/null)" ] && break
+		sleep 0.1
+	done
+	[ -n "$(ls -A d)" ] || fail "no temporary file appeared"
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	exec 3>&-
+	expect_rc 143
+	expect_eq "$(ls -A d)" ""
+	expect_empty paths
 }

@@ -76,7 +76,7 @@ t_one_output_file() {
 	expect_rc 0
 	cat a.jsonl b.jsonl >want
 	expect_same all.jsonl want
-	expect_eq "$(ls -A | grep -c '^\.all')" 0 "temporary files"
+	expect_eq "$(find . -maxdepth 1 -name '.all*' | wc -l | tr -d ' ')" 0 "temporary files"
 }
 
 t_cut_download_is_retried_from_the_start() {
@@ -111,7 +111,7 @@ t_cut_every_time_leaves_nothing() {
 	expect_eq "$(ls -A dl)" "" "files in dl"
 	run oai-fetch -o one.jsonl "$id"
 	expect_rc 75
-	expect_eq "$(ls -A | grep -c 'one')" 0 "files named like one.jsonl"
+	expect_eq "$(find . -maxdepth 1 -name '*one*' | wc -l | tr -d ' ')" 0 "files named like one.jsonl"
 }
 
 t_unknown_id_is_reported_others_fetched() {
@@ -132,7 +132,7 @@ t_one_output_file_all_or_nothing() {
 	run oai-fetch -o all.jsonl "$(cat ids)" file-nosuch
 	expect_rc 1
 	[ ! -e all.jsonl ] || fail "all.jsonl exists after a failed fetch"
-	expect_eq "$(ls -A | grep -c '^\.all')" 0 "temporary files"
+	expect_eq "$(find . -maxdepth 1 -name '.all*' | wc -l | tr -d ' ')" 0 "temporary files"
 }
 
 t_retries_429_5xx_closed_slow() {
@@ -152,7 +152,7 @@ t_stdout_full() {
 	net_put a.jsonl
 	rc=0
 	oai-fetch "$(cat ids)" >/dev/full 2>"$T/err" || rc=$?
-	expect_rc 1
+	expect_eq "$rc" 1 "exit status"
 	expect_eq "$(cat "$T/err")" "oai-fetch: stdout: No space left on device"
 }
 
@@ -161,4 +161,33 @@ t_missing_directory() {
 	run oai-fetch -d nodir file-x
 	expect_rc 1
 	expect_eq "$(cat "$T/err")" "oai-fetch: nodir: No such file or directory"
+}
+
+t_progress_on_a_terminal_only() {
+	mock_start
+	net_lines 2000 a.jsonl
+	net_put a.jsonl
+	id=$(cat ids)
+	# script(1) gives the tool a terminal for stdout and stderr.
+	script -qfec "oai-fetch -o got.jsonl $id" /dev/null >tty.out
+	expect_same got.jsonl a.jsonl
+	expect_grep "$id: [0-9.]+ MB of 0\\.3 MB \\([0-9]+%\\)" tty.out
+	script -qfec "oai-fetch -q -o got2.jsonl $id" /dev/null >tty.out
+	expect_empty tty.out
+	expect_same got2.jsonl a.jsonl
+}
+
+t_no_temporary_file_left_behind() {
+	mock_start -F cut=1
+	net_fast
+	net_lines 300 a.jsonl
+	net_put a.jsonl
+	mkdir tmp dl
+	TMPDIR=$T/tmp run oai-fetch "$(cat ids)"
+	expect_rc 0
+	expect_same "$T/out" a.jsonl
+	TMPDIR=$T/tmp run oai-fetch -d dl "$(cat ids)" file-nosuch
+	expect_rc 1
+	expect_eq "$(ls -A tmp)" "" "files in TMPDIR"
+	expect_eq "$(ls -A dl)" "$(cat ids).jsonl" "files in dl"
 }

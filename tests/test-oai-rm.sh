@@ -105,6 +105,6 @@ t_stdout_full() {
 	mock_start
 	rc=0
 	oai-rm file-x >/dev/full 2>"$T/err" || rc=$?
-	expect_rc 1
+	expect_eq "$rc" 1 "exit status"
 	expect_eq "$(cat "$T/err")" "oai-rm: stdout: No space left on device"
 }

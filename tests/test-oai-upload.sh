@@ -163,7 +163,7 @@ t_stdout_full() {
 	net_lines 2 a.jsonl
 	rc=0
 	oai-upload a.jsonl >/dev/full 2>"$T/err" || rc=$?
-	expect_rc 1
+	expect_eq "$rc" 1 "exit status"
 	expect_eq "$(cat "$T/err")" "oai-upload: stdout: No space left on device"
 }
 
@@ -173,4 +173,37 @@ t_slow_server() {
 	run oai-upload a.jsonl
 	expect_rc 0
 	expect_lines 1 "$T/out"
+}
+
+t_progress_on_a_terminal_only() {
+	mock_start
+	net_lines 2000 a.jsonl
+	net_lines 2000 b.jsonl
+	# script(1) gives the tool a terminal for stdout and stderr.
+	script -qfec "oai-upload a.jsonl >ids" /dev/null >tty.out
+	expect_grep 'a\.jsonl: [0-9.]+ MB of 0\.3 MB \([0-9]+%\)' tty.out
+	expect_grep '^file-[^	]+	a\.jsonl$' ids
+	script -qfec "oai-upload -q b.jsonl >ids" /dev/null >tty.out
+	expect_empty tty.out
+	expect_grep '^file-[^	]+	b\.jsonl$' ids
+}
+
+t_listing_refused_stops_everything() {
+	mock_start -k sk-right-key-0001
+	export OPENAI_API_KEY=sk-wrong-key-0002
+	net_lines 2 a.jsonl
+	net_lines 2 b.jsonl
+	run oai-upload a.jsonl b.jsonl
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "oai-upload: GET /v1/files: HTTP 401: Incorrect API key provided: sk-***0002. You can find your API key at https://platform.openai.com/account/api-keys."
+}
+
+t_path_that_cannot_be_a_record() {
+	mock_start
+	net_lines 2 "$(printf 'a\tb')"
+	run oai-upload "$(printf 'a\tb')"
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "oai-upload: argument 1: a path with a TAB or newline cannot be printed as a record"
 }

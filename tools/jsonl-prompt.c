@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "customid.h"
 #include "idset.h"
 #include "jscan.h"
 #include "jsonl.h"
@@ -22,6 +23,7 @@
 
 /* Output goes out in chunks of about this size. */
 #define FLUSH_AT	(256 * 1024)
+#define MAX_MEMBERS	64	/* taken while validating; more: walk */
 
 enum endpoint { EP_CHAT, EP_EMBEDDINGS, EP_RESPONSES };
 
@@ -264,10 +266,25 @@ picker_want(struct picker *pk, const char *path, const char **rest)
 	return pk->n++;
 }
 
-/* picker_walk: takes the wanted members of object top (the last one of a
- * repeated name, as jscan_member). */
 static void
-picker_walk(struct picker *pk, struct jval top)
+picker_take(struct picker *pk, struct jval k, struct jval v)
+{
+	size_t i;
+	int escaped = memchr(k.p, '\\', k.n) != NULL;
+
+	for (i = 0; i < pk->n; i++)
+		if (escaped ? jscan_streq(k, pk->names[i]) :
+		    k.n == pk->lens[i] + 2 &&
+		    memcmp(k.p + 1, pk->names[i], pk->lens[i]) == 0)
+			pk->vals[i] = v;
+}
+
+/* picker_walk: takes the wanted members of object top (the last one of a
+ * repeated name, as jscan_member), from the count members that
+ * jscan_doc_members took, or from a walk when there were too many. */
+static void
+picker_walk(struct picker *pk, struct jval top, const struct jmember *m,
+    size_t count)
 {
 	struct jiter it;
 	struct jval k, v;
@@ -275,14 +292,15 @@ picker_walk(struct picker *pk, struct jval top)
 
 	for (i = 0; i < pk->n; i++)
 		pk->vals[i].type = JT_NONE;
+	if (count <= MAX_MEMBERS) {
+		for (i = 0; i < count; i++)
+			if (m[i].depth == 1)
+				picker_take(pk, m[i].key, m[i].val);
+		return;
+	}
 	jscan_iter(top, &it);
 	while (jscan_next(&it, &k, &v))
-		for (i = 0; i < pk->n; i++)
-			if ((k.n == pk->lens[i] + 2 &&
-			    memcmp(k.p + 1, pk->names[i], pk->lens[i]) == 0) ||
-			    (memchr(k.p, '\\', k.n) != NULL &&
-			    jscan_streq(k, pk->names[i])))
-				pk->vals[i] = v;
+		picker_take(pk, k, v);
 }
 
 /* picker_get: the value of a registered field after picker_walk; 1 found,
@@ -319,7 +337,7 @@ main(int argc, char *argv[])
 	const char *generated[5];
 	enum endpoint ep = EP_CHAT;
 	struct buf head = BUF_INIT, tail = BUF_INIT, out = BUF_INIT;
-	struct buf idtext = BUF_INIT;
+	struct buf idtext = BUF_INIT, scratch = BUF_INIT;
 	struct seg *segs = NULL;
 	struct picker pk = { NULL, NULL, NULL, 0 };
 	const char *idrest = NULL;
@@ -327,12 +345,15 @@ main(int argc, char *argv[])
 	struct idset *ids = NULL;
 	struct jsonl in;
 	struct jval top, v;
+	struct jmember members[MAX_MEMBERS];
 	struct jerr e;
 	char *line, *text, *endp;
-	size_t len, nsegs = 0, i;
+	const char *idp = NULL;
+	size_t idn = 0;
+	size_t len, nsegs = 0, i, count;
 	long max_tokens = 0;
 	long long id;
-	int ch, n;
+	int ch, n, known;
 
 	while ((ch = getopt(argc, argv, "b:e:hi:m:s:t:T:V")) != -1) {
 		switch (ch) {
@@ -361,13 +382,15 @@ main(int argc, char *argv[])
 	if (model == NULL || argc > 1)
 		usage(2);
 	input = argc == 1 ? argv[0] : "-";
+	known = 0;
 	for (i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++)
-		if (strcmp(url, endpoints[i].url) == 0)
-			break;
-	if (i == sizeof(endpoints) / sizeof(endpoints[0]))
+		if (strcmp(url, endpoints[i].url) == 0) {
+			ep = endpoints[i].ep;
+			known = 1;
+		}
+	if (!known)
 		errx(2, "-e: unsupported endpoint %s (use /v1/chat/completions,"
 		    " /v1/embeddings or /v1/responses)", url);
-	ep = endpoints[i].ep;
 	if (ep == EP_EMBEDDINGS && (system_path || max_tokens))
 		errx(2, "-s and -T do not apply to /v1/embeddings");
 	if (template != NULL)
@@ -444,18 +467,24 @@ main(int argc, char *argv[])
 		ids = idset_new();
 	if (jsonl_open(&in, input, 0) < 0)
 		exit(1);
+	/* A bigger pipe to the next filter: fewer switches between the two
+	 * (Linux only; elsewhere, or when refused, the default stays). */
+#ifdef F_SETPIPE_SZ
+	fcntl(STDOUT_FILENO, F_SETPIPE_SZ, 1 << 20);
+#endif
 
 	while ((n = jsonl_next(&in, &line, &len)) == 1) {
 		if (len == 0)
 			bad_line(in.name, in.lineno, "blank line");
-		if (jscan_doc(line, len, &top, &e) < 0)
+		if (jscan_doc_members(line, len, &top, members, MAX_MEMBERS,
+		    &count, &e) < 0)
 			bad_line(in.name, in.lineno, "%s", e.msg);
 		if (top.type != JT_OBJECT)
 			bad_line(in.name, in.lineno, "%s, not an object",
 			    a_type(top.type));
 
 		if (pk.n > 0)
-			picker_walk(&pk, top);
+			picker_walk(&pk, top, members, count);
 		buf_adds(&out, "{\"custom_id\":");
 		if (idfield == NULL) {
 			buf_printf(&out, "\"%lu\"", in.lineno);
@@ -465,11 +494,20 @@ main(int argc, char *argv[])
 				    "\"%s\"", idfield);
 			buf_reset(&idtext);
 			if (v.type == JT_STRING) {
-				jscan_unescape(v, &idtext);
 				buf_add(&out, v.p, v.n);
+				if (memchr(v.p, '\\', v.n) == NULL) {
+					idp = v.p + 1;
+					idn = v.n - 2;
+				} else {
+					jscan_unescape(v, &idtext);
+					idp = idtext.p;
+					idn = idtext.len;
+				}
 			} else if (jscan_int(v, &id) == 0) {
 				buf_printf(&idtext, "%lld", id);
 				buf_printf(&out, "\"%s\"", idtext.p);
+				idp = idtext.p;
+				idn = idtext.len;
 			} else if (v.type == JT_NUMBER)
 				bad_line(in.name, in.lineno, "id field \"%s\" "
 				    "is not an integer: %.*s", idfield,
@@ -478,12 +516,11 @@ main(int argc, char *argv[])
 				bad_line(in.name, in.lineno, "id field \"%s\" "
 				    "is %s, not a string or an integer",
 				    idfield, a_type(v.type));
-			if (idtext.len == 0)
+			if (idn == 0)
 				bad_line(in.name, in.lineno, "empty id");
-			if (!idset_add(ids, idtext.p, idtext.len))
-				bad_line(in.name, in.lineno, "duplicate id "
-				    "\"%.*s\"", (int)(idtext.len > 200 ? 200 :
-				    idtext.len), idtext.p);
+			/* Checked once the request is built: that work
+			 * hides the cache miss on the id's slot. */
+			idset_prefetch(ids, idp, idn);
 		}
 		buf_add(&out, head.p, head.len);
 		if (segs == NULL)
@@ -504,6 +541,9 @@ main(int argc, char *argv[])
 				add_escaped(&out, v.p, v.n);
 		}
 		buf_add(&out, tail.p, tail.len);
+		if (ids != NULL && !idset_add(ids, idp, idn))
+			bad_line(in.name, in.lineno, "duplicate id \"%.*s\"",
+			    200, customid_show(&scratch, idp, idn));
 		if (out.len >= FLUSH_AT) {
 			stdout_write(out.p, out.len);
 			buf_reset(&out);
@@ -527,5 +567,6 @@ main(int argc, char *argv[])
 	buf_free(&tail);
 	buf_free(&out);
 	buf_free(&idtext);
+	buf_free(&scratch);
 	return stdout_close(0) ? 1 : 0;
 }

@@ -17,6 +17,7 @@
 
 #include "atomicfile.h"
 #include "buf.h"
+#include "customid.h"
 #include "idset.h"
 #include "jscan.h"
 #include "jsonl.h"
@@ -26,6 +27,7 @@
 #define MAX_LINES_DEFAULT	50000		/* OpenAI's limit per batch */
 #define MAX_BYTES_DEFAULT	190000000	/* under OpenAI's 200 MB */
 #define WRITE_BUFFER		(1 << 20)
+#define MAX_MEMBERS		64	/* taken while validating; more: walk */
 
 /* The files written so far; static so the clean-up at exit sees them. */
 static struct afile	*files;
@@ -88,6 +90,72 @@ a_type(enum jtype t)
 	return s;
 }
 
+/* 1 when key k is the string name (of length n). */
+static int
+key_is(struct jval k, const char *name, size_t n)
+{
+	if (k.n == n + 2 && memcmp(k.p + 1, name, n) == 0)
+		return 1;
+	return k.n > n + 2 && memchr(k.p, '\\', k.n) != NULL &&
+	    jscan_streq(k, name);
+}
+
+/* The members a request needs, from the members jscan_doc_members took
+ * (or, for a line with too many, from walks over it); the last of a
+ * repeated key counts, as with jscan_member. */
+static void
+pick(struct jval top, const struct jmember *m, size_t count,
+    struct jval *custom_id, struct jval *method, struct jval *url,
+    struct jval *body, struct jval *model)
+{
+	struct jval k, v;
+	size_t i;
+
+	custom_id->type = method->type = url->type = body->type = JT_NONE;
+	model->type = JT_NONE;
+	if (count > MAX_MEMBERS) {
+		jscan_member(top, "custom_id", custom_id);
+		jscan_member(top, "method", method);
+		jscan_member(top, "url", url);
+		jscan_member(top, "body", body);
+		jscan_member(*body, "model", model);
+		return;
+	}
+	for (i = 0; i < count; i++) {
+		if (m[i].depth != 1)
+			continue;
+		k = m[i].key;
+		v = m[i].val;
+		if (key_is(k, "custom_id", 9))
+			*custom_id = v;
+		else if (key_is(k, "method", 6))
+			*method = v;
+		else if (key_is(k, "url", 3))
+			*url = v;
+		else if (key_is(k, "body", 4))
+			*body = v;
+	}
+	if (body->type != JT_OBJECT)
+		return;
+	for (i = 0; i < count; i++)
+		if (m[i].depth == 2 && m[i].val.p > body->p &&
+		    m[i].val.p < body->p + body->n && key_is(m[i].key, "model", 5))
+			*model = m[i].val;
+}
+
+/* 1 when string v decodes to the text in *cur; scratch is for decoding. */
+static int
+same_text(struct jval v, const struct buf *cur, struct buf *scratch)
+{
+	if (memchr(v.p, '\\', v.n) == NULL)
+		return v.n - 2 == cur->len && memcmp(v.p + 1, cur->p,
+		    cur->len) == 0;
+	buf_reset(scratch);
+	jscan_unescape(v, scratch);
+	return scratch->len == cur->len && memcmp(scratch->p, cur->p,
+	    cur->len) == 0;
+}
+
 /* mkdir -p, for the output directory. */
 static void
 make_dir(const char *dir)
@@ -112,16 +180,18 @@ main(int argc, char *argv[])
 {
 	const char *dir = ".", *prefix = "batch-", *input;
 	size_t max_lines = MAX_LINES_DEFAULT, max_bytes = MAX_BYTES_DEFAULT;
-	size_t lines = 0, bytes = 0, len, i;
-	struct buf id = BUF_INIT, url = BUF_INIT, model = BUF_INIT;
+	size_t lines = 0, bytes = 0, len, i, count;
+	struct buf id = BUF_INIT, scratch = BUF_INIT;
 	struct buf cur_url = BUF_INIT, cur_model = BUF_INIT;
 	struct idset *ids;
 	struct afile *f = NULL;
 	struct jsonl in;
-	struct jval top, k, v, custom_id, method, urlv, body, modelv;
-	struct jiter it;
+	struct jval top, custom_id, method, urlv, body, modelv;
+	struct jmember members[MAX_MEMBERS];
 	struct jerr e;
 	char *line, *dircopy, *wbuf;
+	const char *idp;
+	size_t idn;
 	int ch, n, dir_made = 0;
 
 	while ((ch = getopt(argc, argv, "b:d:hl:p:V")) != -1) {
@@ -161,28 +231,14 @@ main(int argc, char *argv[])
 	while ((n = jsonl_next(&in, &line, &len)) == 1) {
 		if (len == 0)
 			bad_line(in.name, in.lineno, "blank line");
-		if (jscan_doc(line, len, &top, &e) < 0)
+		if (jscan_doc_members(line, len, &top, members, MAX_MEMBERS,
+		    &count, &e) < 0)
 			bad_line(in.name, in.lineno, "%s", e.msg);
 		if (top.type != JT_OBJECT)
 			bad_line(in.name, in.lineno, "%s, not an object",
 			    a_type(top.type));
-
-		/* One walk over the members instead of one per key; the
-		 * last of a repeated key counts, as with jscan_member. */
-		custom_id.type = method.type = urlv.type = body.type = JT_NONE;
-		jscan_iter(top, &it);
-		while (jscan_next(&it, &k, &v)) {
-			if (k.n < 5 || k.n > 11)
-				continue;
-			if (jscan_streq(k, "custom_id"))
-				custom_id = v;
-			else if (jscan_streq(k, "method"))
-				method = v;
-			else if (jscan_streq(k, "url"))
-				urlv = v;
-			else if (jscan_streq(k, "body"))
-				body = v;
-		}
+		pick(top, members, count, &custom_id, &method, &urlv, &body,
+		    &modelv);
 		if (custom_id.type != JT_STRING)
 			bad_line(in.name, in.lineno, custom_id.type ==
 			    JT_NONE ? "no custom_id" : "custom_id is %s, not "
@@ -201,29 +257,29 @@ main(int argc, char *argv[])
 			bad_line(in.name, in.lineno, body.type == JT_NONE ?
 			    "no body" : "body is %s, not an object",
 			    a_type(body.type));
-		jscan_member(body, "model", &modelv);
 		if (modelv.type != JT_STRING)
 			bad_line(in.name, in.lineno, modelv.type == JT_NONE ?
 			    "no body.model" : "body.model is %s, not a string",
 			    a_type(modelv.type));
-		buf_reset(&id);
-		jscan_unescape(custom_id, &id);
-		if (id.len == 0)
+		if (memchr(custom_id.p, '\\', custom_id.n) == NULL) {
+			idp = custom_id.p + 1;
+			idn = custom_id.n - 2;
+		} else {
+			buf_reset(&id);
+			jscan_unescape(custom_id, &id);
+			idp = id.p;
+			idn = id.len;
+		}
+		if (idn == 0)
 			bad_line(in.name, in.lineno, "empty custom_id");
-		if (!idset_add(ids, id.p, id.len))
-			bad_line(in.name, in.lineno, "duplicate custom_id "
-			    "\"%.*s\"", (int)(id.len > 200 ? 200 : id.len),
-			    id.p);
-		buf_reset(&url);
-		jscan_unescape(urlv, &url);
-		buf_reset(&model);
-		jscan_unescape(modelv, &model);
+		/* Checked after the line is written to its temporary file:
+		 * that work hides the cache miss on the id's slot. */
+		idset_prefetch(ids, idp, idn);
 
 		if (f == NULL || lines == max_lines ||
-		    bytes + len + 1 > max_bytes || url.len != cur_url.len ||
-		    memcmp(url.p, cur_url.p, url.len) != 0 ||
-		    model.len != cur_model.len ||
-		    memcmp(model.p, cur_model.p, model.len) != 0) {
+		    bytes + len + 1 > max_bytes ||
+		    !same_text(urlv, &cur_url, &scratch) ||
+		    !same_text(modelv, &cur_model, &scratch)) {
 			if (f != NULL && afile_close(f) != 0)
 				exit(1);
 			if (!dir_made) {
@@ -244,12 +300,15 @@ main(int argc, char *argv[])
 			setvbuf(f->fp, wbuf, _IOFBF, WRITE_BUFFER);
 			lines = bytes = 0;
 			buf_reset(&cur_url);
-			buf_add(&cur_url, url.p, url.len);
+			jscan_unescape(urlv, &cur_url);
 			buf_reset(&cur_model);
-			buf_add(&cur_model, model.p, model.len);
+			jscan_unescape(modelv, &cur_model);
 		}
 		line[len] = '\n';
 		fwrite(line, 1, len + 1, f->fp);
+		if (!idset_add(ids, idp, idn))
+			bad_line(in.name, in.lineno, "duplicate custom_id "
+			    "\"%.*s\"", 200, customid_show(&scratch, idp, idn));
 		lines++;
 		bytes += len + 1;
 	}
@@ -273,8 +332,7 @@ main(int argc, char *argv[])
 	free(dircopy);
 	idset_free(ids);
 	buf_free(&id);
-	buf_free(&url);
-	buf_free(&model);
+	buf_free(&scratch);
 	buf_free(&cur_url);
 	buf_free(&cur_model);
 	return stdout_close(1) ? 1 : 0;

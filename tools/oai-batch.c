@@ -164,7 +164,14 @@ create(const char *file_id, struct json_object *body, struct known **made)
 				    "lost; looking for the batch", base_path,
 				    http_errmsg(http));
 		} else
+			/* HTTP_FAILED: the API refused the request;
+			 * HTTP_TEMPFAIL: with HTTP_NORETRY only after tries
+			 * the server certainly did not act on (no
+			 * connection, 408, 409, 429).  Nothing was created
+			 * either way: nothing to look for. */
 			return r;
+		/* A short wait first: a batch just created may take a
+		 * moment to show in the list. */
 		retry_sleep_ms(http_backoff_ms(http, attempt));
 		if ((r = list_batches()) != HTTP_OK)
 			return r;
@@ -297,19 +304,14 @@ main(int argc, char *argv[])
 		}
 		k->ours = 1;
 		printf("%s\t%s\n", k->id, id);
-		if (fflush(stdout) != 0 || ferror(stdout)) {
-			warn("stdout");
-			r = HTTP_FAILED;
-			status = 1;
-			break;
-		}
+		stdout_flush();
 	}
 	idsrc_close(&ids);
-	if (r == -1)
-		status = 1;
-	else if (r == HTTP_TEMPFAIL)
+	/* r is 0 at the end of the input; else why the loop stopped: -1 a
+	 * read error, HTTP_FAILED, HTTP_TEMPFAIL. */
+	if (r == HTTP_TEMPFAIL)
 		status = 75;
-	else if (r != 0 && r != HTTP_OK)
+	else if (r != 0)
 		status = 1;
 
 	json_object_put(body);

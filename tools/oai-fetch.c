@@ -6,6 +6,7 @@
  * against the size the file object reports, and only then is renamed or
  * copied to stdout.  A dropped connection or a short body starts the file
  * over (http_download truncates and retries). */
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 
 #include <err.h>
@@ -78,13 +79,36 @@ scratch_open(void)
 	return fd;
 }
 
-/* Copies fd[0..n) to stdout; exits 1 on a write error (stdout_write). */
+/* Copies fd[0..n) to stdout; exits 1 on a write error.  sendfile(2)
+ * moves the bytes inside the kernel (stdout may be a file or a pipe);
+ * where it cannot, a read/write loop does. */
 static void
 copy_out(int fd, long long n, char *buf)
 {
+	off_t off = 0;
 	ssize_t r;
 
-	if (lseek(fd, 0, SEEK_SET) < 0)
+	if (fflush(stdout) != 0)
+		stdout_flush();		/* reports and exits */
+	while (n > 0) {
+		r = sendfile(STDOUT_FILENO, fd, &off, n < (1 << 30) ?
+		    (size_t)n : (size_t)1 << 30);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EINVAL || errno == ENOSYS))
+			break;
+		if (r < 0) {
+			if (errno != EPIPE)
+				warn("stdout");
+			exit(1);
+		}
+		if (r == 0)
+			errx(1, "temporary file: shorter than it was");
+		n -= r;
+	}
+	if (n == 0)
+		return;
+	if (lseek(fd, off, SEEK_SET) < 0)
 		err(1, "temporary file");
 	while (n > 0) {
 		r = read(fd, buf, n < COPY_BUFSIZE ? (size_t)n : COPY_BUFSIZE);

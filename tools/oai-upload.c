@@ -41,6 +41,7 @@ struct catalog {
 	struct known	*v;
 	size_t		 n, cap;
 	int		 loaded;
+	int		 broken;	/* the listing failed for good */
 };
 
 static void
@@ -121,12 +122,15 @@ static int
 collect(struct json_object *item, void *arg)
 {
 	struct catalog *c = arg;
-	const char *id, *name, *status;
+	const char *id, *name, *status, *purpose;
 	long long bytes;
 
 	id = string_member(item, "id");
 	name = string_member(item, "filename");
 	status = string_member(item, "status");
+	purpose = string_member(item, "purpose");
+	if (purpose != NULL && strcmp(purpose, "batch") != 0)
+		return 0;	/* a server that ignored ?purpose=batch */
 	if (id == NULL || name == NULL || int_member(item, "bytes",
 	    &bytes) != 0 || !hashed_name(name) || !idsrc_valid(id))
 		return 0;
@@ -199,8 +203,10 @@ upload(struct http *h, const char *base, struct catalog *cat,
 	int rc, tries;
 
 	for (tries = 1;; tries++) {
-		if (!cat->loaded && (rc = catalog_load(h, cat)) != HTTP_OK)
+		if (!cat->loaded && (rc = catalog_load(h, cat)) != HTTP_OK) {
+			cat->broken = rc == HTTP_FAILED;
 			return rc;
+		}
 		if ((found = catalog_find(cat, name, size)) != NULL) {
 			http_trace(h, "%s: the server has it already: %s",
 			    path, found);
@@ -246,7 +252,7 @@ int
 main(int argc, char *argv[])
 {
 	struct oai_config cfg;
-	struct catalog cat = { NULL, 0, 0, 0 };
+	struct catalog cat = { NULL, 0, 0, 0, 0 };
 	struct http *h;
 	struct idsrc in;
 	struct buf name = BUF_INIT;
@@ -314,9 +320,16 @@ main(int argc, char *argv[])
 		close(fd);
 		remote_name(&name, path, hex);
 		http_progress(h, !quiet && isatty(STDERR_FILENO) ? path : NULL);
-		rc = upload(h, cfg.base_path, &cat, path, name.p, (long long)size, &id);
+		rc = upload(h, cfg.base_path, &cat, path, name.p,
+		    (long long)size, &id);
 		if (rc == HTTP_TEMPFAIL)
 			temporary = 1;
+		else if (cat.broken) {
+			/* Without the listing a re-run could upload twice:
+			 * stop rather than upload blind. */
+			failed = 1;
+			break;
+		}
 		else if (rc != HTTP_OK)
 			failed = 1;
 		else {

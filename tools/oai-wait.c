@@ -210,7 +210,7 @@ poll_batch(struct batch *b)
 		/* The retries ran out, but the batch runs on regardless:
 		 * the server may well be back by the next poll. */
 		b->interval = fmin(cap, b->interval * GROWTH);
-		say("GET %s%s: %s (polling again in %.0fs)", base_path, path,
+		say("GET %s%s: %s (polling again in %.3gs)", base_path, path,
 		    http_errmsg(http), b->interval);
 		b->next_poll = now() + b->interval;
 		return;
@@ -231,7 +231,10 @@ poll_batch(struct batch *b)
 	    strcmp(b->last.status, got.status) != 0;
 	batchobj_free(&b->last);
 	b->last = got;
-	if (changed && !live && (!quiet || batch_status_dead(got.status))) {
+	/* Even with -q, a batch that ended without completing says so. */
+	if (changed && !live && (!quiet ||
+	    (batch_status_terminal(got.status) &&
+	    strcmp(got.status, "completed") != 0))) {
 		describe(line, sizeof(line), b);
 		say("%s", line);
 	}
@@ -317,7 +320,8 @@ main(int argc, char *argv[])
 	if (r == -1)
 		return 1;
 
-	live = !quiet && isatty(STDERR_FILENO);
+	/* A trace would scroll the live lines away: -v gets plain lines. */
+	live = !quiet && !verbose && isatty(STDERR_FILENO);
 	start = now();
 	deadline = timeout > 0 ? start + timeout : INFINITY;
 	for (i = 0; i < nbatches; i++)

@@ -1,0 +1,156 @@
+/*
+ * fuzz_prompt_template: jsonl-prompt's template parsing and field picking
+ * (parse_template, picker_want/walk/get), reached by compiling
+ * tools/jsonl-prompt.c into the target with its main() renamed.  The
+ * input is a template, a NUL byte, and an item line.  Templates the tool
+ * refuses (a lone brace, an empty or nested field name, invalid UTF-8:
+ * it exits 2 on those) are skipped by the same rules, checked here first.
+ * Checked on the rest:
+ *   - the segments, put back together ("{{" for a literal '{' and so
+ *     on), give the template again;
+ *   - literal segments are valid JSON string contents;
+ *   - for an item the scanner accepts as an object, each field picked
+ *     is the value jscan_path finds for the same dotted name (names with
+ *     a part of 255 bytes or more excepted: jscan_path does not take
+ *     them).
+ */
+#define main jsonl_prompt_main
+#include "../../tools/jsonl-prompt.c"
+#undef main
+
+#include <stdint.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int jsonl_prompt_main(int, char *[]);
+
+static void
+check(int ok)
+{
+	if (!ok)
+		abort();
+}
+
+/* 1 when jsonl-prompt accepts template t (see parse_template). */
+static int
+acceptable(const char *t)
+{
+	struct buf b = BUF_INIT;
+	struct jval v;
+	struct jerr e;
+	const char *p, *close;
+	int ok;
+
+	buf_add_json_string(&b, t, strlen(t));
+	ok = jscan_doc(b.p, b.len, &v, &e) == 0;
+	buf_free(&b);
+	for (p = t; ok && *p != '\0'; p++) {
+		if (p[0] == '{' && p[1] == '{')
+			p++;
+		else if (p[0] == '}' && p[1] == '}')
+			p++;
+		else if (*p == '}')
+			ok = 0;
+		else if (*p == '{') {
+			close = strchr(p, '}');
+			if (close == NULL || close == p + 1 ||
+			    memchr(p + 1, '{', (size_t)(close - p - 1)))
+				ok = 0;
+			else
+				p = close;
+		}
+	}
+	return ok;
+}
+
+static int
+long_part(const char *name)
+{
+	size_t n;
+
+	for (;;) {
+		n = strcspn(name, ".");
+		if (n >= 255)
+			return 1;
+		if (name[n] == '\0')
+			return 0;
+		name += n + 1;
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *nul = memchr(data, '\0', size), *item;
+	struct picker pk = { NULL, NULL, NULL, 0 };
+	struct buf again = BUF_INIT, lit = BUF_INIT, text = BUF_INIT;
+	struct jval top, got, want;
+	struct jerr e;
+	struct seg *segs;
+	size_t nsegs, i, j, itemlen;
+	char *t;
+	int found;
+
+	if (nul == NULL || size > 65536)
+		return 0;
+	t = strndup((const char *)data, (size_t)(nul - (const char *)data));
+	check(t != NULL);
+	item = nul + 1;
+	itemlen = size - (size_t)(item - (const char *)data);
+	if (!acceptable(t)) {
+		free(t);
+		return 0;
+	}
+	segs = parse_template(t, &nsegs);
+	for (i = 0; i < nsegs; i++) {
+		if (segs[i].field) {
+			buf_addc(&again, '{');
+			buf_add(&again, segs[i].text, segs[i].n);
+			buf_addc(&again, '}');
+			segs[i].key = picker_want(&pk, segs[i].text,
+			    &segs[i].rest);
+			continue;
+		}
+		/* Literal text is stored JSON-escaped. */
+		buf_reset(&lit);
+		buf_addc(&lit, '"');
+		buf_add(&lit, segs[i].text, segs[i].n);
+		buf_addc(&lit, '"');
+		check(jscan_doc(lit.p, lit.len, &top, &e) == 0);
+		buf_reset(&text);
+		jscan_unescape(top, &text);
+		for (j = 0; j < text.len; j++) {
+			if (text.p[j] == '{' || text.p[j] == '}')
+				buf_addc(&again, text.p[j]);
+			buf_addc(&again, text.p[j]);
+		}
+	}
+	check(again.len == strlen(t) &&
+	    (again.len == 0 || memcmp(again.p, t, again.len) == 0));
+
+	if (jscan_doc(item, itemlen, &top, &e) == 0 && top.type == JT_OBJECT) {
+		if (pk.n > 0)
+			picker_walk(&pk, top);
+		for (i = 0; i < nsegs; i++) {
+			if (!segs[i].field || long_part(segs[i].text))
+				continue;
+			found = picker_get(&pk, segs[i].key, segs[i].rest,
+			    &got);
+			check(found == jscan_path(top, segs[i].text, &want));
+			if (found)
+				check(got.p == want.p && got.n == want.n);
+		}
+	}
+	for (i = 0; i < nsegs; i++)
+		free(segs[i].text);
+	free(segs);
+	for (i = 0; i < pk.n; i++)
+		free(pk.names[i]);
+	free(pk.names);
+	free(pk.lens);
+	free(pk.vals);
+	free(t);
+	buf_free(&again);
+	buf_free(&lit);
+	buf_free(&text);
+	return 0;
+}

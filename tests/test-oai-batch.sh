@@ -1,0 +1,262 @@
+# shellcheck shell=bash
+# oai-batch: one batch per input file, never two: existing batches are
+# reused and a create whose answer was lost is reconciled by listing.
+
+net_fast
+
+t_usage_and_version() {
+	run oai-batch -h
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" "usage: oai-batch [-fqv] [-e endpoint] [-m key=value]... [file-id ...]"
+	run oai-batch -x
+	expect_rc 2
+	expect_eq "$(cat "$T/err")" "oai-batch: invalid option -- 'x'
+usage: oai-batch [-fqv] [-e endpoint] [-m key=value]... [file-id ...]"
+	run oai-batch -V
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" "oai-batch batchpipe 0.1.0"
+}
+
+t_bad_options_do_nothing() {
+	mock_start
+	net_lines 1 a.jsonl
+	f=$(bw_upload a.jsonl)
+	run oai-batch -m novalue "$f"
+	expect_rc 2
+	expect_grep '^oai-batch: -m novalue: expected key=value' "$T/err"
+	run oai-batch -m =v "$f"
+	expect_rc 2
+	run oai-batch -e chat "$f"
+	expect_rc 2
+	expect_grep '^oai-batch: -e chat: an endpoint is a path' "$T/err"
+	args=()
+	for i in $(seq 1 17); do args+=(-m "k$i=v"); done
+	run oai-batch "${args[@]}" "$f"
+	expect_rc 2
+	expect_grep '^oai-batch: -m k17=v: at most 16 metadata pairs$' "$T/err"
+	expect_eq "$(bw_batches "$f" | wc -l)" 0 "batches"
+}
+
+t_creates_one_batch_per_file() {
+	mock_start
+	net_lines 2 a.jsonl
+	net_lines 3 b.jsonl
+	fa=$(bw_upload a.jsonl)
+	fb=$(bw_upload b.jsonl)
+	run oai-batch "$fa" "$fb"
+	expect_rc 0
+	expect_empty "$T/err"
+	ba=$(bw_batches "$fa")
+	bb=$(bw_batches "$fb")
+	expect_eq "$(echo "$ba" | wc -l)$(echo "$bb" | wc -l)" 11 "batches per file"
+	printf '%s\t%s\n%s\t%s\n' "$ba" "$fa" "$bb" "$fb" >want
+	expect_same "$T/out" want
+	mock_curl GET "/batches/$ba" >batch.json
+	expect_eq "$(bw_member endpoint <batch.json)" /v1/chat/completions
+	expect_eq "$(bw_member completion_window <batch.json)" 24h
+	expect_eq "$(bw_member metadata <batch.json)" null
+}
+
+t_endpoint_and_metadata() {
+	mock_start
+	net_lines 1 a.jsonl
+	f=$(bw_upload a.jsonl)
+	run oai-batch -e /v1/embeddings -m job=nightly -m owner=ann "$f"
+	expect_rc 0
+	b=$(cut -f1 "$T/out")
+	mock_curl GET "/batches/$b" >batch.json
+	expect_eq "$(bw_member endpoint <batch.json)" /v1/embeddings
+	expect_eq "$(bw_member job <batch.json)" nightly
+	expect_eq "$(bw_member owner <batch.json)" ann
+}
+
+t_ids_from_stdin_once_each() {
+	mock_start
+	net_lines 1 a.jsonl
+	net_lines 1 b.jsonl
+	fa=$(bw_upload a.jsonl)
+	fb=$(bw_upload b.jsonl)
+	printf '%s\ta.jsonl\n\n%s\tb.jsonl\n%s\n' "$fa" "$fb" "$fa" >ids
+	run oai-batch <ids
+	expect_rc 0
+	expect_empty "$T/err"
+	ba=$(bw_batches "$fa")
+	bb=$(bw_batches "$fb")
+	printf '%s\t%s\n%s\t%s\n%s\t%s\n' "$ba" "$fa" "$bb" "$fb" "$ba" "$fa" >want
+	expect_same "$T/out" want
+}
+
+t_rerun_reuses_the_batch() {
+	mock_start
+	net_lines 2 a.jsonl
+	f=$(bw_upload a.jsonl)
+	run oai-batch "$f"
+	expect_rc 0
+	cp "$T/out" first
+	b=$(cut -f1 first)
+	run oai-batch "$f"
+	expect_rc 0
+	expect_same "$T/out" first
+	expect_grep "^oai-batch: $f: reusing $b \((validating|in_progress|finalizing|completed)\)\$" "$T/err"
+	bw_wait_for "$b" completed
+	run oai-batch -q "$f"
+	expect_rc 0
+	expect_same "$T/out" first
+	expect_empty "$T/err"
+	expect_eq "$(bw_batches "$f")" "$b" "the batches of the file"
+}
+
+t_force_creates_another() {
+	mock_start
+	net_lines 1 a.jsonl
+	f=$(bw_upload a.jsonl)
+	b1=$(bw_create "$f")
+	run oai-batch -f "$f" "$f"
+	expect_rc 0
+	expect_empty "$T/err"
+	expect_lines 2 "$T/out"
+	b2=$(head -n 1 "$T/out" | cut -f1)
+	[ "$b2" != "$b1" ] || fail "-f reused $b1"
+	expect_eq "$(tail -n 1 "$T/out")" "$b2	$f" "a file given twice"
+	expect_eq "$(bw_batches "$f" | wc -l)" 2 "batches"
+}
+
+t_lost_create_is_reconciled() {
+	mock_start -F lose-create=1
+	net_lines 2 a.jsonl
+	f=$(bw_upload a.jsonl)
+	run oai-batch "$f"
+	expect_rc 0
+	b=$(bw_batches "$f")
+	expect_eq "$(echo "$b" | wc -l)" 1 "batches after a lost create"
+	expect_eq "$(cat "$T/out")" "$b	$f"
+	expect_grep '^oai-batch: POST /v1/batches: .*: the answer was lost; looking for the batch$' "$T/err"
+	run oai-batch "$f"
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" "$b	$f" "the re-run"
+	expect_eq "$(bw_batches "$f")" "$b" "batches after the re-run"
+}
+
+# The mock loses the second create: oai-batch's, not bw_create's.
+t_lost_create_with_force_is_reconciled() {
+	mock_start -F lose-create=50%
+	net_lines 2 a.jsonl
+	f=$(bw_upload a.jsonl)
+	b1=$(bw_create "$f")
+	run oai-batch -q -f "$f"
+	expect_rc 0
+	expect_empty "$T/err"
+	expect_eq "$(bw_batches "$f" | wc -l)" 2 "batches"
+	b2=$(bw_batches "$f" | grep -v "^$b1\$")
+	expect_eq "$(cat "$T/out")" "$b2	$f"
+}
+
+# A 500 on a create that the server did not carry out: nothing turns up
+# in the list, so creating again is right.  At 34% the mock fails the
+# third call to /v1/batches: list, create a, create b (lost), list, create
+# b again.
+t_create_refused_with_5xx_is_sent_again() {
+	mock_start -F 'http500=34%@/v1/batches'
+	net_lines 1 a.jsonl
+	net_lines 1 b.jsonl
+	fa=$(bw_upload a.jsonl)
+	fb=$(bw_upload b.jsonl)
+	run oai-batch "$fa" "$fb"
+	expect_rc 0
+	expect_eq "$(bw_batches "$fa" | wc -l)$(bw_batches "$fb" | wc -l)" 11 "batches per file"
+	expect_eq "$(cut -f1 "$T/out" | tr '\n' ' ')" "$(bw_batches "$fa") $(bw_batches "$fb") "
+	expect_grep "^oai-batch: POST /v1/batches: HTTP 500: .*: the answer was lost; looking for the batch\$" "$T/err"
+}
+
+# Every create fails and nothing is ever created: the loop is bounded.
+t_create_never_answered_gives_up() {
+	net_fast 3
+	mock_start -F 'http503=50%@/v1/batches'
+	net_lines 1 a.jsonl
+	f=$(bw_upload a.jsonl)
+	run oai-batch "$f"
+	expect_rc 75
+	expect_empty "$T/out"
+	expect_eq "$(grep -c 'the answer was lost' "$T/err")" 3 "lost answers"
+	expect_grep "^oai-batch: POST /v1/batches: $f: no batch after 3 tries\$" "$T/err"
+	expect_eq "$(bw_batches "$f" | wc -l)" 0 "batches"
+}
+
+t_failed_batch_is_not_reused() {
+	mock_start -t 0.05,0.2,0.05
+	net_lines 2 a.jsonl
+	printf 'not json\n' >>a.jsonl
+	f=$(bw_upload a.jsonl)
+	b1=$(bw_create "$f")
+	bw_wait_for "$b1" failed
+	run oai-batch "$f"
+	expect_rc 0
+	expect_empty "$T/err"
+	b2=$(cut -f1 "$T/out")
+	[ "$b2" != "$b1" ] || fail "the failed batch $b1 was reused"
+	expect_eq "$(bw_batches "$f" | wc -l)" 2 "batches"
+}
+
+t_list_bursts_are_retried() {
+	mock_start -F 'http429=2@/v1/batches' -F 'http503=2@/v1/batches'
+	net_lines 1 a.jsonl
+	f=$(bw_upload a.jsonl)
+	run oai-batch "$f"
+	expect_rc 0
+	expect_empty "$T/err"
+	expect_eq "$(cat "$T/out")" "$(bw_batches "$f")	$f"
+}
+
+t_unknown_file_is_an_error_the_rest_goes_on() {
+	mock_start
+	net_lines 1 a.jsonl
+	f=$(bw_upload a.jsonl)
+	run oai-batch file-nosuchfile 'bad id' "$f"
+	expect_rc 1
+	expect_grep '^oai-batch: POST /v1/batches: HTTP 404: .*file-nosuchfile' "$T/err"
+	expect_grep "^oai-batch: argument 2: not a file id: bad id\$" "$T/err"
+	expect_eq "$(cat "$T/out")" "$(bw_batches "$f")	$f"
+}
+
+t_stdout_full() {
+	mock_start
+	net_lines 1 a.jsonl
+	f=$(bw_upload a.jsonl)
+	run sh -c 'oai-batch "$1" >/dev/full' sh "$f"
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-batch: stdout: No space left on device"
+}
+
+t_missing_key() {
+	mock_start
+	unset OPENAI_API_KEY
+	run oai-batch file-abc
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-batch: no API key: set OPENAI_API_KEY, or OPENAI_API_KEY_FILE to a file holding it"
+}
+
+t_server_down_is_temporary() {
+	net_fast 2
+	export OPENAI_API_KEY=sk-test OPENAI_BASE_URL=http://127.0.0.1:1/v1
+	run oai-batch file-abc
+	expect_rc 75
+	expect_empty "$T/out"
+	expect_grep '^oai-batch: GET /v1/batches: ' "$T/err"
+}
+
+# The batch to reuse is on the second page of the list (newest first, 100
+# a page): the pages are followed.
+t_reuse_found_on_a_later_page() {
+	mock_start
+	net_lines 1 a.jsonl
+	net_lines 1 b.jsonl
+	fa=$(bw_upload a.jsonl)
+	fb=$(bw_upload b.jsonl)
+	ba=$(bw_create "$fa")
+	for _ in $(seq 1 100); do bw_create "$fb"; done >/dev/null
+	run oai-batch -v "$fa"
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" "$ba	$fa"
+	expect_grep '^> GET /v1/batches\?limit=100&after=batch_' "$T/err"
+	expect_eq "$(grep -c '^> POST' "$T/err")" 0 "creates"
+}

@@ -1,0 +1,439 @@
+# shellcheck shell=bash
+# oai-pipeline: the whole job against oai-mock, retry rounds, crashes and
+# resumes, bad input.  The mock's batches run in well under a second.
+
+# quick_mock [options]: oai-mock with batches that end within a second.
+quick_mock() {
+	mock_start -t 0.05,0.2,0.05 "$@"
+}
+
+# mkreq N [prefix]: N chat requests, custom_ids prefix1..prefixN.
+mkreq() {
+	awk -v n="$1" -v p="${2:-req-}" 'BEGIN { for (i = 1; i <= n; i++)
+		printf "{\"custom_id\":\"%s%d\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"item %d\"}],\"max_tokens\":5}}\n", p, i, i }'
+}
+
+# mkitems N: N items keyed by sku, and req.jsonl with one request each.
+mkitems() {
+	awk -v n="$1" 'BEGIN { for (i = 1; i <= n; i++)
+		printf "{\"sku\":\"S%03d\",\"name\":\"Widget %d\"}\n", i, i }' >items.jsonl
+	awk -v n="$1" 'BEGIN { for (i = 1; i <= n; i++)
+		printf "{\"custom_id\":\"S%03d\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Widget %d\"}],\"max_tokens\":5}}\n", i, i }' >req.jsonl
+}
+
+# ids FILE: the custom_ids of FILE's lines, in order.
+ids() {
+	sed 's/.*"custom_id": *"\([^"]*\)".*/\1/' "$1"
+}
+
+# pipeline ARGS: oai-pipeline with quick polls, as a test runs it.
+pipeline() {
+	run oai-pipeline -i 0.05 "$@"
+}
+
+# batches_of_server: `batch_ID input-file-ID status` for every batch.
+batches_of_server() {
+	mock_curl GET '/batches?limit=100' |
+		grep -o '"id":"batch_[^"]*"\|"input_file_id":"[^"]*"\|"status":"[^"]*"' |
+		sed 's/.*:"\(.*\)"/\1/' | paste - - -
+}
+
+# one_batch_per_file: no input file has more than one batch that is not
+# failed, expired or cancelled, and every batch on the server is recorded
+# in a run directory given (nothing created behind the driver's back).
+one_batch_per_file() {
+	local dup
+	batches_of_server >server.batches
+	dup=$(awk '$3 !~ /^(failed|expired|cancelled)$/ { n[$2]++ } END { for (f in n) if (n[f] > 1) print f }' server.batches)
+	[ -z "$dup" ] || { cat server.batches; fail "more than one live batch for $dup"; }
+	cat "$@" | cut -f 1 | sort -u >recorded.batches
+	cut -f 1 server.batches | sort -u >server.ids
+	expect_same server.ids recorded.batches
+}
+
+# whole_files DIR: no file under DIR is cut short: every non-empty file
+# ends in a newline, every JSONL line is a whole object, no temporaries.
+whole_files() {
+	local f
+	[ -z "$(find "$1" -name '*.tmp')" ] || { find "$1" -name '*.tmp'; fail "temporaries left in $1"; }
+	while IFS= read -r f; do
+		[ -s "$f" ] || continue
+		[ "$(tail -c 1 "$f" | od -An -tx1 | tr -d ' \n')" = 0a ] || fail "$f: no newline at the end"
+	done < <(find "$1" -type f ! -name lock)
+	while IFS= read -r f; do
+		awk '!/^\{.*\}$/ { print FILENAME ":" FNR ": not a whole object"; bad = 1 } END { exit bad }' "$f" ||
+			fail "$f: a line cut short"
+	done < <(find "$1" -type f -name '*.jsonl')
+}
+
+t_usage() {
+	run oai-pipeline -h
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" "usage: oai-pipeline [-cqV] [-d run-dir] [-e endpoint] [-i interval] [-k key-field] [-l max-lines] [-r retries] requests.jsonl [items.jsonl]"
+	run oai-pipeline -V
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" "oai-pipeline batchpipe 0.1.0"
+	run oai-pipeline -x req.jsonl
+	expect_rc 2
+	expect_grep '^usage: oai-pipeline ' "$T/err"
+	run oai-pipeline
+	expect_rc 2
+	run oai-pipeline -r two req.jsonl
+	expect_rc 2
+	expect_grep '^oai-pipeline: -r two: not a number of rounds$' "$T/err"
+}
+
+t_items_merged_in_items_order() {
+	quick_mock
+	mkitems 40
+	pipeline -k sku -l 15 -d run req.jsonl items.jsonl
+	expect_rc 0
+	expect_lines 40 "$T/out"
+	expect_eq "$(sed 's/^{"sku":"\([^"]*\)".*/\1/' "$T/out" | tr '\n' ' ')" "$(ids req.jsonl | tr '\n' ' ')" "items order"
+	expect_grep '^\{"sku":"S001","name":"Widget 1", "llm": "' "$T/out"
+	expect_no_grep 'llm_error' "$T/out"
+	expect_same "$T/out" run/merged.jsonl
+	expect_grep '^oai-pipeline: 40 requests: 40 succeeded, 0 failed; 1 rounds \(0 requests submitted again\), 3 batches$' "$T/err"
+	expect_grep '^oai-pipeline: tokens: [0-9]+ prompt, [0-9]+ completion' "$T/err"
+	expect_grep '^oai-pipeline: cost: ' "$T/err"
+	expect_eq "$(head -n 6 run/summary | tr '\n' ' ')" "requests 40 succeeded 40 failed 0 rounds 1 resubmitted 0 batches 3 "
+	expect_lines 3 run/r1/split
+	expect_lines 3 run/r1/uploaded
+	expect_lines 3 run/r1/batches
+	expect_grep "^file-[^	]+	in/r1-0001.jsonl$" run/r1/uploaded
+	whole_files run
+	one_batch_per_file run/r*/batches
+	# Run again: every step is done, nothing more on the server.
+	pipeline -k sku -l 15 -d run req.jsonl items.jsonl
+	expect_rc 0
+	expect_same "$T/out" run/merged.jsonl
+	one_batch_per_file run/r*/batches
+	expect_eq "$(wc -l <server.batches)" 3 "batches on the server"
+}
+
+t_results_sorted_without_items() {
+	quick_mock
+	mkreq 30 >req.jsonl
+	# Shuffled input: the output is in custom_id order all the same.
+	sort -r req.jsonl >shuffled.jsonl
+	pipeline -d run shuffled.jsonl
+	expect_rc 0
+	expect_lines 30 "$T/out"
+	expect_same "$T/out" run/results.jsonl
+	ids "$T/out" >got.ids
+	ids req.jsonl | sort >want.ids
+	expect_same got.ids want.ids
+	expect_no_grep '"status_code": *[^2]' "$T/out"
+	# The default run directory sits beside the requests file.
+	pipeline req.jsonl
+	expect_rc 0
+	[ -f req.run/results.jsonl ] || fail "no req.run"
+}
+
+t_failed_requests_recovered_by_a_retry_round() {
+	quick_mock -F fail-requests=0.2
+	mkreq 60 >req.jsonl
+	pipeline -l 25 -d run req.jsonl
+	expect_rc 0
+	expect_lines 60 "$T/out"
+	expect_no_grep '"error": *\{' "$T/out"
+	expect_grep '^retry [1-9]' run/r1/classified
+	expect_grep '^retry 0$' run/r2/classified
+	[ ! -d run/r3 ] || fail "a third round"
+	expect_grep '	retry	server_error: ' run/r1/failed.txt
+	# Round 2 sent exactly round 1's failures again.
+	cut -f 1 run/r1/failed.txt | sort >failed1
+	ids run/r1/retry.jsonl | sort >retried
+	expect_same retried failed1
+	expect_grep '^oai-pipeline: 60 requests: 60 succeeded, 0 failed; 2 rounds' "$T/err"
+	one_batch_per_file run/r*/batches
+}
+
+t_failures_after_the_last_round_exit_3_then_more_rounds() {
+	quick_mock -F fail-requests=0.2 -F fail-status=500
+	mkreq 40 >req.jsonl
+	pipeline -r 0 -d run req.jsonl
+	expect_rc 3
+	n=$(wc -l <run/failed.txt)
+	[ "$n" -gt 0 ] || fail "nothing failed"
+	expect_lines 40 "$T/out"
+	expect_grep "^oai-pipeline: 40 requests: $((40 - n)) succeeded, $n failed; 1 rounds" "$T/err"
+	expect_grep "^oai-pipeline: $n requests failed: custom_id, round and reason in $T/run/failed.txt; their result lines in $T/run/results.jsonl, their requests in $T/run/failed-requests.jsonl$" "$T/err"
+	expect_grep '^req-[0-9]+	1	HTTP 500: server_error: The server had an error' run/failed.txt
+	cut -f 1 run/failed.txt >failed.ids
+	ids run/failed-requests.jsonl >freq.ids
+	expect_same freq.ids failed.ids
+	grep -F -f <(sed 's/.*/"&"/' failed.ids) req.jsonl >want.freq
+	expect_same run/failed-requests.jsonl want.freq
+	expect_eq "$(grep -c '"status_code": *500' "$T/out")" "$n" "500 lines in the output"
+	# The same command with more rounds carries on from there.
+	pipeline -r 1 -d run req.jsonl
+	expect_rc 0
+	expect_no_grep '"status_code": *500' "$T/out"
+	expect_lines 40 "$T/out"
+	expect_empty run/failed.txt
+	one_batch_per_file run/r*/batches
+}
+
+t_expired_batch_recovered() {
+	quick_mock -F expire=0.5:1
+	mkitems 30
+	pipeline -k sku -d run req.jsonl items.jsonl
+	expect_rc 0
+	expect_lines 30 "$T/out"
+	expect_no_grep 'llm_error' "$T/out"
+	expect_grep '	expired$' run/r1/results
+	expect_grep '	retry	batch_expired: ' run/r1/failed.txt
+	expect_eq "$(wc -l <run/r1/failed.txt)" 15 "expired requests"
+	expect_eq "$(wc -l <run/r2/in/r2-0001.jsonl)" 15 "requests submitted again"
+}
+
+t_cancelled_batch_recovered() {
+	quick_mock -F cancel=0.3:1
+	mkreq 20 >req.jsonl
+	pipeline -d run req.jsonl
+	expect_rc 0
+	expect_lines 20 "$T/out"
+	expect_grep '	cancelled$' run/r1/results
+	expect_grep '	retry	batch_cancelled: ' run/r1/failed.txt
+	expect_grep '^succeeded 6$' run/r1/classified
+	one_batch_per_file run/r*/batches
+}
+
+t_token_limit_second_batch_waits_a_round() {
+	# Each batch of 20 fits the limit; two at once do not, so the second
+	# fails validation and goes again in round 2, once the first is done.
+	quick_mock -F token-limit=300
+	mkreq 40 >req.jsonl
+	pipeline -l 20 -d run req.jsonl
+	expect_rc 0
+	expect_lines 40 "$T/out"
+	expect_grep '^retry 20$' run/r1/classified
+	expect_grep '	retry	no result \(.*token_limit_exceeded' run/r1/failed.txt
+	expect_grep '^succeeded 20$' run/r2/classified
+	one_batch_per_file run/r*/batches
+}
+
+t_token_limit_never_fits_exit_3() {
+	quick_mock -F token-limit=10
+	mkitems 10
+	pipeline -k sku -r 1 -d run req.jsonl items.jsonl
+	expect_rc 3
+	expect_lines 10 "$T/out"
+	expect_eq "$(grep -c '"llm_error"' "$T/out")" 10 "items with an error"
+	expect_lines 10 run/failed.txt
+	expect_grep '^S001	2	no result \(.*token_limit_exceeded' run/failed.txt
+	# Round 2's file is byte for byte round 1's: it was uploaded afresh,
+	# so that round 2 got a batch of its own.
+	expect_same run/r2/in/r2-0001.jsonl run/r1/in/r1-0001.jsonl
+	[ "$(cut -f 1 run/r1/uploaded)" != "$(cut -f 1 run/r2/uploaded)" ] || fail "round 2 reused round 1's file"
+	expect_eq "$(cat run/r1/batches run/r2/batches | cut -f 1 | sort -u | wc -l)" 2 "batches"
+}
+
+t_permanent_failure_not_retried() {
+	quick_mock
+	mkreq 5 >req.jsonl
+	# A request the server refuses (an empty messages array): HTTP 400 is
+	# final, the request is not sent again.
+	sed '3s/"messages":\[[^]]*\]/"messages":[]/' req.jsonl >bad.jsonl
+	pipeline -d run bad.jsonl
+	expect_rc 3
+	expect_eq "$(cat run/failed.txt)" "req-3	1	HTTP 400: empty_array: Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead." "failed.txt"
+	expect_grep '^requests 5$' run/r1/classified
+	expect_grep '^retry 0$' run/r1/classified
+	expect_grep '^failed 1$' run/r1/classified
+	[ ! -d run/r2 ] || fail "an invalid request went to round 2"
+	expect_same run/failed-requests.jsonl <(sed -n 3p bad.jsonl)
+}
+
+t_clean_deletes_remote_files() {
+	quick_mock -F fail-requests=0.3
+	mkreq 20 >req.jsonl
+	pipeline -c -d run req.jsonl
+	expect_rc 0
+	mock_curl GET /files >files.json
+	expect_no_grep '"id":"file-' files.json
+	# What was deleted is recorded, round by round.
+	expect_eq "$(sort run/r1/removed | tr '\n' ' ')" "$({ cut -f 1 run/r1/uploaded; cut -f 1 run/r1/results; } | sort | tr '\n' ' ')" "removed"
+	[ -s run/r2/removed ] || fail "round 2's files not deleted"
+}
+
+t_duplicate_custom_id_stops_before_upload() {
+	quick_mock
+	mkreq 5 >req.jsonl
+	sed -n 2p req.jsonl >dup.jsonl
+	cat dup.jsonl >>req.jsonl
+	pipeline -d run req.jsonl
+	expect_rc 1
+	expect_grep 'req.jsonl:6: .*req-2' "$T/err"
+	expect_grep '^oai-pipeline: req.jsonl: not split \(see above\); nothing was uploaded$' "$T/err"
+	expect_empty "$T/out"
+	mock_curl GET /files >files.json
+	expect_no_grep '"id":"file-' files.json
+	[ ! -e run/r1/split ] || fail "a split record"
+}
+
+t_bad_line_stops_before_upload() {
+	quick_mock
+	mkreq 5 >req.jsonl
+	printf '{"custom_id":"x","method":"POST"\n' >>req.jsonl
+	pipeline -d run req.jsonl
+	expect_rc 1
+	expect_grep 'req.jsonl:6: ' "$T/err"
+	mock_curl GET /files >files.json
+	expect_no_grep '"id":"file-' files.json
+}
+
+t_wrong_endpoint_stops_before_upload() {
+	quick_mock
+	mkreq 5 >req.jsonl
+	pipeline -e /v1/embeddings -d run req.jsonl
+	expect_rc 1
+	expect_grep '^oai-pipeline: req.jsonl: a request has url /v1/chat/completions, not /v1/embeddings \(-e\); nothing was uploaded$' "$T/err"
+	mock_curl GET /files >files.json
+	expect_no_grep '"id":"file-' files.json
+}
+
+t_missing_key() {
+	mkreq 5 >req.jsonl
+	OPENAI_BASE_URL=http://127.0.0.1:9/v1 pipeline -d run req.jsonl
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-pipeline: no API key: set OPENAI_API_KEY (or OPENAI_API_KEY_FILE)"
+	[ ! -e run ] || fail "a run directory without a key"
+}
+
+t_other_requests_same_run_dir_refused() {
+	quick_mock
+	mkreq 5 >req.jsonl
+	pipeline -d run req.jsonl
+	expect_rc 0
+	mkreq 6 >req.jsonl
+	pipeline -d run req.jsonl
+	expect_rc 1
+	expect_grep "^oai-pipeline: req.jsonl: not the requests file this run directory was started with \(see $T/run/job\); use another -d$" "$T/err"
+}
+
+t_unreachable_server_75_then_rerun() {
+	mkreq 10 >req.jsonl
+	# A port nobody listens on: the tools try a few times, then give up.
+	export BATCHPIPE_MAX_TRIES=2 BATCHPIPE_RETRY_BASE_MS=10 BATCHPIPE_RETRY_MAX_MS=20
+	OPENAI_API_KEY=sk-test OPENAI_BASE_URL=http://127.0.0.1:9/v1 pipeline -d run req.jsonl
+	expect_rc 75
+	expect_grep '^oai-pipeline: oai-upload .*: temporary failure; run the same command again to carry on$' "$T/err"
+	expect_empty "$T/out"
+	quick_mock
+	pipeline -d run req.jsonl
+	expect_rc 0
+	expect_lines 10 "$T/out"
+}
+
+t_second_driver_refused() {
+	quick_mock
+	mkreq 5 >req.jsonl
+	mkdir run
+	background flock run/lock sleep 30
+	sleep 0.2
+	pipeline -d run req.jsonl
+	expect_rc 75
+	expect_eq "$(cat "$T/err")" "oai-pipeline: $T/run: another oai-pipeline is working in this run directory"
+	[ ! -e run/job ] || fail "the second driver wrote a record"
+}
+
+# stop_then_resume SIGNAL STATUS: the driver stopped by SIGNAL while it
+# waits for its batches stops its tools and exits STATUS; then it resumes.
+stop_then_resume() {
+	local pid
+	mock_start -t 0.2,3,0.2
+	mkreq 30 >req.jsonl
+	# env resets SIGINT, which a shell ignores in the background jobs it starts.
+	env --default-signal=INT oai-pipeline -i 0.05 -d run req.jsonl >out1 2>err1 &
+	pid=$!
+	for _ in $(seq 1 100); do
+		[ -s run/r1/batches ] && break
+		sleep 0.05
+	done
+	[ -s run/r1/batches ] || fail "no batch created"
+	sleep 0.3
+	kill -"$1" "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	expect_eq "$rc" "$2" "exit status"
+	expect_grep "^oai-pipeline: stopped by SIG$1; run the same command again to carry on$" err1
+	# Its tools are gone too: nothing holds the lock.
+	flock -n run/lock true || fail "a tool still holds the lock"
+	[ ! -f run/r1/results ] || fail "stopped after the wait"
+	whole_files run
+	pipeline -d run req.jsonl
+	expect_rc 0
+	expect_lines 30 "$T/out"
+	one_batch_per_file run/r*/batches
+}
+
+t_sigterm_stops_cleanly_then_resumes() {
+	stop_then_resume TERM 143
+}
+
+t_sigint_stops_cleanly_then_resumes() {
+	stop_then_resume INT 130
+}
+
+# state_of DIR: how far the run in DIR got, in a few words.
+state_of() {
+	local r w
+	for r in "$1"/r*; do
+		[ -d "$r" ] || continue
+		w="${r##*/}:"
+		[ -f "$r/split" ] && w="$w split"
+		[ -f "$r/uploaded" ] && w="$w up=$(wc -l <"$r/uploaded")"
+		[ -f "$r/batches" ] && w="$w batches=$(wc -l <"$r/batches")"
+		[ -f "$r/results" ] && w="$w waited"
+		[ -d "$r/out" ] && w="$w out=$(find "$r/out" -name 'file-*.jsonl' | wc -l)"
+		[ -f "$r/classified" ] && w="$w classified"
+		printf '%s; ' "$w"
+	done
+	[ -f "$1/results.jsonl" ] && printf 'results'
+	[ -d "$1" ] || printf 'nothing'
+}
+
+# The driver killed with SIGKILL at random moments (alone, its tools left
+# running, or with them, as in a crash), once or twice, then run again
+# until it finishes: every request answered exactly once, one batch per
+# input file, nothing cut short in the run directory.
+t_crash_and_resume() {
+	local trial pid kills k delay dirs=()
+	mock_start -t 0.1,0.4,0.1 -F slow=60 -F fail-requests=0.1
+	RANDOM=4242
+	for trial in $(seq 1 14); do
+		mkreq 24 "t$trial-" >"req$trial.jsonl"
+		kills=$((1 + RANDOM % 2))
+		for k in $(seq 1 "$kills"); do
+			delay=$((RANDOM % 2500))
+			# Two kills while it starts and splits.
+			[ "$k" -eq 1 ] && [ "$trial" -le 2 ] && delay=$((trial * 30))
+			setsid oai-pipeline -i 0.05 -l 10 -d "run$trial" "req$trial.jsonl" >/dev/null 2>>crash.log &
+			pid=$!
+			sleep "$((delay / 1000)).$(printf %03d $((delay % 1000)))"
+			if [ $((trial % 2)) -eq 0 ]; then
+				kill -KILL -- -"$pid" 2>/dev/null || true
+			else
+				kill -KILL "$pid" 2>/dev/null || true
+			fi
+			wait "$pid" 2>/dev/null || true
+			echo "trial $trial: killed after ${delay} ms: $(state_of "run$trial")" >>crash.log
+		done
+		# Tools left running after the driver's death hold the lock: the
+		# next run says so (75) until they have finished.
+		for k in $(seq 1 100); do
+			pipeline -l 10 -d "run$trial" "req$trial.jsonl"
+			[ "$rc" -eq 75 ] && grep -q 'another oai-pipeline' "$T/err" && { sleep 0.1; continue; }
+			break
+		done
+		expect_rc 0 || { tail -n 20 crash.log; return 1; }
+		ids "$T/out" >got.ids
+		ids "req$trial.jsonl" | sort >want.ids
+		expect_same got.ids want.ids
+		whole_files "run$trial"
+		for k in "run$trial"/r*/batches; do dirs+=("$k"); done
+	done
+	one_batch_per_file "${dirs[@]}"
+}

@@ -1,0 +1,260 @@
+# shellcheck shell=bash
+# oai-wait: polls batches until they end, prints every result file, and
+# tells completed (0), ended badly (4), timeout (75) and errors (1) apart.
+
+net_fast
+
+# bw_job N [mock options]: starts the mock with a quick lifecycle, uploads
+# N requests and starts a batch on them: $f is the file, $b the batch.
+bw_job() {
+	local n=$1
+	shift
+	mock_start -t 0.05,0.2,0.05 "$@"
+	net_lines "$n" in.jsonl
+	f=$(bw_upload in.jsonl)
+	b=$(bw_create "$f")
+}
+
+t_usage_and_version() {
+	run oai-wait -h
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" "usage: oai-wait [-qv] [-i interval] [-t timeout] [batch-id ...]"
+	run oai-wait -x
+	expect_rc 2
+	expect_eq "$(cat "$T/err")" "oai-wait: invalid option -- 'x'
+usage: oai-wait [-qv] [-i interval] [-t timeout] [batch-id ...]"
+	run oai-wait -V
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" "oai-wait batchpipe 0.1.0"
+	for bad in 0 -1 abc 1x nan inf; do
+		run oai-wait -i "$bad" batch_x
+		expect_rc 2
+		expect_grep "^oai-wait: -i $bad: not a number of seconds\$" "$T/err"
+	done
+	run oai-wait -t 0 batch_x
+	expect_rc 2
+}
+
+t_completed_batch() {
+	bw_job 3
+	run oai-wait -i 0.05 "$b"
+	expect_rc 0
+	out=$(bw_get "$b" output_file_id)
+	expect_eq "$(bw_get "$b" error_file_id)" null
+	expect_eq "$(cat "$T/out")" "$out	output	$b	completed"
+	# One line per status change, the last with the final counts.
+	expect_grep "^oai-wait: $b: in_progress, [0-3] completed, 0 failed of 3, [0-9]+s\$" "$T/err"
+	expect_eq "$(tail -n 1 "$T/err" | sed 's/, [0-9]*s$//')" "oai-wait: $b: completed, 3 completed, 0 failed of 3"
+	expect_eq "$(grep -c ": $b: completed" "$T/err")" 1 "completed lines"
+}
+
+t_quiet() {
+	bw_job 2
+	run oai-wait -q -i 0.05 "$b"
+	expect_rc 0
+	expect_empty "$T/err"
+	expect_lines 1 "$T/out"
+}
+
+t_ids_from_stdin_once_each() {
+	bw_job 2
+	b2=$(bw_create "$f")
+	printf '%s\t%s\n\n%s\n%s\tagain\n' "$b" "$f" "$b2" "$b" | run oai-wait -q -i 0.05
+	expect_rc 0
+	printf '%s\toutput\t%s\tcompleted\n%s\toutput\t%s\tcompleted\n' \
+		"$(bw_get "$b" output_file_id)" "$b" \
+		"$(bw_get "$b2" output_file_id)" "$b2" | sort >want
+	# In the order they end, which the test cannot know.
+	sort "$T/out" >got
+	expect_same got want
+	# Once they have ended, in input order.
+	printf '%s\n%s\n' "$b2" "$b" | run oai-wait -q
+	expect_rc 0
+	expect_eq "$(cut -f3 "$T/out" | tr '\n' ' ')" "$b2 $b "
+}
+
+t_the_whole_pipe() {
+	mock_start -t 0.05,0.2,0.05
+	net_lines 3 a.jsonl
+	net_lines 2 b.jsonl
+	oai-upload a.jsonl b.jsonl | oai-batch | oai-wait -i 0.05 | oai-fetch >results.jsonl 2>err ||
+		{ cat err; fail "the pipe failed"; }
+	expect_lines 5 results.jsonl
+	for id in a.jsonl-1 a.jsonl-2 a.jsonl-3 b.jsonl-1 b.jsonl-2; do
+		expect_grep "\"custom_id\":\"$id\"" results.jsonl
+	done
+}
+
+# A batch's lines leave as soon as it ends, while another still runs.
+t_results_are_passed_on_at_once() {
+	mock_start -t 1,0.05,0.05
+	net_lines 1 a.jsonl
+	fa=$(bw_upload a.jsonl)
+	ba=$(bw_create "$fa")
+	bw_wait_for "$ba" completed
+	bb=$(bw_create "$fa")
+	{ oai-wait -q -i 0.05 "$ba" "$bb"; net_ms >t_end; } |
+		{ IFS= read -r line; net_ms >t_first; echo "$line" >first; cat >rest; }
+	expect_eq "$(cat first)" "$(bw_get "$ba" output_file_id)	output	$ba	completed"
+	expect_lines 1 rest
+	[ $(($(cat t_end) - $(cat t_first))) -gt 500 ] ||
+		fail "the first batch's line came $(($(cat t_end) - $(cat t_first))) ms before the end"
+}
+
+t_poll_bursts_are_retried() {
+	bw_job 2 -F 'http429=2@/v1/batches/' -F 'http503=2@/v1/batches/' -F 'http500=2@/v1/batches/'
+	run oai-wait -i 0.05 -q "$b"
+	expect_rc 0
+	expect_empty "$T/err"
+	expect_eq "$(cat "$T/out")" "$(bw_get "$b" output_file_id)	output	$b	completed"
+}
+
+# The retries of one poll run out: reported, and polled again later.
+t_poll_failure_is_not_fatal() {
+	net_fast 2
+	bw_job 2 -F 'http503=3@/v1/batches/'
+	run oai-wait -i 0.05 -q "$b"
+	expect_rc 0
+	expect_grep "^oai-wait: GET /v1/batches/$b: HTTP 503: .* \\(polling again in 0\\.[0-9]+s\\)\$" "$T/err"
+	expect_lines 1 "$T/err"
+	expect_eq "$(cat "$T/out")" "$(bw_get "$b" output_file_id)	output	$b	completed"
+}
+
+t_expired_batch_prints_partial_results() {
+	bw_job 4 -F expire=0.5
+	run oai-wait -i 0.05 "$b"
+	expect_rc 4
+	out=$(bw_get "$b" output_file_id)
+	err=$(bw_get "$b" error_file_id)
+	printf '%s\toutput\t%s\texpired\n%s\terror\t%s\texpired\n' "$out" "$b" "$err" "$b" >want
+	expect_same "$T/out" want
+	expect_grep "^oai-wait: $b: expired, 2 completed, [0-9]+ failed of 4, [0-9]+s\$" "$T/err"
+	mock_curl GET "/files/$out/content" | grep -c '"status_code":200' >n
+	expect_eq "$(cat n)" 2 "results in the output file"
+	# -q still says how it ended.
+	run oai-wait -q -i 0.05 "$b"
+	expect_rc 4
+	expect_same "$T/out" want
+	expect_grep "^oai-wait: $b: expired, " "$T/err"
+}
+
+t_cancelled_batch() {
+	bw_job 4 -F cancel=0.5
+	run oai-wait -i 0.05 "$b"
+	expect_rc 4
+	out=$(bw_get "$b" output_file_id)
+	err=$(bw_get "$b" error_file_id)
+	printf '%s\toutput\t%s\tcancelled\n%s\terror\t%s\tcancelled\n' "$out" "$b" "$err" "$b" >want
+	expect_same "$T/out" want
+	expect_grep "^oai-wait: $b: cancelled, 2 completed, " "$T/err"
+	# -q: only how it ended.
+	run oai-wait -q -i 0.05 "$b"
+	expect_rc 4
+	expect_same "$T/out" want
+	expect_eq "$(sed 's/, [0-9]*s$//' "$T/err")" "oai-wait: $b: cancelled, 2 completed, 0 failed of 4"
+}
+
+t_failed_validation() {
+	mock_start -t 0.05,0.2,0.05
+	net_lines 3 in.jsonl
+	sed -i '2s/.*/{"custom_id": broken/' in.jsonl
+	f=$(bw_upload in.jsonl)
+	b=$(bw_create "$f")
+	run oai-wait -i 0.05 "$b"
+	expect_rc 4
+	expect_empty "$T/out"
+	expect_grep "^oai-wait: $b: failed, 0 completed, 0 failed of 0, [0-9]+s\$" "$T/err"
+	expect_grep "^oai-wait: $b: line 2: invalid_json_line: " "$T/err"
+}
+
+t_token_limit() {
+	bw_job 2 -F token-limit=1
+	run oai-wait -i 0.05 -q "$b"
+	expect_rc 4
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "oai-wait: $b: failed, 0 completed, 0 failed of 0, 0s
+oai-wait: $b: failed: token_limit_exceeded: Enqueued token limit reached for gpt-4o-mini in organization org-mock. Limit: 1 enqueued tokens. Please try submitting fewer tasks or wait until other batches have completed."
+}
+
+t_completed_and_failed_is_4() {
+	bw_job 2
+	bad=$(printf 'oops\n' >bad.jsonl && bw_upload bad.jsonl)
+	bb=$(bw_create "$bad")
+	run oai-wait -q -i 0.05 "$b" "$bb"
+	expect_rc 4
+	expect_eq "$(cat "$T/out")" "$(bw_get "$b" output_file_id)	output	$b	completed"
+	expect_grep "^oai-wait: $bb: line 1: invalid_json_line: " "$T/err"
+}
+
+t_timeout_is_75() {
+	mock_start -t 0.05,30,0.05
+	net_lines 2 in.jsonl
+	f=$(bw_upload in.jsonl)
+	b=$(bw_create "$f")
+	start=$(net_ms)
+	run oai-wait -i 0.05 -t 0.5 "$b"
+	expect_rc 75
+	elapsed=$(($(net_ms) - start))
+	if [ "$elapsed" -lt 500 ] || [ "$elapsed" -ge 3000 ]; then
+		fail "-t 0.5 took $elapsed ms"
+	fi
+	expect_empty "$T/out"
+	expect_eq "$(tail -n 1 "$T/err")" "oai-wait: $b: still in_progress after 0.5s"
+}
+
+t_bad_ids_are_errors() {
+	bw_job 2
+	run oai-wait -q -i 0.05 batch_nosuchbatch 'bad/id' "$b"
+	expect_rc 1
+	expect_grep '^oai-wait: GET /v1/batches/batch_nosuchbatch: HTTP 404: ' "$T/err"
+	expect_grep '^oai-wait: argument 2: not a batch id: bad/id$' "$T/err"
+	expect_lines 2 "$T/err"
+	expect_eq "$(cat "$T/out")" "$(bw_get "$b" output_file_id)	output	$b	completed"
+}
+
+t_stdout_full() {
+	bw_job 1
+	run sh -c 'oai-wait -q -i 0.05 "$1" >/dev/full' sh "$b"
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-wait: stdout: No space left on device"
+}
+
+t_missing_key() {
+	mock_start
+	unset OPENAI_API_KEY
+	run oai-wait batch_abc
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-wait: no API key: set OPENAI_API_KEY, or OPENAI_API_KEY_FILE to a file holding it"
+}
+
+# The interval backs off: a batch that takes 2 s, polled from -i 0.05,
+# is asked about far fewer than 2 / 0.05 = 40 times.
+t_polls_back_off() {
+	mock_start -t 2,0.05,0.05
+	net_lines 1 in.jsonl
+	f=$(bw_upload in.jsonl)
+	b=$(bw_create "$f")
+	run oai-wait -v -q -i 0.05 "$b"
+	expect_rc 0
+	n=$(grep -c "^> GET /v1/batches/$b " "$T/err")
+	if [ "$n" -lt 4 ] || [ "$n" -gt 15 ]; then
+		fail "$n polls"
+	fi
+}
+
+# On a terminal: one live line per batch, redrawn in place, and no
+# status-change lines.
+t_live_lines_on_a_tty() {
+	command -v script >/dev/null || return 0
+	bw_job 2
+	b2=$(bw_create "$f")
+	script -qec "oai-wait -i 0.05 $b $b2 >out.txt" /dev/null >tty.txt </dev/null
+	expect_eq "$(cut -f3 out.txt | sort | tr '\n' ' ')" "$(printf '%s\n' "$b" "$b2" | sort | tr '\n' ' ')"
+	# The last drawing holds both batches, completed.
+	tr -d '\r' <tty.txt | sed 's/\x1b\[2A\x1b\[J/\n@@\n/g' | awk '/^@@$/ { last = ""; next } { last = last $0 "\n" } END { printf "%s", last }' |
+		sed 's/, [0-9]*s$//' >last
+	printf '%s: completed, 2 completed, 0 failed of 2\n%s: completed, 2 completed, 0 failed of 2\n' "$b" "$b2" >want
+	expect_same last want
+	expect_grep $'\x1b\\[2A' tty.txt
+	expect_no_grep '^oai-wait: ' tty.txt
+}
