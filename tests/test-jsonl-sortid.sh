@@ -262,3 +262,12 @@ t_usage_and_version() {
 	run jsonl-sortid -r - -
 	expect_rc 2
 }
+
+t_requests_from_stdin_with_result_files() {
+	lines 2 1 >results
+	printf '{"custom_id":"%s"}\n' 1 2 3 >requests
+	run sh -c 'exec jsonl-sortid -r - results <requests'
+	expect_rc 3
+	expect_eq "$(ids out)" "1 2"
+	expect_eq "$(cat err)" "jsonl-sortid: no result for custom_id 3"
+}
