@@ -31,15 +31,21 @@ hash(const unsigned char *p, size_t n)
 {
 	uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ ((uint64_t)n *
 	    UINT64_C(0xff51afd7ed558ccd)), w;
+	size_t len = n;
 
-	for (; n >= 8; p += 8, n -= 8) {
+	for (; n > 8; p += 8, n -= 8) {
 		memcpy(&w, p, 8);
 		h = (h ^ w) * UINT64_C(0xbf58476d1ce4e5b9);
 		h ^= h >> 31;
 	}
-	w = 0;
-	if (n)
-		memcpy(&w, p, n);
+	/* The last 1 to 8 bytes: a fixed-size read (overlapping bytes
+	 * already hashed when the key is longer) is cheaper than a
+	 * memcpy of variable length. */
+	if (n == 8 || (n > 0 && len >= 8))
+		memcpy(&w, p + n - 8, 8);
+	else
+		for (w = 0; n > 0; n--)
+			w = w << 8 | p[n - 1];
 	h = (h ^ w) * UINT64_C(0x94d049bb133111eb);
 	h ^= h >> 29;
 	h *= UINT64_C(0xbf58476d1ce4e5b9);
@@ -126,7 +132,12 @@ idset_new(void)
 int
 idset_add(struct idset *s, const void *key, size_t n)
 {
-	uint64_t h = hash(key, n);
+	return idset_add_hashed(s, key, n, hash(key, n));
+}
+
+int
+idset_add_hashed(struct idset *s, const void *key, size_t n, uint64_t h)
+{
 	size_t i = find(s, key, n, h), len;
 
 	if (s->slot[i] != 0)
@@ -152,10 +163,13 @@ idset_add(struct idset *s, const void *key, size_t n)
 	return 1;
 }
 
-void
+uint64_t
 idset_prefetch(const struct idset *s, const void *key, size_t n)
 {
-	__builtin_prefetch(&s->slot[hash(key, n) >> (64 - s->bits)]);
+	uint64_t h = hash(key, n);
+
+	__builtin_prefetch(&s->slot[h >> (64 - s->bits)]);
+	return h;
 }
 
 int

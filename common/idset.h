@@ -9,6 +9,7 @@
 #ifndef IDSET_H
 #define IDSET_H
 #include <stddef.h>
+#include <stdint.h>
 
 struct idset;
 
@@ -19,9 +20,15 @@ struct idset *idset_new(void);
  * it was added, 0 when the set already held it. */
 int	idset_add(struct idset *s, const void *key, size_t n);
 
-/* idset_prefetch: a hint that key[0..n) is about to be added or looked
- * up: starts loading its slot, so other work can hide the cache miss. */
-void	idset_prefetch(const struct idset *s, const void *key, size_t n);
+/* idset_prefetch: a hint that key[0..n) is about to be added: starts
+ * loading its slot, so other work can hide the cache miss.  Returns the
+ * key's hash, to pass to idset_add_hashed with the same key. */
+uint64_t idset_prefetch(const struct idset *s, const void *key, size_t n);
+
+/* idset_add_hashed: idset_add with the hash idset_prefetch returned for
+ * key[0..n) (the set may have grown since: the hash stays good). */
+int	idset_add_hashed(struct idset *s, const void *key, size_t n,
+	    uint64_t h);
 
 /* idset_contains: 1 when the set holds key[0..n), else 0. */
 int	idset_contains(const struct idset *s, const void *key, size_t n);

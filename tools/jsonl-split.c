@@ -192,6 +192,7 @@ main(int argc, char *argv[])
 	char *line, *dircopy, *wbuf;
 	const char *idp;
 	size_t idn;
+	uint64_t idh;
 	int ch, n, dir_made = 0;
 
 	while ((ch = getopt(argc, argv, "b:d:hl:p:V")) != -1) {
@@ -274,7 +275,7 @@ main(int argc, char *argv[])
 			bad_line(in.name, in.lineno, "empty custom_id");
 		/* Checked after the line is written to its temporary file:
 		 * that work hides the cache miss on the id's slot. */
-		idset_prefetch(ids, idp, idn);
+		idh = idset_prefetch(ids, idp, idn);
 
 		if (f == NULL || lines == max_lines ||
 		    bytes + len + 1 > max_bytes ||
@@ -306,7 +307,7 @@ main(int argc, char *argv[])
 		}
 		line[len] = '\n';
 		fwrite(line, 1, len + 1, f->fp);
-		if (!idset_add(ids, idp, idn))
+		if (!idset_add_hashed(ids, idp, idn, idh))
 			bad_line(in.name, in.lineno, "duplicate custom_id "
 			    "\"%.*s\"", 200, customid_show(&scratch, idp, idn));
 		lines++;
