@@ -8,6 +8,7 @@
  * is first copied to an unlinked temporary file.  Nothing is written until
  * every line has been read and found good.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -336,23 +337,34 @@ struct copier {
 	int		 ready[NBUFS];	/* buffer holds its next chunk */
 };
 
-/* Reads the lines of chunk c into buf. */
+/* Reads the lines of chunk c into buf.  A run of lines that follow each
+ * other in the same file, each ended by a plain "\n", is read with one
+ * pread(2) together with its line ends: results that are already nearly
+ * in order (as a batch's output file often is) cost a few large reads. */
 static void
 fill_chunk(const struct copier *cp, const struct chunk *c, char *buf)
 {
-	const struct rec *r;
-	size_t i, used = 0, got;
+	const struct rec *r, *next;
+	size_t i, j, used = 0, got, span;
 	ssize_t n;
 
-	for (i = c->first; i < c->end; i++) {
+	for (i = c->first; i < c->end; i = j) {
 		/* The index entries are visited in random order: ask for
 		 * the ones a few lines ahead before they are needed. */
 		if (i + 8 < c->end)
 			__builtin_prefetch(&recs[cp->order[i + 8].rec]);
 		r = &recs[cp->order[i].rec];
-		for (got = 0; got < r->len; got += (size_t)n) {
+		span = r->len;
+		for (j = i + 1; j < c->end; j++) {
+			next = &recs[cp->order[j].rec];
+			if (next->file != r->file ||
+			    next->off != r->off + span + 1)
+				break;
+			span += 1 + next->len;
+		}
+		for (got = 0; got < span; got += (size_t)n) {
 			n = pread(inputs[r->file].fd, buf + used + got,
-			    r->len - got, (off_t)(r->off + got));
+			    span - got, (off_t)(r->off + got));
 			if (n < 0 && errno == EINTR) {
 				n = 0;
 				continue;
@@ -363,7 +375,7 @@ fill_chunk(const struct copier *cp, const struct chunk *c, char *buf)
 				errx(1, "%s: file changed while being read",
 				    inputs[r->file].name);
 		}
-		used += r->len;
+		used += span;
 		buf[used++] = '\n';
 	}
 }
@@ -605,6 +617,7 @@ main(int argc, char *argv[])
 	struct skey *order;
 	size_t i, reported = 0;
 	int ch, fd, use_stdin = 0, have_count = 0, stdin_fd = -1;
+	struct rlimit rl;
 	char *end;
 
 	while ((ch = getopt(argc, argv, "hn:r:V")) != -1) {
@@ -650,6 +663,14 @@ main(int argc, char *argv[])
 
 	ninputs = argc > 0 ? (size_t)argc : 1;
 	inputs = xcalloc(ninputs, sizeof(*inputs));
+	/* Every input stays open until its lines are copied: a job of many
+	 * result files may need more descriptors than the soft limit. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < ninputs + 32) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ||
+		    rl.rlim_max > ninputs + 32 ? ninputs + 32 : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	for (i = 0; i < ninputs; i++) {
 		if (argc == 0 || strcmp(argv[i], "-") == 0) {
 			inputs[i].name = "stdin";
