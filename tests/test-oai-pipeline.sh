@@ -368,9 +368,15 @@ t_wrong_endpoint_stops_before_upload() {
 	mkreq 5 >req.jsonl
 	pipeline -e /v1/embeddings -d run req.jsonl
 	expect_rc 1
-	expect_grep '^oai-pipeline: req.jsonl: a request has url /v1/chat/completions, not /v1/embeddings \(-e\); nothing was uploaded$' "$T/err"
+	expect_grep '^oai-pipeline: req.jsonl: a request has url /v1/chat/completions, not /v1/embeddings \(-e\); stopped before uploading it$' "$T/err"
+	# And again, now that the split is done.
+	pipeline -e /v1/embeddings -d run req.jsonl
+	expect_rc 1
+	expect_grep 'not /v1/embeddings \(-e\); stopped before uploading it$' "$T/err"
 	mock_curl GET /files >files.json
 	expect_no_grep '"id":"file-' files.json
+	pipeline -e /v1/chat/completions -d run req.jsonl
+	expect_rc 0
 }
 
 t_missing_key() {
