@@ -412,6 +412,27 @@ t_unreachable_server_75_then_rerun() {
 	expect_lines 10 "$T/out"
 }
 
+t_lost_records_are_recovered() {
+	# A power loss can leave a record's last line cut short, or lose the
+	# record of a batch just created: the next run drops the partial line
+	# and oai-batch finds the batch on the server instead of paying twice.
+	quick_mock
+	mkreq 10 >req.jsonl
+	pipeline -d run req.jsonl
+	expect_rc 0
+	cp "$T/out" first.jsonl
+	bid=$(cut -f 1 run/r1/batches)
+	rm run/r1/classified run/r1/results
+	printf 'batch_cut_sh' >run/r1/batches
+	pipeline -d run req.jsonl
+	expect_rc 0
+	expect_grep "^oai-pipeline: $T/run/r1/batches: dropping a partial last line left by an interrupted run$" "$T/err"
+	expect_eq "$(cut -f 1 run/r1/batches)" "$bid" "the batch recorded again"
+	expect_same "$T/out" first.jsonl
+	one_batch_per_file run/r1/batches
+	expect_eq "$(wc -l <server.batches)" 1 "batches on the server"
+}
+
 t_second_driver_refused() {
 	quick_mock
 	mkreq 5 >req.jsonl
