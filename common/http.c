@@ -216,6 +216,10 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	double now, done, total;
 	char a[32], b[32];
 
+	/* Before the first byte curl knows no total yet: a line drawn
+	 * then would hold the throttle and could be the only one. */
+	if (ultotal <= 0 && dltotal <= 0 && ulnow <= 0 && dlnow <= 0)
+		return 0;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = ts.tv_sec + ts.tv_nsec / 1e9;
 	if (now - h->progress_last < 0.2)
@@ -494,13 +498,7 @@ judge(struct http *h, CURLcode rc, long code, int flags)
 		buf_reset(&h->errmsg);
 		buf_adds(&h->errmsg, h->curlerr[0] != '\0' ? h->curlerr :
 		    curl_easy_strerror(rc));
-		/* A create must never be sent twice on a guess: curl's
-		 * count of bytes sent is not reliable after a dropped
-		 * connection, so for those only a failed connect counts as
-		 * "the server never saw it"; the rest is reconciled. */
-		if (rc == CURLE_COULDNT_RESOLVE_HOST ||
-		    rc == CURLE_COULDNT_CONNECT ||
-		    (!(flags & HTTP_NORETRY) && nothing_sent(h)))
+		if (nothing_sent(h))
 			return RETRY;
 		switch (rc) {
 		case CURLE_OPERATION_TIMEDOUT:
@@ -669,10 +667,10 @@ perform(struct http *h, const struct call *c)
 		    c->mime == NULL ? 5 * h->stall_s : 0L);
 		curl_easy_setopt(cu, CURLOPT_NOPROGRESS, h->progress != NULL &&
 		    (c->fd >= 0 || c->mime != NULL) ? 0L : 1L);
-		/* libcurl sends a request again by itself when a reused
-		 * connection dies before any answer: harmless for a GET,
-		 * a second batch for a create.  A fresh connection has no
-		 * such retry. */
+		/* On a reused connection that turns out dead, libcurl sends
+		 * the request again by itself ("Connection died, retrying a
+		 * fresh connect"), even a POST the server may have acted on:
+		 * a call that must not be repeated gets a fresh connection. */
 		curl_easy_setopt(cu, CURLOPT_FRESH_CONNECT,
 		    c->flags & HTTP_NORETRY ? 1L : 0L);
 		rc = curl_easy_perform(cu);

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The fuzz targets' seed corpora and regression inputs, replayed without
 # libFuzzer: each target (tests/fuzz/fuzz_*.c) is linked with a plain
 # main() (tests/fuzz/standalone.c) against the library of the build under
@@ -10,7 +11,7 @@
 corpus_replay() {
 	local t=$1 lib=("$BIN/../obj/libbatchpipe.a") san=()
 	[ -e "${lib[0]}" ] || lib=("$TOP"/common/*.c)
-	[ "$LABEL" = asan ] && san=(-fsanitize=address,undefined -fno-sanitize-recover=all)
+	[ "$LABEL" = asan ] && san=("-fsanitize=address,undefined" -fno-sanitize-recover=all)
 	# shellcheck disable=SC2046
 	cc -std=c11 -D_GNU_SOURCE -DBATCHPIPE_VERSION="\"fuzz\"" -g -O1 "${san[@]}" -I"$TOP/common" \
 		$(pkg-config --cflags json-c) -o "$T/$t" \

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Tool-level regression tests for the bugs the fuzz targets found (each
 # input is also in tests/fuzz/corpus/; see docs/CHECKS.md).
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The test harness itself: a check that fails must fail its test, even
 # when later commands of the test succeed.  (The last command decides
 # here on purpose, so this test does not depend on what it tests.)

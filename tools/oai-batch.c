@@ -80,8 +80,8 @@ remember(const struct batchobj *b, long long when)
 	return k;
 }
 
-/* collect: http_list callback; the batches without an input file or with
- * an id unfit to print are of no use here. */
+/* collect: http_list callback; the batches without an input file, or
+ * with an id or status unfit to print, are of no use here. */
 static int
 collect(struct json_object *item, void *arg)
 {
@@ -89,7 +89,8 @@ collect(struct json_object *item, void *arg)
 
 	if (batchobj_parse(item, &b) == -1)
 		return 0;
-	if (b.input_file_id != NULL && idsrc_valid(b.id))
+	if (b.input_file_id != NULL && idsrc_valid(b.id) &&
+	    idsrc_valid(b.status))
 		remember(&b, created_at(item));
 	batchobj_free(&b);
 	return 0;
@@ -148,7 +149,7 @@ create(const char *file_id, struct json_object *body, struct known **made)
 		r = http_request(http, "POST", "/batches", body,
 		    HTTP_NORETRY, &code, &answer);
 		if (r == HTTP_OK && batchobj_parse(answer, &b) == 0) {
-			if (idsrc_valid(b.id)) {
+			if (idsrc_valid(b.id) && idsrc_valid(b.status)) {
 				free(b.input_file_id);
 				b.input_file_id = xstrdup(file_id);
 				*made = remember(&b, created_at(answer));

@@ -178,10 +178,15 @@ main(int argc, char *argv[])
 		if (!S_ISDIR(st.st_mode))
 			errx(1, "%s: not a directory", dir);
 	}
-	if (idsrc_open(&in, argc, argv) != 0)
+	if (idsrc_open(&in, argc, argv) != 0) {
+		config_free(&cfg);
 		return 1;
-	if (outfile != NULL && afile_open(&out, outfile) != 0)
+	}
+	if (outfile != NULL && afile_open(&out, outfile) != 0) {
+		idsrc_close(&in);
+		config_free(&cfg);
 		return 1;
+	}
 	if (dir == NULL && outfile == NULL) {
 		scratch = scratch_open();
 		copybuf = xmalloc(COPY_BUFSIZE);

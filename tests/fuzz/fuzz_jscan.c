@@ -7,7 +7,10 @@
  *     scans again and decodes to the same bytes (round trip);
  *   - jscan_member finds each key, and its answer is the last one;
  *   - jscan_index(i) is the i-th element jscan_next gave;
- *   - jscan_int agrees with jscan_double where both succeed.
+ *   - jscan_int agrees with jscan_double where both succeed;
+ *   - jscan_doc_members and jscan_doc_member accept and refuse exactly
+ *     what jscan_doc does (same fault offset), and give the members of
+ *     depth 1 and 2 that a walk finds, and the member jscan_member finds.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -108,6 +111,95 @@ walk(struct jval v, int depth)
 	buf_free(&esc);
 }
 
+#define MAXM 16
+
+/* The members of depth 1 and 2 of top, by walking. */
+static size_t
+expected_members(struct jval top, struct jmember *e, size_t max)
+{
+	struct jiter it, it2;
+	struct jval k, v, k2, v2;
+	size_t n = 0;
+
+	if (top.type != JT_OBJECT)
+		return 0;
+	jscan_iter(top, &it);
+	while (jscan_next(&it, &k, &v)) {
+		if (n < max) {
+			e[n].key = k;
+			e[n].val = v;
+			e[n].depth = 1;
+		}
+		n++;
+		if (v.type != JT_OBJECT)
+			continue;
+		jscan_iter(v, &it2);
+		while (jscan_next(&it2, &k2, &v2)) {
+			if (n < max) {
+				e[n].key = k2;
+				e[n].val = v2;
+				e[n].depth = 2;
+			}
+			n++;
+		}
+	}
+	return n;
+}
+
+static void
+one_pass_scans(const char *s, size_t size, int ok, struct jval top,
+    struct jerr *err)
+{
+	struct jmember m[MAXM], want[4 * MAXM];
+	struct jval top2, mem, mem2, k, v;
+	struct jiter it;
+	struct jerr e2;
+	struct buf key = BUF_INIT;
+	size_t count, nwant, i, j;
+	const char *name = "custom_id";
+
+	check((jscan_doc_members(s, size, &top2, m, MAXM, &count, &e2) == 0) ==
+	    ok);
+	if (!ok)
+		check(e2.off == err->off);
+	else {
+		check(top2.type == top.type && top2.p == top.p &&
+		    top2.n == top.n);
+		nwant = expected_members(top, want, 4 * MAXM);
+		check(count == nwant);
+		for (i = 0; i < count && i < MAXM; i++) {
+			for (j = 0; j < nwant && j < 4 * MAXM; j++)
+				if (want[j].key.p == m[i].key.p &&
+				    want[j].val.p == m[i].val.p &&
+				    want[j].val.n == m[i].val.n &&
+				    want[j].key.n == m[i].key.n &&
+				    want[j].depth == m[i].depth)
+					break;
+			check(j < nwant || nwant > 4 * MAXM);
+			for (j = 0; j < i; j++)
+				check(m[j].key.p != m[i].key.p);
+		}
+	}
+	/* jscan_doc_member with a name the line has, if any. */
+	if (ok && top.type == JT_OBJECT) {
+		jscan_iter(top, &it);
+		if (jscan_next(&it, &k, &v)) {
+			jscan_unescape(k, &key);
+			if (key.len < 200 && memchr(key.p, '\0', key.len) ==
+			    NULL)
+				name = key.p;
+		}
+	}
+	check((jscan_doc_member(s, size, &top2, name, &mem, &e2) == 0) == ok);
+	if (ok) {
+		jscan_member(top, name, &mem2);
+		check(mem.type == mem2.type && mem.p == mem2.p &&
+		    mem.n == mem2.n);
+	} else
+		check(e2.off == err->off);
+	buf_free(&key);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -118,8 +210,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	basen = size;
 	if (jscan_doc(base, size, &top, &err) != 0) {
 		check(err.msg != NULL && err.off <= size);
+		one_pass_scans(base, size, 0, top, &err);
 		return 0;
 	}
+	one_pass_scans(base, size, 1, top, &err);
 	walk(top, 0);
 	/* The members the tools look for. */
 	jscan_path(top, "response.body.choices", &v);

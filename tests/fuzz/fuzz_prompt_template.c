@@ -1,6 +1,6 @@
 /*
  * fuzz_prompt_template: jsonl-prompt's template parsing and field picking
- * (parse_template, picker_want/walk/get), reached by compiling
+ * (parse_template, picker_want/walk/get, over jscan_doc_members), reached by compiling
  * tools/jsonl-prompt.c into the target with its main() renamed.  The
  * input is a template, a NUL byte, and an item line.  Templates the tool
  * refuses (a lone brace, an empty or nested field name, invalid UTF-8:
@@ -84,12 +84,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct picker pk = { NULL, NULL, NULL, 0 };
 	struct buf again = BUF_INIT, lit = BUF_INIT, text = BUF_INIT;
 	struct jval top, got, want;
-	struct jmember members[MAX_MEMBERS];
 	struct jerr e;
 	struct seg *segs;
-	size_t nsegs, i, j, itemlen, count;
+	size_t nsegs, i, j, itemlen;
 	char *t;
-	int found;
+	struct jmember members[MAX_MEMBERS];
+	size_t count;
+	int found, pass;
 
 	if (nul == NULL || size > 65536)
 		return 0;
@@ -128,18 +129,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(again.len == strlen(t) &&
 	    (again.len == 0 || memcmp(again.p, t, again.len) == 0));
 
+	/* Both ways the tool picks: from the members the scan collected,
+	 * and by a walk (when a line has more than MAX_MEMBERS). */
 	if (jscan_doc_members(item, itemlen, &top, members, MAX_MEMBERS,
 	    &count, &e) == 0 && top.type == JT_OBJECT) {
-		if (pk.n > 0)
-			picker_walk(&pk, top, members, count);
-		for (i = 0; i < nsegs; i++) {
-			if (!segs[i].field || long_part(segs[i].text))
-				continue;
-			found = picker_get(&pk, segs[i].key, segs[i].rest,
-			    &got);
-			check(found == jscan_path(top, segs[i].text, &want));
-			if (found)
-				check(got.p == want.p && got.n == want.n);
+		for (pass = 0; pass < 2; pass++) {
+			if (pk.n > 0)
+				picker_walk(&pk, top, members, pass == 0 ?
+				    count : MAX_MEMBERS + 1);
+			for (i = 0; i < nsegs; i++) {
+				if (!segs[i].field || long_part(segs[i].text))
+					continue;
+				found = picker_get(&pk, segs[i].key,
+				    segs[i].rest, &got);
+				check(found == jscan_path(top, segs[i].text,
+				    &want));
+				if (found)
+					check(got.p == want.p &&
+					    got.n == want.n);
+			}
 		}
 	}
 	for (i = 0; i < nsegs; i++)
