@@ -70,7 +70,7 @@ whole_files() {
 t_usage() {
 	run oai-pipeline -h
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" "usage: oai-pipeline [-cqV] [-d run-dir] [-e endpoint] [-i interval] [-k key-field] [-l max-lines] [-r retries] requests.jsonl [items.jsonl]"
+	expect_eq "$(cat "$T/out")" "usage: oai-pipeline [-cqV] [-d run-dir] [-e endpoint] [-i interval] [-k key-field] [-l max-lines] [-r retries] [-t timeout] requests.jsonl [items.jsonl]"
 	run oai-pipeline -V
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" "oai-pipeline batchpipe 0.1.0"
@@ -429,6 +429,22 @@ t_lost_records_are_recovered() {
 	expect_grep "^oai-pipeline: $T/run/r1/batches: dropping a partial last line left by an interrupted run$" "$T/err"
 	expect_eq "$(cut -f 1 run/r1/batches)" "$bid" "the batch recorded again"
 	expect_same "$T/out" first.jsonl
+	one_batch_per_file run/r1/batches
+	expect_eq "$(wc -l <server.batches)" 1 "batches on the server"
+}
+
+t_timeout_75_then_carry_on() {
+	mock_start -t 0.05,2,0.05
+	mkreq 10 >req.jsonl
+	pipeline -t 0.3 -d run req.jsonl
+	expect_rc 75
+	expect_grep '^oai-wait: batch_[0-9a-f]+: still in_progress after' "$T/err"
+	expect_grep '^oai-pipeline: round 1: batches still running after 0.3 s \(-t\); run the same command again to carry on$' "$T/err"
+	expect_empty "$T/out"
+	[ ! -f run/r1/results ] || fail "results before the batches ended"
+	pipeline -d run req.jsonl
+	expect_rc 0
+	expect_lines 10 "$T/out"
 	one_batch_per_file run/r1/batches
 	expect_eq "$(wc -l <server.batches)" 1 "batches on the server"
 }
