@@ -457,7 +457,7 @@ t_second_driver_refused() {
 	sleep 0.2
 	pipeline -d run req.jsonl
 	expect_rc 75
-	expect_eq "$(cat "$T/err")" "oai-pipeline: $T/run: another oai-pipeline is working in this run directory"
+	expect_eq "$(cat "$T/err")" "oai-pipeline: $T/run: another oai-pipeline, or a tool it started, is working in this run directory"
 	[ ! -e run/job ] || fail "the second driver wrote a record"
 }
 
