@@ -132,6 +132,23 @@ t_progress_on_a_terminal() {
 	expect_same out2.jsonl out.jsonl
 }
 
+t_same_as_the_shell_pipe() {
+	# Items keyed by line number (no -i, no -k): oai-pipeline's output is
+	# what the one-line pipe of DESIGN.md gives.
+	quick_mock
+	head -n 25 "$TOP/share/demo/items.jsonl" >items.jsonl
+	jsonl-prompt -m gpt-4o-mini -s "$TOP/share/demo/system.txt" -t '{subject}: {body}' items.jsonl >req.jsonl
+	pipeline -d run req.jsonl items.jsonl
+	expect_rc 0
+	cp "$T/out" driver.jsonl
+	mkdir in
+	jsonl-split -d in <req.jsonl | oai-upload -q | oai-batch -q | oai-wait -q -i 0.05 |
+		oai-fetch -q | jsonl-sortid | jsonl-merge items.jsonl - >pipe.jsonl 2>/dev/null
+	expect_same driver.jsonl pipe.jsonl
+	expect_lines 25 driver.jsonl
+	expect_grep '^\{"ticket_id":"T-000001",.*, "llm": "' driver.jsonl
+}
+
 t_results_sorted_without_items() {
 	quick_mock
 	mkreq 30 >req.jsonl
