@@ -70,7 +70,7 @@ whole_files() {
 t_usage() {
 	run oai-pipeline -h
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" "usage: oai-pipeline [-cqV] [-d run-dir] [-e endpoint] [-i interval] [-k key-field] [-l max-lines] [-r retries] requests.jsonl [items.jsonl]"
+	expect_eq "$(cat "$T/out")" "usage: oai-pipeline [-cqV] [-d run-dir] [-e endpoint] [-i interval] [-k key-field] [-l max-lines] [-r retries] [-t timeout] requests.jsonl [items.jsonl]"
 	run oai-pipeline -V
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" "oai-pipeline batchpipe 0.1.0"
@@ -130,6 +130,23 @@ t_progress_on_a_terminal() {
 	expect_no_grep 'round 1|batch_|MB' tty2.txt
 	expect_grep '^oai-pipeline: 10 requests: 10 succeeded, 0 failed' tty2.txt
 	expect_same out2.jsonl out.jsonl
+}
+
+t_same_as_the_shell_pipe() {
+	# Items keyed by line number (no -i, no -k): oai-pipeline's output is
+	# what the one-line pipe of DESIGN.md gives.
+	quick_mock
+	head -n 25 "$TOP/share/demo/items.jsonl" >items.jsonl
+	jsonl-prompt -m gpt-4o-mini -s "$TOP/share/demo/system.txt" -t '{subject}: {body}' items.jsonl >req.jsonl
+	pipeline -d run req.jsonl items.jsonl
+	expect_rc 0
+	cp "$T/out" driver.jsonl
+	mkdir in
+	jsonl-split -d in <req.jsonl | oai-upload -q | oai-batch -q | oai-wait -q -i 0.05 |
+		oai-fetch -q | jsonl-sortid | jsonl-merge items.jsonl - >pipe.jsonl 2>/dev/null
+	expect_same driver.jsonl pipe.jsonl
+	expect_lines 25 driver.jsonl
+	expect_grep '^\{"ticket_id":"T-000001",.*, "llm": "' driver.jsonl
 }
 
 t_results_sorted_without_items() {
@@ -368,9 +385,15 @@ t_wrong_endpoint_stops_before_upload() {
 	mkreq 5 >req.jsonl
 	pipeline -e /v1/embeddings -d run req.jsonl
 	expect_rc 1
-	expect_grep '^oai-pipeline: req.jsonl: a request has url /v1/chat/completions, not /v1/embeddings \(-e\); nothing was uploaded$' "$T/err"
+	expect_grep '^oai-pipeline: req.jsonl: a request has url /v1/chat/completions, not /v1/embeddings \(-e\); stopped before uploading it$' "$T/err"
+	# And again, now that the split is done.
+	pipeline -e /v1/embeddings -d run req.jsonl
+	expect_rc 1
+	expect_grep 'not /v1/embeddings \(-e\); stopped before uploading it$' "$T/err"
 	mock_curl GET /files >files.json
 	expect_no_grep '"id":"file-' files.json
+	pipeline -e /v1/chat/completions -d run req.jsonl
+	expect_rc 0
 }
 
 t_missing_key() {
@@ -406,6 +429,43 @@ t_unreachable_server_75_then_rerun() {
 	expect_lines 10 "$T/out"
 }
 
+t_lost_records_are_recovered() {
+	# A power loss can leave a record's last line cut short, or lose the
+	# record of a batch just created: the next run drops the partial line
+	# and oai-batch finds the batch on the server instead of paying twice.
+	quick_mock
+	mkreq 10 >req.jsonl
+	pipeline -d run req.jsonl
+	expect_rc 0
+	cp "$T/out" first.jsonl
+	bid=$(cut -f 1 run/r1/batches)
+	rm run/r1/classified run/r1/results
+	printf 'batch_cut_sh' >run/r1/batches
+	pipeline -d run req.jsonl
+	expect_rc 0
+	expect_grep "^oai-pipeline: $T/run/r1/batches: dropping a partial last line left by an interrupted run$" "$T/err"
+	expect_eq "$(cut -f 1 run/r1/batches)" "$bid" "the batch recorded again"
+	expect_same "$T/out" first.jsonl
+	one_batch_per_file run/r1/batches
+	expect_eq "$(wc -l <server.batches)" 1 "batches on the server"
+}
+
+t_timeout_75_then_carry_on() {
+	mock_start -t 0.05,2,0.05
+	mkreq 10 >req.jsonl
+	pipeline -t 0.3 -d run req.jsonl
+	expect_rc 75
+	expect_grep '^oai-wait: batch_[0-9a-f]+: still in_progress after' "$T/err"
+	expect_grep '^oai-pipeline: round 1: batches still running after 0.3 s \(-t\); run the same command again to carry on$' "$T/err"
+	expect_empty "$T/out"
+	[ ! -f run/r1/results ] || fail "results before the batches ended"
+	pipeline -d run req.jsonl
+	expect_rc 0
+	expect_lines 10 "$T/out"
+	one_batch_per_file run/r1/batches
+	expect_eq "$(wc -l <server.batches)" 1 "batches on the server"
+}
+
 t_second_driver_refused() {
 	quick_mock
 	mkreq 5 >req.jsonl
@@ -414,7 +474,7 @@ t_second_driver_refused() {
 	sleep 0.2
 	pipeline -d run req.jsonl
 	expect_rc 75
-	expect_eq "$(cat "$T/err")" "oai-pipeline: $T/run: another oai-pipeline is working in this run directory"
+	expect_eq "$(cat "$T/err")" "oai-pipeline: $T/run: another oai-pipeline, or a tool it started, is working in this run directory"
 	[ ! -e run/job ] || fail "the second driver wrote a record"
 }
 
