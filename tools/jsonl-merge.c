@@ -569,7 +569,7 @@ find_prices(const char *opt)
 	const char *env = getenv("BATCHPIPE_PRICES");
 	char exe[PATH_MAX], *slash, *path;
 	ssize_t n;
-	size_t i;
+	size_t i, size;
 
 	if (opt != NULL) {
 		load_prices(opt);
@@ -591,9 +591,9 @@ find_prices(const char *opt)
 		return;
 	*slash = '\0';
 	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-		path = xmalloc(strlen(exe) + strlen(rel[i]) + 1);
-		strcpy(path, exe);
-		strcat(path, rel[i]);
+		size = strlen(exe) + strlen(rel[i]) + 1;
+		path = xmalloc(size);
+		snprintf(path, size, "%s%s", exe, rel[i]);
 		if (access(path, R_OK) == 0) {
 			load_prices(path);
 			return;	/* path lives on as prices_path */
