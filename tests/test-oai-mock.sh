@@ -301,7 +301,7 @@ t_batch_counts_grow() {
 	sleep 0.5
 	mock_curl GET "/batches/$bid" >mid.json
 	done=$(grep -o '"completed":[0-9]*' mid.json | cut -d: -f2)
-	[ "$done" -gt 0 ] && [ "$done" -lt 40 ] || fail "completed $done midway, expected between 0 and 40"
+	(( done > 0 && done < 40 )) || fail "completed $done midway, expected between 0 and 40"
 	expect_grep '"total":40' mid.json
 	wait_status "$bid" completed
 }
@@ -418,7 +418,7 @@ t_cancel_in_progress() {
 	wait_status "$bid" cancelled
 	expect_grep '"cancelling_at":[0-9]+,"cancelled_at":[0-9]+' "$T/b.json"
 	n=$(grep -o '"completed":[0-9]*' "$T/b.json" | cut -d: -f2)
-	[ "$n" -gt 0 ] && [ "$n" -lt 40 ] || fail "completed $n"
+	(( n > 0 && n < 40 )) || fail "completed $n"
 	content "$(jget output_file_id "$T/b.json")"
 	expect_lines "$n" "$T/content"
 	content "$(jget error_file_id "$T/b.json")"
@@ -789,7 +789,7 @@ t_fault_fail_requests_then_retry() {
 	create_batch "$fid"
 	wait_status "$bid" completed
 	failed=$(grep -o '"failed":[0-9]*' "$T/b.json" | cut -d: -f2)
-	[ "$failed" -gt 2 ] && [ "$failed" -lt 18 ] || fail "$failed of 20 failed"
+	(( failed > 2 && failed < 18 )) || fail "$failed of 20 failed"
 	content "$(jget error_file_id "$T/b.json")"
 	expect_lines "$failed" "$T/content"
 	expect_grep '^\{"id":"batch_req_[0-9a-f]+","custom_id":"r[0-9]+","response":null,"error":\{"code":"server_error","message":"[^"]+"\}\}$' "$T/content"
