@@ -37,7 +37,8 @@ on_signal(int sig)
 	raise(sig);
 }
 
-static void
+/* Returns 0, or -1 when the table is full. */
+static int
 track(char *tmp)
 {
 	static int installed;
@@ -62,9 +63,9 @@ track(char *tmp)
 	for (i = 0; i < MAXLIVE; i++)
 		if (live[i] == NULL) {
 			live[i] = tmp;
-			return;
+			return 0;
 		}
-	errx(1, "too many temporary files open");
+	return -1;
 }
 
 static void
@@ -100,7 +101,15 @@ afile_open(struct afile *a, const char *path)
 		a->tmp = NULL;
 		return -1;
 	}
-	track(a->tmp);
+	if (track(a->tmp) != 0) {
+		warnx("%s: more than %d temporary files at once", path,
+		    MAXLIVE);
+		close(fd);
+		unlink(a->tmp);
+		free(a->tmp);
+		a->tmp = NULL;
+		return -1;
+	}
 	mask = umask(0);
 	umask(mask);
 	fchmod(fd, 0666 & ~mask);

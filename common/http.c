@@ -216,6 +216,10 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	double now, done, total;
 	char a[32], b[32];
 
+	/* Before the first byte curl knows no total yet: a line drawn
+	 * then would hold the throttle and could be the only one. */
+	if (ultotal <= 0 && dltotal <= 0 && ulnow <= 0 && dlnow <= 0)
+		return 0;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = ts.tv_sec + ts.tv_nsec / 1e9;
 	if (now - h->progress_last < 0.2)

@@ -52,6 +52,21 @@ idsrc_valid(const char *id)
 	return n > 0 && n < 256 && id[n] == '\0';
 }
 
+int
+idsrc_ready(const struct idsrc *s)
+{
+	if (s->argv != NULL || s->in.eof)
+		return 1;
+	return memchr(s->in.buf + s->in.start, '\n',
+	    s->in.end - s->in.start) != NULL;
+}
+
+int
+idsrc_fd(const struct idsrc *s)
+{
+	return s->argv != NULL ? -1 : s->in.fd;
+}
+
 void
 idsrc_close(struct idsrc *s)
 {

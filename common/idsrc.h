@@ -30,6 +30,13 @@ int	idsrc_next(struct idsrc *s, const char **id);
  * message. */
 int	idsrc_valid(const char *id);
 
+/* idsrc_ready: 1 when idsrc_next would return without waiting for input
+ * (operands, a whole line already read, or the end of stdin); else 0, and
+ * idsrc_fd (stdin's descriptor) is the one to wait on with poll(2).  For a
+ * tool that works while its ids still arrive. */
+int	idsrc_ready(const struct idsrc *s);
+int	idsrc_fd(const struct idsrc *s);
+
 void	idsrc_close(struct idsrc *s);
 
 #endif

@@ -41,9 +41,9 @@ int	mock_endpoint_ok(const char *endpoint);
 int	mock_answer(const char *endpoint, struct jval body, uint64_t seed,
 	    long long now, struct buf *out, struct mock_usage *usage);
 
-/* mock_prompt_tokens: the estimated prompt tokens of a request body, the
- * same figure its answer reports as prompt/input tokens: about a token for
- * four bytes of the messages (chat), the input (embeddings, Responses). */
+/* mock_prompt_tokens: the estimated prompt tokens of a request body, for
+ * the enqueued-token limit: a token for four bytes of the messages (chat)
+ * or of the input (embeddings, Responses), as the answers count them. */
 long long mock_prompt_tokens(const char *endpoint, struct jval body);
 
 /* mock_error_body: appends {"error":{"message","type","param","code"}};

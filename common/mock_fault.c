@@ -8,8 +8,8 @@
 #include "xalloc.h"
 
 static const char *const names[] = {
-	"http429", "http500", "http502", "http503", "close", "cut",
-	"lose-create", "slow", "retry-after", "fail-requests", "fail-status",
+	"http400", "http408", "http409", "http429", "http500", "http502",
+	"http503", "close", "cut", "lose-create", "slow", "retry-after", "fail-requests", "fail-status",
 	"expire", "cancel", "token-limit"
 };
 

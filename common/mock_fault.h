@@ -8,7 +8,9 @@
 #define MOCK_FAULT_H
 
 enum mock_fault_kind {
-	MF_HTTP429, MF_HTTP500, MF_HTTP502, MF_HTTP503, MF_CLOSE, MF_CUT,
+	MF_HTTP400, MF_HTTP408, MF_HTTP409, MF_HTTP429, MF_HTTP500,
+	MF_HTTP502, MF_HTTP503,		/* an error answer */
+	MF_CLOSE, MF_CUT,
 	MF_LOSE_CREATE,			/* the HTTP faults: counted per call */
 	MF_SLOW,			/* value: milliseconds */
 	MF_RETRY_AFTER,			/* value: seconds */

@@ -7,7 +7,7 @@
 # (the same URL, ending in /v1) and OPENAI_API_KEY (the -k key if one is
 # given, else sk-test-mock).  The server's log goes to the test's stderr.
 mock_start() {
-	local key=sk-test-mock prev="" a i url=""
+	local key=sk-test-mock prev='' a i url=''
 	for a in "$@"; do
 		[ "$prev" = -k ] && key=$a
 		prev=$a

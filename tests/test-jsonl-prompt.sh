@@ -147,6 +147,7 @@ t_usage_errors() {
 	expect_grep '^usage: jsonl-prompt ' "$T/err"
 	prompt_fails 2 'jsonl-prompt: -e: unsupported endpoint /v1/x (use /v1/chat/completions, /v1/embeddings or /v1/responses)' -m m -e /v1/x
 	prompt_fails 2 'jsonl-prompt: -T: not a positive integer: 0' -m m -T 0
+	prompt_fails 2 'jsonl-prompt: -m: empty model name' -m ""
 	prompt_fails 2 'jsonl-prompt: -s and -T do not apply to /v1/embeddings' -m m -e /v1/embeddings -T 5
 	run jsonl-prompt -h
 	expect_rc 0

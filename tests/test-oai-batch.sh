@@ -260,3 +260,16 @@ t_reuse_found_on_a_later_page() {
 	expect_grep '^> GET /v1/batches\?limit=100&after=batch_' "$T/err"
 	expect_eq "$(grep -c '^> POST' "$T/err")" 0 "creates"
 }
+
+# After a lost create, the batch that appeared is the one created, even if
+# it already failed validation: no second one.
+t_lost_create_of_a_batch_that_fails_at_once() {
+	mock_start -t 0,0.2,0.05 -F lose-create=1
+	printf 'not json\n' >bad.jsonl
+	f=$(bw_upload bad.jsonl)
+	run oai-batch -q "$f"
+	expect_rc 0
+	b=$(bw_batches "$f")
+	expect_eq "$(echo "$b" | wc -l)" 1 "batches"
+	expect_eq "$(cat "$T/out")" "$b	$f"
+}

@@ -301,7 +301,7 @@ t_batch_counts_grow() {
 	sleep 0.5
 	mock_curl GET "/batches/$bid" >mid.json
 	done=$(grep -o '"completed":[0-9]*' mid.json | cut -d: -f2)
-	(( done > 0 && done < 40 )) || fail "completed $done midway, expected between 0 and 40"
+	{ [ "$done" -gt 0 ] && [ "$done" -lt 40 ]; } || fail "completed $done midway, expected between 0 and 40"
 	expect_grep '"total":40' mid.json
 	wait_status "$bid" completed
 }
@@ -418,7 +418,7 @@ t_cancel_in_progress() {
 	wait_status "$bid" cancelled
 	expect_grep '"cancelling_at":[0-9]+,"cancelled_at":[0-9]+' "$T/b.json"
 	n=$(grep -o '"completed":[0-9]*' "$T/b.json" | cut -d: -f2)
-	(( n > 0 && n < 40 )) || fail "completed $n"
+	{ [ "$n" -gt 0 ] && [ "$n" -lt 40 ]; } || fail "completed $n"
 	content "$(jget output_file_id "$T/b.json")"
 	expect_lines "$n" "$T/content"
 	content "$(jget error_file_id "$T/b.json")"
@@ -580,7 +580,7 @@ t_token_limit() {
 t_live_chat_answer() {
 	mock_start -q
 	mock_curl POST /chat/completions -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello world"}]}' >a.json
-	expect_grep '^\{"id":"chatcmpl-[0-9a-f]{24}","object":"chat.completion","created":[0-9]+,"model":"gpt-4o-mini","choices":\[\{"index":0,"message":\{"role":"assistant","content":"mock answer to: hello world","refusal":null,"annotations":\[\]\},"logprobs":null,"finish_reason":"stop"\}\],"usage":\{"prompt_tokens":10,"completion_tokens":7,"total_tokens":17,' a.json
+	expect_grep '^\{"id":"chatcmpl-[0-9a-f]{24}","object":"chat.completion","created":[0-9]+,"model":"gpt-4o-mini","choices":\[\{"index":0,"message":\{"role":"assistant","content":"mock answer to: hello world","refusal":null,"annotations":\[\]\},"logprobs":null,"finish_reason":"stop"\}\],"usage":\{"prompt_tokens":11,"completion_tokens":7,"total_tokens":18,' a.json
 	# The last user message counts; parts are joined; 64 bytes at most.
 	mock_curl POST /chat/completions -d '{"model":"m","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"first"},{"role":"assistant","content":"ok"},{"role":"user","content":[{"type":"text","text":"part one"},{"type":"text","text":"part two"}]}]}' >b.json
 	expect_grep '"content":"mock answer to: part one part two"' b.json
@@ -594,7 +594,7 @@ t_live_chat_max_tokens() {
 	mock_curl POST /chat/completions -d '{"model":"m","messages":[{"role":"user","content":"hello world"}],"max_tokens":2}' >a.json
 	expect_grep '"content":"mock ans".*"finish_reason":"length".*"completion_tokens":2,' a.json
 	mock_curl POST /chat/completions -d '{"model":"m","messages":[{"role":"user","content":"hello world"}],"max_tokens":50,"max_completion_tokens":3}' >b.json
-	expect_grep '"content":"mock answer".*"completion_tokens":3,' b.json
+	expect_grep '"content":"mock answer ",.*"completion_tokens":3,' b.json
 	code=$(mock_curl POST /chat/completions -d '{"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":0}' -o body -w '%{http_code}')
 	expect_eq "$code" 400
 	expect_grep '"param":"max_tokens","code":"integer_below_min_value"' body
@@ -628,7 +628,7 @@ t_embeddings_answer() {
 	expect_same a.json b.json
 	expect_grep '^\{"object":"list","data":\[\{"object":"embedding","index":0,"embedding":\[(-?[01]\.[0-9]{6},){7}-?[01]\.[0-9]{6}\]\}\],"model":"text-embedding-3-small","usage":\{"prompt_tokens":2,"total_tokens":2\}\}$' a.json
 	# A unit vector.
-	grep -o '\[[^]]*\]' a.json | tr -d '[]' | tr ',' '\n' |
+	grep -o '"embedding":\[[^]]*\]' a.json | sed 's/^"embedding"://' | tr -d '[]' | tr ',' '\n' |
 		awk '{ s += $1 * $1 } END { exit !(s > 0.9999 && s < 1.0001) }' || fail "not a unit vector"
 	mock_curl POST /embeddings -d '{"model":"e","input":["hello","world"],"dimensions":3}' >c.json
 	expect_grep '"index":0,"embedding":\[[^],]*,[^],]*,[^],]*\]\},\{"object":"embedding","index":1,' c.json
@@ -707,6 +707,17 @@ t_fault_http500_path_prefix() {
 	expect_eq "$(code /batches)" 500
 	expect_grep '"type":"server_error"' "$T/body"
 	expect_eq "$(code /batches)" 200
+}
+
+t_fault_http4xx() {
+	mock_start -q -F http400=1 -F http408=1 -F http409=1
+	expect_eq "$(code /files)" 400
+	expect_grep '"type":"invalid_request_error"' "$T/body"
+	expect_eq "$(code /files)" 408
+	expect_eq "$(cat "$T/body")" '{"error":{"message":"Request timed out.","type":"timeout","param":null,"code":null}}'
+	expect_eq "$(code /files)" 409
+	expect_grep '"code":"conflict"' "$T/body"
+	expect_eq "$(code /files)" 200
 }
 
 t_fault_http502_html() {
@@ -789,7 +800,7 @@ t_fault_fail_requests_then_retry() {
 	create_batch "$fid"
 	wait_status "$bid" completed
 	failed=$(grep -o '"failed":[0-9]*' "$T/b.json" | cut -d: -f2)
-	(( failed > 2 && failed < 18 )) || fail "$failed of 20 failed"
+	{ [ "$failed" -gt 2 ] && [ "$failed" -lt 18 ]; } || fail "$failed of 20 failed"
 	content "$(jget error_file_id "$T/b.json")"
 	expect_lines "$failed" "$T/content"
 	expect_grep '^\{"id":"batch_req_[0-9a-f]+","custom_id":"r[0-9]+","response":null,"error":\{"code":"server_error","message":"[^"]+"\}\}$' "$T/content"
@@ -861,4 +872,77 @@ t_fault_cancel_midway() {
 	content "$(jget error_file_id "$T/b.json")"
 	expect_lines 15 "$T/content"
 	expect_grep '"error":\{"code":"batch_cancelled"' "$T/content"
+}
+
+# ---- more ----
+
+t_request_log_and_port_taken() {
+	oai-mock -p 0 -F close=1 >url 2>log &
+	pid=$!
+	echo "$pid" >>"$T.pids"
+	for _ in $(seq 1 100); do [ -s url ] && break; sleep 0.05; done
+	MOCK_URL=$(cat url) OPENAI_API_KEY=k
+	mock_curl GET /files -o /dev/null 2>/dev/null || true
+	mock_curl GET /files -o /dev/null
+	curl -s "$MOCK_URL/files" -o /dev/null
+	port=${MOCK_URL##*:}
+	port=${port%/v1}
+	run oai-mock -p "$port"
+	expect_rc 1
+	expect_grep "^oai-mock: cannot listen on 127\\.0\\.0\\.1 port $port\$" "$T/err"
+	kill "$pid"
+	wait "$pid" || fail "exit status $?"
+	printf 'oai-mock: GET /v1/files 0 (fault close)\noai-mock: GET /v1/files 200\noai-mock: GET /v1/files 401\n' >want
+	expect_same log want
+}
+
+t_ipv6_loopback() {
+	# Only where the machine has an IPv6 loopback.
+	[ -e /proc/net/if_inet6 ] && grep -q '^0*1 ' /proc/net/if_inet6 || return 0
+	mock_start -q -a ::1
+	case $MOCK_URL in "http://[::1]:"[0-9]*/v1) ;; *) fail "url $MOCK_URL" ;; esac
+	mock_curl GET /files -g >list.json
+	expect_grep '"object":"list"' list.json
+}
+
+t_input_deleted_before_validation() {
+	mock_start -q -t 0.5,0,0
+	chat_input 1 >in.jsonl
+	upload in.jsonl
+	create_batch "$fid"
+	mock_curl DELETE "/files/$fid" >/dev/null
+	wait_status "$bid" failed
+	expect_grep '"code":"file_not_found","line":null,"message":"[^"]+","param":"input_file_id"' "$T/b.json"
+}
+
+t_input_deleted_while_in_progress() {
+	mock_start -q -t 0,0.5,0
+	chat_input 20 >in.jsonl
+	upload in.jsonl
+	create_batch "$fid"
+	wait_status "$bid" in_progress
+	mock_curl DELETE "/files/$fid" >/dev/null
+	wait_status "$bid" completed
+	expect_grep '"total":20,"completed":20' "$T/b.json"
+}
+
+t_polling_during_work() {
+	# Many clients poll while batches are answered: every answer is whole.
+	mock_start -q -t 0,1,0
+	chat_input 3000 >in.jsonl
+	upload in.jsonl
+	create_batch "$fid"; b1=$bid
+	create_batch "$fid"; b2=$bid
+	pids=()
+	for i in 1 2 3 4; do
+		( for _ in $(seq 1 15); do mock_curl GET /batches; echo; done ) >"poll$i" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	wait_status "$b1" completed
+	wait_status "$b2" completed
+	grep -v '^{"object":"list","data":\[.*\],"first_id":"batch_[0-9a-f]*","last_id":"batch_[0-9a-f]*","has_more":false}$' poll* >bad || true
+	expect_empty bad
+	content "$(jget output_file_id "$T/b.json")"
+	expect_lines 3000 "$T/content"
 }

@@ -55,7 +55,8 @@ one_batch_per_file() {
 # ends in a newline, every JSONL line is a whole object, no temporaries.
 whole_files() {
 	local f
-	[ -z "$(find "$1" -name '*.tmp')" ] || { find "$1" -name '*.tmp'; fail "temporaries left in $1"; }
+	[ -z "$(find "$1" -name '*.tmp' -o -name '.*.tmp.*')" ] ||
+		{ find "$1" -name '*.tmp' -o -name '.*.tmp.*'; fail "temporaries left in $1"; }
 	while IFS= read -r f; do
 		[ -s "$f" ] || continue
 		[ "$(tail -c 1 "$f" | od -An -tx1 | tr -d ' \n')" = 0a ] || fail "$f: no newline at the end"
@@ -93,7 +94,7 @@ t_items_merged_in_items_order() {
 	expect_grep '^\{"sku":"S001","name":"Widget 1", "llm": "' "$T/out"
 	expect_no_grep 'llm_error' "$T/out"
 	expect_same "$T/out" run/merged.jsonl
-	expect_grep '^oai-pipeline: 40 requests: 40 succeeded, 0 failed; 1 rounds \(0 requests submitted again\), 3 batches$' "$T/err"
+	expect_grep '^oai-pipeline: 40 requests: 40 succeeded, 0 failed; 1 round \(0 submitted again\), 3 batches$' "$T/err"
 	expect_grep '^oai-pipeline: tokens: [0-9]+ prompt, [0-9]+ completion' "$T/err"
 	expect_grep '^oai-pipeline: cost: ' "$T/err"
 	expect_eq "$(head -n 6 run/summary | tr '\n' ' ')" "requests 40 succeeded 40 failed 0 rounds 1 resubmitted 0 batches 3 "
@@ -109,6 +110,26 @@ t_items_merged_in_items_order() {
 	expect_same "$T/out" run/merged.jsonl
 	one_batch_per_file run/r*/batches
 	expect_eq "$(wc -l <server.batches)" 3 "batches on the server"
+}
+
+t_progress_on_a_terminal() {
+	quick_mock
+	mkreq 10 >req.jsonl
+	script -qec "oai-pipeline -i 0.05 -d run req.jsonl >out.jsonl" /dev/null >tty.txt
+	# The tools' own progress lines end in a carriage return.
+	expect_grep '^oai-pipeline: round 1: splitting req.jsonl' tty.txt
+	expect_grep 'oai-pipeline: round 1: uploading in/r1-0001.jsonl' tty.txt
+	expect_grep 'oai-pipeline: round 1: creating the batch for in/r1-0001.jsonl' tty.txt
+	expect_grep 'oai-pipeline: round 1: waiting for 1 batch' tty.txt
+	expect_grep 'batch_[0-9a-f]+: completed' tty.txt
+	expect_grep 'oai-pipeline: round 1: downloading 1 result file' tty.txt
+	expect_grep 'oai-pipeline: 10 requests: 10 succeeded, 0 failed; 1 round \(0 submitted again\), 1 batch' tty.txt
+	expect_lines 10 out.jsonl
+	# -q: the summary only.
+	script -qec "oai-pipeline -q -i 0.05 -d run2 req.jsonl >out2.jsonl" /dev/null >tty2.txt
+	expect_no_grep 'round 1|batch_|MB' tty2.txt
+	expect_grep '^oai-pipeline: 10 requests: 10 succeeded, 0 failed' tty2.txt
+	expect_same out2.jsonl out.jsonl
 }
 
 t_results_sorted_without_items() {
@@ -157,7 +178,7 @@ t_failures_after_the_last_round_exit_3_then_more_rounds() {
 	n=$(wc -l <run/failed.txt)
 	[ "$n" -gt 0 ] || fail "nothing failed"
 	expect_lines 40 "$T/out"
-	expect_grep "^oai-pipeline: 40 requests: $((40 - n)) succeeded, $n failed; 1 rounds" "$T/err"
+	expect_grep "^oai-pipeline: 40 requests: $((40 - n)) succeeded, $n failed; 1 round " "$T/err"
 	expect_grep "^oai-pipeline: $n requests failed: custom_id, round and reason in $T/run/failed.txt; their result lines in $T/run/results.jsonl, their requests in $T/run/failed-requests.jsonl$" "$T/err"
 	expect_grep '^req-[0-9]+	1	HTTP 500: server_error: The server had an error' run/failed.txt
 	cut -f 1 run/failed.txt >failed.ids
@@ -230,6 +251,42 @@ t_token_limit_never_fits_exit_3() {
 	expect_eq "$(cat run/r1/batches run/r2/batches | cut -f 1 | sort -u | wc -l)" 2 "batches"
 }
 
+t_flaky_server_and_lost_create() {
+	# 5xx and 429 bursts, dropped connections, a download cut short and a
+	# batch whose creation answer is lost: the tools retry or reconcile,
+	# and the job ends with one batch per file.
+	quick_mock -F http500=2@/v1/files -F http429=2@/v1/batches -F close=1@/v1/batches/ \
+		-F cut=1@/v1/files/ -F lose-create=1
+	export BATCHPIPE_RETRY_BASE_MS=20 BATCHPIPE_RETRY_MAX_MS=100
+	mkreq 30 >req.jsonl
+	pipeline -l 10 -d run req.jsonl
+	expect_rc 0
+	expect_lines 30 "$T/out"
+	one_batch_per_file run/r*/batches
+	expect_eq "$(wc -l <server.batches)" 3 "batches on the server"
+}
+
+t_ids_read_as_json() {
+	# custom_id last, after a body that holds a nested custom_id and the
+	# text of one; escaped quotes and \u escapes in ids.  Every request
+	# fails once: only ids read right send each exactly once again.
+	quick_mock -F fail-requests=1
+	{
+		printf '%s\n' '{"method":"POST","url":"/v1/chat/completions","body":{"model":"m","custom_id":"nested","messages":[{"role":"user","content":"\"custom_id\":\"fake\""}]},"custom_id":"last"}'
+		printf '%s\n' '{"custom_id":"say \"hi\"","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"user","content":"x"}]}}'
+		printf '%s\n' '{"custom_id":"caf\u00e9","method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"user","content":"y"}]}}'
+		printf '%s\n' '{"custom_id" : "spaced" , "method":"POST","url":"/v1/chat/completions","body":{"model":"m","messages":[{"role":"user","content":"z"}]}}'
+	} >req.jsonl
+	pipeline -d run req.jsonl
+	expect_rc 0
+	expect_grep '^requests 4$' run/r1/classified
+	expect_grep '^retry 4$' run/r1/classified
+	expect_grep '^succeeded 4$' run/r2/classified
+	expect_eq "$(cut -f 1 run/r1/failed.txt | sort | tr '\n' ' ')" 'caf\u00e9 last say \"hi\" spaced ' "failed ids"
+	expect_same run/r1/retry.jsonl req.jsonl
+	expect_lines 4 "$T/out"
+}
+
 t_permanent_failure_not_retried() {
 	quick_mock
 	mkreq 5 >req.jsonl
@@ -256,6 +313,28 @@ t_clean_deletes_remote_files() {
 	# What was deleted is recorded, round by round.
 	expect_eq "$(sort run/r1/removed | tr '\n' ' ')" "$({ cut -f 1 run/r1/uploaded; cut -f 1 run/r1/results; } | sort | tr '\n' ' ')" "removed"
 	[ -s run/r2/removed ] || fail "round 2's files not deleted"
+}
+
+t_empty_requests() {
+	quick_mock
+	: >req.jsonl
+	pipeline -d run req.jsonl </dev/null
+	expect_rc 0
+	expect_empty "$T/out"
+	expect_grep '^oai-pipeline: 0 requests: 0 succeeded, 0 failed; 1 round \(0 submitted again\), 0 batches$' "$T/err"
+	mock_curl GET /files >files.json
+	expect_no_grep '"id":"file-' files.json
+}
+
+t_item_without_request_exit_3() {
+	quick_mock
+	mkitems 5
+	printf '{"sku":"S999","name":"Orphan"}\n' >>items.jsonl
+	pipeline -k sku -d run req.jsonl items.jsonl
+	expect_rc 3
+	expect_lines 6 "$T/out"
+	expect_grep '^\{"sku":"S999","name":"Orphan", "llm_error": ' "$T/out"
+	expect_grep "^oai-pipeline: some items have no answer: see $T/run/merge.log$" "$T/err"
 }
 
 t_duplicate_custom_id_stops_before_upload() {

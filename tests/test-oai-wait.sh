@@ -62,7 +62,8 @@ t_quiet() {
 t_ids_from_stdin_once_each() {
 	bw_job 2
 	b2=$(bw_create "$f")
-	printf '%s\t%s\n\n%s\n%s\tagain\n' "$b" "$f" "$b2" "$b" | run oai-wait -q -i 0.05
+	printf '%s\t%s\n\n%s\n%s\tagain\n' "$b" "$f" "$b2" "$b" >ids
+	run oai-wait -q -i 0.05 <ids
 	expect_rc 0
 	printf '%s\toutput\t%s\tcompleted\n%s\toutput\t%s\tcompleted\n' \
 		"$(bw_get "$b" output_file_id)" "$b" \
@@ -71,7 +72,8 @@ t_ids_from_stdin_once_each() {
 	sort "$T/out" >got
 	expect_same got want
 	# Once they have ended, in input order.
-	printf '%s\n%s\n' "$b2" "$b" | run oai-wait -q
+	printf '%s\n%s\n' "$b2" "$b" >ids
+	run oai-wait -q <ids
 	expect_rc 0
 	expect_eq "$(cut -f3 "$T/out" | tr '\n' ' ')" "$b2 $b "
 }
@@ -260,4 +262,36 @@ t_live_lines_on_a_tty() {
 	expect_same last want
 	expect_grep $'\x1b\\[2A' tty.txt
 	expect_no_grep '^oai-wait: ' tty.txt
+}
+
+# Ids on stdin are waited for while they still arrive: the first batch's
+# line leaves before the second id has come.
+t_polls_while_ids_still_arrive() {
+	mock_start -t 0.05,0.1,0.05
+	net_lines 1 a.jsonl
+	f=$(bw_upload a.jsonl)
+	ba=$(bw_create "$f")
+	bb=$(bw_create "$f")
+	bw_wait_for "$ba" completed
+	bw_wait_for "$bb" completed
+	{ echo "$ba"; sleep 1.5; echo "$bb"; } |
+		{ oai-wait -q -i 0.05; net_ms >t_end; } |
+		{ IFS= read -r line; net_ms >t_first; echo "$line" >first; cat >rest; }
+	expect_eq "$(cut -f3 first)" "$ba"
+	expect_eq "$(cut -f3 rest)" "$bb"
+	if [ $(($(cat t_end) - $(cat t_first))) -lt 1000 ]; then
+		fail "the first line came only $(($(cat t_end) - $(cat t_first))) ms before the end"
+	fi
+}
+
+t_timeout_while_reading_ids() {
+	start=$(net_ms)
+	mock_start
+	run oai-wait -t 0.3 < <(sleep 3)
+	expect_rc 75
+	expect_empty "$T/out"
+	expect_empty "$T/err"
+	if [ $(($(net_ms) - start)) -ge 2500 ]; then
+		fail "-t 0.3 did not stop the wait for input"
+	fi
 }

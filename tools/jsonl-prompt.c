@@ -315,6 +315,21 @@ picker_get(const struct picker *pk, size_t key, const char *rest,
 	return rest == NULL || jscan_path(*out, rest, out);
 }
 
+/* Appends "n" (quoted decimal): printf costs more than the rest of a
+ * short line. */
+static void
+add_quoted_number(struct buf *b, unsigned long n)
+{
+	char d[24], *p = d + sizeof(d);
+
+	*--p = '"';
+	do
+		*--p = (char)('0' + n % 10);
+	while ((n /= 10) != 0);
+	*--p = '"';
+	buf_add(b, p, (size_t)(d + sizeof(d) - p));
+}
+
 /* Reports a bad input line and exits 1. */
 static void __attribute__((noreturn, format(printf, 3, 4)))
 bad_line(const char *name, unsigned long lineno, const char *fmt, ...)
@@ -383,6 +398,8 @@ main(int argc, char *argv[])
 	if (model == NULL || argc > 1)
 		usage(2);
 	input = argc == 1 ? argv[0] : "-";
+	if (*model == '\0')
+		errx(2, "-m: empty model name");
 	known = 0;
 	for (i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++)
 		if (strcmp(url, endpoints[i].url) == 0) {
@@ -488,7 +505,7 @@ main(int argc, char *argv[])
 			picker_walk(&pk, top, members, count);
 		buf_adds(&out, "{\"custom_id\":");
 		if (idfield == NULL) {
-			buf_printf(&out, "\"%lu\"", in.lineno);
+			add_quoted_number(&out, in.lineno);
 		} else {
 			if (!picker_get(&pk, idkey, idrest, &v))
 				bad_line(in.name, in.lineno, "no id field "

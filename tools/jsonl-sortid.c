@@ -8,6 +8,7 @@
  * is first copied to an unlinked temporary file.  Nothing is written until
  * every line has been read and found good.
  */
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <err.h>
@@ -31,6 +32,7 @@
 struct input {
 	const char	*name;		/* as in messages: the path or "stdin" */
 	int		 fd;		/* seekable */
+	int		 again;		/* stdin named twice: nothing left */
 };
 
 /* One result line. */
@@ -49,12 +51,22 @@ struct skey {
 	size_t		 rec;
 };
 
+/* The index of a run of inputs, built by one thread. */
+struct part {
+	struct rec	*recs;
+	size_t		 n, cap;
+	struct buf	 ids;		/* the decoded ids, end to end */
+	int		 numeric;	/* every id so far is all digits */
+	size_t		 from, to;	/* inputs[from .. to) */
+	int		 failed;	/* a bad line was reported */
+};
+
 static struct input	*inputs;
 static size_t		 ninputs;
 static struct rec	*recs;
-static size_t		 nrecs, recs_cap;
+static size_t		 nrecs;
 static struct buf	 ids = BUF_INIT;
-static int		 numeric = 1;	/* every id so far is all digits */
+static int		 numeric;	/* every id is all digits */
 
 static void
 usage(FILE *fp)
@@ -81,15 +93,16 @@ id_of(const struct rec *r)
 	return ids.p + r->idpos;
 }
 
-/* Reads one input to its end, adding an index entry a line.  Returns 0, or
- * -1 after reporting a bad line or a read error. */
+/* Reads one input to its end, adding an index entry a line to pt.
+ * Returns 0, or -1 after reporting a bad line or a read error. */
 static int
-index_input(size_t fileno)
+index_input(struct part *pt, size_t fileno)
 {
 	struct input *in = &inputs[fileno];
 	struct buf scratch = BUF_INIT;
 	struct jsonl r;
 	struct jval top;
+	struct rec *rec;
 	const char *id, *why;
 	char *line;
 	size_t len, idlen;
@@ -112,25 +125,104 @@ index_input(size_t fileno)
 		if (r.lineno > UINT32_MAX)
 			errx(1, "%s: more than %lu lines", in->name,
 			    (unsigned long)UINT32_MAX);
-		if (nrecs == recs_cap) {
-			recs_cap = recs_cap ? recs_cap * 2 : 4096;
-			recs = xreallocarray(recs, recs_cap, sizeof(*recs));
+		if (pt->n == pt->cap) {
+			pt->cap = pt->cap ? pt->cap * 2 : 4096;
+			pt->recs = xreallocarray(pt->recs, pt->cap,
+			    sizeof(*pt->recs));
 		}
-		recs[nrecs].off = (uint64_t)off;
-		recs[nrecs].len = (uint32_t)len;
-		recs[nrecs].idpos = ids.len;
-		recs[nrecs].idlen = (uint32_t)idlen;
-		recs[nrecs].file = (uint32_t)fileno;
-		recs[nrecs].line = (uint32_t)r.lineno;
-		nrecs++;
-		buf_add(&ids, id, idlen);
-		if (numeric && !all_digits(id, idlen))
-			numeric = 0;
+		rec = &pt->recs[pt->n++];
+		rec->off = (uint64_t)off;
+		rec->len = (uint32_t)len;
+		rec->idpos = pt->ids.len;
+		rec->idlen = (uint32_t)idlen;
+		rec->file = (uint32_t)fileno;
+		rec->line = (uint32_t)r.lineno;
+		buf_add(&pt->ids, id, idlen);
+		if (pt->numeric && !all_digits(id, idlen))
+			pt->numeric = 0;
 		off += (off_t)jsonl_consumed(&r, line);
 	}
 	jsonl_close(&r);
 	buf_free(&scratch);
 	return got < 0 ? -1 : 0;
+}
+
+static void *
+index_part(void *arg)
+{
+	struct part *pt = arg;
+	size_t i;
+
+	for (i = pt->from; i < pt->to; i++)
+		if (!inputs[i].again && index_input(pt, i) < 0) {
+			pt->failed = 1;
+			break;
+		}
+	return NULL;
+}
+
+/* Indexes every input: the first ones (about half the bytes) in a second
+ * thread, the rest here, then joins the two indexes in input order.  The
+ * scan is CPU-bound (every line is validated), so two cores halve it.
+ * Returns 0, or -1 after a bad line was reported. */
+static int
+index_inputs(void)
+{
+	struct part pt[2];
+	struct stat st;
+	pthread_t thread;
+	off_t total = 0, half = 0, size[2];
+	size_t i, split = 0;
+	int threaded = 0;
+
+	memset(pt, 0, sizeof(pt));
+	for (i = 0; i < ninputs; i++)
+		if (fstat(inputs[i].fd, &st) == 0 && !inputs[i].again)
+			total += st.st_size;
+	for (split = 0; split < ninputs && half * 2 < total; split++)
+		if (fstat(inputs[split].fd, &st) == 0 && !inputs[split].again)
+			half += st.st_size;
+	pt[0].from = 0;
+	pt[0].to = pt[1].from = split;
+	pt[1].to = ninputs;
+	pt[0].numeric = pt[1].numeric = 1;
+	size[0] = half;
+	size[1] = total - half;
+	if (size[0] > 0 && size[1] > 0) {
+		if ((errno = pthread_create(&thread, NULL, index_part,
+		    &pt[0])) != 0)
+			err(1, "pthread_create");
+		threaded = 1;
+	} else
+		index_part(&pt[0]);
+	index_part(&pt[1]);
+	if (threaded)
+		pthread_join(thread, NULL);
+	if (pt[0].failed || pt[1].failed) {
+		for (i = 0; i < 2; i++) {
+			free(pt[i].recs);
+			buf_free(&pt[i].ids);
+		}
+		return -1;
+	}
+
+	/* pt[0] becomes the index; pt[1] is appended to it. */
+	recs = pt[0].recs;
+	nrecs = pt[0].n;
+	if (pt[1].n > 0) {
+		recs = xreallocarray(recs, nrecs + pt[1].n, sizeof(*recs));
+		for (i = 0; i < pt[1].n; i++) {
+			recs[nrecs + i] = pt[1].recs[i];
+			recs[nrecs + i].idpos += pt[0].ids.len;
+		}
+		nrecs += pt[1].n;
+	}
+	free(pt[1].recs);
+	ids = pt[0].ids;
+	buf_add(&ids, pt[1].ids.p ? pt[1].ids.p : "", pt[1].ids.len);
+	buf_free(&pt[1].ids);
+	numeric = pt[0].numeric && pt[1].numeric;
+	return 0;
 }
 
 /* Numeric order compares the digits after the leading zeros: first their
@@ -217,135 +309,49 @@ same_id(const struct rec *a, const struct rec *b)
 }
 
 /*
- * The output goes through a second thread: while it writes one buffer to
- * stdout, the main thread fills the other with pread(2)s.  Writing to a
- * file or a pipe costs about as much as the reads (measured: 1.5 s each
- * for 650 MB), so the two overlap instead of adding up.
+ * The copy: the sorted lines are cut into chunks of about CHUNK bytes;
+ * READERS threads fill the chunks with pread(2)s, several ahead, while the
+ * main thread writes them in order.  The reads are random accesses into
+ * the page cache, about a microsecond each (measured), and writing to a
+ * file or a pipe costs as much again, so on two cores they overlap.
  */
-struct writer {
-	pthread_mutex_t	 lock;
-	pthread_cond_t	 cond;
-	const char	*data;		/* to write; NULL when idle */
-	size_t		 len;
-	int		 error;		/* errno of a failed write, or 0 */
-	int		 done;		/* no more buffers */
+#define CHUNK		((size_t)4 << 20)
+#define READERS		2
+#define NBUFS		(2 * READERS)
+
+struct chunk {
+	size_t		 first, end;	/* order[first .. end) */
+	size_t		 bytes;
 };
 
-static void *
-writer_main(void *arg)
-{
-	struct writer *w = arg;
-	const char *p;
-	size_t n;
-	ssize_t got;
-	int error = 0;
+struct copier {
+	const struct skey *order;
+	struct chunk	*chunks;
+	size_t		 nchunks;
+	char		*bufs[NBUFS];
+	size_t		 cap;
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+	size_t		 written;	/* chunks written so far */
+	int		 ready[NBUFS];	/* buffer holds its next chunk */
+};
 
-	pthread_mutex_lock(&w->lock);
-	for (;;) {
-		while (w->data == NULL && !w->done)
-			pthread_cond_wait(&w->cond, &w->lock);
-		if (w->data == NULL)
-			break;
-		p = w->data;
-		n = w->len;
-		pthread_mutex_unlock(&w->lock);
-		while (n > 0 && error == 0) {
-			got = write(STDOUT_FILENO, p, n);
-			if (got < 0 && errno != EINTR)
-				error = errno;
-			else if (got > 0) {
-				p += got;
-				n -= (size_t)got;
-			}
-		}
-		pthread_mutex_lock(&w->lock);
-		w->error = error;
-		w->data = NULL;
-		pthread_cond_broadcast(&w->cond);
-	}
-	pthread_mutex_unlock(&w->lock);
-	return NULL;
-}
-
-/* Waits until the writer is idle. */
+/* Reads the lines of chunk c into buf. */
 static void
-writer_sync(struct writer *w)
+fill_chunk(const struct copier *cp, const struct chunk *c, char *buf)
 {
-	pthread_mutex_lock(&w->lock);
-	while (w->data != NULL)
-		pthread_cond_wait(&w->cond, &w->lock);
-	pthread_mutex_unlock(&w->lock);
-}
-
-/* Hands buf[0..len) to the writer once it is idle; a write error is
- * reported and exits (EPIPE quietly: the reader went away). */
-static void
-writer_put(struct writer *w, const char *buf, size_t len)
-{
-	pthread_mutex_lock(&w->lock);
-	while (w->data != NULL)
-		pthread_cond_wait(&w->cond, &w->lock);
-	if (w->error != 0) {
-		errno = w->error;
-		if (errno != EPIPE)
-			warn("stdout");
-		exit(1);
-	}
-	if (buf != NULL) {
-		w->data = buf;
-		w->len = len;
-	} else
-		w->done = 1;
-	pthread_cond_broadcast(&w->cond);
-	pthread_mutex_unlock(&w->lock);
-}
-
-/* Copies the lines in sorted order, a line end after each, and reports
- * ids that occur more than once (every line is kept). */
-static void
-write_sorted(const struct skey *order)
-{
-	struct buf show = BUF_INIT;
-	struct writer w;
-	pthread_t thread;
-	char *bufs[2], *out;
-	size_t cap = (size_t)4 << 20, used = 0, i, first = 0, got, cur = 0;
 	const struct rec *r;
+	size_t i, used = 0, got;
 	ssize_t n;
 
-	memset(&w, 0, sizeof(w));
-	pthread_mutex_init(&w.lock, NULL);
-	pthread_cond_init(&w.cond, NULL);
-	if ((errno = pthread_create(&thread, NULL, writer_main, &w)) != 0)
-		err(1, "pthread_create");
-	bufs[0] = xmalloc(cap);
-	bufs[1] = xmalloc(cap);
-	out = bufs[0];
-	for (i = 0; i < nrecs; i++) {
-		r = &recs[order[i].rec];
-		if (i > 0 && same_id(r, &recs[order[first].rec]))
-			warnx("%s:%lu: duplicate custom_id %s (first at %s:%lu)",
-			    inputs[r->file].name, (unsigned long)r->line,
-			    customid_show(&show, id_of(r), r->idlen),
-			    inputs[recs[order[first].rec].file].name,
-			    (unsigned long)recs[order[first].rec].line);
-		else
-			first = i;
-		if (cap - used < (size_t)r->len + 1) {
-			writer_put(&w, out, used);
-			cur ^= 1;
-			used = 0;
-			if (cap < (size_t)r->len + 1) {
-				/* Wait until the writer is done with both. */
-				writer_sync(&w);
-				cap = (size_t)r->len + 1;
-				bufs[0] = xreallocarray(bufs[0], cap, 1);
-				bufs[1] = xreallocarray(bufs[1], cap, 1);
-			}
-			out = bufs[cur];
-		}
+	for (i = c->first; i < c->end; i++) {
+		/* The index entries are visited in random order: ask for
+		 * the ones a few lines ahead before they are needed. */
+		if (i + 8 < c->end)
+			__builtin_prefetch(&recs[cp->order[i + 8].rec]);
+		r = &recs[cp->order[i].rec];
 		for (got = 0; got < r->len; got += (size_t)n) {
-			n = pread(inputs[r->file].fd, out + used + got,
+			n = pread(inputs[r->file].fd, buf + used + got,
 			    r->len - got, (off_t)(r->off + got));
 			if (n < 0 && errno == EINTR) {
 				n = 0;
@@ -358,20 +364,142 @@ write_sorted(const struct skey *order)
 				    inputs[r->file].name);
 		}
 		used += r->len;
-		out[used++] = '\n';
+		buf[used++] = '\n';
 	}
-	if (used > 0)
-		writer_put(&w, out, used);
-	writer_put(&w, NULL, 0);
-	pthread_join(thread, NULL);
-	if (w.error != 0) {
-		errno = w.error;
-		if (errno != EPIPE)
-			warn("stdout");
-		exit(1);
+}
+
+struct reader_arg {
+	struct copier	*cp;
+	size_t		 id;
+};
+
+/* Reader id fills chunks id, id + READERS, ...; chunk k goes to buffer
+ * k % NBUFS once chunk k - NBUFS is written. */
+static void *
+reader_main(void *arg)
+{
+	struct reader_arg *ra = arg;
+	struct copier *cp = ra->cp;
+	size_t k, b;
+
+	for (k = ra->id; k < cp->nchunks; k += READERS) {
+		b = k % NBUFS;
+		pthread_mutex_lock(&cp->lock);
+		while (cp->written + NBUFS <= k)
+			pthread_cond_wait(&cp->cond, &cp->lock);
+		pthread_mutex_unlock(&cp->lock);
+		fill_chunk(cp, &cp->chunks[k], cp->bufs[b]);
+		pthread_mutex_lock(&cp->lock);
+		cp->ready[b] = 1;
+		pthread_cond_broadcast(&cp->cond);
+		pthread_mutex_unlock(&cp->lock);
 	}
-	free(bufs[0]);
-	free(bufs[1]);
+	return NULL;
+}
+
+static void
+write_all(const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(STDOUT_FILENO, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			if (errno != EPIPE)
+				warn("stdout");
+			exit(1);
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Ids that occur more than once in chunk c are reported (every line is
+ * kept); *first is the position of the current id's first line. */
+static void
+report_duplicates(const struct skey *order, const struct chunk *c,
+    size_t *first, struct buf *show)
+{
+	const struct rec *r, *f;
+	size_t i;
+
+	for (i = c->first; i < c->end; i++) {
+		r = &recs[order[i].rec];
+		f = &recs[order[*first].rec];
+		if (i > 0 && same_id(r, f))
+			warnx("%s:%lu: duplicate custom_id %s (first at %s:%lu)",
+			    inputs[r->file].name, (unsigned long)r->line,
+			    customid_show(show, id_of(r), r->idlen),
+			    inputs[f->file].name, (unsigned long)f->line);
+		else
+			*first = i;
+	}
+}
+
+/* Copies the lines in sorted order, a line end after each. */
+static void
+write_sorted(const struct skey *order)
+{
+	struct copier cp;
+	struct reader_arg ra[READERS];
+	pthread_t threads[READERS];
+	struct buf show = BUF_INIT;
+	size_t i, k, b, nthreads = 0, first = 0, need, cap = 0;
+	struct chunk *c;
+
+	memset(&cp, 0, sizeof(cp));
+	cp.order = order;
+	for (i = 0; i < nrecs; i++) {
+		need = (size_t)recs[order[i].rec].len + 1;
+		if (cp.nchunks == cap) {
+			cap = cap ? cap * 2 : 64;
+			cp.chunks = xreallocarray(cp.chunks, cap,
+			    sizeof(*cp.chunks));
+		}
+		c = &cp.chunks[cp.nchunks > 0 ? cp.nchunks - 1 : 0];
+		if (cp.nchunks == 0 || c->bytes + need > CHUNK) {
+			c = &cp.chunks[cp.nchunks++];
+			c->first = i;
+			c->bytes = 0;
+		}
+		c->end = i + 1;
+		c->bytes += need;
+		if (c->bytes > cp.cap)
+			cp.cap = c->bytes;
+	}
+	for (b = 0; b < NBUFS; b++)
+		cp.bufs[b] = xmalloc(cp.cap ? cp.cap : 1);
+	pthread_mutex_init(&cp.lock, NULL);
+	pthread_cond_init(&cp.cond, NULL);
+	for (i = 0; i < READERS && i < cp.nchunks; i++) {
+		ra[i].cp = &cp;
+		ra[i].id = i;
+		if ((errno = pthread_create(&threads[i], NULL, reader_main,
+		    &ra[i])) != 0)
+			err(1, "pthread_create");
+		nthreads++;
+	}
+	for (k = 0; k < cp.nchunks; k++) {
+		b = k % NBUFS;
+		report_duplicates(order, &cp.chunks[k], &first, &show);
+		pthread_mutex_lock(&cp.lock);
+		while (!cp.ready[b])
+			pthread_cond_wait(&cp.cond, &cp.lock);
+		pthread_mutex_unlock(&cp.lock);
+		write_all(cp.bufs[b], cp.chunks[k].bytes);
+		pthread_mutex_lock(&cp.lock);
+		cp.ready[b] = 0;
+		cp.written = k + 1;
+		pthread_cond_broadcast(&cp.cond);
+		pthread_mutex_unlock(&cp.lock);
+	}
+	for (i = 0; i < nthreads; i++)
+		pthread_join(threads[i], NULL);
+	for (b = 0; b < NBUFS; b++)
+		free(cp.bufs[b]);
+	free(cp.chunks);
 	buf_free(&show);
 }
 
@@ -476,7 +604,7 @@ main(int argc, char *argv[])
 	unsigned long long count = 0;
 	struct skey *order;
 	size_t i, reported = 0;
-	int ch, fd, use_stdin = 0, have_count = 0;
+	int ch, fd, use_stdin = 0, have_count = 0, stdin_fd = -1;
 	char *end;
 
 	while ((ch = getopt(argc, argv, "hn:r:V")) != -1) {
@@ -532,13 +660,20 @@ main(int argc, char *argv[])
 			if (fd < 0)
 				err(1, "%s", argv[i]);
 		}
+		if (fd == STDIN_FILENO && stdin_fd >= 0) {
+			/* Named twice: it is read to its end the first time. */
+			inputs[i].fd = stdin_fd;
+			inputs[i].again = 1;
+			continue;
+		}
 		inputs[i].fd = spool_fd(fd, inputs[i].name);
-		if (inputs[i].fd < 0 || index_input(i) < 0)
+		if (inputs[i].fd < 0)
 			return 1;
-		/* stdin named twice: it was read to its end the first time. */
-		if (fd == STDIN_FILENO && inputs[i].fd != fd)
-			dup2(inputs[i].fd, STDIN_FILENO);
+		if (fd == STDIN_FILENO)
+			stdin_fd = inputs[i].fd;
 	}
+	if (index_inputs() < 0)
+		return 1;
 
 	if (requests != NULL)
 		reported = check_requests(requests);

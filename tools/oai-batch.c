@@ -80,8 +80,8 @@ remember(const struct batchobj *b, long long when)
 	return k;
 }
 
-/* collect: http_list callback; the batches without an input file or with
- * an id unfit to print are of no use here. */
+/* collect: http_list callback; the batches without an input file, or
+ * with an id or status unfit to print, are of no use here. */
 static int
 collect(struct json_object *item, void *arg)
 {
@@ -89,7 +89,8 @@ collect(struct json_object *item, void *arg)
 
 	if (batchobj_parse(item, &b) == -1)
 		return 0;
-	if (b.input_file_id != NULL && idsrc_valid(b.id))
+	if (b.input_file_id != NULL && idsrc_valid(b.id) &&
+	    idsrc_valid(b.status))
 		remember(&b, created_at(item));
 	batchobj_free(&b);
 	return 0;
@@ -101,9 +102,11 @@ list_batches(void)
 	return http_list(http, "/batches?limit=100", collect, NULL);
 }
 
-/* usable: the newest batch of file_id that may still produce results.
- * With -f only one this run made counts; with after_loss only one that was
- * not there before the create whose answer was lost. */
+/* usable: the newest batch of file_id that may still produce results;
+ * with -f only one this run made counts.  With after_loss: the newest one
+ * that was not there before the create whose answer was lost, whatever
+ * its status (it is the one created: one that failed validation at once
+ * would fail again). */
 static struct known *
 usable(const char *file_id, int after_loss)
 {
@@ -111,10 +114,11 @@ usable(const char *file_id, int after_loss)
 	size_t i;
 
 	for (i = 0; i < nknown; i++) {
-		if (strcmp(known[i].file_id, file_id) != 0 ||
-		    batch_status_dead(known[i].status))
+		if (strcmp(known[i].file_id, file_id) != 0)
 			continue;
-		if (after_loss ? known[i].before : force && !known[i].ours)
+		if (after_loss ? known[i].before :
+		    batch_status_dead(known[i].status) ||
+		    (force && !known[i].ours))
 			continue;
 		if (best == NULL || known[i].created_at > best->created_at)
 			best = &known[i];
@@ -148,7 +152,7 @@ create(const char *file_id, struct json_object *body, struct known **made)
 		r = http_request(http, "POST", "/batches", body,
 		    HTTP_NORETRY, &code, &answer);
 		if (r == HTTP_OK && batchobj_parse(answer, &b) == 0) {
-			if (idsrc_valid(b.id)) {
+			if (idsrc_valid(b.id) && idsrc_valid(b.status)) {
 				free(b.input_file_id);
 				b.input_file_id = xstrdup(file_id);
 				*made = remember(&b, created_at(answer));
@@ -197,12 +201,11 @@ create(const char *file_id, struct json_object *body, struct known **made)
 	}
 }
 
-/* metadata_add: -m key=value into obj; exits 2 on a malformed pair. */
+/* metadata_check: -m key=value, the n-th; exits 2 when malformed. */
 static void
-metadata_add(struct json_object *obj, const char *pair)
+metadata_check(const char *pair, int n)
 {
 	const char *eq;
-	char *key;
 
 	eq = strchr(pair, '=');
 	if (eq == NULL || eq == pair || eq - pair > MAX_KEY ||
@@ -212,14 +215,31 @@ metadata_add(struct json_object *obj, const char *pair)
 		usage(stderr);
 		exit(2);
 	}
-	if (json_object_object_length(obj) >= MAX_METADATA) {
+	if (n > MAX_METADATA) {
 		warnx("-m %s: at most %d metadata pairs", pair, MAX_METADATA);
 		usage(stderr);
 		exit(2);
 	}
-	key = xstrndup(pair, (size_t)(eq - pair));
-	json_object_object_add(obj, key, json_object_new_string(eq + 1));
-	free(key);
+}
+
+/* metadata_object: the -m pairs as a JSON object. */
+static struct json_object *
+metadata_object(char *const *pairs, int n)
+{
+	struct json_object *obj;
+	const char *eq;
+	char *key;
+	int i;
+
+	obj = json_object_new_object();
+	for (i = 0; i < n; i++) {
+		eq = strchr(pairs[i], '=');
+		key = xstrndup(pairs[i], (size_t)(eq - pairs[i]));
+		json_object_object_add(obj, key,
+		    json_object_new_string(eq + 1));
+		free(key);
+	}
+	return obj;
 }
 
 int
@@ -227,12 +247,12 @@ main(int argc, char *argv[])
 {
 	struct oai_config cfg;
 	struct idsrc ids;
-	struct json_object *body, *metadata;
+	struct json_object *body;
+	char *pairs[MAX_METADATA];
 	struct known *k;
 	const char *id, *endpoint = "/v1/chat/completions";
-	int ch, r, verbose = 0, listed = 0, status = 0;
+	int ch, r, verbose = 0, listed = 0, status = 0, npairs = 0;
 
-	metadata = json_object_new_object();
 	while ((ch = getopt(argc, argv, "e:fhm:qvV")) != -1) {
 		switch (ch) {
 		case 'e':
@@ -251,7 +271,8 @@ main(int argc, char *argv[])
 			usage(stdout);
 			return 0;
 		case 'm':
-			metadata_add(metadata, optarg);
+			metadata_check(optarg, npairs + 1);
+			pairs[npairs++] = optarg;
 			break;
 		case 'q':
 			quiet = 1;
@@ -282,9 +303,9 @@ main(int argc, char *argv[])
 	    json_object_new_string(endpoint));
 	json_object_object_add(body, "completion_window",
 	    json_object_new_string("24h"));
-	if (json_object_object_length(metadata) > 0)
+	if (npairs > 0)
 		json_object_object_add(body, "metadata",
-		    json_object_get(metadata));
+		    metadata_object(pairs, npairs));
 
 	while ((r = idsrc_next(&ids, &id)) == 1) {
 		if (!idsrc_valid(id)) {
@@ -323,7 +344,6 @@ main(int argc, char *argv[])
 		status = 1;
 
 	json_object_put(body);
-	json_object_put(metadata);
 	while (nknown > 0) {
 		nknown--;
 		free(known[nknown].id);

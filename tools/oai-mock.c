@@ -8,7 +8,6 @@
  * delays only its own call), and a ticker thread moves every batch through
  * its lifecycle in real time.
  */
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <netinet/in.h>
@@ -21,6 +20,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,95 +35,22 @@
 #include "jscan.h"
 #include "mock_answer.h"
 #include "mock_fault.h"
+#include "mock_store.h"
 #include "xalloc.h"
 
-#define MAX_BATCH_REQUESTS	50000
-#define MAX_BATCH_BYTES		200000000LL	/* 200 MB, as OpenAI counts */
 #define MAX_UPLOAD_BYTES	512000000LL	/* OpenAI's per-file limit */
 #define MAX_JSON_BODY		(32 << 20)	/* a JSON request body */
-#define MAX_BATCH_ERRORS	100		/* errors.data[] kept */
 #define TICK_NS			20000000L	/* the lifecycle's clock: 20 ms */
 
-enum bstatus {
-	B_VALIDATING, B_FAILED, B_IN_PROGRESS, B_FINALIZING, B_COMPLETED,
-	B_EXPIRED, B_CANCELLING, B_CANCELLED
-};
-static const char *const bstatus_name[] = {
-	"validating", "failed", "in_progress", "finalizing", "completed",
-	"expired", "cancelling", "cancelled"
-};
-
-struct mfile {
-	char		 id[40];
-	char		*filename;
-	char		*purpose;
-	char		*path;
-	long long	 bytes;
-	long long	 created_at;
-};
-
-struct span {
-	size_t		 off;
-	size_t		 len;
-};
-
-struct batch {
-	char		 id[48];
-	char		*endpoint;
-	char		*input_file_id;
-	char		*window;
-	char		*metadata;	/* raw JSON object, or NULL */
-	char		*model;		/* known once validated */
-	enum bstatus	 status;
-	double		 t_phase;	/* monotonic start of this phase */
-	long long	 created_at, in_progress_at, expires_at, finalizing_at,
-			 completed_at, failed_at, expired_at, cancelling_at,
-			 cancelled_at;
-	struct buf	 errors;	/* errors.data[] items, comma separated */
-	size_t		 nerrors;
-	size_t		 total, done, completed, failed;
-	long long	 in_tokens, out_tokens, est_tokens;
-	char		*map;		/* the input file, while processing */
-	size_t		 map_len;
-	struct span	*lines;		/* its requests, in answer order */
-	size_t		 stop_at;	/* expire/cancel fault: stop after */
-	enum bstatus	 stop_as;	/* B_EXPIRED or B_CANCELLING */
-	FILE		*out, *err;
-	char		*out_path, *err_path;
-	size_t		 out_lines, err_lines;
-	char		*output_file_id, *error_file_id;
-};
-
-/* A set of strings (custom_ids), by hash; keys point into their owner's
- * memory unless the set owns them. */
-struct idkey {
-	const char	*p;
-	size_t		 n;
-	uint64_t	 h;
-};
-struct idset {
-	struct idkey	*k;
-	size_t		 cap, n;
-	int		 owned;
-};
+static struct mock_store S;	/* everything under G.lock */
 
 static struct {
 	pthread_mutex_t	 lock;
-	struct mfile	**files;
-	size_t		 nfiles;
-	struct batch	**batches;
-	size_t		 nbatches;
-	struct mock_fault *faults;
-	size_t		 nfaults;
-	struct idset	 failed_once;	/* custom_ids fail-requests hit */
-	char		*dir;
-	const char	*key;
-	double		 t_validating, t_in_progress, t_finalizing;
-	long		 latency_ms;
-	int		 quiet;
-	uint64_t	 idseed, idcount;
-	int		 stop;
-} S = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	const char	*key;		/* -k */
+	long		 latency_ms;	/* -L */
+	int		 quiet;		/* -q */
+	int		 stop;		/* the ticker ends */
+} G = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* One HTTP request while it is read. */
 struct req {
@@ -179,147 +106,6 @@ sleep_ms(double ms)
 		;
 }
 
-/* ---- string sets ---- */
-
-static uint64_t
-idset_hash(const char *p, size_t n)
-{
-	return mock_mix(mock_hash(p, n, MOCK_HASH_INIT));
-}
-
-/* idset_add: 1 when p[0..n) was added, 0 when it was already there. */
-static int
-idset_add(struct idset *s, const char *p, size_t n)
-{
-	uint64_t h = idset_hash(p, n);
-	struct idkey *old = s->k;
-	size_t i, oldcap = s->cap;
-
-	if ((s->n + 1) * 10 >= s->cap * 7) {
-		s->cap = s->cap ? s->cap * 2 : 64;
-		s->k = xcalloc(s->cap, sizeof *s->k);
-		for (i = 0; i < oldcap; i++) {
-			size_t j = old[i].h & (s->cap - 1);
-
-			if (old[i].p == NULL)
-				continue;
-			while (s->k[j].p != NULL)
-				j = (j + 1) & (s->cap - 1);
-			s->k[j] = old[i];
-		}
-		free(old);
-	}
-	for (i = h & (s->cap - 1); s->k[i].p != NULL; i = (i + 1) & (s->cap - 1))
-		if (s->k[i].h == h && s->k[i].n == n &&
-		    memcmp(s->k[i].p, p, n) == 0)
-			return 0;
-	s->k[i].p = s->owned ? xstrndup(p, n) : p;
-	s->k[i].n = n;
-	s->k[i].h = h;
-	s->n++;
-	return 1;
-}
-
-static void
-idset_free(struct idset *s)
-{
-	size_t i;
-
-	if (s->owned)
-		for (i = 0; i < s->cap; i++)
-			free((char *)(uintptr_t)s->k[i].p);
-	free(s->k);
-	s->k = NULL;
-	s->cap = s->n = 0;
-}
-
-/* ---- ids and lookups (callers hold the lock) ---- */
-
-static void
-new_id(char *out, size_t size, const char *prefix, int hexdigits)
-{
-	static const char alnum[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-	uint64_t a = mock_mix(S.idseed ^ ++S.idcount), b = mock_mix(a);
-	size_t n = strlen(prefix), i;
-
-	snprintf(out, size, "%s", prefix);
-	if (hexdigits) {
-		snprintf(out + n, size - n, "%016llx%016llx",
-		    (unsigned long long)a, (unsigned long long)b);
-		return;
-	}
-	for (i = 0; i < 22 && n + i + 1 < size; i++) {
-		uint64_t *w = i < 11 ? &a : &b;
-
-		out[n + i] = alnum[*w % 62];
-		*w /= 62;
-	}
-	out[n + i] = '\0';
-}
-
-static struct mfile *
-find_file(const char *id, size_t *index)
-{
-	size_t i;
-
-	for (i = 0; i < S.nfiles; i++)
-		if (strcmp(S.files[i]->id, id) == 0) {
-			if (index != NULL)
-				*index = i;
-			return S.files[i];
-		}
-	return NULL;
-}
-
-static struct batch *
-find_batch(const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < S.nbatches; i++)
-		if (strcmp(S.batches[i]->id, id) == 0)
-			return S.batches[i];
-	return NULL;
-}
-
-static struct mfile *
-add_file(const char *id, const char *filename, const char *purpose,
-    const char *path, long long bytes)
-{
-	struct mfile *f = xcalloc(1, sizeof *f);
-
-	snprintf(f->id, sizeof f->id, "%s", id);
-	f->filename = xstrdup(filename);
-	f->purpose = xstrdup(purpose);
-	f->path = xstrdup(path);
-	f->bytes = bytes;
-	f->created_at = wall();
-	S.files = xreallocarray(S.files, S.nfiles + 1, sizeof *S.files);
-	S.files[S.nfiles++] = f;
-	return f;
-}
-
-static void
-free_file(struct mfile *f)
-{
-	free(f->filename);
-	free(f->purpose);
-	free(f->path);
-	free(f);
-}
-
-static char *
-store_path(const char *name)
-{
-	struct buf b = BUF_INIT;
-
-	buf_printf(&b, "%s/%s", S.dir, name);
-	return b.p;
-}
-
-/* ---- JSON of the objects ---- */
-
 static void
 add_str(struct buf *b, const char *s)
 {
@@ -329,634 +115,22 @@ add_str(struct buf *b, const char *s)
 		buf_add_json_string(b, s, strlen(s));
 }
 
-static void
-add_time(struct buf *b, const char *key, long long t)
-{
-	if (t)
-		buf_printf(b, ",\"%s\":%lld", key, t);
-	else
-		buf_printf(b, ",\"%s\":null", key);
-}
-
-static void
-file_json(struct buf *b, const struct mfile *f)
-{
-	buf_printf(b, "{\"object\":\"file\",\"id\":\"%s\",\"purpose\":", f->id);
-	add_str(b, f->purpose);
-	buf_adds(b, ",\"filename\":");
-	add_str(b, f->filename);
-	buf_printf(b, ",\"bytes\":%lld,\"created_at\":%lld,\"expires_at\":null,"
-	    "\"status\":\"processed\",\"status_details\":null}", f->bytes,
-	    f->created_at);
-}
-
-static void
-batch_json(struct buf *b, const struct batch *x)
-{
-	buf_printf(b, "{\"id\":\"%s\",\"object\":\"batch\",\"endpoint\":",
-	    x->id);
-	add_str(b, x->endpoint);
-	buf_adds(b, ",\"model\":");
-	add_str(b, x->model);
-	if (x->nerrors > 0) {
-		buf_adds(b, ",\"errors\":{\"object\":\"list\",\"data\":[");
-		buf_add(b, x->errors.p, x->errors.len);
-		buf_adds(b, "]}");
-	} else
-		buf_adds(b, ",\"errors\":null");
-	buf_adds(b, ",\"input_file_id\":");
-	add_str(b, x->input_file_id);
-	buf_adds(b, ",\"completion_window\":");
-	add_str(b, x->window);
-	buf_printf(b, ",\"status\":\"%s\",\"output_file_id\":",
-	    bstatus_name[x->status]);
-	add_str(b, x->output_file_id);
-	buf_adds(b, ",\"error_file_id\":");
-	add_str(b, x->error_file_id);
-	add_time(b, "created_at", x->created_at);
-	add_time(b, "in_progress_at", x->in_progress_at);
-	add_time(b, "expires_at", x->expires_at);
-	add_time(b, "finalizing_at", x->finalizing_at);
-	add_time(b, "completed_at", x->completed_at);
-	add_time(b, "failed_at", x->failed_at);
-	add_time(b, "expired_at", x->expired_at);
-	add_time(b, "cancelling_at", x->cancelling_at);
-	add_time(b, "cancelled_at", x->cancelled_at);
-	buf_printf(b, ",\"request_counts\":{\"total\":%zu,\"completed\":%zu,"
-	    "\"failed\":%zu}", x->total, x->completed, x->failed);
-	buf_printf(b, ",\"usage\":{\"input_tokens\":%lld,\"input_tokens_details\":"
-	    "{\"cached_tokens\":0},\"output_tokens\":%lld,"
-	    "\"output_tokens_details\":{\"reasoning_tokens\":0},"
-	    "\"total_tokens\":%lld}", x->in_tokens, x->out_tokens,
-	    x->in_tokens + x->out_tokens);
-	buf_printf(b, ",\"metadata\":%s}", x->metadata ? x->metadata : "null");
-}
-
-/* ---- the batch lifecycle (callers hold the lock) ---- */
-
-static void
-batch_error(struct batch *b, const char *code, long line, const char *message,
-    const char *param)
-{
-	if (b->nerrors++ >= MAX_BATCH_ERRORS)
-		return;
-	if (b->errors.len > 0)
-		buf_addc(&b->errors, ',');
-	buf_adds(&b->errors, "{\"code\":");
-	add_str(&b->errors, code);
-	if (line > 0)
-		buf_printf(&b->errors, ",\"line\":%ld", line);
-	else
-		buf_adds(&b->errors, ",\"line\":null");
-	buf_adds(&b->errors, ",\"message\":");
-	add_str(&b->errors, message);
-	buf_adds(&b->errors, ",\"param\":");
-	add_str(&b->errors, param);
-	buf_addc(&b->errors, '}');
-}
-
-static void
-release_input(struct batch *b)
-{
-	if (b->map != NULL && b->map != MAP_FAILED)
-		munmap(b->map, b->map_len);
-	b->map = NULL;
-	free(b->lines);
-	b->lines = NULL;
-}
-
-/* Checks one request line as OpenAI does; 0 when it is fine, with its
- * custom_id and body. */
-static int
-check_line(struct batch *b, long lineno, const char *p, size_t n,
-    struct idset *ids, struct jval *model0, struct jval *cid,
-    struct jval *body)
-{
-	struct jval top, v, model;
-	struct jerr e;
-	char msg[512];
-
-	if (jscan_doc(p, n, &top, &e) != 0 || top.type != JT_OBJECT) {
-		batch_error(b, "invalid_json_line", lineno, "This line is not "
-		    "parseable as valid JSON.", NULL);
-		return -1;
-	}
-	if (!jscan_member(top, "custom_id", cid)) {
-		batch_error(b, "missing_required_parameter", lineno,
-		    "Missing required parameter: 'custom_id'.", "custom_id");
-		return -1;
-	}
-	if (cid->type != JT_STRING || cid->n <= 2) {
-		batch_error(b, "invalid_value", lineno, "The custom_id must be "
-		    "a non-empty string.", "custom_id");
-		return -1;
-	}
-	if (!idset_add(ids, cid->p, cid->n)) {
-		batch_error(b, "duplicate_custom_id", lineno, "The custom_id for "
-		    "this request is a duplicate of another request. The "
-		    "custom_id parameter must be unique for each individual "
-		    "request in a batch.", "custom_id");
-		return -1;
-	}
-	if (!jscan_member(top, "method", &v)) {
-		batch_error(b, "missing_required_parameter", lineno,
-		    "Missing required parameter: 'method'.", "method");
-		return -1;
-	}
-	if (!jscan_streq(v, "POST")) {
-		batch_error(b, "invalid_value", lineno, "The method of this "
-		    "request must be POST.", "method");
-		return -1;
-	}
-	if (!jscan_member(top, "url", &v)) {
-		batch_error(b, "missing_required_parameter", lineno,
-		    "Missing required parameter: 'url'.", "url");
-		return -1;
-	}
-	if (!jscan_streq(v, b->endpoint)) {
-		snprintf(msg, sizeof msg, "The url of this request does not "
-		    "match the batch's endpoint (%s).", b->endpoint);
-		batch_error(b, "mismatched_endpoint", lineno, msg, "url");
-		return -1;
-	}
-	if (!jscan_member(top, "body", body) || body->type != JT_OBJECT) {
-		batch_error(b, "missing_required_parameter", lineno,
-		    "Missing required parameter: 'body' (an object).", "body");
-		return -1;
-	}
-	if (!jscan_member(*body, "model", &model) || model.type != JT_STRING) {
-		batch_error(b, "missing_required_parameter", lineno,
-		    "Missing required parameter: 'body.model'.", "body.model");
-		return -1;
-	}
-	if (model0->type == JT_NONE)
-		*model0 = model;
-	else if (model.n != model0->n || memcmp(model.p, model0->p, model.n)) {
-		batch_error(b, "mismatched_model", lineno, "All requests in a "
-		    "batch must use the same model.", "body.model");
-		return -1;
-	}
-	return 0;
-}
-
-/* Reads and checks the input file; on success the batch holds its
- * requests in answer order.  Returns 0, or -1 with errors recorded. */
-static int
-validate(struct batch *b)
-{
-	struct mfile *f = find_file(b->input_file_id, NULL);
-	struct idset ids = { NULL, 0, 0, 0 };
-	struct jval model0 = { JT_NONE, NULL, 0 }, cid, body;
-	struct buf tmp = BUF_INIT;
-	size_t pos, end, n, cap = 0, i;
-	long lineno = 0;
-	uint64_t r;
-	int fd;
-
-	if (f == NULL) {
-		batch_error(b, "file_not_found", 0, "The input file was deleted "
-		    "before the batch could be validated.", "input_file_id");
-		return -1;
-	}
-	if (strcmp(f->purpose, "batch") != 0) {
-		batch_error(b, "invalid_file_purpose", 0, "The input file must "
-		    "be uploaded with purpose 'batch'.", "input_file_id");
-		return -1;
-	}
-	if (f->bytes > MAX_BATCH_BYTES) {
-		batch_error(b, "file_too_large", 0, "The input file is larger "
-		    "than the 200 MB maximum for batches.", "input_file_id");
-		return -1;
-	}
-	if (f->bytes == 0) {
-		batch_error(b, "empty_file", 0, "The input file is empty.",
-		    "input_file_id");
-		return -1;
-	}
-	if ((fd = open(f->path, O_RDONLY)) == -1) {
-		warn("%s", f->path);
-		batch_error(b, "server_error", 0, "The input file could not be "
-		    "read.", "input_file_id");
-		return -1;
-	}
-	b->map_len = (size_t)f->bytes;
-	b->map = mmap(NULL, b->map_len, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (b->map == MAP_FAILED) {
-		b->map = NULL;
-		warn("mmap %s", f->path);
-		batch_error(b, "server_error", 0, "The input file could not be "
-		    "read.", "input_file_id");
-		return -1;
-	}
-	for (pos = 0; pos < b->map_len; pos = end + 1) {
-		const char *nl = memchr(b->map + pos, '\n', b->map_len - pos);
-
-		end = nl ? (size_t)(nl - b->map) : b->map_len;
-		n = end - pos;
-		if (n > 0 && b->map[pos + n - 1] == '\r')
-			n--;
-		if (++lineno > MAX_BATCH_REQUESTS) {
-			batch_error(b, "too_many_requests", lineno, "The input "
-			    "file has more than 50,000 requests, the maximum "
-			    "for one batch.", NULL);
-			break;
-		}
-		if (check_line(b, lineno, b->map + pos, n, &ids, &model0, &cid,
-		    &body) != 0)
-			continue;
-		b->est_tokens += mock_prompt_tokens(b->endpoint, body);
-		if (b->total == cap) {
-			cap = cap ? cap * 2 : 256;
-			b->lines = xreallocarray(b->lines, cap, sizeof *b->lines);
-		}
-		b->lines[b->total].off = pos;
-		b->lines[b->total++].len = n;
-	}
-	idset_free(&ids);
-	if (b->nerrors > 0) {
-		b->total = 0;
-		release_input(b);
-		return -1;
-	}
-	jscan_unescape(model0, &tmp);
-	b->model = xstrdup(tmp.p ? tmp.p : "");
-	buf_free(&tmp);
-	/* Answers come back in a shuffled order, as OpenAI's do; seeded by
-	 * the count so that two runs over one input agree. */
-	r = mock_mix(b->total);
-	for (i = b->total; i > 1; i--) {
-		size_t j = (size_t)((r = mock_mix(r)) % i);
-		struct span t = b->lines[i - 1];
-
-		b->lines[i - 1] = b->lines[j];
-		b->lines[j] = t;
-	}
-	return 0;
-}
-
-static long long
-enqueued_tokens(void)
-{
-	long long sum = 0;
-	size_t i;
-
-	for (i = 0; i < S.nbatches; i++)
-		if (S.batches[i]->status == B_IN_PROGRESS ||
-		    S.batches[i]->status == B_FINALIZING)
-			sum += S.batches[i]->est_tokens;
-	return sum;
-}
-
-static int
-open_results(struct batch *b)
-{
-	struct buf name = BUF_INIT;
-
-	buf_printf(&name, "%s.output.part", b->id);
-	b->out_path = store_path(name.p);
-	buf_reset(&name);
-	buf_printf(&name, "%s.error.part", b->id);
-	b->err_path = store_path(name.p);
-	buf_free(&name);
-	if ((b->out = fopen(b->out_path, "w")) == NULL ||
-	    (b->err = fopen(b->err_path, "w")) == NULL) {
-		warn("%s", b->out == NULL ? b->out_path : b->err_path);
-		return -1;
-	}
-	return 0;
-}
-
-static void
-start_processing(struct batch *b, double now)
-{
-	char msg[512];
-	size_t i;
-
-	if (validate(b) != 0)
-		goto failed;
-	for (i = 0; i < S.nfaults; i++) {
-		struct mock_fault *f = &S.faults[i];
-
-		if (f->kind == MF_TOKEN_LIMIT &&
-		    (double)(enqueued_tokens() + b->est_tokens) > f->value) {
-			snprintf(msg, sizeof msg, "Enqueued token limit reached "
-			    "for %s in organization org-mock. Limit: %.0f "
-			    "enqueued tokens. Please try submitting fewer tasks "
-			    "or wait until other batches have completed.",
-			    b->model, f->value);
-			batch_error(b, "token_limit_exceeded", 0, msg, NULL);
-			b->total = 0;
-			release_input(b);
-			goto failed;
-		}
-	}
-	if (open_results(b) != 0) {
-		batch_error(b, "server_error", 0, "The server could not store "
-		    "the results.", NULL);
-		b->total = 0;
-		release_input(b);
-		goto failed;
-	}
-	b->stop_at = b->total;
-	for (i = 0; i < S.nfaults; i++) {
-		struct mock_fault *f = &S.faults[i];
-
-		if ((f->kind != MF_EXPIRE && f->kind != MF_CANCEL) ||
-		    b->stop_at < b->total)
-			continue;
-		if (f->limit > 0 && f->seen >= (unsigned long long)f->limit)
-			continue;
-		f->seen++;
-		b->stop_at = (size_t)floor(f->value * (double)b->total);
-		b->stop_as = f->kind == MF_EXPIRE ? B_EXPIRED : B_CANCELLING;
-	}
-	b->status = B_IN_PROGRESS;
-	b->in_progress_at = wall();
-	b->t_phase = now;
-	return;
-failed:
-	b->status = B_FAILED;
-	b->failed_at = wall();
-}
-
-static void
-result_id(struct buf *line, const char *key, const char *prefix)
-{
-	char id[80];
-
-	new_id(id, sizeof id, prefix, 1);
-	buf_printf(line, "\"%s\":\"%s\"", key, id);
-}
-
-/* Answers the next request of b into its output or error file. */
-static void
-process_one(struct batch *b)
-{
-	struct span s = b->lines[b->done++];
-	const char *p = b->map + s.off;
-	struct jval top, cid, body;
-	struct jerr e;
-	struct buf line = BUF_INIT, ans = BUF_INIT;
-	struct mock_usage u;
-	struct mock_fault *fail = NULL, *fail_status = NULL;
-	FILE *to;
-	size_t i;
-	int status;
-
-	/* validate() accepted this line: these cannot fail. */
-	jscan_doc(p, s.len, &top, &e);
-	jscan_member(top, "custom_id", &cid);
-	jscan_member(top, "body", &body);
-	for (i = 0; i < S.nfaults; i++) {
-		if (S.faults[i].kind == MF_FAIL_REQUESTS)
-			fail = &S.faults[i];
-		if (S.faults[i].kind == MF_FAIL_STATUS)
-			fail_status = &S.faults[i];
-	}
-	buf_addc(&line, '{');
-	result_id(&line, "id", "batch_req_");
-	buf_adds(&line, ",\"custom_id\":");
-	buf_add(&line, cid.p, cid.n);
-	/* fail-requests: a fixed share of custom_ids, each failed only the
-	 * first time this server sees it, so a retry round succeeds. */
-	if (fail != NULL && (double)(idset_hash(cid.p, cid.n) % 1000000) <
-	    fail->value * 1e6 && idset_add(&S.failed_once, cid.p, cid.n)) {
-		b->failed++;
-		if (fail_status != NULL) {
-			buf_printf(&line, ",\"response\":{\"status_code\":%d,",
-			    (int)fail_status->value);
-			result_id(&line, "request_id", "req_");
-			buf_adds(&line, ",\"body\":");
-			mock_error_body(&line, "The server had an error while "
-			    "processing your request. Sorry about that!",
-			    "server_error", NULL, NULL);
-			buf_adds(&line, "},\"error\":null}\n");
-			to = b->out;
-			b->out_lines++;
-		} else {
-			buf_adds(&line, ",\"response\":null,\"error\":{\"code\":"
-			    "\"server_error\",\"message\":\"The server had an "
-			    "error while processing this request.\"}}\n");
-			to = b->err;
-			b->err_lines++;
-		}
-	} else {
-		status = mock_answer(b->endpoint, body, mock_hash(p, s.len,
-		    MOCK_HASH_INIT), wall(), &ans, &u);
-		buf_printf(&line, ",\"response\":{\"status_code\":%d,", status);
-		result_id(&line, "request_id", "req_");
-		buf_adds(&line, ",\"body\":");
-		buf_add(&line, ans.p, ans.len);
-		buf_adds(&line, "},\"error\":null}\n");
-		if (status == 200) {
-			b->completed++;
-			b->in_tokens += u.input_tokens;
-			b->out_tokens += u.output_tokens;
-			to = b->out;
-			b->out_lines++;
-		} else {
-			b->failed++;
-			to = b->err;
-			b->err_lines++;
-		}
-	}
-	if (fwrite(line.p, 1, line.len, to) != line.len)
-		warn("%s", to == b->out ? b->out_path : b->err_path);
-	buf_free(&line);
-	buf_free(&ans);
-}
-
-/* Writes every request not answered as an error line with code. */
-static void
-abandon_rest(struct batch *b, const char *code, const char *message)
-{
-	struct buf line = BUF_INIT;
-	struct jval top, cid;
-	struct jerr e;
-
-	while (b->lines != NULL && b->done < b->total) {
-		struct span s = b->lines[b->done++];
-
-		jscan_doc(b->map + s.off, s.len, &top, &e);
-		jscan_member(top, "custom_id", &cid);
-		buf_reset(&line);
-		buf_addc(&line, '{');
-		result_id(&line, "id", "batch_req_");
-		buf_adds(&line, ",\"custom_id\":");
-		buf_add(&line, cid.p, cid.n);
-		buf_printf(&line, ",\"response\":null,\"error\":{\"code\":\"%s\","
-		    "\"message\":\"%s\"}}\n", code, message);
-		if (fwrite(line.p, 1, line.len, b->err) != line.len)
-			warn("%s", b->err_path);
-		b->err_lines++;
-	}
-	buf_free(&line);
-}
-
-/* Closes a results file and, when it has lines, makes it a file object
- * of purpose batch_output.  Returns its id (allocated) or NULL. */
-static char *
-publish(struct batch *b, FILE **fp, char **path, size_t lines,
-    const char *kind)
-{
-	char id[40], name[96], *dest, *ret = NULL;
-	struct stat st;
-	int bad = 0;
-
-	if (*fp == NULL)
-		return NULL;
-	if (fclose(*fp) != 0) {
-		warn("%s", *path);
-		bad = 1;
-	}
-	*fp = NULL;
-	if (lines > 0 && !bad && stat(*path, &st) == 0) {
-		new_id(id, sizeof id, "file-", 0);
-		dest = store_path(id);
-		if (rename(*path, dest) == 0) {
-			snprintf(name, sizeof name, "%s_%s.jsonl", b->id, kind);
-			add_file(id, name, "batch_output", dest,
-			    (long long)st.st_size);
-			ret = xstrdup(id);
-		} else
-			warn("rename %s", *path);
-		free(dest);
-	}
-	if (ret == NULL)
-		unlink(*path);
-	free(*path);
-	*path = NULL;
-	return ret;
-}
-
-static void
-finish(struct batch *b, enum bstatus final)
-{
-	long long now = wall();
-
-	b->output_file_id = publish(b, &b->out, &b->out_path, b->out_lines,
-	    "output");
-	b->error_file_id = publish(b, &b->err, &b->err_path, b->err_lines,
-	    "error");
-	release_input(b);
-	b->status = final;
-	if (final == B_COMPLETED)
-		b->completed_at = now;
-	else if (final == B_EXPIRED)
-		b->expired_at = now;
-	else
-		b->cancelled_at = now;
-}
-
-static void
-begin_cancel(struct batch *b, double now)
-{
-	b->status = B_CANCELLING;
-	b->cancelling_at = wall();
-	b->t_phase = now;
-}
-
-/* Moves b as far along its lifecycle as the clock says. */
-static void
-advance(struct batch *b, double now)
-{
-	size_t target;
-
-	for (;;) {
-		switch (b->status) {
-		case B_VALIDATING:
-			if (now < b->t_phase + S.t_validating)
-				return;
-			start_processing(b, now);
-			break;
-		case B_IN_PROGRESS:
-			if (S.t_in_progress <= 0 ||
-			    now >= b->t_phase + S.t_in_progress)
-				target = b->total;
-			else
-				target = (size_t)ceil((double)b->total *
-				    (now - b->t_phase) / S.t_in_progress);
-			if (target > b->stop_at)
-				target = b->stop_at;
-			while (b->done < target)
-				process_one(b);
-			if (b->done == b->stop_at && b->stop_at < b->total) {
-				if (b->stop_as == B_EXPIRED) {
-					abandon_rest(b, "batch_expired", "This "
-					    "request could not be executed before "
-					    "the completion window expired.");
-					finish(b, B_EXPIRED);
-				} else
-					begin_cancel(b, now);
-				break;
-			}
-			if (b->done < b->total)
-				return;
-			b->status = B_FINALIZING;
-			b->finalizing_at = wall();
-			b->t_phase = now;
-			break;
-		case B_FINALIZING:
-			if (now < b->t_phase + S.t_finalizing)
-				return;
-			finish(b, B_COMPLETED);
-			break;
-		case B_CANCELLING:
-			if (now < b->t_phase + S.t_finalizing)
-				return;
-			abandon_rest(b, "batch_cancelled", "This request was not "
-			    "executed because the batch was cancelled.");
-			finish(b, B_CANCELLED);
-			break;
-		default:
-			return;
-		}
-	}
-}
-
+/* The lifecycle's clock. */
 static void *
 ticker(void *arg)
 {
 	struct timespec ts = { 0, TICK_NS };
-	size_t i;
 	int stop;
 
 	for (;;) {
-		pthread_mutex_lock(&S.lock);
-		for (i = 0; i < S.nbatches; i++)
-			advance(S.batches[i], mono());
-		stop = S.stop;
-		pthread_mutex_unlock(&S.lock);
+		pthread_mutex_lock(&G.lock);
+		mock_store_tick(&S, mono());
+		stop = G.stop;
+		pthread_mutex_unlock(&G.lock);
 		if (stop)
 			return NULL;
 		nanosleep(&ts, NULL);
 	}
-}
-
-static void
-free_batch(struct batch *b)
-{
-	if (b->out != NULL)
-		fclose(b->out);
-	if (b->err != NULL)
-		fclose(b->err);
-	if (b->out_path != NULL)
-		unlink(b->out_path);
-	if (b->err_path != NULL)
-		unlink(b->err_path);
-	free(b->out_path);
-	free(b->err_path);
-	release_input(b);
-	free(b->endpoint);
-	free(b->input_file_id);
-	free(b->window);
-	free(b->metadata);
-	free(b->model);
-	free(b->output_file_id);
-	free(b->error_file_id);
-	buf_free(&b->errors);
-	free(b);
 }
 
 /* ---- HTTP ---- */
@@ -973,9 +147,9 @@ send_body(struct MHD_Connection *c, struct req *r, unsigned status,
 	    MHD_RESPMEM_MUST_COPY);
 	if (resp == NULL)
 		return MHD_NO;
-	pthread_mutex_lock(&S.lock);
-	new_id(rid, sizeof rid, "req_", 1);
-	pthread_mutex_unlock(&S.lock);
+	pthread_mutex_lock(&G.lock);
+	mock_new_id(&S, rid, sizeof rid, "req_", 1);
+	pthread_mutex_unlock(&G.lock);
 	MHD_add_response_header(resp, "Content-Type", type);
 	MHD_add_response_header(resp, "x-request-id", rid);
 	MHD_add_response_header(resp, "openai-version", "2020-10-01");
@@ -1032,6 +206,18 @@ send_fault(struct MHD_Connection *c, struct req *r)
 	    "</html>\r\n";
 
 	switch (r->fault) {
+	case MF_HTTP400:
+		mock_error_body(&b, "Bad request (a fault oai-mock was told to "
+		    "inject).", "invalid_request_error", NULL, NULL);
+		return send_json(c, r, 400, &b);
+	case MF_HTTP408:
+		mock_error_body(&b, "Request timed out.", "timeout", NULL, NULL);
+		return send_json(c, r, 408, &b);
+	case MF_HTTP409:
+		mock_error_body(&b, "The request conflicted with another request "
+		    "in progress; please try again.", "invalid_request_error",
+		    NULL, "conflict");
+		return send_json(c, r, 409, &b);
 	case MF_HTTP429:
 		mock_error_body(&b, "Rate limit reached for requests. Please "
 		    "try again in 1s.", "requests", NULL, "rate_limit_exceeded");
@@ -1069,7 +255,7 @@ authorized(struct MHD_Connection *c, struct req *r, enum MHD_Result *ret)
 		return 0;
 	}
 	given = h + 7;
-	if (S.key != NULL && strcmp(given, S.key) != 0) {
+	if (G.key != NULL && strcmp(given, G.key) != 0) {
 		/* Like OpenAI, show only the ends of the wrong key. */
 		n = strlen(given);
 		if (n > 8)
@@ -1139,9 +325,9 @@ list_files(struct MHD_Connection *c, struct req *r)
 		return ret;
 	skipping = after != NULL;
 	buf_adds(&b, "{\"object\":\"list\",\"data\":[");
-	pthread_mutex_lock(&S.lock);
+	pthread_mutex_lock(&G.lock);
 	for (k = 0; k < S.nfiles; k++) {
-		struct mfile *f = S.files[asc ? k : S.nfiles - 1 - k];
+		struct mock_file *f = S.files[asc ? k : S.nfiles - 1 - k];
 
 		if (skipping) {
 			skipping = strcmp(f->id, after) != 0;
@@ -1155,7 +341,7 @@ list_files(struct MHD_Connection *c, struct req *r)
 		}
 		if (count++ > 0)
 			buf_addc(&b, ',');
-		file_json(&b, f);
+		mock_file_json(&b, f);
 		if (first == NULL)
 			first = f->id;
 		last = f->id;
@@ -1164,7 +350,7 @@ list_files(struct MHD_Connection *c, struct req *r)
 	add_str(&b, first);
 	buf_adds(&b, ",\"last_id\":");
 	add_str(&b, last);
-	pthread_mutex_unlock(&S.lock);
+	pthread_mutex_unlock(&G.lock);
 	buf_printf(&b, ",\"has_more\":%s}", more ? "true" : "false");
 	return send_json(c, r, 200, &b);
 }
@@ -1183,12 +369,12 @@ static enum MHD_Result
 get_file(struct MHD_Connection *c, struct req *r, const char *id)
 {
 	struct buf b = BUF_INIT;
-	struct mfile *f;
+	struct mock_file *f;
 
-	pthread_mutex_lock(&S.lock);
-	if ((f = find_file(id, NULL)) != NULL)
-		file_json(&b, f);
-	pthread_mutex_unlock(&S.lock);
+	pthread_mutex_lock(&G.lock);
+	if ((f = mock_file_find(&S, id, NULL)) != NULL)
+		mock_file_json(&b, f);
+	pthread_mutex_unlock(&G.lock);
 	if (f == NULL)
 		return no_such_file(c, r, id, "id");
 	return send_json(c, r, 200, &b);
@@ -1198,20 +384,14 @@ static enum MHD_Result
 delete_file(struct MHD_Connection *c, struct req *r, const char *id)
 {
 	struct buf b = BUF_INIT;
-	struct mfile *f;
 	size_t i;
+	int found;
 
-	pthread_mutex_lock(&S.lock);
-	if ((f = find_file(id, &i)) != NULL) {
-		memmove(S.files + i, S.files + i + 1,
-		    (S.nfiles - i - 1) * sizeof *S.files);
-		S.nfiles--;
-		if (unlink(f->path) == -1)
-			warn("%s", f->path);
-		free_file(f);
-	}
-	pthread_mutex_unlock(&S.lock);
-	if (f == NULL)
+	pthread_mutex_lock(&G.lock);
+	if ((found = mock_file_find(&S, id, &i) != NULL))
+		mock_file_delete(&S, i);
+	pthread_mutex_unlock(&G.lock);
+	if (!found)
 		return no_such_file(c, r, id, "id");
 	buf_adds(&b, "{\"id\":");
 	add_str(&b, id);
@@ -1253,15 +433,15 @@ file_content(struct MHD_Connection *c, struct req *r, const char *id)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
-	struct mfile *f;
+	struct mock_file *f;
 	struct stat st;
 	int fd = -1;
 
-	pthread_mutex_lock(&S.lock);
-	if ((f = find_file(id, NULL)) != NULL &&
+	pthread_mutex_lock(&G.lock);
+	if ((f = mock_file_find(&S, id, NULL)) != NULL &&
 	    (fd = open(f->path, O_RDONLY)) == -1)
 		warn("%s", f->path);
-	pthread_mutex_unlock(&S.lock);
+	pthread_mutex_unlock(&G.lock);
 	if (f == NULL)
 		return no_such_file(c, r, id, "id");
 	if (fd == -1 || fstat(fd, &st) == -1) {
@@ -1316,7 +496,7 @@ post_iter(void *cls, enum MHD_ValueKind kind, const char *key,
 			return MHD_YES;
 		}
 		r->filename = xstrdup(filename ? filename : "upload");
-		r->uppath = store_path("upload.XXXXXX");
+		r->uppath = mock_store_path(&S, "upload.XXXXXX");
 		if ((r->upfd = mkstemp(r->uppath)) == -1) {
 			warn("%s", r->uppath);
 			free(r->uppath);
@@ -1362,7 +542,7 @@ upload_file(struct MHD_Connection *c, struct req *r)
 {
 	struct buf b = BUF_INIT;
 	char id[40], msg[256], *dest;
-	struct mfile *f = NULL;
+	struct mock_file *f = NULL;
 
 	if (r->pp == NULL)
 		return send_error(c, r, 400, "Invalid Content-Type header, "
@@ -1391,17 +571,17 @@ upload_file(struct MHD_Connection *c, struct req *r)
 		    NULL, NULL);
 	}
 	r->upfd = -1;
-	pthread_mutex_lock(&S.lock);
-	new_id(id, sizeof id, "file-", 0);
-	dest = store_path(id);
+	pthread_mutex_lock(&G.lock);
+	mock_new_id(&S, id, sizeof id, "file-", 0);
+	dest = mock_store_path(&S, id);
 	if (rename(r->uppath, dest) == 0) {
 		free(r->uppath);
 		r->uppath = NULL;
-		f = add_file(id, r->filename, r->purpose.p, dest, r->upbytes);
-		file_json(&b, f);
+		f = mock_file_add(&S, id, r->filename, r->purpose.p, dest, r->upbytes);
+		mock_file_json(&b, f);
 	} else
 		warn("rename %s", r->uppath);
-	pthread_mutex_unlock(&S.lock);
+	pthread_mutex_unlock(&G.lock);
 	free(dest);
 	if (f == NULL)
 		return send_error(c, r, 500, "The upload could not be stored.",
@@ -1457,7 +637,7 @@ create_batch(struct MHD_Connection *c, struct req *r)
 	struct jval top, meta, k, v;
 	struct jiter it;
 	struct buf b = BUF_INIT;
-	struct batch *x;
+	struct mock_batch *x;
 	char *input, *endpoint, *window, msg[256];
 	enum MHD_Result ret;
 	size_t i, nkeys = 0;
@@ -1519,29 +699,17 @@ create_batch(struct MHD_Connection *c, struct req *r)
 			goto out;
 		}
 	}
-	pthread_mutex_lock(&S.lock);
-	if (find_file(input, NULL) == NULL) {
-		pthread_mutex_unlock(&S.lock);
+	pthread_mutex_lock(&G.lock);
+	if (mock_file_find(&S, input, NULL) == NULL) {
+		pthread_mutex_unlock(&G.lock);
 		ret = no_such_file(c, r, input, "input_file_id");
 		goto out;
 	}
-	x = xcalloc(1, sizeof *x);
-	new_id(x->id, sizeof x->id, "batch_", 1);
-	x->endpoint = endpoint;
-	x->input_file_id = input;
-	x->window = window;
+	x = mock_batch_create(&S, endpoint, input, window,
+	    meta.type == JT_OBJECT ? xstrndup(meta.p, meta.n) : NULL, mono());
 	endpoint = input = window = NULL;
-	if (meta.type == JT_OBJECT)
-		x->metadata = xstrndup(meta.p, meta.n);
-	x->status = B_VALIDATING;
-	x->created_at = wall();
-	x->expires_at = x->created_at + 24 * 3600;
-	x->t_phase = mono();
-	S.batches = xreallocarray(S.batches, S.nbatches + 1,
-	    sizeof *S.batches);
-	S.batches[S.nbatches++] = x;
-	batch_json(&b, x);
-	pthread_mutex_unlock(&S.lock);
+	mock_batch_json(&b, x);
+	pthread_mutex_unlock(&G.lock);
 	if (r->fault == MF_LOSE_CREATE) {
 		/* The batch exists; the client never hears of it. */
 		buf_free(&b);
@@ -1570,9 +738,9 @@ list_batches(struct MHD_Connection *c, struct req *r)
 		return ret;
 	skipping = after != NULL;
 	buf_adds(&b, "{\"object\":\"list\",\"data\":[");
-	pthread_mutex_lock(&S.lock);
+	pthread_mutex_lock(&G.lock);
 	for (k = 0; k < S.nbatches; k++) {
-		struct batch *x = S.batches[S.nbatches - 1 - k];
+		struct mock_batch *x = S.batches[S.nbatches - 1 - k];
 
 		if (skipping) {
 			skipping = strcmp(x->id, after) != 0;
@@ -1584,7 +752,7 @@ list_batches(struct MHD_Connection *c, struct req *r)
 		}
 		if (count++ > 0)
 			buf_addc(&b, ',');
-		batch_json(&b, x);
+		mock_batch_json(&b, x);
 		if (first == NULL)
 			first = x->id;
 		last = x->id;
@@ -1593,7 +761,7 @@ list_batches(struct MHD_Connection *c, struct req *r)
 	add_str(&b, first);
 	buf_adds(&b, ",\"last_id\":");
 	add_str(&b, last);
-	pthread_mutex_unlock(&S.lock);
+	pthread_mutex_unlock(&G.lock);
 	buf_printf(&b, ",\"has_more\":%s}", more ? "true" : "false");
 	return send_json(c, r, 200, &b);
 }
@@ -1603,32 +771,21 @@ get_batch(struct MHD_Connection *c, struct req *r, const char *id,
     int cancel)
 {
 	struct buf b = BUF_INIT;
-	struct batch *x;
+	struct mock_batch *x;
 	char msg[256];
 	int refused = 0;
 
-	pthread_mutex_lock(&S.lock);
-	if ((x = find_batch(id)) != NULL) {
-		if (cancel) {
-			switch (x->status) {
-			case B_VALIDATING:
-			case B_IN_PROGRESS:
-			case B_FINALIZING:
-				begin_cancel(x, mono());
-				break;
-			case B_CANCELLING:
-			case B_CANCELLED:
-				break;
-			default:
-				refused = 1;
-				snprintf(msg, sizeof msg, "Cannot cancel a batch "
-				    "with status '%s'.", bstatus_name[x->status]);
-			}
+	pthread_mutex_lock(&G.lock);
+	if ((x = mock_batch_find(&S, id)) != NULL) {
+		if (cancel && mock_batch_cancel(x, mono()) != 0) {
+			refused = 1;
+			snprintf(msg, sizeof msg, "Cannot cancel a batch with "
+			    "status '%s'.", mock_bstatus_name[x->status]);
 		}
 		if (!refused)
-			batch_json(&b, x);
+			mock_batch_json(&b, x);
 	}
-	pthread_mutex_unlock(&S.lock);
+	pthread_mutex_unlock(&G.lock);
 	if (x == NULL) {
 		snprintf(msg, sizeof msg, "No batch found with id '%s'.", id);
 		return send_error(c, r, 404, msg, "batch_id", NULL);
@@ -1651,7 +808,7 @@ answer_live(struct MHD_Connection *c, struct req *r, const char *endpoint)
 		return ret;
 	status = mock_answer(endpoint, top, mock_hash(r->body.p, r->body.len,
 	    MOCK_HASH_INIT), wall(), &b, &u);
-	sleep_ms((double)S.latency_ms);
+	sleep_ms((double)G.latency_ms);
 	return send_json(c, r, (unsigned)status, &b);
 }
 
@@ -1775,9 +932,9 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		r->method = xstrdup(method);
 		r->path = xstrdup(url);
 		*con_cls = r;
-		pthread_mutex_lock(&S.lock);
+		pthread_mutex_lock(&G.lock);
 		pick_faults(r);
-		pthread_mutex_unlock(&S.lock);
+		pthread_mutex_unlock(&G.lock);
 		if (r->fault == MF_CLOSE)
 			return MHD_NO;
 		ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -1812,7 +969,7 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 	if (r == NULL)
 		return;
-	if (!S.quiet) {
+	if (!G.quiet) {
 		if (r->fault >= 0)
 			fprintf(stderr, "oai-mock: %s %s %u (fault %s)\n",
 			    r->method, r->path, r->status,
@@ -1839,10 +996,24 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 /* ---- start and stop ---- */
 
-static int
-parse_times(const char *s)
+/* libmicrohttpd's messages, as ours.  Its complaint about a connection the
+ * handler closed is left out: only the close, cut and lose-create faults
+ * do that, and the request log names them already. */
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	double t[3];
+	char msg[512];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (strstr(msg, "Application reported internal error") != NULL)
+		return;
+	msg[strcspn(msg, "\n")] = '\0';
+	fprintf(stderr, "oai-mock: %s\n", msg);
+}
+
+static int
+parse_times(const char *s, double t[3])
+{
 	char *end;
 	int i;
 
@@ -1855,12 +1026,7 @@ parse_times(const char *s)
 			return -1;
 		s = end + 1;
 	}
-	if (*end != '\0')
-		return -1;
-	S.t_validating = t[0];
-	S.t_in_progress = t[1];
-	S.t_finalizing = t[2];
-	return 0;
+	return *end == '\0' ? 0 : -1;
 }
 
 static void
@@ -1875,7 +1041,7 @@ remove_dir(const char *dir)
 	while ((e = readdir(d)) != NULL) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		p = store_path(e->d_name);
+		p = mock_store_path(&S, e->d_name);
 		unlink(p);
 		free(p);
 	}
@@ -1890,7 +1056,11 @@ main(int argc, char *argv[])
 	struct sockaddr_storage ss;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-	const char *addr = "127.0.0.1", *why;
+	/* static: still reachable, not a leak, when a usage error exits */
+	static struct mock_fault *faults;
+	const char *addr = "127.0.0.1", *why, *dir = NULL;
+	double times[3] = { 0.3, 1, 0.3 };
+	size_t nfaults = 0;
 	struct MHD_Daemon *d;
 	const union MHD_DaemonInfo *info;
 	pthread_t tick;
@@ -1901,39 +1071,35 @@ main(int argc, char *argv[])
 	size_t i;
 	int ch, sig, v6 = 0, private_dir = 0;
 
-	S.t_validating = 0.3;
-	S.t_in_progress = 1;
-	S.t_finalizing = 0.3;
-	S.failed_once.owned = 1;
 	while ((ch = getopt(argc, argv, "a:d:F:hk:L:p:qt:V")) != -1) {
 		switch (ch) {
 		case 'a':
 			addr = optarg;
 			break;
 		case 'd':
-			S.dir = xstrdup(optarg);
+			dir = optarg;
 			break;
 		case 'F':
-			S.faults = xreallocarray(S.faults, S.nfaults + 1,
-			    sizeof *S.faults);
-			if (mock_fault_parse(optarg, &S.faults[S.nfaults],
+			faults = xreallocarray(faults, nfaults + 1,
+			    sizeof *faults);
+			if (mock_fault_parse(optarg, &faults[nfaults],
 			    &why) != 0) {
 				warnx("-F %s: %s", optarg, why);
 				usage(stderr);
 				return 2;
 			}
-			S.nfaults++;
+			nfaults++;
 			break;
 		case 'h':
 			usage(stdout);
 			return 0;
 		case 'k':
-			S.key = optarg;
+			G.key = optarg;
 			break;
 		case 'L':
 			errno = 0;
-			S.latency_ms = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end || errno || S.latency_ms < 0) {
+			G.latency_ms = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end || errno || G.latency_ms < 0) {
 				warnx("-L %s: not a number of milliseconds",
 				    optarg);
 				usage(stderr);
@@ -1951,10 +1117,10 @@ main(int argc, char *argv[])
 			}
 			break;
 		case 'q':
-			S.quiet = 1;
+			G.quiet = 1;
 			break;
 		case 't':
-			if (parse_times(optarg) != 0) {
+			if (parse_times(optarg, times) != 0) {
 				warnx("-t %s: expected three durations in "
 				    "seconds, e.g. 0.3,1,0.3", optarg);
 				usage(stderr);
@@ -1987,7 +1153,7 @@ main(int argc, char *argv[])
 		return 2;
 	}
 
-	if (S.dir == NULL) {
+	if (dir == NULL) {
 		const char *t = getenv("TMPDIR");
 		struct buf b = BUF_INIT;
 
@@ -1995,12 +1161,18 @@ main(int argc, char *argv[])
 		tmpl = b.p;
 		if (mkdtemp(tmpl) == NULL)
 			err(1, "%s", tmpl);
-		S.dir = xstrdup(tmpl);
-		free(tmpl);
+		dir = tmpl;
 		private_dir = 1;
-	} else if (mkdir(S.dir, 0700) == -1 && errno != EEXIST)
-		err(1, "%s", S.dir);
-	S.idseed = mock_mix((uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32));
+	} else if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+		err(1, "%s", dir);
+	mock_store_init(&S, dir, mock_mix((uint64_t)time(NULL) ^
+	    ((uint64_t)getpid() << 32)));
+	free(tmpl);
+	S.t_validating = times[0];
+	S.t_in_progress = times[1];
+	S.t_finalizing = times[2];
+	S.faults = faults;
+	S.nfaults = nfaults;
 
 	/* Every thread inherits this mask: only main() takes the signals. */
 	sigemptyset(&sigs);
@@ -2010,11 +1182,12 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 
 	flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD;
-	if (!S.quiet)
+	if (!G.quiet)
 		flags |= MHD_USE_ERROR_LOG;
 	if (v6)
 		flags |= MHD_USE_IPv6;
 	d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handle, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
@@ -2037,23 +1210,16 @@ main(int argc, char *argv[])
 
 	sigwait(&sigs, &sig);
 
-	pthread_mutex_lock(&S.lock);
-	S.stop = 1;
-	pthread_mutex_unlock(&S.lock);
+	pthread_mutex_lock(&G.lock);
+	G.stop = 1;
+	pthread_mutex_unlock(&G.lock);
 	pthread_join(tick, NULL);
 	MHD_stop_daemon(d);
-	for (i = 0; i < S.nbatches; i++)
-		free_batch(S.batches[i]);
-	free(S.batches);
-	for (i = 0; i < S.nfiles; i++)
-		free_file(S.files[i]);
-	free(S.files);
-	for (i = 0; i < S.nfaults; i++)
-		free(S.faults[i].prefix);
-	free(S.faults);
-	idset_free(&S.failed_once);
 	if (private_dir)
 		remove_dir(S.dir);
-	free(S.dir);
+	mock_store_free(&S);
+	for (i = 0; i < nfaults; i++)
+		free(faults[i].prefix);
+	free(faults);
 	return 0;
 }

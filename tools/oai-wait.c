@@ -5,6 +5,7 @@
 #include <err.h>
 #include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +39,7 @@ struct batch {
 };
 
 static struct batch	*batches;
-static size_t		 nbatches;
+static size_t		 nbatches, abatches;
 static double		 start;
 static int		 live;		/* one live line per batch on stderr */
 static int		 quiet;
@@ -141,6 +142,20 @@ live_draw(void)
 	fflush(stderr);
 }
 
+/* printable: s with control characters made spaces (a server's text
+ * must not drive the terminal), at most n bytes, in out. */
+static const char *
+printable(char *out, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n && s[i] != '\0'; i++)
+		out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ?
+		    ' ' : s[i];
+	out[i] = '\0';
+	return out;
+}
+
 /* A Batch's errors: "line N: code: message" when a line is named, else
  * "status: code: message"; the first MAX_ERRORS only. */
 static void
@@ -148,6 +163,7 @@ report_errors(const struct batch *b, struct json_object *o)
 {
 	struct json_object *errs, *data, *e, *v;
 	const char *code, *msg;
+	char cbuf[128], mbuf[1024];
 	size_t i, n;
 
 	if (!json_object_object_get_ex(o, "errors", &errs) ||
@@ -163,6 +179,8 @@ report_errors(const struct batch *b, struct json_object *o)
 		msg = json_object_object_get_ex(e, "message", &v) &&
 		    json_object_is_type(v, json_type_string) ?
 		    json_object_get_string(v) : "";
+		code = printable(cbuf, sizeof(cbuf), code);
+		msg = printable(mbuf, sizeof(mbuf), msg);
 		if (json_object_object_get_ex(e, "line", &v) &&
 		    json_object_is_type(v, json_type_int))
 			say("%s: line %lld: %s: %s", b->id,
@@ -220,11 +238,15 @@ poll_batch(struct batch *b)
 		b->outcome = BROKEN;
 		return;
 	}
-	if (batchobj_parse(o, &got) == -1 || strcmp(got.id, b->id) != 0) {
-		say("GET %s%s: not the batch asked for", base_path, path);
+	if (batchobj_parse(o, &got) == -1 || strcmp(got.id, b->id) != 0 ||
+	    !idsrc_valid(got.status) ||
+	    (got.output_file_id != NULL && !idsrc_valid(got.output_file_id)) ||
+	    (got.error_file_id != NULL && !idsrc_valid(got.error_file_id))) {
+		batchobj_free(&got);
+		say("GET %s%s: the answer is not a usable batch object",
+		    base_path, path);
 		json_object_put(o);
-		b->interval = fmin(cap, b->interval * GROWTH);
-		b->next_poll = now() + b->interval;
+		b->outcome = BROKEN;
 		return;
 	}
 	changed = b->last.status == NULL ||
@@ -253,6 +275,61 @@ poll_batch(struct batch *b)
 	json_object_put(o);
 }
 
+/* add_batch: one more id to wait for; 1 when it was taken (a new, well
+ * formed id), 0 for a repeat, -1 for a malformed id (reported). */
+static int
+add_batch(const char *id, const char *where)
+{
+	size_t i;
+
+	if (!idsrc_valid(id)) {
+		say("%s: not a batch id: %s", where, id);
+		return -1;
+	}
+	for (i = 0; i < nbatches; i++)
+		if (strcmp(batches[i].id, id) == 0)
+			return 0;
+	if (nbatches == abatches) {
+		abatches = abatches ? abatches * 2 : 16;
+		batches = xreallocarray(batches, abatches, sizeof(*batches));
+	}
+	memset(&batches[nbatches], 0, sizeof(*batches));
+	batches[nbatches].id = xstrdup(id);
+	batches[nbatches].interval = first_interval;
+	batches[nbatches].next_poll = now();
+	nbatches++;
+	return 1;
+}
+
+/* wait_input: waits until stdin has input or the time comes; 1 when it
+ * has (or ended), 0 when the time came. */
+static int
+wait_input(int fd, double when)
+{
+	struct pollfd pfd;
+	double d;
+	int r;
+
+	for (;;) {
+		d = when - now();
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		r = poll(&pfd, 1, isinf(d) ? -1 : d <= 0 ? 0 :
+		    (int)fmin(ceil(d * 1000), 86400000));
+		if (r > 0)
+			return 1;
+		if (r == 0) {
+			if (now() >= when)
+				return 0;
+			continue;	/* woke a little early */
+		}
+		if (errno != EINTR) {
+			warn("stdin");
+			return 1;	/* the read reports the error */
+		}
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -260,8 +337,9 @@ main(int argc, char *argv[])
 	struct idsrc ids;
 	const char *id;
 	double timeout = 0, deadline, t;
-	size_t i, waiting, next;
-	int ch, r, verbose = 0, status = 0, timed_out = 0;
+	size_t i, next;
+	int ch, r, verbose = 0, status = 0, timed_out = 0, reading, tick;
+	int input = 0;
 
 	while ((ch = getopt(argc, argv, "hi:qt:vV")) != -1) {
 		switch (ch) {
@@ -298,64 +376,59 @@ main(int argc, char *argv[])
 
 	if (idsrc_open(&ids, argc, argv) == -1)
 		return 1;
-	while ((r = idsrc_next(&ids, &id)) == 1) {
-		if (!idsrc_valid(id)) {
-			warnx("%s: not a batch id: %s", ids.where, id);
-			status = 1;
-			continue;
-		}
-		for (i = 0; i < nbatches; i++)
-			if (strcmp(batches[i].id, id) == 0)
-				break;
-		if (i < nbatches)
-			continue;
-		batches = xreallocarray(batches, nbatches + 1,
-		    sizeof(*batches));
-		memset(&batches[nbatches], 0, sizeof(*batches));
-		batches[nbatches].id = xstrdup(id);
-		batches[nbatches].interval = first_interval;
-		nbatches++;
-	}
-	idsrc_close(&ids);
-	if (r == -1)
-		return 1;
-
 	/* A trace would scroll the live lines away: -v gets plain lines. */
 	live = !quiet && !verbose && isatty(STDERR_FILENO);
 	start = now();
 	deadline = timeout > 0 ? start + timeout : INFINITY;
-	for (i = 0; i < nbatches; i++)
-		batches[i].next_poll = start;
+	/* Ids on stdin are taken while the batches already known are
+	 * polled: in `oai-batch | oai-wait` the first batches can end, and
+	 * the next program start on them, before the last is created. */
+	reading = 1;
 	for (;;) {
-		/* The batch due first; ties go to the earlier in the input,
-		 * so batches that end in one round print in input order. */
-		waiting = 0;
-		next = nbatches;
-		for (i = 0; i < nbatches; i++) {
-			if (batches[i].outcome != WAITING)
-				continue;
-			waiting++;
-			if (next == nbatches ||
-			    batches[i].next_poll < batches[next].next_poll)
-				next = i;
-		}
-		if (waiting == 0)
-			break;
-		t = fmin(batches[next].next_poll, deadline);
-		if (live && t > now() + 1) {
-			/* The live lines show the time: keep it running. */
-			sleep_until(now() + 1);
-			live_draw();
-			continue;
-		}
-		sleep_until(t);
-		if (batches[next].next_poll >= deadline) {
+		if (now() >= deadline) {
 			timed_out = 1;
 			break;
 		}
-		poll_batch(&batches[next]);
+		if (reading && (input || idsrc_ready(&ids))) {
+			/* Blocks until the line is whole: writers such as
+			 * oai-batch write whole lines. */
+			input = 0;
+			if ((r = idsrc_next(&ids, &id)) == 1) {
+				if (add_batch(id, ids.where) == -1)
+					status = 1;
+				continue;
+			}
+			if (r == -1)
+				status = 1;
+			reading = 0;
+			live_draw();
+			continue;
+		}
+		/* The batch due first; ties go to the earlier in the input,
+		 * so batches that end in one round print in input order. */
+		next = nbatches;
+		for (i = 0; i < nbatches; i++)
+			if (batches[i].outcome == WAITING && (next == nbatches ||
+			    batches[i].next_poll < batches[next].next_poll))
+				next = i;
+		if (next == nbatches && !reading)
+			break;
+		t = next < nbatches ? batches[next].next_poll : INFINITY;
+		t = fmin(t, deadline);
+		/* The live lines show the time: keep it running. */
+		tick = live && t > now() + 1;
+		if (tick)
+			t = now() + 1;
+		if (reading && (input = wait_input(idsrc_fd(&ids), t)))
+			continue;
+		sleep_until(t);
+		if (now() >= deadline)
+			continue;
+		if (!tick && next < nbatches)
+			poll_batch(&batches[next]);
 		live_draw();
 	}
+	idsrc_close(&ids);
 	drawn = 0;	/* the last state of every batch stays on the screen */
 
 	for (i = 0; i < nbatches; i++) {

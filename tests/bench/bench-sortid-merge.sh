@@ -20,7 +20,7 @@ dir=$BENCH_DIR/sortid-merge-$COUNT
 mkdir -p "$dir" || exit 1
 status=0
 
-cc -O2 -o "$dir/gen-items" "${GEN_ITEMS_C:-$TOP/tests/bench/gen-items.c}" || exit 1
+cc -O2 -o "$dir/gen-items" "$TOP/tests/bench/gen-items.c" || exit 1
 cc -O2 -D_GNU_SOURCE -o "$dir/gen-results" "$TOP/tests/bench/gen-results.c" || exit 1
 if [ ! -s "$dir/items.jsonl" ]; then
 	"$dir/gen-items" "$COUNT" >"$dir/items.tmp" && mv "$dir/items.tmp" "$dir/items.jsonl" || exit 1
@@ -36,21 +36,26 @@ ibytes=$(wc -c <"$dir/items.jsonl")
 # Warm the page cache so that every contender reads from memory.
 cat "${results[@]}" "$dir/items.jsonl" >/dev/null
 
-# measure NAME OUT CMD...: runs CMD with stdout to OUT; sets secs and rss_kb.
+# measure NAME OUT CMD...: runs CMD with stdout to OUT; sets secs (wall),
+# cpu (user + system) and rss_kb.  On a shared machine the wall times move
+# with the load; the CPU times show what each contender really costs.
 measure() {
-	local name=$1 out=$2
+	local name=$1 out=$2 user sys
 	shift 2
-	/usr/bin/time -f '%e %M' -o "$dir/time.$name" "$@" >"$out" || true
-	read -r secs rss_kb <"$dir/time.$name"
+	/usr/bin/time -f '%e %U %S %M' -o "$dir/time.$name" "$@" >"$out" || true
+	read -r secs user sys rss_kb <"$dir/time.$name"
 	# A time of 0.00 s would divide by zero below.
 	[ "$secs" = 0.00 ] && secs=0.01
-	printf '%-14s %7.2f s %8.1f MB/s %7d MB peak RSS\n' "$name" "$secs" \
-		"$(echo "$rbytes / 1048576 / $secs" | bc -l)" $((rss_kb / 1024))
+	cpu=$(echo "$user + $sys" | bc -l)
+	printf '%-14s %7.2f s %8.1f MB/s %7.2f s CPU %7d MB peak RSS\n' "$name" \
+		"$secs" "$(echo "$rbytes / 1048576 / $secs" | bc -l)" "$cpu" \
+		$((rss_kb / 1024))
 }
 
 # ratio A B: A / B to two decimals.
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
 
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "input: $COUNT results, $((rbytes / 1048576)) MB in ${#results[@]} files; items $((ibytes / 1048576)) MB"
 
 measure "sort -k8,8" "$dir/sorted.sort" sort -t'"' -k8,8 "${results[@]}"
@@ -75,6 +80,7 @@ for f in merged.py merged.jsonl; do
 	[ "$n" -eq "$COUNT" ] || { echo "MISSED: $f has $n lines, expected $COUNT"; status=1; }
 done
 r=$(ratio "$py_secs" "$merge_secs")
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "jsonl-merge: ${r}x faster than merge.py (target 10x); peak RSS $((merge_rss / 1024)) MB for $((rbytes / 1048576)) MB of results"
 [ "$(echo "$r >= 10" | bc)" = 1 ] || { echo "MISSED: jsonl-merge speed"; status=1; }
 [ $((merge_rss * 1024 * 4)) -lt "$rbytes" ] || { echo "MISSED: jsonl-merge memory"; status=1; }
