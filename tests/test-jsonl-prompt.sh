@@ -234,3 +234,15 @@ t_50mb_line() {
 	expect_eq "$(head -c 82 out.jsonl)" '{"custom_id":"big","method":"POST","url":"/v1/embeddings","body":{"model":"m","inp'
 	expect_eq "$(tail -c 10 out.jsonl)" 'aaaaa>"}}'
 }
+
+# Items with many members take another path to their fields: same result.
+t_item_with_many_members() {
+	{
+		printf '{'
+		for i in $(seq 1 70); do printf '"k%d":%d,' "$i" "$i"; done
+		printf '"id":"x","k1":"last wins"}\n'
+	} >i.jsonl
+	run jsonl-prompt -m m -e /v1/embeddings -i id -t '{k70} {k1}' i.jsonl
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" '{"custom_id":"x","method":"POST","url":"/v1/embeddings","body":{"model":"m","input":"70 last wins"}}'
+}

@@ -346,3 +346,21 @@ t_killed_midway_leaves_nothing() {
 	expect_eq "$(ls -A d)" ""
 	expect_empty paths
 }
+
+# Requests with many members take another path to their fields: same checks.
+t_request_with_many_members() {
+	many=$(for i in $(seq 1 70); do printf '"k%d":%d,' "$i" "$i"; done)
+	{
+		printf '{"custom_id":"a","method":"POST","url":"/v1/x","body":{%s"model":"m1"}}\n' "$many"
+		printf '{%s"custom_id":"b","method":"POST","url":"/v1/x","body":{"model":"m2"}}\n' "$many"
+		printf '{"custom_id":"c","method":"POST","url":"/v1/x","body":{%s"model":"m2"}}\n' "$many"
+	} >r.jsonl
+	run jsonl-split -d d r.jsonl
+	expect_rc 0
+	expect_lines 2 "$T/out"
+	expect_lines 1 d/batch-0001.jsonl
+	expect_lines 2 d/batch-0002.jsonl
+	rm -r d
+	printf '{%s"method":"POST","url":"/v1/x","body":{"model":"m2"}}\n' "$many" >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:1: no custom_id' r.jsonl
+}
