@@ -315,3 +315,20 @@ t_usage_and_version() {
 	expect_rc 1
 	expect_eq "$(cat err)" "jsonl-merge: nonexistent2: No such file or directory"
 }
+
+t_no_price_table_cost_unknown() {
+	[ -e /usr/local/share/batchpipe/prices.tsv ] && return 0
+	# A copy of the program has no ../share/ beside it.
+	mkdir -p x/bin
+	cp "$BIN/jsonl-merge" x/bin/
+	echo '{"id":"a"}' >items
+	chat a '"1"' >results
+	run x/bin/jsonl-merge -k id items results
+	expect_rc 0
+	expect_eq "$(sed -n 3p err)" 'jsonl-merge: cost: unknown (no price table: see -P)'
+	# The table beside it, as in a source tree, is found.
+	mkdir -p x/share
+	printf 'm-a\t2\t2\n' >x/share/prices.tsv
+	run x/bin/jsonl-merge -k id items results
+	expect_eq "$(sed -n 3p err)" 'jsonl-merge: cost: $0.000015 at the batch discount (50%)'
+}

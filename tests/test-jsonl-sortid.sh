@@ -262,3 +262,23 @@ t_usage_and_version() {
 	run jsonl-sortid -r - -
 	expect_rc 2
 }
+
+t_requests_from_stdin_with_result_files() {
+	lines 2 1 >results
+	printf '{"custom_id":"%s"}\n' 1 2 3 >requests
+	run sh -c 'exec jsonl-sortid -r - results <requests'
+	expect_rc 3
+	expect_eq "$(ids out)" "1 2"
+	expect_eq "$(cat err)" "jsonl-sortid: no result for custom_id 3"
+}
+
+t_sorted_runs_mixed_line_ends() {
+	# Runs of adjacent lines are read together: their line ends must
+	# still come out as plain newlines, whatever they were.
+	printf '{"custom_id":"1"}\n{"custom_id":"2"}\r\n{"custom_id":"3"}\n{"custom_id":"4"}\n{"custom_id":"6"}' >a
+	printf '{"custom_id":"5"}\n' >b
+	run jsonl-sortid a b
+	expect_rc 0
+	printf '{"custom_id":"%s"}\n' 1 2 3 4 5 6 >want
+	expect_same out want
+}
