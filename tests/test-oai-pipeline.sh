@@ -368,9 +368,15 @@ t_wrong_endpoint_stops_before_upload() {
 	mkreq 5 >req.jsonl
 	pipeline -e /v1/embeddings -d run req.jsonl
 	expect_rc 1
-	expect_grep '^oai-pipeline: req.jsonl: a request has url /v1/chat/completions, not /v1/embeddings \(-e\); nothing was uploaded$' "$T/err"
+	expect_grep '^oai-pipeline: req.jsonl: a request has url /v1/chat/completions, not /v1/embeddings \(-e\); stopped before uploading it$' "$T/err"
+	# And again, now that the split is done.
+	pipeline -e /v1/embeddings -d run req.jsonl
+	expect_rc 1
+	expect_grep 'not /v1/embeddings \(-e\); stopped before uploading it$' "$T/err"
 	mock_curl GET /files >files.json
 	expect_no_grep '"id":"file-' files.json
+	pipeline -e /v1/chat/completions -d run req.jsonl
+	expect_rc 0
 }
 
 t_missing_key() {
@@ -404,6 +410,27 @@ t_unreachable_server_75_then_rerun() {
 	pipeline -d run req.jsonl
 	expect_rc 0
 	expect_lines 10 "$T/out"
+}
+
+t_lost_records_are_recovered() {
+	# A power loss can leave a record's last line cut short, or lose the
+	# record of a batch just created: the next run drops the partial line
+	# and oai-batch finds the batch on the server instead of paying twice.
+	quick_mock
+	mkreq 10 >req.jsonl
+	pipeline -d run req.jsonl
+	expect_rc 0
+	cp "$T/out" first.jsonl
+	bid=$(cut -f 1 run/r1/batches)
+	rm run/r1/classified run/r1/results
+	printf 'batch_cut_sh' >run/r1/batches
+	pipeline -d run req.jsonl
+	expect_rc 0
+	expect_grep "^oai-pipeline: $T/run/r1/batches: dropping a partial last line left by an interrupted run$" "$T/err"
+	expect_eq "$(cut -f 1 run/r1/batches)" "$bid" "the batch recorded again"
+	expect_same "$T/out" first.jsonl
+	one_batch_per_file run/r1/batches
+	expect_eq "$(wc -l <server.batches)" 1 "batches on the server"
 }
 
 t_second_driver_refused() {
