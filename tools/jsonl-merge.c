@@ -328,8 +328,11 @@ parse_result(const char *line, struct parsed *r)
 {
 	size_t i;
 
-	for (i = 0; i < R_N; i++)
+	for (i = 0; i < R_N; i++) {
 		r->m[i].type = JT_NONE;
+		r->m[i].p = NULL;
+		r->m[i].n = 0;
+	}
 	walk(skip_blank(line), L_TOP, r);
 	/* A response that is not an object has no status or body. */
 }
@@ -726,7 +729,10 @@ add_answer(struct buf *out, const struct parsed *r, struct buf *scratch)
 		buf_add(out, v.p, v.n);
 		return;
 	}
-	buf_add(out, body.p, body.n);
+	if (body.type == JT_NONE)
+		buf_adds(out, "null");	/* a 200 without a body */
+	else
+		buf_add(out, body.p, body.n);
 }
 
 /* {"code": ..., "message": ...} of a failed result, appended to out. */
