@@ -70,7 +70,7 @@ whole_files() {
 t_usage() {
 	run oai-pipeline -h
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" "usage: oai-pipeline [-cqV] [-d run-dir] [-e endpoint] [-i interval] [-k key-field] [-l max-lines] [-r retries] requests.jsonl [items.jsonl]"
+	expect_eq "$(cat "$T/out")" "usage: oai-pipeline [-cqV] [-d run-dir] [-e endpoint] [-i interval] [-k key-field] [-l max-lines] [-r retries] [-t timeout] requests.jsonl [items.jsonl]"
 	run oai-pipeline -V
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" "oai-pipeline batchpipe 0.1.0"
@@ -130,6 +130,23 @@ t_progress_on_a_terminal() {
 	expect_no_grep 'round 1|batch_|MB' tty2.txt
 	expect_grep '^oai-pipeline: 10 requests: 10 succeeded, 0 failed' tty2.txt
 	expect_same out2.jsonl out.jsonl
+}
+
+t_same_as_the_shell_pipe() {
+	# Items keyed by line number (no -i, no -k): oai-pipeline's output is
+	# what the one-line pipe of DESIGN.md gives.
+	quick_mock
+	head -n 25 "$TOP/share/demo/items.jsonl" >items.jsonl
+	jsonl-prompt -m gpt-4o-mini -s "$TOP/share/demo/system.txt" -t '{subject}: {body}' items.jsonl >req.jsonl
+	pipeline -d run req.jsonl items.jsonl
+	expect_rc 0
+	cp "$T/out" driver.jsonl
+	mkdir in
+	jsonl-split -d in <req.jsonl | oai-upload -q | oai-batch -q | oai-wait -q -i 0.05 |
+		oai-fetch -q | jsonl-sortid | jsonl-merge items.jsonl - >pipe.jsonl 2>/dev/null
+	expect_same driver.jsonl pipe.jsonl
+	expect_lines 25 driver.jsonl
+	expect_grep '^\{"ticket_id":"T-000001",.*, "llm": "' driver.jsonl
 }
 
 t_results_sorted_without_items() {
@@ -433,6 +450,22 @@ t_lost_records_are_recovered() {
 	expect_eq "$(wc -l <server.batches)" 1 "batches on the server"
 }
 
+t_timeout_75_then_carry_on() {
+	mock_start -t 0.05,2,0.05
+	mkreq 10 >req.jsonl
+	pipeline -t 0.3 -d run req.jsonl
+	expect_rc 75
+	expect_grep '^oai-wait: batch_[0-9a-f]+: still in_progress after' "$T/err"
+	expect_grep '^oai-pipeline: round 1: batches still running after 0.3 s \(-t\); run the same command again to carry on$' "$T/err"
+	expect_empty "$T/out"
+	[ ! -f run/r1/results ] || fail "results before the batches ended"
+	pipeline -d run req.jsonl
+	expect_rc 0
+	expect_lines 10 "$T/out"
+	one_batch_per_file run/r1/batches
+	expect_eq "$(wc -l <server.batches)" 1 "batches on the server"
+}
+
 t_second_driver_refused() {
 	quick_mock
 	mkreq 5 >req.jsonl
@@ -441,7 +474,7 @@ t_second_driver_refused() {
 	sleep 0.2
 	pipeline -d run req.jsonl
 	expect_rc 75
-	expect_eq "$(cat "$T/err")" "oai-pipeline: $T/run: another oai-pipeline is working in this run directory"
+	expect_eq "$(cat "$T/err")" "oai-pipeline: $T/run: another oai-pipeline, or a tool it started, is working in this run directory"
 	[ ! -e run/job ] || fail "the second driver wrote a record"
 }
 
