@@ -51,6 +51,15 @@ t_dev_full_oai_tools() {
 	net_dev_full oai-rm "$f"
 }
 
+# -V writes to stdout like any output: a failure is an error there too.
+t_dev_full_version_every_tool() {
+	local t
+	for t in jsonl-prompt jsonl-split jsonl-sortid jsonl-merge oai-upload \
+	    oai-batch oai-wait oai-fetch oai-rm oai-mock; do
+		dev_full "$t" -V
+	done
+}
+
 t_dev_full_oai_mock_warns() {
 	rc=0
 	timeout 1 oai-mock -p 0 -q >/dev/full 2>"$T/err" || rc=$?
