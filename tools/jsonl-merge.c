@@ -947,7 +947,7 @@ main(int argc, char *argv[])
 			break;
 		case 'V':
 			puts("jsonl-merge batchpipe " BATCHPIPE_VERSION);
-			return 0;
+			return stdout_close(1) ? 1 : 0;
 		default:
 			usage(stderr);
 		}
