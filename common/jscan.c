@@ -560,8 +560,10 @@ put_utf8(struct buf *b, unsigned long cp)
 static unsigned long
 hex4(const char *p)
 {
-	return (unsigned long)(hexval(p[0]) << 12 | hexval(p[1]) << 8 |
-	    hexval(p[2]) << 4 | hexval(p[3]));
+	/* The scanner let only hex digits through: no -1 here. */
+	return (unsigned long)hexval(p[0]) << 12 |
+	    (unsigned long)hexval(p[1]) << 8 |
+	    (unsigned long)hexval(p[2]) << 4 | (unsigned long)hexval(p[3]);
 }
 
 int

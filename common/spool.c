@@ -36,6 +36,7 @@ spool_fd(int fd, const char *name)
 	struct stat st;
 	const char *dir;
 	char *path, *chunk;
+	size_t size;
 	ssize_t n;
 	int tmp;
 
@@ -44,9 +45,9 @@ spool_fd(int fd, const char *name)
 	dir = getenv("TMPDIR");
 	if (dir == NULL || *dir == '\0')
 		dir = "/tmp";
-	path = xmalloc(strlen(dir) + sizeof("/batchpipe-spool.XXXXXX"));
-	strcpy(path, dir);
-	strcat(path, "/batchpipe-spool.XXXXXX");
+	size = strlen(dir) + sizeof("/batchpipe-spool.XXXXXX");
+	path = xmalloc(size);
+	snprintf(path, size, "%s/batchpipe-spool.XXXXXX", dir);
 	tmp = mkostemp(path, O_CLOEXEC);
 	if (tmp < 0) {
 		warn("temporary file %s", path);

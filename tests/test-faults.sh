@@ -51,6 +51,15 @@ t_dev_full_oai_tools() {
 	net_dev_full oai-rm "$f"
 }
 
+# -V writes to stdout like any output: a failure is an error there too.
+t_dev_full_version_every_tool() {
+	local t
+	for t in jsonl-prompt jsonl-split jsonl-sortid jsonl-merge oai-upload \
+	    oai-batch oai-wait oai-fetch oai-rm oai-mock; do
+		dev_full "$t" -V
+	done
+}
+
 t_dev_full_oai_mock_warns() {
 	rc=0
 	timeout 1 oai-mock -p 0 -q >/dev/full 2>"$T/err" || rc=$?
@@ -114,6 +123,29 @@ t_split_disk_full_tmpfs() {
 	done
 	fault_no_temporaries small/parts
 	umount small
+}
+
+# The driver: the disk fills up (100 KiB file size limit) while it
+# downloads the results; the run stops with the reason; run again with
+# room, it resumes and finishes, with no second batch on the server and
+# the same output as a run that never failed.
+t_pipeline_resumes_after_disk_full() {
+	mock_start -q -t 0.05,0.2,0.05
+	awk 'BEGIN { for (i = 1; i <= 200; i++) printf "{\"sku\":\"S%03d\",\"name\":\"Widget %d\"}\n", i, i }' >items.jsonl
+	jsonl-prompt -m gpt-4o-mini -i sku -t 'Describe {name}' items.jsonl >req.jsonl
+	rc=0
+	(trap '' XFSZ; ulimit -f 64; exec oai-pipeline -q -i 0.05 -k sku -d run req.jsonl items.jsonl) >"$T/out" 2>"$T/err" || rc=$?
+	expect_rc 1
+	expect_grep '^oai-fetch: GET /v1/files/file-[A-Za-z0-9]+/content: write: File too large$' "$T/err"
+	expect_empty "$T/out"
+	run oai-pipeline -q -i 0.05 -k sku -d run req.jsonl items.jsonl
+	expect_rc 0
+	expect_lines 200 "$T/out"
+	expect_eq "$(grep -c '"llm": "mock answer to: Describe Widget' "$T/out")" 200 "answers"
+	expect_eq "$(mock_curl GET '/batches?limit=100' | grep -o '"id":"batch_[^"]*"' | sort -u | wc -l)" 1 "batches on the server"
+	run oai-pipeline -q -i 0.05 -k sku -d fresh req.jsonl items.jsonl
+	expect_rc 0
+	expect_same run/merged.jsonl fresh/merged.jsonl
 }
 
 # A download that fills the disk (the write shim, for the files under

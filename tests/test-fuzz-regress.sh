@@ -30,3 +30,14 @@ t_split_escaped_member_names_are_names() {
 	expect_eq "$(cat "$T/out")" parts/batch-0001.jsonl
 	expect_same parts/batch-0001.jsonl req.jsonl
 }
+
+# fuzz_merge_result: a result line with status 200 and no body made
+# jsonl-merge copy from an uninitialized pointer (a crash, or garbage in
+# the item).  The answer of such a line is null.
+t_merge_success_without_body() {
+	printf '{"uuid":"u1"}\n' >items.jsonl
+	printf '{"custom_id":"u1","response":{"status_code":200},"error":null}\n' >res.jsonl
+	run jsonl-merge -k uuid items.jsonl res.jsonl
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" '{"uuid":"u1", "llm": null}'
+}

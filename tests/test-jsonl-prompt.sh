@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # rc is read by expect_rc (tests/lib.sh)
 # jsonl-prompt: items to Batch API requests.  Golden files are in
 # tests/data/prompt (checked by hand and with Python's json module).
 

@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # rc is read by expect_rc (tests/lib.sh)
 # jsonl-split: request lines to batch input files.
 
 # req ID [URL [MODEL]]: one request line.

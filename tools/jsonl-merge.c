@@ -387,8 +387,11 @@ parse_result(const char *line, struct parsed *r)
 {
 	size_t i;
 
-	for (i = 0; i < R_N; i++)
+	for (i = 0; i < R_N; i++) {
 		r->m[i].type = JT_NONE;
+		r->m[i].p = NULL;
+		r->m[i].n = 0;
+	}
 	walk(skip_blank(line), L_TOP, r);
 	/* A response that is not an object has no status or body. */
 }
@@ -628,7 +631,7 @@ find_prices(const char *opt)
 	const char *env = getenv("BATCHPIPE_PRICES");
 	char exe[PATH_MAX], *slash, *path;
 	ssize_t n;
-	size_t i;
+	size_t i, size;
 
 	if (opt != NULL) {
 		load_prices(opt);
@@ -650,9 +653,9 @@ find_prices(const char *opt)
 		return;
 	*slash = '\0';
 	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-		path = xmalloc(strlen(exe) + strlen(rel[i]) + 1);
-		strcpy(path, exe);
-		strcat(path, rel[i]);
+		size = strlen(exe) + strlen(rel[i]) + 1;
+		path = xmalloc(size);
+		snprintf(path, size, "%s%s", exe, rel[i]);
 		if (access(path, R_OK) == 0) {
 			load_prices(path);
 			return;	/* path lives on as prices_path */
@@ -785,7 +788,10 @@ add_answer(struct buf *out, const struct parsed *r, struct buf *scratch)
 		buf_add(out, v.p, v.n);
 		return;
 	}
-	buf_add(out, body.p, body.n);
+	if (body.type == JT_NONE)
+		buf_adds(out, "null");	/* a 200 without a body */
+	else
+		buf_add(out, body.p, body.n);
 }
 
 /* {"code": ..., "message": ...} of a failed result, appended to out. */
@@ -947,7 +953,7 @@ main(int argc, char *argv[])
 			break;
 		case 'V':
 			puts("jsonl-merge batchpipe " BATCHPIPE_VERSION);
-			return 0;
+			return stdout_close(1) ? 1 : 0;
 		default:
 			usage(stderr);
 		}

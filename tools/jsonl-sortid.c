@@ -638,7 +638,7 @@ main(int argc, char *argv[])
 			break;
 		case 'V':
 			puts("jsonl-sortid batchpipe " BATCHPIPE_VERSION);
-			return 0;
+			return stdout_close(1) ? 1 : 0;
 		default:
 			usage(stderr);
 		}

@@ -156,7 +156,7 @@ main(int argc, char *argv[])
 			break;
 		case 'V':
 			puts("oai-fetch batchpipe " BATCHPIPE_VERSION);
-			return 0;
+			return stdout_close(1) ? 1 : 0;
 		default:
 			usage(stderr);
 			return 2;

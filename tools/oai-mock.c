@@ -36,6 +36,7 @@
 #include "mock_answer.h"
 #include "mock_fault.h"
 #include "mock_store.h"
+#include "outcheck.h"
 #include "xalloc.h"
 
 #define MAX_UPLOAD_BYTES	512000000LL	/* OpenAI's per-file limit */
@@ -1129,7 +1130,7 @@ main(int argc, char *argv[])
 			break;
 		case 'V':
 			puts("oai-mock batchpipe " BATCHPIPE_VERSION);
-			return 0;
+			return stdout_close(1) ? 1 : 0;
 		default:
 			usage(stderr);
 			return 2;

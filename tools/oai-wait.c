@@ -360,7 +360,7 @@ main(int argc, char *argv[])
 			break;
 		case 'V':
 			puts("oai-wait batchpipe " BATCHPIPE_VERSION);
-			return 0;
+			return stdout_close(1) ? 1 : 0;
 		default:
 			usage(stderr);
 			return 2;
