@@ -41,6 +41,8 @@
 #define MAX_UPLOAD_BYTES	512000000LL	/* OpenAI's per-file limit */
 #define MAX_JSON_BODY		(32 << 20)	/* a JSON request body */
 #define TICK_NS			20000000L	/* the lifecycle's clock: 20 ms */
+#define CONNECTION_MEMORY	(1 << 20)	/* libmicrohttpd's read buffer */
+#define POST_BUFFER		(512 << 10)	/* the multipart parser's */
 
 static struct mock_store S;	/* everything under G.lock */
 
@@ -1000,7 +1002,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		if (strcmp(method, "POST") == 0 &&
 		    strcmp(url, "/v1/files") == 0 && ct != NULL &&
 		    strncasecmp(ct, "multipart/form-data", 19) == 0)
-			r->pp = MHD_create_post_processor(c, 64 * 1024,
+			r->pp = MHD_create_post_processor(c, POST_BUFFER,
 			    post_iter, r);
 		return MHD_YES;
 	}
@@ -1249,6 +1251,7 @@ main(int argc, char *argv[])
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 	    MHD_OPTION_END);
 	if (d == NULL) {
 		warnx("cannot listen on %s port %ld", addr, port);
