@@ -26,21 +26,23 @@ stdout_close(int report_epipe)
 }
 
 void
-stdout_write(const void *p, size_t n)
+stdout_fail(void)
 {
-	if (fwrite(p, 1, n, stdout) == n)
-		return;
 	if (errno != EPIPE)
 		warn("stdout");
 	exit(1);
 }
 
 void
+stdout_write(const void *p, size_t n)
+{
+	if (fwrite(p, 1, n, stdout) != n)
+		stdout_fail();
+}
+
+void
 stdout_flush(void)
 {
-	if (fflush(stdout) == 0)
-		return;
-	if (errno != EPIPE)
-		warn("stdout");
-	exit(1);
+	if (fflush(stdout) != 0)
+		stdout_fail();
 }

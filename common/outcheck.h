@@ -18,4 +18,8 @@ void	stdout_write(const void *p, size_t n);
  * so the next tool in the pipe can start on it. */
 void	stdout_flush(void);
 
+/* stdout_fail: for a write to stdout that failed with errno: reports it
+ * as "prog: stdout: reason" (EPIPE quietly) and exits 1. */
+void	stdout_fail(void) __attribute__((noreturn));
+
 #endif

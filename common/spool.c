@@ -1,3 +1,4 @@
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 
 #include <err.h>
@@ -8,10 +9,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "outcheck.h"
 #include "spool.h"
 #include "xalloc.h"
 
 #define SPOOL_CHUNK	((size_t)1 << 20)
+
+static const char *
+tmpdir(void)
+{
+	const char *dir = getenv("TMPDIR");
+
+	return dir == NULL || *dir == '\0' ? "/tmp" : dir;
+}
 
 static int
 write_all(int fd, const char *p, size_t n)
@@ -31,31 +41,49 @@ write_all(int fd, const char *p, size_t n)
 }
 
 int
+spool_tmpfile(void)
+{
+	const char *dir = tmpdir();
+	char *path;
+	size_t size;
+	int fd, saved;
+
+#ifdef O_TMPFILE
+	/* A file that never has a name: not even a signal between creating
+	 * and unlinking it can leave it behind. */
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+#endif
+	/* Not every file system has O_TMPFILE (and the error it gives then
+	 * varies): a named file, unlinked at once. */
+	size = strlen(dir) + sizeof("/batchpipe-spool.XXXXXX");
+	path = xmalloc(size);
+	snprintf(path, size, "%s/batchpipe-spool.XXXXXX", dir);
+	fd = mkostemp(path, O_CLOEXEC);
+	saved = errno;
+	if (fd >= 0)
+		unlink(path);
+	free(path);
+	if (fd < 0) {
+		errno = saved;
+		warn("temporary file in %s", dir);
+	}
+	return fd;
+}
+
+int
 spool_fd(int fd, const char *name)
 {
 	struct stat st;
-	const char *dir;
-	char *path, *chunk;
-	size_t size;
+	char *chunk;
 	ssize_t n;
 	int tmp;
 
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 		return fd;
-	dir = getenv("TMPDIR");
-	if (dir == NULL || *dir == '\0')
-		dir = "/tmp";
-	size = strlen(dir) + sizeof("/batchpipe-spool.XXXXXX");
-	path = xmalloc(size);
-	snprintf(path, size, "%s/batchpipe-spool.XXXXXX", dir);
-	tmp = mkostemp(path, O_CLOEXEC);
-	if (tmp < 0) {
-		warn("temporary file %s", path);
-		free(path);
+	if ((tmp = spool_tmpfile()) < 0)
 		return -1;
-	}
-	unlink(path);
-	free(path);
 	chunk = xmalloc(SPOOL_CHUNK);
 	for (;;) {
 		n = read(fd, chunk, SPOOL_CHUNK);
@@ -69,16 +97,82 @@ spool_fd(int fd, const char *name)
 			free(chunk);
 			if (lseek(tmp, 0, SEEK_SET) == 0)
 				return tmp;
-			warn("temporary file");
+			warn("temporary file in %s", tmpdir());
 			close(tmp);
 			return -1;
 		}
 		if (write_all(tmp, chunk, (size_t)n) < 0) {
-			warn("temporary file");
+			warn("temporary file in %s", tmpdir());
 			break;
 		}
 	}
 	free(chunk);
 	close(tmp);
 	return -1;
+}
+
+void
+spool_hold(struct spool_held *h, struct buf *b)
+{
+	if (h->fd < 0 && b->len < SPOOL_HOLD_MEMORY)
+		return;
+	if (h->fd < 0 && (h->fd = spool_tmpfile()) < 0)
+		exit(1);
+	if (write_all(h->fd, b->p, b->len) < 0)
+		err(1, "temporary file in %s", tmpdir());
+	buf_reset(b);
+}
+
+/* Copies the temporary file to stdout: sendfile(2) moves the pages
+ * without a trip through this process; where stdout does not take it (an
+ * O_APPEND file, say), read and write in large blocks. */
+static void
+release_file(int fd)
+{
+	char *chunk;
+	off_t off = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = sendfile(STDOUT_FILENO, fd, &off, (size_t)1 << 30);
+		if (n > 0)
+			continue;
+		if (n == 0)
+			return;
+		if (errno == EINTR)
+			continue;
+		if (errno != EINVAL && errno != ENOSYS)
+			stdout_fail();
+		break;
+	}
+	if (lseek(fd, off, SEEK_SET) != off)
+		err(1, "temporary file in %s", tmpdir());
+	chunk = xmalloc(SPOOL_CHUNK);
+	for (;;) {
+		n = read(fd, chunk, SPOOL_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err(1, "temporary file in %s", tmpdir());
+		if (n == 0)
+			break;
+		if (write_all(STDOUT_FILENO, chunk, (size_t)n) < 0)
+			stdout_fail();
+	}
+	free(chunk);
+}
+
+void
+spool_release(struct spool_held *h, struct buf *b)
+{
+	if (fflush(stdout) != 0)
+		stdout_fail();
+	if (h->fd >= 0) {
+		release_file(h->fd);
+		close(h->fd);
+		h->fd = -1;
+	}
+	if (write_all(STDOUT_FILENO, b->p, b->len) < 0)
+		stdout_fail();
+	buf_reset(b);
 }

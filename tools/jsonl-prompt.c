@@ -3,6 +3,8 @@
  * item.  The hot path never builds a JSON tree: each line is validated by
  * the strict scanner, the few values the template names are picked out of
  * it, and the request is assembled from text prepared once at start-up.
+ * Nothing is written until the whole input is known good (spool_hold): a
+ * bad item must not leave the next tool in the pipe with half a job.
  */
 #include <err.h>
 #include <errno.h>
@@ -19,9 +21,10 @@
 #include "jscan.h"
 #include "jsonl.h"
 #include "outcheck.h"
+#include "spool.h"
 #include "xalloc.h"
 
-/* Output goes out in chunks of about this size. */
+/* Output is handed to the spool in chunks of about this size. */
 #define FLUSH_AT	(256 * 1024)
 #define MAX_MEMBERS	64	/* taken while validating; more: walk */
 
@@ -353,6 +356,7 @@ main(int argc, char *argv[])
 	enum endpoint ep = EP_CHAT;
 	struct buf head = BUF_INIT, tail = BUF_INIT, out = BUF_INIT;
 	struct buf idtext = BUF_INIT, scratch = BUF_INIT;
+	struct spool_held held = SPOOL_HELD_INIT;
 	struct seg *segs = NULL;
 	struct picker pk = { NULL, NULL, NULL, 0 };
 	const char *idrest = NULL;
@@ -562,16 +566,13 @@ main(int argc, char *argv[])
 		if (ids != NULL && !idset_add_hashed(ids, idp, idn, idh))
 			bad_line(in.name, in.lineno, "duplicate id \"%.*s\"",
 			    200, customid_show(&scratch, idp, idn));
-		if (out.len >= FLUSH_AT) {
-			stdout_write(out.p, out.len);
-			buf_reset(&out);
-		}
+		if (out.len >= FLUSH_AT)
+			spool_hold(&held, &out);
 	}
 	if (n < 0)
 		exit(1);
-	if (out.len > 0)
-		stdout_write(out.p, out.len);
 	jsonl_close(&in);
+	spool_release(&held, &out);
 	for (i = 0; i < nsegs; i++)
 		free(segs[i].text);
 	free(segs);
