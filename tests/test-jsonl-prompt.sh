@@ -246,3 +246,134 @@ t_item_with_many_members() {
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" '{"custom_id":"x","method":"POST","url":"/v1/embeddings","body":{"model":"m","input":"70 last wins"}}'
 }
+
+# Nothing is written until the whole input is known good: the output is
+# held in memory up to 4 MiB, then in an unnamed file in $TMPDIR.
+
+# big_items N FILE: N items (made the same way every time) whose requests
+# without -t take about 400 bytes each, with quotes, backslashes and
+# UTF-8 to escape: 20,000 of them are well past the 4 MiB held in memory.
+big_items() {
+	awk -v n="$1" 'BEGIN { for (i = 1; i <= n; i++)
+		printf "{\"id\":\"item-%05d\",\"name\":\"Item \\\"%d\\\"\",\"price\":%d.%02d,\"tags\":[\"caf\303\251\",\"a\\\\b\",%d],\"text\":\"Line %d of a long description, long enough to make each request about four hundred bytes long: %s.\"}\n", i, i, i % 97, i % 100, i % 7, i, substr("abcdefghijklmnopqrstuvwxyz0123456789", 1 + i % 30) }' >"$2"
+}
+
+# no_files DIR: DIR is empty (a scratch $TMPDIR after the tool ran).
+no_files() {
+	[ -z "$(ls -A "$1")" ] || { ls -la "$1"; fail "files left in $1"; }
+}
+
+t_bad_item_writes_nothing() {
+	printf '%s\n' '{"id":1}' '{"id":2}' '{"id":3' '{"id":4}' '{"id":5}' >i.jsonl
+	prompt_fails 1 'jsonl-prompt: i.jsonl:3: unexpected end of line (truncated JSON?)' -m m -i id i.jsonl
+	printf '%s\n' '{"id":1}' '{"id":2}' '{"id":1}' '{"id":4}' '{"id":5}' >i.jsonl
+	prompt_fails 1 'jsonl-prompt: stdin:3: duplicate id "1"' -m m -i id - <i.jsonl
+}
+
+# In a pipe, jsonl-split sees empty input and writes no file (the exit
+# status of jsonl-prompt is the pipeline's with `set -o pipefail`).
+t_bad_item_in_a_pipe_to_split() {
+	printf '%s\n' '{"id":1}' '{"id":2}' '{"id":3' '{"id":4}' '{"id":5}' >i.jsonl
+	rc=0
+	jsonl-prompt -m m -i id i.jsonl 2>prompt.err | jsonl-split -d parts >split.out 2>split.err || rc=$?
+	expect_eq "${PIPESTATUS[*]}" "1 0" "exit statuses"
+	echo 'jsonl-prompt: i.jsonl:3: unexpected end of line (truncated JSON?)' >want.err
+	expect_same prompt.err want.err
+	expect_empty split.out
+	expect_empty split.err
+	[ ! -e parts ] || { ls -la parts; fail "parts/ was created"; }
+}
+
+# Past the memory threshold: still nothing on stdout, nothing for
+# jsonl-split, and no temporary file left in $TMPDIR.
+t_big_input_bad_last_line() {
+	big_items 20000 i.jsonl
+	echo '{"id":"last","text":"\x"}' >>i.jsonl
+	mkdir tmp
+	TMPDIR=$T/tmp run jsonl-prompt -m m -i id i.jsonl
+	expect_rc 1
+	echo 'jsonl-prompt: i.jsonl:20001: bad escape in string' >want.err
+	expect_same "$T/err" want.err
+	expect_empty "$T/out"
+	no_files tmp
+	rc=0
+	TMPDIR=$T/tmp jsonl-prompt -m m -i id i.jsonl 2>prompt.err | jsonl-split -d parts >split.out || rc=$?
+	expect_eq "${PIPESTATUS[*]}" "1 0" "exit statuses"
+	expect_same prompt.err want.err
+	expect_empty split.out
+	[ ! -e parts ] || { ls -la parts; fail "parts/ was created"; }
+	no_files tmp
+}
+
+# A good big input comes out as it did when requests were written as they
+# were made: the SHA-256 is that of the output of jsonl-prompt before
+# the output was held.  The same bytes whether stdout is a file, a pipe
+# (sendfile) or a file opened for appending (which sendfile refuses), and
+# the same as the parts made one by one, each small enough to stay in
+# memory.
+t_big_input_same_output() {
+	big_items 20000 i.jsonl
+	mkdir tmp
+	TMPDIR=$T/tmp run jsonl-prompt -m gpt-4o-mini -i id -T 100 i.jsonl
+	expect_rc 0
+	expect_empty "$T/err"
+	expect_lines 20000 "$T/out"
+	expect_eq "$(wc -c <"$T/out")" 8005799 "output bytes"
+	expect_eq "$(sha256sum <"$T/out")" "52a4e41769e4c7378b62c647a94d09d7a766d19b8dec360c5de5cbece47cbe1d  -"
+	TMPDIR=$T/tmp jsonl-prompt -m gpt-4o-mini -i id -T 100 i.jsonl | cat >piped.out
+	expect_same piped.out "$T/out"
+	echo -n >appended.out
+	TMPDIR=$T/tmp jsonl-prompt -m gpt-4o-mini -i id -T 100 i.jsonl >>appended.out
+	expect_same appended.out "$T/out"
+	split -l 5000 i.jsonl part.
+	for p in part.*; do
+		TMPDIR=/nonexistent jsonl-prompt -m gpt-4o-mini -i id -T 100 "$p"
+	done >parts.out
+	expect_same parts.out "$T/out"
+	no_files tmp
+}
+
+# Up to 4 MiB of output never touches $TMPDIR; past that, a $TMPDIR that
+# cannot be used is an error before anything is written.
+t_spool_only_past_the_memory_threshold() {
+	big_items 9000 i.jsonl
+	TMPDIR=$T/nonexistent run jsonl-prompt -m m -i id i.jsonl
+	expect_rc 0
+	expect_lines 9000 "$T/out"
+	big_items 12000 i.jsonl
+	TMPDIR=$T/nonexistent run jsonl-prompt -m m -i id i.jsonl
+	expect_rc 1
+	echo "jsonl-prompt: temporary file in $T/nonexistent: No such file or directory" >want.err
+	expect_same "$T/err" want.err
+	expect_empty "$T/out"
+}
+
+# A write error on the temporary file (here the file size limit, with
+# SIGXFSZ ignored so that write(2) fails with EFBIG) stops the tool
+# before anything is written.
+t_spool_write_error() {
+	big_items 20000 i.jsonl
+	mkdir tmp
+	rc=0
+	(trap '' XFSZ; ulimit -f 2048; TMPDIR=$T/tmp exec jsonl-prompt -m m -i id i.jsonl) >out 2>err || rc=$?
+	expect_rc 1
+	echo "jsonl-prompt: temporary file in $T/tmp: File too large" >want.err
+	expect_same err want.err
+	expect_empty out
+	no_files tmp
+}
+
+# The same with a $TMPDIR that fills up (ENOSPC), when one can be mounted.
+t_spool_no_space() {
+	if ! fault_mount_tmpfs small 1m; then
+		echo "skipped: cannot mount a tmpfs here" >&2
+		return 0
+	fi
+	big_items 20000 i.jsonl
+	TMPDIR=$T/small run jsonl-prompt -m m -i id i.jsonl
+	expect_rc 1
+	echo "jsonl-prompt: temporary file in $T/small: No space left on device" >want.err
+	expect_same "$T/err" want.err
+	expect_empty "$T/out"
+	no_files small
+}
