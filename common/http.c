@@ -450,7 +450,7 @@ set_http_error(struct http *h, long code)
 	if (msg != NULL && *msg != '\0') {
 		struct buf clean = BUF_INIT;
 
-		for (i = 0; msg[i] != '\0' && i < 1000; i++)
+		for (i = 0; i < 1000 && msg[i] != '\0'; i++)
 			buf_addc(&clean, (unsigned char)msg[i] < 0x20 ||
 			    msg[i] == 0x7f ? ' ' : msg[i]);
 		buf_adds(&h->errmsg, ": ");
