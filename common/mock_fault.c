@@ -9,8 +9,9 @@
 
 static const char *const names[] = {
 	"http400", "http408", "http409", "http429", "http500", "http502",
-	"http503", "close", "cut", "lose-create", "slow", "retry-after", "fail-requests", "fail-status",
-	"expire", "cancel", "token-limit"
+	"http503", "redirect", "close", "cut", "lose-create", "lose-upload",
+	"slow", "retry-after", "fail-requests", "fail-status", "expire",
+	"cancel", "token-limit"
 };
 
 const char *
@@ -82,8 +83,15 @@ mock_fault_parse(const char *spec, struct mock_fault *f, const char **why)
 	f->kind = (enum mock_fault_kind)k;
 	*why = "bad value";
 	switch (f->kind) {
-	case MF_SLOW:
 	case MF_RETRY_AFTER:
+		if (value != NULL && strncmp(value, "date:", 5) == 0) {
+			f->http_date = 1;
+			value += 5;
+		}
+		if (value == NULL || number(value, &f->value) != 0)
+			goto out;
+		break;
+	case MF_SLOW:
 	case MF_TOKEN_LIMIT:
 	case MF_FAIL_STATUS:
 		if (value == NULL || number(value, &f->value) != 0)

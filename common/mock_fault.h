@@ -10,10 +10,11 @@
 enum mock_fault_kind {
 	MF_HTTP400, MF_HTTP408, MF_HTTP409, MF_HTTP429, MF_HTTP500,
 	MF_HTTP502, MF_HTTP503,		/* an error answer */
+	MF_REDIRECT,			/* a 307 elsewhere */
 	MF_CLOSE, MF_CUT,
-	MF_LOSE_CREATE,			/* the HTTP faults: counted per call */
+	MF_LOSE_CREATE, MF_LOSE_UPLOAD,	/* the HTTP faults: counted per call */
 	MF_SLOW,			/* value: milliseconds */
-	MF_RETRY_AFTER,			/* value: seconds */
+	MF_RETRY_AFTER,			/* value: seconds; http_date: as a date */
 	MF_FAIL_REQUESTS,		/* value: fraction of custom_ids */
 	MF_FAIL_STATUS,			/* value: HTTP status of those lines */
 	MF_EXPIRE, MF_CANCEL,		/* value: fraction; limit: batches */
@@ -31,6 +32,7 @@ struct mock_fault {
 	enum mock_fault_mode	 mode;
 	double			 value;
 	long long		 limit;		/* expire/cancel: first N batches, 0 all */
+	int			 http_date;	/* retry-after=date:S */
 	char			*prefix;	/* NULL: every path */
 	unsigned long long	 seen;		/* matching calls so far */
 };

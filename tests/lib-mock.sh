@@ -5,7 +5,8 @@
 # with the options, in the background (stopped when the test ends), waits
 # for its URL line (at most 10 s) and exports OPENAI_BASE_URL, MOCK_URL
 # (the same URL, ending in /v1) and OPENAI_API_KEY (the -k key if one is
-# given, else sk-test-mock).  The server's log goes to the test's stderr.
+# given, else sk-test-mock).  The server's log goes to the test's stderr,
+# or to the file $MOCK_LOG when that is set.
 mock_start() {
 	local key=sk-test-mock prev='' a i url=''
 	for a in "$@"; do
@@ -14,7 +15,11 @@ mock_start() {
 	done
 	mkdir -p "$T/mock"
 	: >"$T/mock.url"
-	background "$BIN/oai-mock" -p 0 -d "$T/mock" "$@" >"$T/mock.url"
+	if [ -n "${MOCK_LOG:-}" ]; then
+		background "$BIN/oai-mock" -p 0 -d "$T/mock" "$@" >"$T/mock.url" 2>"$MOCK_LOG"
+	else
+		background "$BIN/oai-mock" -p 0 -d "$T/mock" "$@" >"$T/mock.url"
+	fi
 	MOCK_PID=$!
 	for i in $(seq 1 200); do
 		IFS= read -r url <"$T/mock.url" || true

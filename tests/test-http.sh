@@ -152,6 +152,23 @@ t_429_retry_after_seconds() {
 	expect_eq "$(grep -c 'retrying in 1000 ms' "$T/err")" 2 "waits of 1 s"
 }
 
+t_429_retry_after_http_date() {
+	# Retry-After as an HTTP date 2 s ahead (whole seconds: 1 to 2 s
+	# from the answer), no retry-after-ms; the backoff alone would wait
+	# 1 ms at most.
+	mock_start -F http429=1 -F retry-after=date:2
+	export BATCHPIPE_RETRY_BASE_MS=1
+	start=$(net_ms)
+	run oai-rm -v file-x
+	expect_rc 0
+	elapsed=$(($(net_ms) - start))
+	expect_eq "$(cat "$T/out")" "file-x"
+	expect_grep '^< Retry-After: [A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} GMT$' "$T/err"
+	expect_grep 'HTTP 429: .*; retrying in (1000|2000) ms \(try 2 of 8\)$' "$T/err"
+	[ "$elapsed" -ge 900 ] || fail "retried after $elapsed ms, not after the date"
+	[ "$elapsed" -lt 5000 ] || fail "took $elapsed ms"
+}
+
 t_server_wait_is_clamped_to_the_cap() {
 	mock_start -F http429=1 -F retry-after=3600
 	export BATCHPIPE_RETRY_MAX_MS=200
@@ -220,4 +237,58 @@ t_bad_retry_settings_are_usage_errors() {
 	BATCHPIPE_TIMEOUT=-1 run oai-rm file-x
 	expect_rc 2
 	expect_eq "$(cat "$T/err")" "oai-rm: BATCHPIPE_TIMEOUT: -1: expected a whole number of seconds from 1 to 86400"
+}
+
+# redirect_message TOOL METHOD PATH: the error a redirect of PATH gives.
+redirect_message() {
+	printf '%s: %s %s: HTTP 307: redirected to %s/moved%s; redirects are not followed (check OPENAI_BASE_URL)' \
+		"$1" "$2" "$3" "${MOCK_URL%/v1}" "$3"
+}
+
+t_redirect_is_an_error_not_followed() {
+	# Every call is answered 307 to /moved/...: each tool stops with the
+	# error, and nothing ever asks the server for the new place.
+	MOCK_LOG=$T/mock.log mock_start -F redirect
+	net_fast
+	net_lines 2 a.jsonl
+	run oai-upload a.jsonl
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "$(redirect_message oai-upload GET /v1/files)"
+	run oai-batch file-abc
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "$(redirect_message oai-batch GET /v1/batches)"
+	run oai-wait batch_abc
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "$(redirect_message oai-wait GET /v1/batches/batch_abc)"
+	run oai-fetch file-abc
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "$(redirect_message oai-fetch GET /v1/files/file-abc)"
+	run oai-rm file-abc
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "$(redirect_message oai-rm DELETE /v1/files/file-abc)"
+	expect_eq "$(grep -c ' 307 (fault redirect)$' "$T/mock.log")" 5 "redirects sent"
+	expect_no_grep '/moved' "$T/mock.log"
+}
+
+t_redirect_of_a_post_is_not_replayed() {
+	# Only the POSTs are redirected (every second call to the prefix,
+	# after the listing): an upload and a batch creation are not sent
+	# again, there or here.
+	MOCK_LOG=$T/mock.log mock_start -F redirect=50%@/v1/files -F redirect=50%@/v1/batches
+	net_fast
+	net_lines 2 a.jsonl
+	run oai-upload a.jsonl
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "$(redirect_message oai-upload POST /v1/files)"
+	mock_curl POST /files -F purpose=batch -F file=@a.jsonl >up.json
+	id=$(sed 's/.*"id":"\([^"]*\)".*/\1/' up.json)
+	run oai-batch "$id"
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "$(redirect_message oai-batch POST /v1/batches)"
+	expect_eq "$(grep -c '^oai-mock: POST ' "$T/mock.log")" 3 "POSTs"
+	expect_no_grep '/moved' "$T/mock.log"
+	expect_eq "$(mock_curl GET /batches | grep -c '"object":"batch"')" 0 "batches"
 }

@@ -282,3 +282,16 @@ t_sorted_runs_mixed_line_ends() {
 	printf '{"custom_id":"%s"}\n' 1 2 3 4 5 6 >want
 	expect_same out want
 }
+
+t_more_files_than_the_descriptor_soft_limit() {
+	local i files=()
+	for i in $(seq 1 300); do
+		printf '{"custom_id":"%d"}\n' $((301 - i)) >"f$i"
+		files+=("f$i")
+	done
+	run sh -c 'ulimit -S -n 64 && exec jsonl-sortid "$@"' sh "${files[@]}"
+	expect_rc 0
+	expect_lines 300 out
+	expect_eq "$(head -1 out)" '{"custom_id":"1"}'
+	expect_empty err
+}

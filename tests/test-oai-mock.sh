@@ -97,6 +97,9 @@ t_usage() {
 	run oai-mock -F http429=x
 	expect_rc 2
 	expect_grep '^oai-mock: -F http429=x: bad value$' "$T/err"
+	run oai-mock -F retry-after=date:soon
+	expect_rc 2
+	expect_grep '^oai-mock: -F retry-after=date:soon: bad value$' "$T/err"
 	run oai-mock -F 'http500@files'
 	expect_rc 2
 	expect_grep 'the path prefix must start with /' "$T/err"
@@ -701,6 +704,37 @@ t_fault_retry_after() {
 	expect_grep '^retry-after-ms: 2500' "$T/headers"
 }
 
+t_fault_retry_after_date() {
+	mock_start -q -F http429=1 -F retry-after=date:2
+	before=$(date +%s)
+	expect_eq "$(code /files)" 429
+	after=$(date +%s)
+	expect_no_grep '^retry-after-ms:' "$T/headers"
+	date=$(sed -n 's/^Retry-After: \(.*\)\r$/\1/p' "$T/headers")
+	case $date in
+	[A-Z][a-z][a-z],\ [0-9][0-9]\ [A-Z][a-z][a-z]\ [0-9][0-9][0-9][0-9]\ [0-9][0-9]:[0-9][0-9]:[0-9][0-9]\ GMT) ;;
+	*) fail "Retry-After is not an HTTP date: '$date'" ;;
+	esac
+	when=$(date -d "$date" +%s)
+	{ [ "$when" -ge $((before + 2)) ] && [ "$when" -le $((after + 2)) ]; } ||
+		fail "Retry-After $date is not 2 s after the answer"
+	expect_eq "$(code /files)" 200
+}
+
+t_fault_redirect() {
+	mock_start -q -F redirect=1@/v1/files
+	expect_eq "$(code /batches)" 200
+	expect_eq "$(code /files?purpose=batch)" 307
+	expect_grep "^Location: ${MOCK_URL%/v1}/moved/v1/files"$'\r'"\$" "$T/headers"
+	expect_grep '^Content-Type: text/html' "$T/headers"
+	expect_grep '<title>307 Temporary Redirect</title>' "$T/body"
+	expect_eq "$(code /files)" 200
+	# Where it points is no API path: a client that follows gets a 404.
+	moved=$(curl -sS -o /dev/null -w '%{http_code}' \
+		-H "Authorization: Bearer $OPENAI_API_KEY" "${MOCK_URL%/v1}/moved/v1/files")
+	expect_eq "$moved" 404
+}
+
 t_fault_http500_path_prefix() {
 	mock_start -q -F http500=1@/v1/batches
 	expect_eq "$(code /files)" 200
@@ -791,6 +825,21 @@ t_fault_lose_create() {
 	expect_grep "\"input_file_id\":\"$fid\"" list.json
 	create_batch "$fid"
 	expect_eq "$(jget status "$T/create.json")" validating
+}
+
+t_fault_lose_upload() {
+	mock_start -q -F lose-upload
+	chat_input 2 >in.jsonl
+	rc=0
+	mock_curl POST /files -F purpose=batch -F file=@in.jsonl -o body 2>err || rc=$?
+	expect_eq "$rc" 52 "curl exit status"
+	# The file is stored all the same, whole; other calls are answered.
+	mock_curl GET /files >list.json
+	expect_eq "$(grep -o '"object":"file"' list.json | wc -l)" 1 "files that exist"
+	expect_grep '"filename":"in.jsonl"' list.json
+	content "$(jget id list.json)"
+	expect_same "$T/content" in.jsonl
+	create_batch "$(jget id list.json)"
 }
 
 t_fault_fail_requests_then_retry() {

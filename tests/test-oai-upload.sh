@@ -207,3 +207,23 @@ t_path_that_cannot_be_a_record() {
 	expect_empty "$T/out"
 	expect_eq "$(cat "$T/err")" "oai-upload: argument 1: a path with a TAB or newline cannot be printed as a record"
 }
+
+t_lost_upload_answer_reuses_the_stored_file() {
+	# The server stores the first upload but drops its answer: oai-upload
+	# lists again, finds the file and prints its id, uploading nothing
+	# twice.
+	MOCK_LOG=$T/mock.log mock_start -F lose-upload=1
+	net_fast
+	net_lines 3 a.jsonl
+	run oai-upload -v a.jsonl
+	expect_rc 0
+	expect_grep '^oai-mock: POST /v1/files 0 \(fault lose-upload\)$' "$T/mock.log"
+	expect_eq "$(grep -c '^oai-mock: POST /v1/files ' "$T/mock.log")" 1 "uploads"
+	hash=$(sha256sum a.jsonl | cut -c1-32)
+	expect_eq "$(net_count_files)" 1 "files on the server"
+	id=$(net_files_on_server | cut -f1)
+	expect_eq "$(net_files_on_server)" "$id	a.$hash.jsonl	$(wc -c <a.jsonl)"
+	expect_eq "$(cat "$T/out")" "$id	a.jsonl"
+	expect_grep '^\* a\.jsonl: the server has it already: '"$id"'$' "$T/err"
+	expect_no_grep '^oai-upload: ' "$T/err"
+}

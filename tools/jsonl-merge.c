@@ -155,6 +155,8 @@ static void
 read_result(const struct entry *en, struct buf *b)
 {
 	uint64_t end = en->roff + en->rlen;
+	struct jval top;
+	struct jerr e;
 	struct stat st;
 	size_t want;
 	off_t size;
@@ -163,14 +165,11 @@ read_result(const struct entry *en, struct buf *b)
 	buf_reserve(b, en->rlen);
 	b->len = en->rlen;
 	b->p[b->len] = '\0';
-	if (en->roff >= win.start && end <= win.start + win.len) {
+	if (en->roff >= win.start && end <= win.start + win.len)
 		memcpy(b->p, win.p + (en->roff - win.start), en->rlen);
-		win.last_end = end;
-		return;
-	}
 	/* Sequential (the line follows the last one, after its "\n" or
 	 * "\r\n"): fill the window from here, up to the end of the file. */
-	if (en->roff >= win.last_end && en->roff <= win.last_end + 2 &&
+	else if (en->roff >= win.last_end && en->roff <= win.last_end + 2 &&
 	    win.last_end > 0 && fstat(results.fd, &st) == 0 &&
 	    (size = st.st_size) > 0 && (uint64_t)size >= end) {
 		want = en->rlen > WINDOW ? en->rlen : WINDOW;
@@ -188,6 +187,10 @@ read_result(const struct entry *en, struct buf *b)
 	} else
 		pread_all(b->p, en->rlen, en->roff);
 	win.last_end = end;
+	/* Scanned again: the walk below trusts its input, and the file
+	 * could have been rewritten since it was indexed. */
+	if (jscan_doc(b->p, b->len, &top, &e) < 0 || top.type != JT_OBJECT)
+		errx(1, "%s: file changed while being read", results.name);
 }
 
 /* An already validated line as a value, without scanning it again. */
@@ -849,6 +852,9 @@ write_items(const uint32_t *refs, size_t nitems, const char *field,
 	while (i < nitems && jsonl_next(&r, &line, &len) == 1) {
 		en = &entries[refs[i++]];
 		item = object_of(line, len);
+		if (item.n < 2 || item.p[0] != '{' || item.p[item.n - 1] != '}')
+			errx(1, "%s: file changed while being read",
+			    items.name);
 		close = item.n - 1;	/* the closing brace */
 		buf_reset(&out);
 		buf_add(&out, item.p, close);

@@ -8,6 +8,7 @@
  * is first copied to an unlinked temporary file.  Nothing is written until
  * every line has been read and found good.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -616,6 +617,7 @@ main(int argc, char *argv[])
 	struct skey *order;
 	size_t i, reported = 0;
 	int ch, fd, use_stdin = 0, have_count = 0, stdin_fd = -1;
+	struct rlimit rl;
 	char *end;
 
 	while ((ch = getopt(argc, argv, "hn:r:V")) != -1) {
@@ -661,6 +663,14 @@ main(int argc, char *argv[])
 
 	ninputs = argc > 0 ? (size_t)argc : 1;
 	inputs = xcalloc(ninputs, sizeof(*inputs));
+	/* Every input stays open until its lines are copied: a job of many
+	 * result files may need more descriptors than the soft limit. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < ninputs + 32) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ||
+		    rl.rlim_max > ninputs + 32 ? ninputs + 32 : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	for (i = 0; i < ninputs; i++) {
 		if (argc == 0 || strcmp(argv[i], "-") == 0) {
 			inputs[i].name = "stdin";

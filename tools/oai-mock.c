@@ -42,6 +42,8 @@
 #define MAX_UPLOAD_BYTES	512000000LL	/* OpenAI's per-file limit */
 #define MAX_JSON_BODY		(32 << 20)	/* a JSON request body */
 #define TICK_NS			20000000L	/* the lifecycle's clock: 20 ms */
+#define CONNECTION_MEMORY	(1 << 20)	/* libmicrohttpd's read buffer */
+#define POST_BUFFER		(512 << 10)	/* the multipart parser's */
 
 static struct mock_store S;	/* everything under G.lock */
 
@@ -136,6 +138,35 @@ ticker(void *arg)
 
 /* ---- HTTP ---- */
 
+/* The wait a 429 asks for.  By default Retry-After says 1 s and
+ * retry-after-ms 100 ms, as OpenAI often does: a client must prefer the
+ * finer one.  retry-after=date:S sends only Retry-After, as the HTTP date
+ * S seconds (rounded up) from now, the other form RFC 9110 allows. */
+static void
+add_retry_after(struct MHD_Response *resp)
+{
+	const struct mock_fault *f = NULL;
+	char v[64];
+	struct tm tm;
+	time_t when;
+	size_t i;
+
+	for (i = 0; i < S.nfaults; i++)
+		if (S.faults[i].kind == MF_RETRY_AFTER)
+			f = &S.faults[i];
+	if (f != NULL && f->http_date) {
+		when = time(NULL) + (time_t)fmin(ceil(f->value), 1e9);
+		if (gmtime_r(&when, &tm) != NULL && strftime(v, sizeof v,
+		    "%a, %d %b %Y %H:%M:%S GMT", &tm) > 0)
+			MHD_add_response_header(resp, "Retry-After", v);
+		return;
+	}
+	snprintf(v, sizeof v, "%.0f", f == NULL ? 1 : ceil(f->value));
+	MHD_add_response_header(resp, "Retry-After", v);
+	snprintf(v, sizeof v, "%.0f", f == NULL ? 100 : f->value * 1000);
+	MHD_add_response_header(resp, "retry-after-ms", v);
+}
+
 static enum MHD_Result
 send_body(struct MHD_Connection *c, struct req *r, unsigned status,
     const char *type, const char *body, size_t n)
@@ -154,21 +185,8 @@ send_body(struct MHD_Connection *c, struct req *r, unsigned status,
 	MHD_add_response_header(resp, "Content-Type", type);
 	MHD_add_response_header(resp, "x-request-id", rid);
 	MHD_add_response_header(resp, "openai-version", "2020-10-01");
-	if (status == 429) {
-		double s = 0.1;
-		char v[32];
-		size_t i;
-
-		for (i = 0; i < S.nfaults; i++)
-			if (S.faults[i].kind == MF_RETRY_AFTER)
-				s = S.faults[i].value;
-		/* By default Retry-After says 1 s and retry-after-ms 100 ms,
-		 * as OpenAI often does: a client must prefer the finer one. */
-		snprintf(v, sizeof v, "%.0f", s == 0.1 ? 1 : ceil(s));
-		MHD_add_response_header(resp, "Retry-After", v);
-		snprintf(v, sizeof v, "%.0f", s * 1000);
-		MHD_add_response_header(resp, "retry-after-ms", v);
-	}
+	if (status == 429)
+		add_retry_after(resp);
 	ret = MHD_queue_response(c, status, resp);
 	MHD_destroy_response(resp);
 	r->status = status;
@@ -197,6 +215,37 @@ send_error(struct MHD_Connection *c, struct req *r, unsigned status,
 	return send_json(c, r, status, &b);
 }
 
+/* The redirect fault: 307 to the same path under /moved on this server,
+ * so a client that followed it would show up in the request log there. */
+static enum MHD_Result
+send_redirect(struct MHD_Connection *c, struct req *r)
+{
+	static const char page[] = "<html>\r\n<head><title>307 Temporary "
+	    "Redirect</title></head>\r\n<body>\r\n<center><h1>307 Temporary "
+	    "Redirect</h1></center>\r\n</body>\r\n</html>\r\n";
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_HOST);
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	struct buf loc = BUF_INIT;
+
+	resp = MHD_create_response_from_buffer(sizeof page - 1,
+	    (void *)(uintptr_t)page, MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return MHD_NO;
+	if (host != NULL && *host != '\0' && strpbrk(host, "\r\n/") == NULL)
+		buf_printf(&loc, "http://%s/moved%s", host, r->path);
+	else
+		buf_printf(&loc, "/moved%s", r->path);
+	MHD_add_response_header(resp, "Content-Type", "text/html");
+	MHD_add_response_header(resp, "Location", loc.p);
+	ret = MHD_queue_response(c, 307, resp);
+	MHD_destroy_response(resp);
+	buf_free(&loc);
+	r->status = 307;
+	return ret;
+}
+
 static enum MHD_Result
 send_fault(struct MHD_Connection *c, struct req *r)
 {
@@ -207,6 +256,8 @@ send_fault(struct MHD_Connection *c, struct req *r)
 	    "</html>\r\n";
 
 	switch (r->fault) {
+	case MF_REDIRECT:
+		return send_redirect(c, r);
 	case MF_HTTP400:
 		mock_error_body(&b, "Bad request (a fault oai-mock was told to "
 		    "inject).", "invalid_request_error", NULL, NULL);
@@ -587,6 +638,12 @@ upload_file(struct MHD_Connection *c, struct req *r)
 	if (f == NULL)
 		return send_error(c, r, 500, "The upload could not be stored.",
 		    NULL, NULL);
+	if (r->fault == MF_LOSE_UPLOAD) {
+		/* The file is stored; the client never hears of it. */
+		buf_free(&b);
+		r->status = 0;
+		return MHD_NO;
+	}
 	return send_json(c, r, 200, &b);
 }
 
@@ -844,7 +901,7 @@ respond(struct MHD_Connection *c, struct req *r)
 	int parts;
 
 	sleep_ms(r->slow_ms);
-	if (r->fault >= 0 && r->fault <= MF_HTTP503) {
+	if (r->fault >= 0 && r->fault <= MF_REDIRECT) {
 		ret = send_fault(c, r);
 		goto out;
 	}
@@ -898,6 +955,8 @@ pick_faults(struct req *r)
 	    strcmp(r->path + strlen(r->path) - 8, "/content") == 0;
 	int create = strcmp(r->path, "/v1/batches") == 0 &&
 	    strcmp(r->method, "POST") == 0;
+	int upload = strcmp(r->path, "/v1/files") == 0 &&
+	    strcmp(r->method, "POST") == 0;
 	size_t i;
 
 	r->fault = -1;
@@ -910,9 +969,10 @@ pick_faults(struct req *r)
 			r->slow_ms = f->value;
 			continue;
 		}
-		if (f->kind > MF_LOSE_CREATE || r->fault >= 0 ||
+		if (f->kind > MF_LOSE_UPLOAD || r->fault >= 0 ||
 		    (f->kind == MF_CUT && !content) ||
-		    (f->kind == MF_LOSE_CREATE && !create))
+		    (f->kind == MF_LOSE_CREATE && !create) ||
+		    (f->kind == MF_LOSE_UPLOAD && !upload))
 			continue;
 		if (mock_fault_fire(f))
 			r->fault = (int)f->kind;
@@ -943,7 +1003,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		if (strcmp(method, "POST") == 0 &&
 		    strcmp(url, "/v1/files") == 0 && ct != NULL &&
 		    strncasecmp(ct, "multipart/form-data", 19) == 0)
-			r->pp = MHD_create_post_processor(c, 64 * 1024,
+			r->pp = MHD_create_post_processor(c, POST_BUFFER,
 			    post_iter, r);
 		return MHD_YES;
 	}
@@ -998,8 +1058,8 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 /* ---- start and stop ---- */
 
 /* libmicrohttpd's messages, as ours.  Its complaint about a connection the
- * handler closed is left out: only the close, cut and lose-create faults
- * do that, and the request log names them already. */
+ * handler closed is left out: only the close, cut, lose-create and
+ * lose-upload faults do that, and the request log names them already. */
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -1192,6 +1252,7 @@ main(int argc, char *argv[])
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 	    MHD_OPTION_END);
 	if (d == NULL) {
 		warnx("cannot listen on %s port %ld", addr, port);
