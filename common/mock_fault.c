@@ -110,7 +110,8 @@ mock_fault_parse(const char *spec, struct mock_fault *f, const char **why)
 			goto out;
 		if ((colon = strchr(value, ':')) != NULL) {
 			*colon++ = '\0';
-			if (number(colon, &d) != 0 || d < 1 || d != floor(d))
+			if (number(colon, &d) != 0 || d < 1 || d != floor(d) ||
+			    d >= 9.2e18)	/* fits a long long */
 				goto out;
 			f->limit = (long long)d;
 		}

@@ -41,3 +41,12 @@ t_merge_success_without_body() {
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" '{"uuid":"u1", "llm": null}'
 }
+
+# fuzz_mock: a fault's batch limit too big for a long long ("-F
+# expire=0.5:1e30") was converted anyway (undefined behaviour); it is a
+# bad value like any other.
+t_mock_fault_limit_out_of_range() {
+	run timeout 10 oai-mock -p 0 -q -F 'expire=0.5:1e30'
+	expect_rc 2
+	expect_grep '^oai-mock: -F expire=0.5:1e30: bad value$' "$T/err"
+}
