@@ -15,7 +15,7 @@ SAN     ?=
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
-STD      = -std=c11 -D_GNU_SOURCE -DBATCHPIPE_VERSION='"$(VERSION)"'
+STD      = -std=c11 -D_GNU_SOURCE -DBATCHPIPE_VERSION='"$(VERSION)"' -DBATCHPIPE_SHAREDIR='"$(PREFIX)/share/batchpipe"'
 SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SANFLAGS = $(if $(SAN),$(SANITIZE))
 
@@ -97,11 +97,14 @@ fuzz:
 
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
+	mkdir -p $(DESTDIR)$(PREFIX)/share/batchpipe
 	cp $(BINS) $(SCRIPTS) $(DESTDIR)$(PREFIX)/bin/
+	cp share/prices.tsv $(DESTDIR)$(PREFIX)/share/batchpipe/
 	for m in $(MANPAGES); do s=$${m##*.}; cp $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 
 uninstall:
 	for t in $(TOOLS) $(notdir $(SCRIPTS)); do rm -f $(DESTDIR)$(PREFIX)/bin/$$t; done
+	rm -f $(DESTDIR)$(PREFIX)/share/batchpipe/prices.tsv
 	for m in $(notdir $(MANPAGES)); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$$m; done
 
 clean:

@@ -316,6 +316,9 @@ int
 jscan_doc_members(const char *text, size_t n, struct jval *top,
     struct jmember *m, size_t max, size_t *count, struct jerr *e)
 {
+	/* *e is only written (on error): cppcheck takes the callers'
+	 * uninitialised struct jerr for a read. */
+	/* cppcheck-suppress ctuuninitvar */
 	struct scan s = { text, text, text + n, e, 0, m, max, 0 };
 
 	top->type = JT_NONE;

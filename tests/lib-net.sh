@@ -40,3 +40,15 @@ net_count_files() {
 net_ms() {
 	echo $(($(date +%s%N) / 1000000))
 }
+
+# net_log_wait N ERE FILE: waits (5 s at most) until FILE, a server log,
+# has N lines matching ERE: the server logs a call when it is done with
+# it, which can be a moment after the client has its answer.
+net_log_wait() {
+	local i
+	for i in $(seq 1 100); do
+		[ "$(grep -cE "$2" "$3")" -ge "$1" ] && return 0
+		sleep 0.05
+	done
+	: "$i"
+}

@@ -268,6 +268,7 @@ t_redirect_is_an_error_not_followed() {
 	expect_rc 1
 	expect_empty "$T/out"
 	expect_eq "$(cat "$T/err")" "$(redirect_message oai-rm DELETE /v1/files/file-abc)"
+	net_log_wait 5 ' 307 \(fault redirect\)$' "$T/mock.log"
 	expect_eq "$(grep -c ' 307 (fault redirect)$' "$T/mock.log")" 5 "redirects sent"
 	expect_no_grep '/moved' "$T/mock.log"
 }
@@ -288,6 +289,7 @@ t_redirect_of_a_post_is_not_replayed() {
 	expect_rc 1
 	expect_empty "$T/out"
 	expect_eq "$(cat "$T/err")" "$(redirect_message oai-batch POST /v1/batches)"
+	net_log_wait 3 '^oai-mock: POST ' "$T/mock.log"
 	expect_eq "$(grep -c '^oai-mock: POST ' "$T/mock.log")" 3 "POSTs"
 	expect_no_grep '/moved' "$T/mock.log"
 	expect_eq "$(mock_curl GET /batches | grep -c '"object":"batch"')" 0 "batches"

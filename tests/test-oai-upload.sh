@@ -217,6 +217,7 @@ t_lost_upload_answer_reuses_the_stored_file() {
 	net_lines 3 a.jsonl
 	run oai-upload -v a.jsonl
 	expect_rc 0
+	net_log_wait 1 '^oai-mock: POST /v1/files ' "$T/mock.log"
 	expect_grep '^oai-mock: POST /v1/files 0 \(fault lose-upload\)$' "$T/mock.log"
 	expect_eq "$(grep -c '^oai-mock: POST /v1/files ' "$T/mock.log")" 1 "uploads"
 	hash=$(sha256sum a.jsonl | cut -c1-32)
