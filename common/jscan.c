@@ -672,3 +672,12 @@ jscan_typename(enum jtype t)
 
 	return t <= JT_OBJECT ? names[t] : "?";
 }
+
+const char *
+jscan_a_typename(enum jtype t)
+{
+	static const char *const names[] = { "absent", "null", "false",
+	    "true", "a number", "a string", "an array", "an object" };
+
+	return t <= JT_OBJECT ? names[t] : "?";
+}

@@ -108,4 +108,8 @@ int	jscan_double(struct jval v, double *out);
 /* jscan_typename: "string", "object", ... for messages. */
 const char *jscan_typename(enum jtype t);
 
+/* jscan_a_typename: the same with its article, "a string", "an object",
+ * for messages such as "custom_id is a number, not a string". */
+const char *jscan_a_typename(enum jtype t);
+
 #endif

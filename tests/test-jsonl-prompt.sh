@@ -112,7 +112,7 @@ t_custom_id_errors() {
 	printf '%s\n' '{"id":{"a":1}}' >i.jsonl
 	prompt_fails 1 'jsonl-prompt: i.jsonl:1: id field "id" is an object, not a string or an integer' -m m -i id i.jsonl
 	printf '%s\n' '{"id":null}' >i.jsonl
-	prompt_fails 1 'jsonl-prompt: i.jsonl:1: id field "id" is a null, not a string or an integer' -m m -i id i.jsonl
+	prompt_fails 1 'jsonl-prompt: i.jsonl:1: id field "id" is null, not a string or an integer' -m m -i id i.jsonl
 	printf '%s\n' '{"id":""}' >i.jsonl
 	prompt_fails 1 'jsonl-prompt: i.jsonl:1: empty id' -m m -i id i.jsonl
 }

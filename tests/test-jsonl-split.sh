@@ -232,7 +232,7 @@ t_method_url_body_model_checked() {
 	echo '{"custom_id":"x","method":"POST","body":{"model":"m"}}' >r.jsonl
 	split_fails 'jsonl-split: r.jsonl:1: no url' r.jsonl
 	echo '{"custom_id":"x","method":"POST","url":null,"body":{"model":"m"}}' >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:1: url is a null, not a string' r.jsonl
+	split_fails 'jsonl-split: r.jsonl:1: url is null, not a string' r.jsonl
 	echo '{"custom_id":"x","method":"POST","url":"/v1/x"}' >r.jsonl
 	split_fails 'jsonl-split: r.jsonl:1: no body' r.jsonl
 	echo '{"custom_id":"x","method":"POST","url":"/v1/x","body":"{}"}' >r.jsonl

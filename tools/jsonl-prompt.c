@@ -70,16 +70,6 @@ usage(int status)
 }
 
 /* "a string", "an object", ... for messages. */
-static const char *
-a_type(enum jtype t)
-{
-	static char s[16];
-
-	snprintf(s, sizeof(s), "%s %s", t == JT_ARRAY || t == JT_OBJECT ?
-	    "an" : "a", jscan_typename(t));
-	return s;
-}
-
 /* Appends s[0..n) JSON-escaped, without quotes. */
 static void
 add_escaped(struct buf *b, const char *s, size_t n)
@@ -200,7 +190,7 @@ extra_members(const char *json, const char *const *generated)
 	if (jscan_doc(json, strlen(json), &top, &e) < 0)
 		errx(2, "-b: %s at byte %zu", e.msg, e.off + 1);
 	if (top.type != JT_OBJECT)
-		errx(2, "-b: %s, not an object", a_type(top.type));
+		errx(2, "-b: %s, not an object", jscan_a_typename(top.type));
 	jscan_iter(top, &it);
 	while (jscan_next(&it, &k, &v)) {
 		buf_reset(&key);
@@ -503,7 +493,7 @@ main(int argc, char *argv[])
 			bad_line(in.name, in.lineno, "%s", e.msg);
 		if (top.type != JT_OBJECT)
 			bad_line(in.name, in.lineno, "%s, not an object",
-			    a_type(top.type));
+			    jscan_a_typename(top.type));
 
 		if (pk.n > 0)
 			picker_walk(&pk, top, members, count);
@@ -537,7 +527,7 @@ main(int argc, char *argv[])
 			else
 				bad_line(in.name, in.lineno, "id field \"%s\" "
 				    "is %s, not a string or an integer",
-				    idfield, a_type(v.type));
+				    idfield, jscan_a_typename(v.type));
 			if (idn == 0)
 				bad_line(in.name, in.lineno, "empty id");
 			/* Checked once the request is built: that work

@@ -80,16 +80,6 @@ bad_line(const char *name, unsigned long lineno, const char *fmt, ...)
 }
 
 /* "a string", "an object", ... for messages. */
-static const char *
-a_type(enum jtype t)
-{
-	static char s[16];
-
-	snprintf(s, sizeof(s), "%s %s", t == JT_ARRAY || t == JT_OBJECT ?
-	    "an" : "a", jscan_typename(t));
-	return s;
-}
-
 /* 1 when key k is the string name (of length n). */
 static int
 key_is(struct jval k, const char *name, size_t n)
@@ -237,13 +227,13 @@ main(int argc, char *argv[])
 			bad_line(in.name, in.lineno, "%s", e.msg);
 		if (top.type != JT_OBJECT)
 			bad_line(in.name, in.lineno, "%s, not an object",
-			    a_type(top.type));
+			    jscan_a_typename(top.type));
 		pick(top, members, count, &custom_id, &method, &urlv, &body,
 		    &modelv);
 		if (custom_id.type != JT_STRING)
 			bad_line(in.name, in.lineno, custom_id.type ==
 			    JT_NONE ? "no custom_id" : "custom_id is %s, not "
-			    "a string", a_type(custom_id.type));
+			    "a string", jscan_a_typename(custom_id.type));
 		if (method.type == JT_NONE)
 			bad_line(in.name, in.lineno, "no method");
 		if (!jscan_streq(method, "POST"))
@@ -253,15 +243,15 @@ main(int argc, char *argv[])
 		if (urlv.type != JT_STRING)
 			bad_line(in.name, in.lineno, urlv.type == JT_NONE ?
 			    "no url" : "url is %s, not a string",
-			    a_type(urlv.type));
+			    jscan_a_typename(urlv.type));
 		if (body.type != JT_OBJECT)
 			bad_line(in.name, in.lineno, body.type == JT_NONE ?
 			    "no body" : "body is %s, not an object",
-			    a_type(body.type));
+			    jscan_a_typename(body.type));
 		if (modelv.type != JT_STRING)
 			bad_line(in.name, in.lineno, modelv.type == JT_NONE ?
 			    "no body.model" : "body.model is %s, not a string",
-			    a_type(modelv.type));
+			    jscan_a_typename(modelv.type));
 		if (memchr(custom_id.p, '\\', custom_id.n) == NULL) {
 			idp = custom_id.p + 1;
 			idn = custom_id.n - 2;
