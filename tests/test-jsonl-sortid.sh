@@ -247,7 +247,7 @@ t_stdout_dev_full() {
 t_usage_and_version() {
 	run jsonl-sortid -x
 	expect_rc 2
-	expect_grep '^usage: jsonl-sortid \[-r requests-file \| -n count\] \[file \.\.\.\]$' err
+	expect_grep '^usage: jsonl-sortid \[-r requests-file \| -n count\] \[-S size\] \[file \.\.\.\]$' err
 	run jsonl-sortid -r a -n 3
 	expect_rc 2
 	run jsonl-sortid -n 3x
@@ -294,4 +294,76 @@ t_more_files_than_the_descriptor_soft_limit() {
 	expect_lines 300 out
 	expect_eq "$(head -1 out)" '{"custom_id":"1"}'
 	expect_empty err
+}
+
+# shuffled N: N result lines with ids 1..N in a shuffled order, of varied
+# lengths (id 7's line is 15000 bytes long); some end in "\r\n".
+shuffled() {
+	awk -v n="$1" 'BEGIN {
+		srand(7)
+		for (i = 1; i <= n; i++) id[i] = i
+		for (i = n; i > 1; i--) { j = int(rand() * i) + 1; t = id[i]; id[i] = id[j]; id[j] = t }
+		for (k = 0; k < 30; k++) long = long sprintf("%500s", "")
+		for (i = 1; i <= n; i++) {
+			pad = id[i] == 7 ? long : sprintf("%*s", int(rand() * 300), "")
+			printf "{\"custom_id\":\"%d\",\"pad\":\"%s\"}%s\n", id[i], pad, (i % 5 == 0 ? "\r" : "")
+		}
+	}'
+}
+
+t_small_memory_uses_partitions_same_output() {
+	shuffled 3000 >all
+	head -n 1000 all >a
+	sed -n '1001,2000p' all >b
+	tail -n 1000 all >c
+	run jsonl-sortid a b c
+	expect_rc 0
+	mv out whole
+	expect_lines 3000 whole
+	expect_eq "$(ids whole | tr ' ' '\n' | head -3 | tr '\n' ' ')" "1 2 3 "
+	expect_eq "$(ids whole | tr ' ' '\n' | tail -1)" "3000"
+	# 3000 lines of about 170 bytes in about 10 KB partitions: dozens of
+	# partitions, one of them taken by the long line alone.
+	run jsonl-sortid -S 30K a b c
+	expect_rc 0
+	expect_empty err
+	expect_same out whole
+	run jsonl-sortid -S 1M a b c
+	expect_rc 0
+	expect_same out whole
+	# Some input lines end in "\r\n", no output line does.
+	expect_eq "$(grep -c $'\r' all)" 600
+	expect_eq "$(grep -c $'\r' whole || true)" 0
+	expect_eq "$(grep -c '^{"custom_id":"7","pad":" \{15000\}"}$' whole)" 1
+}
+
+t_small_memory_stdin_and_duplicates() {
+	shuffled 500 >in
+	sed -n '10p;300p' in >>in
+	run sh -c 'exec jsonl-sortid <in'
+	expect_rc 0
+	mv out want
+	mv err wanterr
+	expect_eq "$(wc -l <wanterr)" 2
+	run sh -c 'exec jsonl-sortid -S 5000b <in'
+	expect_rc 0
+	expect_same out want
+	expect_same err wanterr
+}
+
+t_small_memory_temporary_file_fails() {
+	shuffled 200 >in
+	TMPDIR=$T/none run jsonl-sortid -S 8K in
+	expect_rc 1
+	expect_empty out
+	expect_grep "^jsonl-sortid: temporary file $T/none/batchpipe-spool\.......: No such file or directory$" err
+}
+
+t_bad_memory_size() {
+	for s in 0 1b x 5T 12KB -1 ""; do
+		run jsonl-sortid -S "$s" /dev/null
+		expect_rc 2
+		expect_grep '^jsonl-sortid: -S: not a size such as 64M$' err
+		expect_grep '^usage: jsonl-sortid' err
+	done
 }
