@@ -367,3 +367,20 @@ t_bad_memory_size() {
 		expect_grep '^usage: jsonl-sortid' err
 	done
 }
+
+t_byte_order_many_ids_sharing_prefixes() {
+	# Ids whose first 8 bytes often tie: the full ids decide, as in
+	# sort(1) in the C locale.
+	awk 'BEGIN {
+		srand(11)
+		for (i = 1; i <= 2000; i++)
+			printf "{\"custom_id\":\"%s-%05d\"}\n", substr("abcdefgh", 1 + int(rand() * 3), 6) "x" int(rand() * 4), int(rand() * 100000) * 10 + i % 10
+	}' | awk '!seen[$0]++' >in
+	LC_ALL=C sort -t'"' -k4,4 in >want
+	run jsonl-sortid -S 20K in
+	expect_rc 0
+	expect_same out want
+	run jsonl-sortid in
+	expect_rc 0
+	expect_same out want
+}
