@@ -31,13 +31,17 @@ write_all(int fd, const char *p, size_t n)
 }
 
 int
-spool_tmp(void)
+spool_fd(int fd, const char *name)
 {
+	struct stat st;
 	const char *dir;
-	char *path;
+	char *path, *chunk;
 	size_t size;
+	ssize_t n;
 	int tmp;
 
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		return fd;
 	dir = getenv("TMPDIR");
 	if (dir == NULL || *dir == '\0')
 		dir = "/tmp";
@@ -45,26 +49,13 @@ spool_tmp(void)
 	path = xmalloc(size);
 	snprintf(path, size, "%s/batchpipe-spool.XXXXXX", dir);
 	tmp = mkostemp(path, O_CLOEXEC);
-	if (tmp < 0)
+	if (tmp < 0) {
 		warn("temporary file %s", path);
-	else
-		unlink(path);
-	free(path);
-	return tmp;
-}
-
-int
-spool_fd(int fd, const char *name)
-{
-	struct stat st;
-	char *chunk;
-	ssize_t n;
-	int tmp;
-
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-		return fd;
-	if ((tmp = spool_tmp()) < 0)
+		free(path);
 		return -1;
+	}
+	unlink(path);
+	free(path);
 	chunk = xmalloc(SPOOL_CHUNK);
 	for (;;) {
 		n = read(fd, chunk, SPOOL_CHUNK);

@@ -12,9 +12,4 @@
  * "prog: temporary file: reason" (no room for the copy, say). */
 int	spool_fd(int fd, const char *name);
 
-/* spool_tmp: a new empty temporary file in $TMPDIR (or /tmp), opened for
- * reading and writing and unlinked at once.  Returns its descriptor, or -1
- * after reporting "prog: temporary file PATH: reason". */
-int	spool_tmp(void);
-
 #endif

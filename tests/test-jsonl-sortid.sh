@@ -247,7 +247,7 @@ t_stdout_dev_full() {
 t_usage_and_version() {
 	run jsonl-sortid -x
 	expect_rc 2
-	expect_grep '^usage: jsonl-sortid \[-r requests-file \| -n count\] \[-S size\] \[file \.\.\.\]$' err
+	expect_grep '^usage: jsonl-sortid \[-r requests-file \| -n count\] \[file \.\.\.\]$' err
 	run jsonl-sortid -r a -n 3
 	expect_rc 2
 	run jsonl-sortid -n 3x
@@ -311,61 +311,22 @@ shuffled() {
 	}'
 }
 
-t_small_memory_uses_partitions_same_output() {
+t_many_shuffled_lines_long_and_crlf() {
 	shuffled 3000 >all
 	head -n 1000 all >a
 	sed -n '1001,2000p' all >b
 	tail -n 1000 all >c
 	run jsonl-sortid a b c
 	expect_rc 0
-	mv out whole
-	expect_lines 3000 whole
-	expect_eq "$(ids whole | tr ' ' '\n' | head -3 | tr '\n' ' ')" "1 2 3 "
-	expect_eq "$(ids whole | tr ' ' '\n' | tail -1)" "3000"
-	# 3000 lines of about 170 bytes in about 10 KB partitions: dozens of
-	# partitions, one of them taken by the long line alone.
-	run jsonl-sortid -S 30K a b c
-	expect_rc 0
 	expect_empty err
-	expect_same out whole
-	run jsonl-sortid -S 1M a b c
-	expect_rc 0
-	expect_same out whole
+	expect_lines 3000 out
+	expect_eq "$(ids out)" "$(seq 1 3000 | tr '\n' ' ' | sed 's/ $//')"
 	# Some input lines end in "\r\n", no output line does.
 	expect_eq "$(grep -c $'\r' all)" 600
-	expect_eq "$(grep -c $'\r' whole || true)" 0
-	expect_eq "$(grep -c '^{"custom_id":"7","pad":" \{15000\}"}$' whole)" 1
-}
-
-t_small_memory_stdin_and_duplicates() {
-	shuffled 500 >in
-	sed -n '10p;300p' in >>in
-	run sh -c 'exec jsonl-sortid <in'
-	expect_rc 0
-	mv out want
-	mv err wanterr
-	expect_eq "$(wc -l <wanterr)" 2
-	run sh -c 'exec jsonl-sortid -S 5000b <in'
-	expect_rc 0
+	expect_eq "$(grep -c $'\r' out || true)" 0
+	expect_eq "$(grep -c '^{"custom_id":"7","pad":" \{15000\}"}$' out)" 1
+	tr -d '\r' <all | sort -t'"' -k4,4n >want
 	expect_same out want
-	expect_same err wanterr
-}
-
-t_small_memory_temporary_file_fails() {
-	shuffled 200 >in
-	TMPDIR=$T/none run jsonl-sortid -S 8K in
-	expect_rc 1
-	expect_empty out
-	expect_grep "^jsonl-sortid: temporary file $T/none/batchpipe-spool\.......: No such file or directory$" err
-}
-
-t_bad_memory_size() {
-	for s in 0 1b x 5T 12KB -1 ""; do
-		run jsonl-sortid -S "$s" /dev/null
-		expect_rc 2
-		expect_grep '^jsonl-sortid: -S: not a size such as 64M$' err
-		expect_grep '^usage: jsonl-sortid' err
-	done
 }
 
 t_byte_order_many_ids_sharing_prefixes() {
@@ -377,9 +338,6 @@ t_byte_order_many_ids_sharing_prefixes() {
 			printf "{\"custom_id\":\"%s-%05d\"}\n", substr("abcdefgh", 1 + int(rand() * 3), 6) "x" int(rand() * 4), int(rand() * 100000) * 10 + i % 10
 	}' | awk '!seen[$0]++' >in
 	LC_ALL=C sort -t'"' -k4,4 in >want
-	run jsonl-sortid -S 20K in
-	expect_rc 0
-	expect_same out want
 	run jsonl-sortid in
 	expect_rc 0
 	expect_same out want
