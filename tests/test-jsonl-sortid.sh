@@ -295,3 +295,50 @@ t_more_files_than_the_descriptor_soft_limit() {
 	expect_eq "$(head -1 out)" '{"custom_id":"1"}'
 	expect_empty err
 }
+
+# shuffled N: N result lines with ids 1..N in a shuffled order, of varied
+# lengths (id 7's line is 15000 bytes long); some end in "\r\n".
+shuffled() {
+	awk -v n="$1" 'BEGIN {
+		srand(7)
+		for (i = 1; i <= n; i++) id[i] = i
+		for (i = n; i > 1; i--) { j = int(rand() * i) + 1; t = id[i]; id[i] = id[j]; id[j] = t }
+		for (k = 0; k < 30; k++) long = long sprintf("%500s", "")
+		for (i = 1; i <= n; i++) {
+			pad = id[i] == 7 ? long : sprintf("%*s", int(rand() * 300), "")
+			printf "{\"custom_id\":\"%d\",\"pad\":\"%s\"}%s\n", id[i], pad, (i % 5 == 0 ? "\r" : "")
+		}
+	}'
+}
+
+t_many_shuffled_lines_long_and_crlf() {
+	shuffled 3000 >all
+	head -n 1000 all >a
+	sed -n '1001,2000p' all >b
+	tail -n 1000 all >c
+	run jsonl-sortid a b c
+	expect_rc 0
+	expect_empty err
+	expect_lines 3000 out
+	expect_eq "$(ids out)" "$(seq 1 3000 | tr '\n' ' ' | sed 's/ $//')"
+	# Some input lines end in "\r\n", no output line does.
+	expect_eq "$(grep -c $'\r' all)" 600
+	expect_eq "$(grep -c $'\r' out || true)" 0
+	expect_eq "$(grep -c '^{"custom_id":"7","pad":" \{15000\}"}$' out)" 1
+	tr -d '\r' <all | sort -t'"' -k4,4n >want
+	expect_same out want
+}
+
+t_byte_order_many_ids_sharing_prefixes() {
+	# Ids whose first 8 bytes often tie: the full ids decide, as in
+	# sort(1) in the C locale.
+	awk 'BEGIN {
+		srand(11)
+		for (i = 1; i <= 2000; i++)
+			printf "{\"custom_id\":\"%s-%05d\"}\n", substr("abcdefgh", 1 + int(rand() * 3), 6) "x" int(rand() * 4), int(rand() * 100000) * 10 + i % 10
+	}' | awk '!seen[$0]++' >in
+	LC_ALL=C sort -t'"' -k4,4 in >want
+	run jsonl-sortid in
+	expect_rc 0
+	expect_same out want
+}
