@@ -22,6 +22,7 @@
 #include "jscan.h"
 #include "jsonl.h"
 #include "outcheck.h"
+#include "reqline.h"
 #include "xalloc.h"
 
 #define MAX_LINES_DEFAULT	50000		/* OpenAI's limit per batch */
@@ -79,60 +80,6 @@ bad_line(const char *name, unsigned long lineno, const char *fmt, ...)
 	errx(1, "%s:%lu: %s", name, lineno, msg);
 }
 
-/* "a string", "an object", ... for messages. */
-/* 1 when key k is the string name (of length n). */
-static int
-key_is(struct jval k, const char *name, size_t n)
-{
-	if (k.n == n + 2 && memcmp(k.p + 1, name, n) == 0)
-		return 1;
-	return k.n > n + 2 && memchr(k.p, '\\', k.n) != NULL &&
-	    jscan_streq(k, name);
-}
-
-/* The members a request needs, from the members jscan_doc_members took
- * (or, for a line with too many, from walks over it); the last of a
- * repeated key counts, as with jscan_member. */
-static void
-pick(struct jval top, const struct jmember *m, size_t count,
-    struct jval *custom_id, struct jval *method, struct jval *url,
-    struct jval *body, struct jval *model)
-{
-	struct jval k, v;
-	size_t i;
-
-	custom_id->type = method->type = url->type = body->type = JT_NONE;
-	model->type = JT_NONE;
-	if (count > MAX_MEMBERS) {
-		jscan_member(top, "custom_id", custom_id);
-		jscan_member(top, "method", method);
-		jscan_member(top, "url", url);
-		jscan_member(top, "body", body);
-		jscan_member(*body, "model", model);
-		return;
-	}
-	for (i = 0; i < count; i++) {
-		if (m[i].depth != 1)
-			continue;
-		k = m[i].key;
-		v = m[i].val;
-		if (key_is(k, "custom_id", 9))
-			*custom_id = v;
-		else if (key_is(k, "method", 6))
-			*method = v;
-		else if (key_is(k, "url", 3))
-			*url = v;
-		else if (key_is(k, "body", 4))
-			*body = v;
-	}
-	if (body->type != JT_OBJECT)
-		return;
-	for (i = 0; i < count; i++)
-		if (m[i].depth == 2 && m[i].val.p > body->p &&
-		    m[i].val.p < body->p + body->n && key_is(m[i].key, "model", 5))
-			*model = m[i].val;
-}
-
 /* 1 when string v decodes to the text in *cur; scratch is for decoding. */
 static int
 same_text(struct jval v, const struct buf *cur, struct buf *scratch)
@@ -170,18 +117,15 @@ main(int argc, char *argv[])
 {
 	const char *dir = ".", *prefix = "batch-", *input;
 	size_t max_lines = MAX_LINES_DEFAULT, max_bytes = MAX_BYTES_DEFAULT;
-	size_t lines = 0, bytes = 0, len, i, count;
+	size_t lines = 0, bytes = 0, len, i;
 	struct buf id = BUF_INIT, scratch = BUF_INIT;
 	struct buf cur_url = BUF_INIT, cur_model = BUF_INIT;
 	struct idset *ids;
 	struct afile *f = NULL;
 	struct jsonl in;
-	struct jval top, custom_id, method, urlv, body, modelv;
-	struct jmember members[MAX_MEMBERS];
-	struct jerr e;
+	struct reqline req;
 	char *line, *dircopy, *wbuf;
-	const char *idp;
-	size_t idn;
+	const char *why;
 	uint64_t idh;
 	int ch, n, dir_made = 0;
 
@@ -220,57 +164,16 @@ main(int argc, char *argv[])
 	if (jsonl_open(&in, input, max_bytes - 1) < 0)
 		exit(1);
 	while ((n = jsonl_next(&in, &line, &len)) == 1) {
-		if (len == 0)
-			bad_line(in.name, in.lineno, "blank line");
-		if (jscan_doc_members(line, len, &top, members, MAX_MEMBERS,
-		    &count, &e) < 0)
-			bad_line(in.name, in.lineno, "%s", e.msg);
-		if (top.type != JT_OBJECT)
-			bad_line(in.name, in.lineno, "%s, not an object",
-			    jscan_a_typename(top.type));
-		pick(top, members, count, &custom_id, &method, &urlv, &body,
-		    &modelv);
-		if (custom_id.type != JT_STRING)
-			bad_line(in.name, in.lineno, custom_id.type ==
-			    JT_NONE ? "no custom_id" : "custom_id is %s, not "
-			    "a string", jscan_a_typename(custom_id.type));
-		if (method.type == JT_NONE)
-			bad_line(in.name, in.lineno, "no method");
-		if (!jscan_streq(method, "POST"))
-			bad_line(in.name, in.lineno, "method is %.*s, not "
-			    "\"POST\"", (int)(method.n > 40 ? 40 : method.n),
-			    method.p);
-		if (urlv.type != JT_STRING)
-			bad_line(in.name, in.lineno, urlv.type == JT_NONE ?
-			    "no url" : "url is %s, not a string",
-			    jscan_a_typename(urlv.type));
-		if (body.type != JT_OBJECT)
-			bad_line(in.name, in.lineno, body.type == JT_NONE ?
-			    "no body" : "body is %s, not an object",
-			    jscan_a_typename(body.type));
-		if (modelv.type != JT_STRING)
-			bad_line(in.name, in.lineno, modelv.type == JT_NONE ?
-			    "no body.model" : "body.model is %s, not a string",
-			    jscan_a_typename(modelv.type));
-		if (memchr(custom_id.p, '\\', custom_id.n) == NULL) {
-			idp = custom_id.p + 1;
-			idn = custom_id.n - 2;
-		} else {
-			buf_reset(&id);
-			jscan_unescape(custom_id, &id);
-			idp = id.p;
-			idn = id.len;
-		}
-		if (idn == 0)
-			bad_line(in.name, in.lineno, "empty custom_id");
+		if ((why = reqline_check(line, len, &req, &id)) != NULL)
+			bad_line(in.name, in.lineno, "%s", why);
 		/* Checked after the line is written to its temporary file:
 		 * that work hides the cache miss on the id's slot. */
-		idh = idset_prefetch(ids, idp, idn);
+		idh = idset_prefetch(ids, req.id, req.idlen);
 
 		if (f == NULL || lines == max_lines ||
 		    bytes + len + 1 > max_bytes ||
-		    !same_text(urlv, &cur_url, &scratch) ||
-		    !same_text(modelv, &cur_model, &scratch)) {
+		    !same_text(req.url, &cur_url, &scratch) ||
+		    !same_text(req.model, &cur_model, &scratch)) {
 			if (f != NULL && afile_close(f) != 0)
 				exit(1);
 			if (!dir_made) {
@@ -291,15 +194,15 @@ main(int argc, char *argv[])
 			setvbuf(f->fp, wbuf, _IOFBF, WRITE_BUFFER);
 			lines = bytes = 0;
 			buf_reset(&cur_url);
-			jscan_unescape(urlv, &cur_url);
+			jscan_unescape(req.url, &cur_url);
 			buf_reset(&cur_model);
-			jscan_unescape(modelv, &cur_model);
+			jscan_unescape(req.model, &cur_model);
 		}
 		line[len] = '\n';
 		fwrite(line, 1, len + 1, f->fp);
-		if (!idset_add_hashed(ids, idp, idn, idh))
+		if (!idset_add_hashed(ids, req.id, req.idlen, idh))
 			bad_line(in.name, in.lineno, "duplicate custom_id "
-			    "\"%.*s\"", 200, customid_show(&scratch, idp, idn));
+			    "\"%.*s\"", 200, customid_show(&scratch, req.id, req.idlen));
 		lines++;
 		bytes += len + 1;
 	}

@@ -1,0 +1,49 @@
+/*
+ * reqline: the checks on one Batch API request line (jsonl-split's
+ * input), in one scan of the line, with the members they find.
+ */
+#ifndef REQLINE_H
+#define REQLINE_H
+#include <stddef.h>
+
+#include "buf.h"
+#include "jscan.h"
+
+struct reqline {
+	struct jval	 custom_id;	/* the raw members, pointing into */
+	struct jval	 method;	/* the line (strings with quotes) */
+	struct jval	 url;
+	struct jval	 body;
+	struct jval	 model;		/* body.model */
+	const char	*id;		/* custom_id decoded: into the line */
+	size_t		 idlen;		/* or into the caller's idbuf */
+	char		 why[80];	/* room for a reason built from the line */
+};
+
+/*
+ * reqline_check: line[0..len) (no newline) must be one JSON object
+ * (jscan_doc's rules) with a string custom_id that decodes to at least
+ * one byte, a method that is the string "POST", a string url, an object
+ * body, and a string body.model; a repeated key counts by its last
+ * occurrence, as with jscan_member.  Checked in that order, and the line
+ * is scanned once.
+ *
+ * Returns NULL on a good line and fills *r: the five members (each with
+ * the right type), and id/idlen, the decoded custom_id: a pointer into
+ * the line when it holds no escape, else into idbuf (reset and
+ * overwritten), so valid as long as both.
+ *
+ * On a bad line returns the reason, one line of text without the line
+ * number ("blank line", a jscan error such as "invalid UTF-8 in string",
+ * "an array, not an object", "no custom_id", "custom_id is a number, not
+ * a string", "no method", "method is \"GET\", not \"POST\"" (at most 40
+ * bytes of the value), "no url", "url is null, not a string", "no body",
+ * "body is a string, not an object", "no body.model", "body.model is an
+ * array, not a string", "empty custom_id"): static text, or for a reason
+ * that names a type or quotes the method, text in r->why.  The members
+ * in *r are then unspecified.
+ */
+const char	*reqline_check(const char *line, size_t len, struct reqline *r,
+		    struct buf *idbuf);
+
+#endif
