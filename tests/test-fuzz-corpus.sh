@@ -16,7 +16,7 @@ corpus_replay() {
 	cc -std=c11 -D_GNU_SOURCE -DBATCHPIPE_VERSION="\"fuzz\"" -g -O1 "${san[@]}" -I"$TOP/common" \
 		$(pkg-config --cflags json-c) -o "$T/$t" \
 		"$TOP/tests/fuzz/standalone.c" "$TOP/tests/fuzz/$t.c" "${lib[@]}" \
-		$(pkg-config --libs libcurl json-c libmicrohttpd) -lm
+		$(pkg-config --libs libcurl json-c libcrypto libmicrohttpd) -lm
 	local files=("$TOP/tests/fuzz/corpus/$t"/*)
 	[ -e "${files[0]}" ] || fail "no seed corpus for $t"
 	run "$T/$t" "${files[@]}"
