@@ -361,22 +361,73 @@ list_params(struct MHD_Connection *c, struct req *r, long dflt, long max,
 	return 1;
 }
 
+/* One page of a list answer, in OpenAI's list shape: data, first_id,
+ * last_id, has_more.  The ids point into the store: close the page while
+ * the lock is still held. */
+struct page {
+	struct buf	 b;
+	const char	*first, *last;
+	long		 count, limit;
+	int		 more;
+};
+
+static void
+page_open(struct page *p, long limit)
+{
+	memset(p, 0, sizeof(*p));
+	p->limit = limit;
+	buf_adds(&p->b, "{\"object\":\"list\",\"data\":[");
+}
+
+/* page_room: 1 when one more object fits (its separator is written);
+ * 0 when the page is full, which means has_more. */
+static int
+page_room(struct page *p)
+{
+	if (p->count == p->limit) {
+		p->more = 1;
+		return 0;
+	}
+	if (p->count++ > 0)
+		buf_addc(&p->b, ',');
+	return 1;
+}
+
+/* page_took: the object just written has this id. */
+static void
+page_took(struct page *p, const char *id)
+{
+	if (p->first == NULL)
+		p->first = id;
+	p->last = id;
+}
+
+static void
+page_close(struct page *p)
+{
+	buf_adds(&p->b, "],\"first_id\":");
+	add_str(&p->b, p->first);
+	buf_adds(&p->b, ",\"last_id\":");
+	add_str(&p->b, p->last);
+	buf_printf(&p->b, ",\"has_more\":%s}", p->more ? "true" : "false");
+}
+
 static enum MHD_Result
 list_files(struct MHD_Connection *c, struct req *r)
 {
 	const char *purpose = MHD_lookup_connection_value(c,
 	    MHD_GET_ARGUMENT_KIND, "purpose");
-	const char *after, *first = NULL, *last = NULL;
-	struct buf b = BUF_INIT;
+	const char *after;
+	struct page p;
 	enum MHD_Result ret;
-	long limit, count = 0;
+	long limit;
 	size_t k;
-	int asc, skipping, more = 0;
+	int asc, skipping;
 
 	if (!list_params(c, r, 10000, 10000, &limit, &after, &asc, &ret))
 		return ret;
 	skipping = after != NULL;
-	buf_adds(&b, "{\"object\":\"list\",\"data\":[");
+	page_open(&p, limit);
 	pthread_mutex_lock(&G.lock);
 	for (k = 0; k < S.nfiles; k++) {
 		struct mock_file *f = S.files[asc ? k : S.nfiles - 1 - k];
@@ -387,24 +438,14 @@ list_files(struct MHD_Connection *c, struct req *r)
 		}
 		if (purpose != NULL && strcmp(f->purpose, purpose) != 0)
 			continue;
-		if (count == limit) {
-			more = 1;
+		if (!page_room(&p))
 			break;
-		}
-		if (count++ > 0)
-			buf_addc(&b, ',');
-		mock_file_json(&b, f);
-		if (first == NULL)
-			first = f->id;
-		last = f->id;
+		mock_file_json(&p.b, f);
+		page_took(&p, f->id);
 	}
-	buf_adds(&b, "],\"first_id\":");
-	add_str(&b, first);
-	buf_adds(&b, ",\"last_id\":");
-	add_str(&b, last);
+	page_close(&p);
 	pthread_mutex_unlock(&G.lock);
-	buf_printf(&b, ",\"has_more\":%s}", more ? "true" : "false");
-	return send_json(c, r, 200, &b);
+	return send_json(c, r, 200, &p.b);
 }
 
 static enum MHD_Result
@@ -785,17 +826,17 @@ out:
 static enum MHD_Result
 list_batches(struct MHD_Connection *c, struct req *r)
 {
-	const char *after, *first = NULL, *last = NULL;
-	struct buf b = BUF_INIT;
+	const char *after;
+	struct page p;
 	enum MHD_Result ret;
-	long limit, count = 0;
+	long limit;
 	size_t k;
-	int asc, skipping, more = 0;
+	int asc, skipping;
 
 	if (!list_params(c, r, 20, 100, &limit, &after, &asc, &ret))
 		return ret;
 	skipping = after != NULL;
-	buf_adds(&b, "{\"object\":\"list\",\"data\":[");
+	page_open(&p, limit);
 	pthread_mutex_lock(&G.lock);
 	for (k = 0; k < S.nbatches; k++) {
 		struct mock_batch *x = S.batches[S.nbatches - 1 - k];
@@ -804,24 +845,14 @@ list_batches(struct MHD_Connection *c, struct req *r)
 			skipping = strcmp(x->id, after) != 0;
 			continue;
 		}
-		if (count == limit) {
-			more = 1;
+		if (!page_room(&p))
 			break;
-		}
-		if (count++ > 0)
-			buf_addc(&b, ',');
-		mock_batch_json(&b, x);
-		if (first == NULL)
-			first = x->id;
-		last = x->id;
+		mock_batch_json(&p.b, x);
+		page_took(&p, x->id);
 	}
-	buf_adds(&b, "],\"first_id\":");
-	add_str(&b, first);
-	buf_adds(&b, ",\"last_id\":");
-	add_str(&b, last);
+	page_close(&p);
 	pthread_mutex_unlock(&G.lock);
-	buf_printf(&b, ",\"has_more\":%s}", more ? "true" : "false");
-	return send_json(c, r, 200, &b);
+	return send_json(c, r, 200, &p.b);
 }
 
 static enum MHD_Result
