@@ -89,6 +89,7 @@ utf8_len(const unsigned char *p, const unsigned char *end)
 	return n;
 }
 
+#ifndef __SSE2__
 /* Nonzero when one of the 8 bytes in x is '"', '\\', a control character
  * or >= 0x80: the bytes the string scanner must look at one by one
  * ("Bit Twiddling Hacks": haszero and hasless over a 64-bit word). */
@@ -101,18 +102,28 @@ special8(uint64_t x)
 	return ((((q - ones) & ~q) | ((b - ones) & ~b) |
 	    ((x - ones * 0x20) & ~x) | x) & (ones * 0x80)) != 0;
 }
+#endif
 
-static int
-string(struct scan *s)
+/*
+ * The end of the string whose opening quote is at *pp.  Returns 0 with *pp
+ * just past the closing quote, or -1 with *pp at the fault and *why saying
+ * what it is.  Plain printable ASCII goes 16 bytes a step with SSE2 (a
+ * signed compare with 0x20 also catches the bytes >= 0x80), else 8 with
+ * the word trick; the byte that stops the loop is handled at once, since
+ * the strings met here are short and often hold a few escapes or accented
+ * letters, so the way back into the loop must be cheap.
+ */
+static inline __attribute__((always_inline)) int
+string_at(const unsigned char **pp, const unsigned char *end,
+    const char **why)
 {
-	const unsigned char *p = (const unsigned char *)s->p + 1;
-	const unsigned char *end = (const unsigned char *)s->end;
+	const unsigned char *p = *pp + 1;
+	size_t n;
+#ifndef __SSE2__
 	uint64_t x;
+#endif
 
 	for (;;) {
-		/* The common case: plain printable ASCII, 16 bytes a step
-		 * with SSE2 (a signed compare with 0x20 also catches the
-		 * bytes >= 0x80), else 8 with the word trick. */
 #ifdef __SSE2__
 		while (end - p >= 16) {
 			__m128i v = _mm_loadu_si128((const __m128i *)p);
@@ -123,31 +134,51 @@ string(struct scan *s)
 
 			if (m != 0) {
 				p += __builtin_ctz((unsigned)m);
-				break;
+				goto special;
 			}
 			p += 16;
 		}
-#endif
+#else
 		while (end - p >= 8) {
 			memcpy(&x, p, 8);
 			if (special8(x))
 				break;
 			p += 8;
 		}
+#endif
 		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' &&
 		    *p != '\\')
 			p++;
-		s->p = (const char *)p;
-		if (p >= end)
-			return fault(s, "unterminated string");
+		if (p >= end) {
+			*pp = p;
+			*why = "unterminated string";
+			return -1;
+		}
+special:
 		if (*p == '"') {
-			s->p++;
+			*pp = p + 1;
 			return 0;
+		}
+		if (*p >= 0x80) {
+			/* Two-byte sequences (Latin letters) inline. */
+			if (*p >= 0xc2 && *p <= 0xdf && end - p >= 2 &&
+			    (p[1] & 0xc0) == 0x80) {
+				p += 2;
+				continue;
+			}
+			if ((n = utf8_len(p, end)) == 0) {
+				*pp = p;
+				*why = "invalid UTF-8 in string";
+				return -1;
+			}
+			p += n;
+			continue;
 		}
 		if (*p == '\\') {
 			if (p + 1 >= end) {
-				s->p = (const char *)end;
-				return fault(s, "unterminated string");
+				*pp = end;
+				*why = "unterminated string";
+				return -1;
 			}
 			switch (p[1]) {
 			case '"': case '\\': case '/': case 'b':
@@ -157,60 +188,85 @@ string(struct scan *s)
 			case 'u':
 				if (end - p < 6 || hexval(p[2]) < 0 ||
 				    hexval(p[3]) < 0 || hexval(p[4]) < 0 ||
-				    hexval(p[5]) < 0)
-					return fault(s, "bad \\u escape in string");
+				    hexval(p[5]) < 0) {
+					*pp = p;
+					*why = "bad \\u escape in string";
+					return -1;
+				}
 				p += 6;
 				continue;
 			default:
-				s->p++;
-				return fault(s, "bad escape in string");
+				*pp = p + 1;
+				*why = "bad escape in string";
+				return -1;
 			}
 		}
-		if (*p < 0x20)
-			return fault(s, *p ? "control character in string" :
-			    "NUL byte");
-		{
-			size_t n = utf8_len(p, end);
-
-			if (n == 0)
-				return fault(s, "invalid UTF-8 in string");
-			p += n;
-		}
+		*pp = p;
+		*why = *p ? "control character in string" : "NUL byte";
+		return -1;
 	}
 }
 
 static int
-digits(struct scan *s)
+string(struct scan *s)
 {
-	const char *p0 = s->p;
+	const unsigned char *p = (const unsigned char *)s->p;
+	const char *why;
+	int r;
 
-	while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
-		s->p++;
-	return s->p > p0 ? 0 : fault(s, "bad number");
+	r = string_at(&p, (const unsigned char *)s->end, &why);
+	s->p = (const char *)p;
+	return r < 0 ? fault(s, why) : 0;
+}
+
+/* The end of the number at *pp: returns 0 with *pp past it, or -1 with *pp
+ * where a digit was wanted. */
+static int
+number_at(const unsigned char **pp, const unsigned char *end)
+{
+	const unsigned char *p = *pp, *q;
+
+	if (*p == '-')
+		p++;
+	if (p < end && *p == '0')
+		p++;
+	else {
+		for (q = p; p < end && *p >= '0' && *p <= '9'; p++)
+			;
+		if (p == q)
+			goto bad;
+	}
+	if (p < end && *p == '.') {
+		for (q = ++p; p < end && *p >= '0' && *p <= '9'; p++)
+			;
+		if (p == q)
+			goto bad;
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		for (q = p; p < end && *p >= '0' && *p <= '9'; p++)
+			;
+		if (p == q)
+			goto bad;
+	}
+	*pp = p;
+	return 0;
+bad:
+	*pp = p;
+	return -1;
 }
 
 static int
 number(struct scan *s)
 {
-	if (*s->p == '-')
-		s->p++;
-	if (s->p < s->end && *s->p == '0')
-		s->p++;
-	else if (digits(s) < 0)
-		return -1;
-	if (s->p < s->end && *s->p == '.') {
-		s->p++;
-		if (digits(s) < 0)
-			return -1;
-	}
-	if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
-		s->p++;
-		if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
-			s->p++;
-		if (digits(s) < 0)
-			return -1;
-	}
-	return 0;
+	const unsigned char *p = (const unsigned char *)s->p;
+	int r;
+
+	r = number_at(&p, (const unsigned char *)s->end);
+	s->p = (const char *)p;
+	return r < 0 ? fault(s, "bad number") : 0;
 }
 
 static int
@@ -304,6 +360,150 @@ value(struct scan *s, struct jval *v)
 	return r;
 }
 
+/* Whitespace: one compare for the usual case, a byte that is not. */
+#define SKIP_WS(p, end) \
+	while ((p) < (end) && *(p) <= ' ' && (*(p) == ' ' || \
+	    *(p) == '\t' || *(p) == '\n' || *(p) == '\r')) \
+		(p)++
+
+/*
+ * fast_doc: jscan_doc_members' answer for a line it accepts, or -1 for one
+ * it refuses, without saying why (the recursive scanner above then runs
+ * again to find the message and the offset).  The same grammar as value()
+ * and container(), written as one loop over an explicit stack so that the
+ * position stays in a register and no call is made per value: about half
+ * the instructions on result lines.  fuzz_jscan_fast checks that the two
+ * accept the same lines and give the same members.
+ */
+static int
+fast_doc(const char *text, size_t n, struct jval *top, struct jmember *m,
+    size_t max, size_t *count)
+{
+	struct frame {
+		const unsigned char	*start;	/* the '{' or '[' */
+		const unsigned char	*key;	/* objects: the current key */
+		size_t			 keyn;
+		int			 object;
+	} st[JSCAN_MAXDEPTH + 1];
+	const unsigned char *p = (const unsigned char *)text;
+	const unsigned char *end = p + n, *v, *k;
+	const char *why;
+	enum jtype type;
+	size_t got = 0;
+	int depth = 0;
+
+value:
+	SKIP_WS(p, end);
+	if (p >= end)
+		return -1;
+	v = p;
+	switch (*p) {
+	case '{':
+	case '[':
+		if (++depth > JSCAN_MAXDEPTH)
+			return -1;
+		st[depth].start = p;
+		st[depth].object = *p == '{';
+		p++;
+		SKIP_WS(p, end);
+		if (p < end && *p == (st[depth].object ? '}' : ']')) {
+			p++;
+			goto close;
+		}
+		if (st[depth].object)
+			goto key;
+		goto value;
+	case '"':
+		if (string_at(&p, end, &why) < 0)
+			return -1;
+		type = JT_STRING;
+		break;
+	case 't':
+		if (end - p < 4 || memcmp(p, "true", 4) != 0)
+			return -1;
+		p += 4;
+		type = JT_TRUE;
+		break;
+	case 'f':
+		if (end - p < 5 || memcmp(p, "false", 5) != 0)
+			return -1;
+		p += 5;
+		type = JT_FALSE;
+		break;
+	case 'n':
+		if (end - p < 4 || memcmp(p, "null", 4) != 0)
+			return -1;
+		p += 4;
+		type = JT_NULL;
+		break;
+	default:
+		if (*p != '-' && (*p < '0' || *p > '9'))
+			return -1;
+		if (number_at(&p, end) < 0)
+			return -1;
+		type = JT_NUMBER;
+	}
+	/* A value [v, p) of type `type` ended; it belongs to st[depth]. */
+done:
+	if (depth == 0)
+		goto finish;
+	if (st[depth].object && depth <= 2 && m != NULL) {
+		if (got < max) {
+			m[got].key.type = JT_STRING;
+			m[got].key.p = (const char *)st[depth].key;
+			m[got].key.n = st[depth].keyn;
+			m[got].val.type = type;
+			m[got].val.p = (const char *)v;
+			m[got].val.n = (size_t)(p - v);
+			m[got].depth = depth;
+		}
+		got++;
+	}
+	SKIP_WS(p, end);
+	if (p < end && *p == ',') {
+		p++;
+		SKIP_WS(p, end);
+		if (!st[depth].object)
+			goto value;
+		goto key;
+	}
+	if (p < end && *p == (st[depth].object ? '}' : ']')) {
+		p++;
+		goto close;
+	}
+	return -1;
+key:
+	if (p >= end || *p != '"')
+		return -1;
+	k = p;
+	if (string_at(&p, end, &why) < 0)
+		return -1;
+	st[depth].key = k;
+	st[depth].keyn = (size_t)(p - k);
+	SKIP_WS(p, end);
+	if (p >= end || *p != ':')
+		return -1;
+	p++;
+	SKIP_WS(p, end);
+	goto value;
+close:
+	/* The container st[depth] ended at p. */
+	v = st[depth].start;
+	type = st[depth].object ? JT_OBJECT : JT_ARRAY;
+	depth--;
+	goto done;
+finish:
+	k = p;
+	SKIP_WS(p, end);
+	if (p < end)
+		return -1;
+	top->type = type;
+	top->p = (const char *)v;
+	top->n = (size_t)(k - v);
+	*count = got;
+	return 0;
+}
+
 int
 jscan_doc(const char *text, size_t n, struct jval *top, struct jerr *e)
 {
@@ -312,8 +512,10 @@ jscan_doc(const char *text, size_t n, struct jval *top, struct jerr *e)
 	return jscan_doc_members(text, n, top, NULL, 0, &count, e);
 }
 
-int
-jscan_doc_members(const char *text, size_t n, struct jval *top,
+/* The recursive scanner over a whole line, with the message and offset
+ * of the first fault. */
+static int
+slow_doc(const char *text, size_t n, struct jval *top,
     struct jmember *m, size_t max, size_t *count, struct jerr *e)
 {
 	/* *e is only written (on error): cppcheck takes the callers'
@@ -341,11 +543,21 @@ jscan_doc_members(const char *text, size_t n, struct jval *top,
 }
 
 int
+jscan_doc_members(const char *text, size_t n, struct jval *top,
+    struct jmember *m, size_t max, size_t *count, struct jerr *e)
+{
+	if (fast_doc(text, n, top, m, max, count) == 0)
+		return 0;
+	return slow_doc(text, n, top, m, max, count, e);
+}
+
+int
 jscan_doc_member(const char *text, size_t n, struct jval *top,
     const char *key, struct jval *member, struct jerr *e)
 {
 	struct jmember m[32];
-	size_t count, i;
+	struct jval k;
+	size_t count, i, klen;
 
 	member->type = JT_NONE;
 	member->p = NULL;
@@ -358,9 +570,17 @@ jscan_doc_member(const char *text, size_t n, struct jval *top,
 		jscan_member(*top, key, member);
 		return 0;
 	}
-	for (i = 0; i < count; i++)
-		if (m[i].depth == 1 && jscan_streq(m[i].key, key))
+	klen = strlen(key);
+	for (i = 0; i < count; i++) {
+		k = m[i].key;
+		if (m[i].depth != 1)
+			continue;
+		/* Most keys hold no escape: a length check settles them. */
+		if (k.n == klen + 2 ? memcmp(k.p + 1, key, klen) == 0 :
+		    k.n > klen + 2 && memchr(k.p, '\\', k.n) != NULL &&
+		    jscan_streq(k, key))
 			*member = m[i].val;
+	}
 	return 0;
 }
 

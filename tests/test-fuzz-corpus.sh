@@ -10,7 +10,15 @@
 # corpus_replay TARGET
 corpus_replay() {
 	local t=$1 lib=("$BIN/../obj/libbatchpipe.a") san=()
-	[ -e "${lib[0]}" ] || lib=("$TOP"/common/*.c)
+	if [ ! -e "${lib[0]}" ]; then
+		lib=()
+		# A target that includes a common/*.c file (to reach its static
+		# functions) must not get that file twice.
+		for f in "$TOP"/common/*.c; do
+			grep -q "#include \"../../common/${f##*/}\"" "$TOP/tests/fuzz/$t.c" ||
+				lib+=("$f")
+		done
+	fi
 	[ "$LABEL" = asan ] && san=("-fsanitize=address,undefined" -fno-sanitize-recover=all)
 	# shellcheck disable=SC2046
 	cc -std=c11 -D_GNU_SOURCE -DBATCHPIPE_VERSION="\"fuzz\"" -g -O1 "${san[@]}" -I"$TOP/common" \

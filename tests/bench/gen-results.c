@@ -1,8 +1,12 @@
 /*
- * gen-results [-k key-field] [-f files] items-file outdir: writes the Batch
- * API results of a chat job over the items (as tests/bench/gen-items makes
- * them), about 650 bytes a line, shuffled over outdir/part01.jsonl ...
- * (20 files by default), the same bytes on every run.  custom_id is the
+ * gen-results [-g] [-k key-field] [-f files] items-file outdir: writes the
+ * Batch API results of a chat job over the items (as tests/bench/gen-items
+ * makes them), about 650 bytes a line, in outdir/part01.jsonl ... (20
+ * files by default), the same bytes on every run.  Each file is what one
+ * batch returns: the results of a run of consecutive requests (as
+ * jsonl-split cuts them), in random order.  With -g the results are
+ * shuffled across all the files instead (no batch gives that; a worst
+ * case for jsonl-sortid).  custom_id is the
  * item's key-field (a string), or its line number without -k.  The bench
  * scripts compile it with cc; it is not one of the tools.
  */
@@ -96,11 +100,14 @@ main(int argc, char *argv[])
 	char **ids = NULL, *line = NULL, path[4096], num[32];
 	size_t cap = 0, n = 0, linecap = 0, k, j, nfiles = 20, *perm;
 	FILE *in, *out = NULL;
-	size_t file = (size_t)-1;
-	int ch;
+	size_t file = (size_t)-1, f;
+	int ch, global = 0;
 
-	while ((ch = getopt(argc, argv, "f:k:")) != -1) {
+	while ((ch = getopt(argc, argv, "f:gk:")) != -1) {
 		switch (ch) {
+		case 'g':
+			global = 1;
+			break;
 		case 'f':
 			nfiles = strtoul(optarg, NULL, 10);
 			break;
@@ -141,14 +148,22 @@ main(int argc, char *argv[])
 		return 1;
 	for (k = 0; k < n; k++)
 		perm[k] = k;
+	/* Fisher-Yates over each file's run of items (each file is one
+	 * batch's output: the results of its requests, in no order), or
+	 * with -g over all of them. */
 	state = 0x2545f4914f6cdd1dULL;
-	for (k = n; k > 1; k--) {
-		size_t t;
+	for (f = 0; f < (global ? 1 : nfiles); f++) {
+		size_t lo = global ? 0 : f * n / nfiles;
+		size_t hi = global ? n : (f + 1) * n / nfiles;
 
-		j = next() % k;
-		t = perm[k - 1];
-		perm[k - 1] = perm[j];
-		perm[j] = t;
+		for (k = hi - lo; k > 1; k--) {
+			size_t t;
+
+			j = lo + next() % k;
+			t = perm[lo + k - 1];
+			perm[lo + k - 1] = perm[j];
+			perm[j] = t;
+		}
 	}
 	for (k = 0; k < n; k++) {
 		if (k * nfiles / n != file) {
@@ -169,7 +184,7 @@ write_error:
 	perror(path);
 	return 1;
 usage:
-	fprintf(stderr, "usage: gen-results [-k key-field] [-f files] "
+	fprintf(stderr, "usage: gen-results [-g] [-k key-field] [-f files] "
 	    "items-file outdir\n");
 	return 2;
 }
