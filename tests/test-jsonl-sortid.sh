@@ -158,6 +158,18 @@ t_stdin_pipe_is_spooled() {
 	expect_eq "$(ls -A tmp)" ""
 }
 
+# Standard input that is a file another command has partly read: the
+# lines from where it stopped, as with any filter.
+t_stdin_file_read_from_its_offset() {
+	lines 3 1 2 4 >in
+	{ read -r _; jsonl-sortid >out 2>err; } <in
+	expect_eq "$(ids out)" "1 2 4"
+	expect_empty err
+	{ while read -r _; do :; done; jsonl-sortid >out 2>err; } <in
+	expect_empty out
+	expect_empty err
+}
+
 t_real_output_and_error_lines() {
 	cat >results <<'EOF'
 {"id": "batch_req_2", "custom_id": "req-2", "response": {"status_code": 200, "request_id": "r2", "body": {"object": "chat.completion"}}, "error": null}
