@@ -87,6 +87,7 @@ jsonl_next(struct jsonl *r, char **line, size_t *len)
 	*line = r->buf + r->start;
 	n = nl ? (size_t)(nl - *line) : r->end - r->start;
 	r->start += nl ? n + 1 : n;
+	r->unterminated = nl == NULL;
 	r->lineno++;
 	if (n > r->maxline) {
 		warnx("%s:%lu: line longer than %zu bytes", r->name, r->lineno,

@@ -17,6 +17,7 @@ struct jsonl {
 	char		*buf;
 	size_t		 cap, start, end;
 	int		 eof;
+	int		 unterminated;	/* see jsonl_next */
 };
 
 /* jsonl_open: path "-" or NULL reads stdin.  maxline 0 means the default.
@@ -26,7 +27,9 @@ int	jsonl_open(struct jsonl *r, const char *path, size_t maxline);
 /* jsonl_next: the next line in *line and *len.  Returns 1 for a line, 0 at
  * the end of the input, -1 after reporting "prog: name:line: reason" (a
  * read error, a line over maxline, a UTF-8 byte order mark).  The line
- * stays valid until the next call. */
+ * stays valid until the next call.  After a 1, r->unterminated is 1 when
+ * that line had no "\n" (the input ended in it: it is the last line, and
+ * its writer may have stopped in the middle of it), else 0. */
 int	jsonl_next(struct jsonl *r, char **line, size_t *len);
 
 /* jsonl_fdopen: reads the open descriptor fd (not closed by jsonl_close),

@@ -1,4 +1,3 @@
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 
 #include <err.h>
@@ -9,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "outcheck.h"
 #include "spool.h"
 #include "xalloc.h"
 
@@ -109,70 +107,4 @@ spool_fd(int fd, const char *name)
 	free(chunk);
 	close(tmp);
 	return -1;
-}
-
-void
-spool_hold(struct spool_held *h, struct buf *b)
-{
-	if (h->fd < 0 && b->len < SPOOL_HOLD_MEMORY)
-		return;
-	if (h->fd < 0 && (h->fd = spool_tmpfile()) < 0)
-		exit(1);
-	if (write_all(h->fd, b->p, b->len) < 0)
-		err(1, "temporary file in %s", tmpdir());
-	buf_reset(b);
-}
-
-/* Copies the temporary file to stdout: sendfile(2) moves the pages
- * without a trip through this process; where stdout does not take it (an
- * O_APPEND file, say), read and write in large blocks. */
-static void
-release_file(int fd)
-{
-	char *chunk;
-	off_t off = 0;
-	ssize_t n;
-
-	for (;;) {
-		n = sendfile(STDOUT_FILENO, fd, &off, (size_t)1 << 30);
-		if (n > 0)
-			continue;
-		if (n == 0)
-			return;
-		if (errno == EINTR)
-			continue;
-		if (errno != EINVAL && errno != ENOSYS)
-			stdout_fail();
-		break;
-	}
-	if (lseek(fd, off, SEEK_SET) != off)
-		err(1, "temporary file in %s", tmpdir());
-	chunk = xmalloc(SPOOL_CHUNK);
-	for (;;) {
-		n = read(fd, chunk, SPOOL_CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			err(1, "temporary file in %s", tmpdir());
-		if (n == 0)
-			break;
-		if (write_all(STDOUT_FILENO, chunk, (size_t)n) < 0)
-			stdout_fail();
-	}
-	free(chunk);
-}
-
-void
-spool_release(struct spool_held *h, struct buf *b)
-{
-	if (fflush(stdout) != 0)
-		stdout_fail();
-	if (h->fd >= 0) {
-		release_file(h->fd);
-		close(h->fd);
-		h->fd = -1;
-	}
-	if (write_all(STDOUT_FILENO, b->p, b->len) < 0)
-		stdout_fail();
-	buf_reset(b);
 }

@@ -17,6 +17,25 @@ prompt_fails() {
 	expect_empty "$T/out"
 }
 
+# prompt_stops N MESSAGE ARGS... FILE: jsonl-prompt ARGS FILE stops at a bad
+# item on line N of FILE: exit 1, exactly MESSAGE on stderr, and on stdout
+# the requests of a good run on the first N-1 items without their last two
+# bytes, the "}\n" held back until the whole input is good (nothing at all
+# when N is 1): no reader can take that for a whole job.
+prompt_stops() {
+	local n=$1 msg=$2 file=${*: -1}
+	shift 2
+	head -n "$((n - 1))" "$file" >first.jsonl
+	jsonl-prompt "${@:1:$#-1}" first.jsonl >first.out
+	[ "$n" -eq 1 ] || expect_eq "$(tail -c 2 first.out | od -An -c | tr -d ' ')" '}\n' "end of a request"
+	head -c -2 first.out >want.out
+	run jsonl-prompt "$@"
+	expect_rc 1
+	printf '%s\n' "$msg" >want.err
+	expect_same "$T/err" want.err
+	expect_same "$T/out" want.out
+}
+
 t_chat_golden() {
 	run jsonl-prompt -m gpt-4o-mini -s "$P/system.txt" -t 'Name: {name}; {{literal}}; h={dims.h.cm}; dims={dims}; tags={tags}; price={price}
 {description}' -i uuid -T 200 -b '{"temperature": 0, "response_format": {"type": "text"}}' "$P/items.jsonl"
@@ -106,7 +125,7 @@ t_custom_id_nested_field() {
 
 t_custom_id_errors() {
 	printf '%s\n' '{"id":"a"}' '{"other":1}' >i.jsonl
-	prompt_fails 1 'jsonl-prompt: i.jsonl:2: no id field "id"' -m m -i id i.jsonl
+	prompt_stops 2 'jsonl-prompt: i.jsonl:2: no id field "id"' -m m -i id i.jsonl
 	printf '%s\n' '{"id":1.5}' >i.jsonl
 	prompt_fails 1 'jsonl-prompt: i.jsonl:1: id field "id" is not an integer: 1.5' -m m -i id i.jsonl
 	printf '%s\n' '{"id":{"a":1}}' >i.jsonl
@@ -120,14 +139,14 @@ t_custom_id_errors() {
 # The same id twice is an error, also when written differently.
 t_duplicate_id() {
 	printf '%s\n' '{"id":"a"}' '{"id":"b"}' '{"id":"\u0061"}' >i.jsonl
-	prompt_fails 1 'jsonl-prompt: i.jsonl:3: duplicate id "a"' -m m -i id i.jsonl
+	prompt_stops 3 'jsonl-prompt: i.jsonl:3: duplicate id "a"' -m m -i id i.jsonl
 	printf '%s\n' '{"id":7}' '{"id":"7"}' >i.jsonl
-	prompt_fails 1 'jsonl-prompt: i.jsonl:2: duplicate id "7"' -m m -i id i.jsonl
+	prompt_stops 2 'jsonl-prompt: i.jsonl:2: duplicate id "7"' -m m -i id i.jsonl
 }
 
 t_template_missing_field() {
 	printf '%s\n' '{"a":{"b":1}}' '{"a":{"c":1}}' >i.jsonl
-	prompt_fails 1 'jsonl-prompt: i.jsonl:2: no field "a.b" for the template' -m m -t '{a.b}' i.jsonl
+	prompt_stops 2 'jsonl-prompt: i.jsonl:2: no field "a.b" for the template' -m m -t '{a.b}' i.jsonl
 }
 
 t_template_errors() {
@@ -172,12 +191,12 @@ t_empty_input() {
 
 t_blank_line() {
 	printf '{"a":1}\n\n{"a":2}\n' >i.jsonl
-	prompt_fails 1 'jsonl-prompt: i.jsonl:2: blank line' -m m i.jsonl
+	prompt_stops 2 'jsonl-prompt: i.jsonl:2: blank line' -m m i.jsonl
 }
 
 t_truncated_last_line() {
 	printf '{"a":1}\n{"a":' >i.jsonl
-	prompt_fails 1 'jsonl-prompt: i.jsonl:2: unexpected end of line (truncated JSON?)' -m m i.jsonl
+	prompt_stops 2 'jsonl-prompt: i.jsonl:2: unexpected end of line (truncated JSON?)' -m m i.jsonl
 	# A whole last line without its newline is fine.
 	printf '{"a":1}' >i.jsonl
 	run jsonl-prompt -m m -t '{a}' i.jsonl
@@ -200,7 +219,7 @@ t_bom() {
 
 t_invalid_utf8() {
 	printf '{"a":"ok"}\n{"a":"\303("}\n' >i.jsonl
-	prompt_fails 1 'jsonl-prompt: i.jsonl:2: invalid UTF-8 in string' -m m i.jsonl
+	prompt_stops 2 'jsonl-prompt: i.jsonl:2: invalid UTF-8 in string' -m m i.jsonl
 }
 
 t_nul_byte() {
@@ -247,133 +266,130 @@ t_item_with_many_members() {
 	expect_eq "$(cat "$T/out")" '{"custom_id":"x","method":"POST","url":"/v1/embeddings","body":{"model":"m","input":"70 last wins"}}'
 }
 
-# Nothing is written until the whole input is known good: the output is
-# held in memory up to 4 MiB, then in an unnamed file in $TMPDIR.
+
+# Requests are written as they are made, but the "}\n" that ends the last
+# one is held back until the whole input is good: whenever jsonl-prompt
+# stops early, what the next tool got ends inside a request.
 
 # big_items N FILE: N items (made the same way every time) whose requests
 # without -t take about 400 bytes each, with quotes, backslashes and
-# UTF-8 to escape: 20,000 of them are well past the 4 MiB held in memory.
+# UTF-8 to escape: 20,000 of them make 8 MB of requests, many chunks.
 big_items() {
 	awk -v n="$1" 'BEGIN { for (i = 1; i <= n; i++)
 		printf "{\"id\":\"item-%05d\",\"name\":\"Item \\\"%d\\\"\",\"price\":%d.%02d,\"tags\":[\"caf\303\251\",\"a\\\\b\",%d],\"text\":\"Line %d of a long description, long enough to make each request about four hundred bytes long: %s.\"}\n", i, i, i % 97, i % 100, i % 7, i, substr("abcdefghijklmnopqrstuvwxyz0123456789", 1 + i % 30) }' >"$2"
 }
 
-# no_files DIR: DIR is empty (a scratch $TMPDIR after the tool ran).
+# no_files DIR: DIR is absent or empty.
 no_files() {
-	[ -z "$(ls -A "$1")" ] || { ls -la "$1"; fail "files left in $1"; }
+	[ ! -e "$1" ] || [ -z "$(ls -A "$1")" ] || { ls -la "$1"; fail "files left in $1"; }
 }
 
-t_bad_item_writes_nothing() {
+t_bad_item_stops_inside_a_request() {
 	printf '%s\n' '{"id":1}' '{"id":2}' '{"id":3' '{"id":4}' '{"id":5}' >i.jsonl
-	prompt_fails 1 'jsonl-prompt: i.jsonl:3: unexpected end of line (truncated JSON?)' -m m -i id i.jsonl
+	prompt_stops 3 'jsonl-prompt: i.jsonl:3: unexpected end of line (truncated JSON?)' -m m -i id i.jsonl
 	printf '%s\n' '{"id":1}' '{"id":2}' '{"id":1}' '{"id":4}' '{"id":5}' >i.jsonl
-	prompt_fails 1 'jsonl-prompt: stdin:3: duplicate id "1"' -m m -i id - <i.jsonl
+	run jsonl-prompt -m m -i id - <i.jsonl
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" 'jsonl-prompt: stdin:3: duplicate id "1"'
+	head -n 2 i.jsonl | jsonl-prompt -m m -i id | head -c -2 >want.out
+	expect_same "$T/out" want.out
+	# A bad first item: nothing at all.
+	printf '%s\n' '{"id":1' '{"id":2}' >i.jsonl
+	prompt_fails 1 'jsonl-prompt: i.jsonl:1: unexpected end of line (truncated JSON?)' -m m -i id i.jsonl
 }
 
-# In a pipe, jsonl-split sees empty input and writes no file (the exit
-# status of jsonl-prompt is the pipeline's with `set -o pipefail`).
+# In a pipe, jsonl-split sees an incomplete last line and writes no file,
+# even without `set -o pipefail`; after a bad first item it sees nothing.
 t_bad_item_in_a_pipe_to_split() {
 	printf '%s\n' '{"id":1}' '{"id":2}' '{"id":3' '{"id":4}' '{"id":5}' >i.jsonl
-	rc=0
-	jsonl-prompt -m m -i id i.jsonl 2>prompt.err | jsonl-split -d parts >split.out 2>split.err || rc=$?
-	expect_eq "${PIPESTATUS[*]}" "1 0" "exit statuses"
-	echo 'jsonl-prompt: i.jsonl:3: unexpected end of line (truncated JSON?)' >want.err
-	expect_same prompt.err want.err
+	set +e
+	jsonl-prompt -m m -i id i.jsonl 2>prompt.err | jsonl-split -d parts >split.out 2>split.err
+	st=${PIPESTATUS[*]}
+	set -e
+	expect_eq "$st" "1 1" "exit statuses"
+	expect_eq "$(cat prompt.err)" 'jsonl-prompt: i.jsonl:3: unexpected end of line (truncated JSON?)'
+	expect_eq "$(cat split.err)" 'jsonl-split: stdin:2: incomplete last line (the writer stopped early?): unexpected end of line (truncated JSON?)'
+	expect_empty split.out
+	no_files parts
+	printf '%s\n' '{"id":1' '{"id":2}' >i.jsonl
+	set +e
+	jsonl-prompt -m m -i id i.jsonl 2>prompt.err | jsonl-split -d parts >split.out 2>split.err
+	st=${PIPESTATUS[*]}
+	set -e
+	expect_eq "$st" "1 0" "exit statuses"
 	expect_empty split.out
 	expect_empty split.err
-	[ ! -e parts ] || { ls -la parts; fail "parts/ was created"; }
+	no_files parts
 }
 
-# Past the memory threshold: still nothing on stdout, nothing for
-# jsonl-split, and no temporary file left in $TMPDIR.
+# A bad item after many chunks were written: the same, and no temporary
+# file anywhere ($TMPDIR is not used).
 t_big_input_bad_last_line() {
 	big_items 20000 i.jsonl
 	echo '{"id":"last","text":"\x"}' >>i.jsonl
-	mkdir tmp
-	TMPDIR=$T/tmp run jsonl-prompt -m m -i id i.jsonl
-	expect_rc 1
-	echo 'jsonl-prompt: i.jsonl:20001: bad escape in string' >want.err
-	expect_same "$T/err" want.err
-	expect_empty "$T/out"
-	no_files tmp
-	rc=0
-	TMPDIR=$T/tmp jsonl-prompt -m m -i id i.jsonl 2>prompt.err | jsonl-split -d parts >split.out || rc=$?
-	expect_eq "${PIPESTATUS[*]}" "1 0" "exit statuses"
+	TMPDIR=/nonexistent prompt_stops 20001 'jsonl-prompt: i.jsonl:20001: bad escape in string' -m m -i id i.jsonl
+	set +e
+	jsonl-prompt -m m -i id i.jsonl 2>prompt.err | jsonl-split -d parts >split.out 2>split.err
+	st=${PIPESTATUS[*]}
+	set -e
+	expect_eq "$st" "1 1" "exit statuses"
 	expect_same prompt.err want.err
+	expect_eq "$(cat split.err)" 'jsonl-split: stdin:20000: incomplete last line (the writer stopped early?): unexpected end of line (truncated JSON?)'
 	expect_empty split.out
-	[ ! -e parts ] || { ls -la parts; fail "parts/ was created"; }
-	no_files tmp
+	no_files parts
 }
 
-# A good big input comes out as it did when requests were written as they
-# were made: the SHA-256 is that of the output of jsonl-prompt before
-# the output was held.  The same bytes whether stdout is a file, a pipe
-# (sendfile) or a file opened for appending (which sendfile refuses), and
-# the same as the parts made one by one, each small enough to stay in
-# memory.
+# Killed with SIGKILL in the middle of its output (it cannot finish: the
+# pipe is not read past its first 64 KiB until it is dead), jsonl-prompt
+# leaves a prefix of its output that ends inside a request, and
+# jsonl-split takes nothing from it.
+t_killed_midway_leaves_no_job() {
+	big_items 20000 i.jsonl
+	jsonl-prompt -m m -i id i.jsonl >full.out
+	mkfifo fifo
+	jsonl-prompt -m m -i id i.jsonl >fifo &
+	pid=$!
+	exec 3<fifo
+	dd bs=4096 count=16 iflag=fullblock <&3 >got 2>/dev/null
+	kill -KILL "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	expect_rc 137
+	cat <&3 >>got
+	exec 3<&-
+	size=$(wc -c <got)
+	[ "$size" -ge 65536 ] || fail "got $size bytes"
+	[ "$size" -lt "$(wc -c <full.out)" ] || fail "got all $size bytes"
+	head -c "$size" full.out | cmp -s - got || fail "not a prefix of the whole output"
+	[ "$(tail -c 1 got | od -An -c | tr -d ' ')" != '\n' ] || fail "ends with a newline"
+	run jsonl-split -d parts got
+	expect_rc 1
+	expect_grep '^jsonl-split: got:[0-9]+: incomplete last line \(the writer stopped early\?\): unexpected end of line \(truncated JSON\?\)$' "$T/err"
+	expect_lines 1 "$T/err"
+	expect_empty "$T/out"
+	no_files parts
+}
+
+# A good big input comes out as it always did: the SHA-256 is that of the
+# output of jsonl-prompt before streaming.  The same bytes whether stdout
+# is a file, a pipe (written in pieces of PIPE_BUF bytes) or a file opened
+# for appending, and the same as the parts made one by one.
 t_big_input_same_output() {
 	big_items 20000 i.jsonl
-	mkdir tmp
-	TMPDIR=$T/tmp run jsonl-prompt -m gpt-4o-mini -i id -T 100 i.jsonl
+	TMPDIR=/nonexistent run jsonl-prompt -m gpt-4o-mini -i id -T 100 i.jsonl
 	expect_rc 0
 	expect_empty "$T/err"
 	expect_lines 20000 "$T/out"
 	expect_eq "$(wc -c <"$T/out")" 8005799 "output bytes"
 	expect_eq "$(sha256sum <"$T/out")" "52a4e41769e4c7378b62c647a94d09d7a766d19b8dec360c5de5cbece47cbe1d  -"
-	TMPDIR=$T/tmp jsonl-prompt -m gpt-4o-mini -i id -T 100 i.jsonl | cat >piped.out
+	jsonl-prompt -m gpt-4o-mini -i id -T 100 i.jsonl | cat >piped.out
 	expect_same piped.out "$T/out"
 	echo -n >appended.out
-	TMPDIR=$T/tmp jsonl-prompt -m gpt-4o-mini -i id -T 100 i.jsonl >>appended.out
+	jsonl-prompt -m gpt-4o-mini -i id -T 100 i.jsonl >>appended.out
 	expect_same appended.out "$T/out"
 	split -l 5000 i.jsonl part.
 	for p in part.*; do
-		TMPDIR=/nonexistent jsonl-prompt -m gpt-4o-mini -i id -T 100 "$p"
+		jsonl-prompt -m gpt-4o-mini -i id -T 100 "$p"
 	done >parts.out
 	expect_same parts.out "$T/out"
-	no_files tmp
-}
-
-# Up to 4 MiB of output never touches $TMPDIR; past that, a $TMPDIR that
-# cannot be used is an error before anything is written.
-t_spool_only_past_the_memory_threshold() {
-	big_items 9000 i.jsonl
-	TMPDIR=$T/nonexistent run jsonl-prompt -m m -i id i.jsonl
-	expect_rc 0
-	expect_lines 9000 "$T/out"
-	big_items 12000 i.jsonl
-	TMPDIR=$T/nonexistent run jsonl-prompt -m m -i id i.jsonl
-	expect_rc 1
-	echo "jsonl-prompt: temporary file in $T/nonexistent: No such file or directory" >want.err
-	expect_same "$T/err" want.err
-	expect_empty "$T/out"
-}
-
-# A write error on the temporary file (here the file size limit, with
-# SIGXFSZ ignored so that write(2) fails with EFBIG) stops the tool
-# before anything is written.
-t_spool_write_error() {
-	big_items 20000 i.jsonl
-	mkdir tmp
-	rc=0
-	(trap '' XFSZ; ulimit -f 2048; TMPDIR=$T/tmp exec jsonl-prompt -m m -i id i.jsonl) >out 2>err || rc=$?
-	expect_rc 1
-	echo "jsonl-prompt: temporary file in $T/tmp: File too large" >want.err
-	expect_same err want.err
-	expect_empty out
-	no_files tmp
-}
-
-# The same with a $TMPDIR that fills up (ENOSPC), when one can be mounted.
-t_spool_no_space() {
-	if ! fault_mount_tmpfs small 1m; then
-		echo "skipped: cannot mount a tmpfs here" >&2
-		return 0
-	fi
-	big_items 20000 i.jsonl
-	TMPDIR=$T/small run jsonl-prompt -m m -i id i.jsonl
-	expect_rc 1
-	echo "jsonl-prompt: temporary file in $T/small: No space left on device" >want.err
-	expect_same "$T/err" want.err
-	expect_empty "$T/out"
-	no_files small
 }

@@ -171,8 +171,14 @@ t_blank_line() {
 	split_fails 'jsonl-split: r.jsonl:6: blank line' -l 2 r.jsonl
 }
 
+# A bad last line without a newline is named for what it most likely is.
 t_truncated_last_line() {
 	{ good 5; printf '{"custom_id":"x","method":"POST"'; } >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:6: incomplete last line (the writer stopped early?): unexpected end of line (truncated JSON?)' -l 2 r.jsonl
+	{ good 5; printf '{"custom_id":"x","method":"POST"}'; } >r.jsonl
+	split_fails 'jsonl-split: stdin:6: incomplete last line (the writer stopped early?): no url' -l 2 - <r.jsonl
+	# With its newline, the same line is just bad.
+	{ good 5; printf '{"custom_id":"x","method":"POST"\n'; } >r.jsonl
 	split_fails 'jsonl-split: r.jsonl:6: unexpected end of line (truncated JSON?)' -l 2 r.jsonl
 }
 

@@ -3,17 +3,29 @@
  * item.  The hot path never builds a JSON tree: each line is validated by
  * the strict scanner, the few values the template names are picked out of
  * it, and the request is assembled from text prepared once at start-up.
- * Nothing is written until the whole input is known good (spool_hold): a
- * bad item must not leave the next tool in the pipe with half a job.
+ *
+ * Requests are written as they are made, so the next tool in the pipe
+ * works at the same time, but the last two bytes made so far (the "}\n"
+ * that ends every request) are always held back, and written only once
+ * the whole input proved good.  Whenever this tool stops early (a bad
+ * item, a write error, a signal, a crash), what the next tool got ends
+ * inside a request, with no newline: jsonl-split rejects such input
+ * whole, so a failed run never looks like a smaller complete job, even
+ * to a shell without `set -o pipefail`.  On a pipe each write(2) is at
+ * most PIPE_BUF bytes, which the kernel moves whole or not at all, and
+ * ends away from a newline: a kill in the middle of a write cannot leave
+ * the reader at the end of a line either.
  */
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "buf.h"
 #include "customid.h"
@@ -21,11 +33,11 @@
 #include "jscan.h"
 #include "jsonl.h"
 #include "outcheck.h"
-#include "spool.h"
 #include "xalloc.h"
 
-/* Output is handed to the spool in chunks of about this size. */
+/* Output is written in chunks of about this size. */
 #define FLUSH_AT	(256 * 1024)
+#define HELD_BACK	2	/* the "}\n" that ends the last request */
 #define MAX_MEMBERS	64	/* taken while validating; more: walk */
 
 enum endpoint { EP_CHAT, EP_EMBEDDINGS, EP_RESPONSES };
@@ -58,6 +70,13 @@ struct picker {
 	struct jval	 *vals;		/* per name, JT_NONE when absent */
 	size_t		  n;
 };
+
+/* The requests made and not yet written (main's buffer); those of the
+ * items before the current one take pending->p[0..out_whole).  Static for
+ * bad_line. */
+static const struct buf	*pending;
+static size_t		 out_whole;
+static size_t		 out_piece;	/* see write_pieces */
 
 static void __attribute__((noreturn))
 usage(int status)
@@ -323,7 +342,47 @@ add_quoted_number(struct buf *b, unsigned long n)
 	buf_add(b, p, (size_t)(d + sizeof(d) - p));
 }
 
-/* Reports a bad input line and exits 1. */
+/* Writes p[0..n) to stdout with write(2), in pieces of at most piece
+ * bytes; exits 1 on an error (quietly on EPIPE).  Unless last (this is
+ * the end of the output), no piece ends just before or after a newline,
+ * so the output as far as it went never ends with a whole line or with
+ * a line missing only its newline; p[n] must then be readable (it is
+ * part of the held-back bytes).  Request lines are far longer than two
+ * bytes, so moving a piece's end back by one or two bytes is enough. */
+static void
+write_pieces(const char *p, size_t n, size_t piece, int last)
+{
+	size_t k;
+	ssize_t w;
+
+	while (n > 0) {
+		k = n < piece ? n : piece;
+		if (k < n || !last)
+			while (p[k - 1] == '\n' || p[k] == '\n')
+				k--;
+		w = write(STDOUT_FILENO, p, k);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			stdout_fail();
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Stops after an error in the input (reported already): the requests
+ * made so far go out but their held-back bytes, so the next tool in the
+ * pipe sees input that ends inside a request, not one that looks like a
+ * smaller job (with a bad first item, nothing at all); exits 1. */
+static void __attribute__((noreturn))
+give_up(void)
+{
+	if (out_whole > HELD_BACK)
+		write_pieces(pending->p, out_whole - HELD_BACK, out_piece, 0);
+	exit(1);
+}
+
+/* Reports a bad input line and gives up. */
 static void __attribute__((noreturn, format(printf, 3, 4)))
 bad_line(const char *name, unsigned long lineno, const char *fmt, ...)
 {
@@ -333,7 +392,8 @@ bad_line(const char *name, unsigned long lineno, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	errx(1, "%s:%lu: %s", name, lineno, msg);
+	warnx("%s:%lu: %s", name, lineno, msg);
+	give_up();
 }
 
 int
@@ -346,7 +406,7 @@ main(int argc, char *argv[])
 	enum endpoint ep = EP_CHAT;
 	struct buf head = BUF_INIT, tail = BUF_INIT, out = BUF_INIT;
 	struct buf idtext = BUF_INIT, scratch = BUF_INIT;
-	struct spool_held held = SPOOL_HELD_INIT;
+	struct stat st;
 	struct seg *segs = NULL;
 	struct picker pk = { NULL, NULL, NULL, 0 };
 	const char *idrest = NULL;
@@ -484,8 +544,16 @@ main(int argc, char *argv[])
 #ifdef F_SETPIPE_SZ
 	fcntl(STDOUT_FILENO, F_SETPIPE_SZ, 1 << 20);
 #endif
+	/* To a pipe (or anything but a regular file), pieces of PIPE_BUF
+	 * bytes, which a pipe takes whole or not at all.  A regular file is
+	 * read by a later command, which can see how this one ended; it gets
+	 * large writes, which a full disk or SIGKILL can still cut short. */
+	pending = &out;
+	out_piece = fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode) ?
+	    SIZE_MAX : PIPE_BUF;
 
 	while ((n = jsonl_next(&in, &line, &len)) == 1) {
+		out_whole = out.len;
 		if (len == 0)
 			bad_line(in.name, in.lineno, "blank line");
 		if (jscan_doc_members(line, len, &top, members, MAX_MEMBERS,
@@ -556,13 +624,21 @@ main(int argc, char *argv[])
 		if (ids != NULL && !idset_add_hashed(ids, idp, idn, idh))
 			bad_line(in.name, in.lineno, "duplicate id \"%.*s\"",
 			    200, customid_show(&scratch, idp, idn));
-		if (out.len >= FLUSH_AT)
-			spool_hold(&held, &out);
+		if (out.len >= FLUSH_AT) {
+			write_pieces(out.p, out.len - HELD_BACK,
+			    out_piece, 0);
+			memmove(out.p, out.p + out.len - HELD_BACK,
+			    HELD_BACK);
+			out.len = HELD_BACK;
+		}
 	}
-	if (n < 0)
-		exit(1);
+	if (n < 0) {
+		out_whole = out.len;
+		give_up();
+	}
 	jsonl_close(&in);
-	spool_release(&held, &out);
+	write_pieces(out.p, out.len, out_piece, 1);
+	buf_reset(&out);
 	for (i = 0; i < nsegs; i++)
 		free(segs[i].text);
 	free(segs);

@@ -2,7 +2,9 @@
  * jsonl-split: Batch API request lines in, batch input files out.  Every
  * line is checked first; the files are written to temporary names and
  * renamed only once the whole input proved good, so a bad line at the end
- * leaves nothing behind.  Lines are copied byte for byte.
+ * leaves nothing behind.  Lines are copied byte for byte.  A bad last
+ * line without a newline is reported as an incomplete last line: that is
+ * what a jsonl-prompt that stopped early leaves in the pipe.
  */
 #include <sys/stat.h>
 
@@ -164,8 +166,16 @@ main(int argc, char *argv[])
 	if (jsonl_open(&in, input, max_bytes - 1) < 0)
 		exit(1);
 	while ((n = jsonl_next(&in, &line, &len)) == 1) {
-		if ((why = reqline_check(line, len, &req, &id)) != NULL)
+		if ((why = reqline_check(line, len, &req, &id)) != NULL) {
+			/* A bad last line without its newline is most often
+			 * a writer that stopped early (jsonl-prompt holds
+			 * back the end of its last request until it has
+			 * read all its input): say so. */
+			if (in.unterminated)
+				bad_line(in.name, in.lineno, "incomplete last "
+				    "line (the writer stopped early?): %s", why);
 			bad_line(in.name, in.lineno, "%s", why);
+		}
 		/* Checked after the line is written to its temporary file:
 		 * that work hides the cache miss on the id's slot. */
 		idh = idset_prefetch(ids, req.id, req.idlen);

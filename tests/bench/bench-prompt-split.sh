@@ -106,8 +106,8 @@ floor=$(awk -v a="$ours" -v b="$copy" 'BEGIN { printf "%.2f", a / b }')
 echo "python / ours: ${speedup}x (target >= 10)"
 echo "ours / copy loop: ${floor}x (target <= 3)"
 # CPU seconds, for a machine busy with other work (the targets are on
-# elapsed time).  The two filters no longer overlap: jsonl-prompt writes
-# nothing until it has read its last item.
+# elapsed time).  The two filters run at the same time: jsonl-prompt
+# writes its requests as it makes them.
 awk -v p="$py_cpu" -v o="$ours_cpu" -v c="$copy_cpu" 'BEGIN {
 	printf "in CPU seconds: python / ours %.1fx, ours / copy loop %.2fx\n", p / o, o / c }'
 load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null) && echo "load average during the run: $load"

@@ -4,7 +4,9 @@
  * the "line longer than" path is reached too.  Checked: no line holds a
  * '\n', each is NUL-terminated, the line numbers
  * count up by one, and the bytes of all the lines returned plus their
- * terminators never exceed the input.
+ * terminators never exceed the input.  A line flagged unterminated
+ * reaches the input's end and is the last one; any other line ends in a
+ * '\n' of the input (jsonl_consumed).
  */
 #include <sys/mman.h>
 
@@ -35,9 +37,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct jval top;
 	struct jerr err;
 	char *line;
-	size_t len, total = 0, maxline;
+	size_t len, total = 0, consumed = 0, maxline;
 	unsigned long lineno = 0;
-	int got;
+	int got, after_last = 0;
 
 	if (size == 0)
 		return 0;
@@ -63,6 +65,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(maxline == 0 || len <= maxline);
 		total += len + 1;
 		check(total <= size + 1);
+		check(!after_last);
+		consumed += jsonl_consumed(&r, line);
+		check(consumed <= size);
+		if (r.unterminated) {
+			check(consumed == size);
+			after_last = 1;
+		} else
+			check(consumed > 0 && data[consumed - 1] == '\n');
 		(void)jscan_doc(line, len, &top, &err);
 	}
 	check(got == 0 || got == -1);
