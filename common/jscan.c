@@ -221,7 +221,7 @@ string(struct scan *s)
 
 /* The end of the number at *pp: returns 0 with *pp past it, or -1 with *pp
  * where a digit was wanted. */
-static int
+static inline __attribute__((always_inline)) int
 number_at(const unsigned char **pp, const unsigned char *end)
 {
 	const unsigned char *p = *pp, *q;
@@ -361,10 +361,12 @@ value(struct scan *s, struct jval *v)
 }
 
 /* Whitespace: one compare for the usual case, a byte that is not. */
-#define SKIP_WS(p, end) \
-	while ((p) < (end) && *(p) <= ' ' && (*(p) == ' ' || \
-	    *(p) == '\t' || *(p) == '\n' || *(p) == '\r')) \
-		(p)++
+#define SKIP_WS(p, end) do { \
+	if ((p) < (end) && *(p) <= ' ') \
+		while ((p) < (end) && (*(p) == ' ' || *(p) == '\t' || \
+		    *(p) == '\n' || *(p) == '\r')) \
+			(p)++; \
+} while (0)
 
 /*
  * fast_doc: jscan_doc_members' answer for a line it accepts, or -1 for one
@@ -390,7 +392,7 @@ fast_doc(const char *text, size_t n, struct jval *top, struct jmember *m,
 	const char *why;
 	enum jtype type;
 	size_t got = 0;
-	int depth = 0;
+	int depth = 0, object = 0;	/* object: st[depth] is one */
 
 value:
 	SKIP_WS(p, end);
@@ -403,14 +405,14 @@ value:
 		if (++depth > JSCAN_MAXDEPTH)
 			return -1;
 		st[depth].start = p;
-		st[depth].object = *p == '{';
+		st[depth].object = object = *p == '{';
 		p++;
 		SKIP_WS(p, end);
-		if (p < end && *p == (st[depth].object ? '}' : ']')) {
+		if (p < end && *p == (object ? '}' : ']')) {
 			p++;
 			goto close;
 		}
-		if (st[depth].object)
+		if (object)
 			goto key;
 		goto value;
 	case '"':
@@ -447,7 +449,7 @@ value:
 done:
 	if (depth == 0)
 		goto finish;
-	if (st[depth].object && depth <= 2 && m != NULL) {
+	if (object && depth <= 2 && m != NULL) {
 		if (got < max) {
 			m[got].key.type = JT_STRING;
 			m[got].key.p = (const char *)st[depth].key;
@@ -462,12 +464,12 @@ done:
 	SKIP_WS(p, end);
 	if (p < end && *p == ',') {
 		p++;
-		SKIP_WS(p, end);
-		if (!st[depth].object)
+		if (!object)
 			goto value;
+		SKIP_WS(p, end);
 		goto key;
 	}
-	if (p < end && *p == (st[depth].object ? '}' : ']')) {
+	if (p < end && *p == (object ? '}' : ']')) {
 		p++;
 		goto close;
 	}
@@ -484,13 +486,13 @@ key:
 	if (p >= end || *p != ':')
 		return -1;
 	p++;
-	SKIP_WS(p, end);
 	goto value;
 close:
 	/* The container st[depth] ended at p. */
 	v = st[depth].start;
-	type = st[depth].object ? JT_OBJECT : JT_ARRAY;
+	type = object ? JT_OBJECT : JT_ARRAY;
 	depth--;
+	object = depth > 0 && st[depth].object;
 	goto done;
 finish:
 	k = p;
