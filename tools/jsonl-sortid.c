@@ -409,6 +409,8 @@ struct copier {
 	size_t		*end;		/* ... and the one after its last */
 	uint64_t	*lowest;	/* by input: its lines' least outoff */
 	uint64_t	*highest;	/* ... and greatest */
+	char		*dense;		/* by input: all its lines go to at
+					 * most three windows */
 	struct window	*windows;
 	size_t		 nwindows;
 	char		*bufs[NBUFS];
@@ -418,7 +420,11 @@ struct copier {
 	int		 ready[NBUFS];	/* buffer holds its next window */
 };
 
-/* Copies the lines of window w into buf, each followed by "\n". */
+/* Copies the lines of window w into buf, each followed by "\n".  The
+ * pages of a dense input (one batch's results, say) stay mapped from one
+ * window to the next and go when its last window is done; those of an
+ * input whose lines are spread over the whole output go as soon as they
+ * are passed. */
 static void
 fill_window(const struct copier *cp, const struct window *w, char *buf)
 {
@@ -443,15 +449,18 @@ fill_window(const struct copier *cp, const struct window *w, char *buf)
 			if (!touched) {
 				dropped = r->off;
 				touched = 1;
-			} else if (r->off - dropped >= DROP_EVERY) {
+			} else if (!cp->dense[f] &&
+			    r->off - dropped >= DROP_EVERY) {
 				mapfile_drop(m, dropped, r->off);
 				dropped = r->off;
 			}
 			memcpy(buf + (o - w->lo), m->p + r->off, r->len);
 			buf[o - w->lo + r->len] = '\n';
 		}
-		if (touched)
+		if (!cp->dense[f])
 			mapfile_drop(m, dropped, m->size);
+		else if (cp->highest[f] < w->hi)
+			mapfile_drop(m, 0, m->size);
 	}
 }
 
@@ -551,6 +560,7 @@ plan_copy(struct copier *cp, const struct skey *order, size_t *cap)
 	cp->end = xcalloc(ninputs, sizeof(*cp->end));
 	cp->lowest = xcalloc(ninputs, sizeof(*cp->lowest));
 	cp->highest = xcalloc(ninputs, sizeof(*cp->highest));
+	cp->dense = xcalloc(ninputs, 1);
 	/* The index is in input order: each input's records are a run. */
 	for (i = 0; i < nrecs; i = r) {
 		f = recs[i].file;
@@ -563,6 +573,7 @@ plan_copy(struct copier *cp, const struct skey *order, size_t *cap)
 				cp->highest[f] = cp->outoff[r];
 		}
 		cp->end[f] = r;
+		cp->dense[f] = cp->highest[f] - cp->lowest[f] <= 2 * WINDOW;
 	}
 }
 
@@ -610,6 +621,7 @@ write_sorted(struct skey *order)
 	free(cp.end);
 	free(cp.lowest);
 	free(cp.highest);
+	free(cp.dense);
 	free(cp.windows);
 }
 
