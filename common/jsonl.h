@@ -18,6 +18,8 @@ struct jsonl {
 	size_t		 cap, start, end;
 	int		 eof;
 	int		 unterminated;	/* see jsonl_next */
+	void		(*before_error)(void *);	/* see jsonl_next */
+	void		*before_error_arg;
 };
 
 /* jsonl_open: path "-" or NULL reads stdin.  maxline 0 means the default.
@@ -27,7 +29,11 @@ int	jsonl_open(struct jsonl *r, const char *path, size_t maxline);
 /* jsonl_next: the next line in *line and *len.  Returns 1 for a line, 0 at
  * the end of the input, -1 after reporting "prog: name:line: reason" (a
  * read error, a line over maxline, a UTF-8 byte order mark).  The line
- * stays valid until the next call.  After a 1, r->unterminated is 1 when
+ * stays valid until the next call.  When r->before_error is set (it is
+ * NULL after jsonl_open and jsonl_fdopen), it is called with
+ * r->before_error_arg just before such a report: a caller that checks a
+ * line only after reading the next one does that check there, so its
+ * messages keep the order of the lines (it may exit).  After a 1, r->unterminated is 1 when
  * that line had no "\n" (the input ended in it: it is the last line, and
  * its writer may have stopped in the middle of it), else 0. */
 int	jsonl_next(struct jsonl *r, char **line, size_t *len);

@@ -218,6 +218,24 @@ t_duplicate_custom_id() {
 	split_fails 'jsonl-split: r.jsonl:2: duplicate custom_id "a\nb"' r.jsonl
 }
 
+# An id is added to the set only once the next line was read and checked
+# (that hides a cache miss): a duplicate is still reported at its own line,
+# before anything wrong with the next one, and on the last line too.
+t_duplicate_before_a_bad_next_line() {
+	{ good 3; req g2; printf '{"custom_id":"x"\n'; } >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:4: duplicate custom_id "g2"' -l 2 r.jsonl
+	{ good 3; req g2; printf '{"custom_id":"x"'; } >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:4: duplicate custom_id "g2"' -l 2 r.jsonl
+	{ good 3; req g2; req g2; } >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:4: duplicate custom_id "g2"' -l 2 r.jsonl
+	# The next line too long for the reader.
+	n=$(req x | wc -c)
+	{ req a; req b; req a; req xx; } >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:3: duplicate custom_id "a"' -l 1 -b "$n" r.jsonl
+	{ good 3; req g1; } >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:4: duplicate custom_id "g1"' -l 2 r.jsonl
+}
+
 t_numeric_custom_id() {
 	{ good 5; echo '{"custom_id":7,"method":"POST","url":"/v1/x","body":{"model":"m"}}'; } >r.jsonl
 	split_fails 'jsonl-split: r.jsonl:6: custom_id is a number, not a string' -l 2 r.jsonl

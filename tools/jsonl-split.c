@@ -82,6 +82,34 @@ bad_line(const char *name, unsigned long lineno, const char *fmt, ...)
 	errx(1, "%s:%lu: %s", name, lineno, msg);
 }
 
+/* The custom_id of the line last written, added to the set only once the
+ * next line has been read and checked: that work hides the cache miss on
+ * its slot (idset_prefetch).  Static for the reader's error hook. */
+static struct {
+	struct idset	*ids;
+	struct buf	 id;		/* a copy: the reader's buffer moves */
+	uint64_t	 hash;
+	const char	*name;
+	unsigned long	 lineno;
+	int		 waiting;
+} last = { NULL, BUF_INIT, 0, NULL, 0, 0 };
+
+/* Adds the last line's custom_id to the set; a duplicate is reported at
+ * its own line, before anything found on a later one, and exits 1. */
+static void
+check_last_id(void *unused)
+{
+	static struct buf show = BUF_INIT;
+
+	if (!last.waiting)
+		return;
+	last.waiting = 0;
+	if (!idset_add_hashed(last.ids, last.id.p, last.id.len, last.hash))
+		bad_line(last.name, last.lineno, "duplicate custom_id "
+		    "\"%.*s\"", 200, customid_show(&show, last.id.p,
+		    last.id.len));
+}
+
 /* 1 when string v decodes to the text in *cur; scratch is for decoding. */
 static int
 same_text(struct jval v, const struct buf *cur, struct buf *scratch)
@@ -122,13 +150,11 @@ main(int argc, char *argv[])
 	size_t lines = 0, bytes = 0, len, i;
 	struct buf id = BUF_INIT, scratch = BUF_INIT;
 	struct buf cur_url = BUF_INIT, cur_model = BUF_INIT;
-	struct idset *ids;
 	struct afile *f = NULL;
 	struct jsonl in;
 	struct reqline req;
 	char *line, *dircopy, *wbuf;
 	const char *why;
-	uint64_t idh;
 	int ch, n, dir_made = 0;
 
 	while ((ch = getopt(argc, argv, "b:d:hl:p:V")) != -1) {
@@ -159,14 +185,18 @@ main(int argc, char *argv[])
 	for (len = strlen(dircopy); len > 1 && dircopy[len - 1] == '/'; len--)
 		dircopy[len - 1] = '\0';
 
-	ids = idset_new();
+	last.ids = idset_new();
 	wbuf = xmalloc(WRITE_BUFFER);
 	/* A line must fit a file with its newline: the reader refuses a
 	 * longer one before it takes more memory. */
 	if (jsonl_open(&in, input, max_bytes - 1) < 0)
 		exit(1);
+	in.before_error = check_last_id;
+	last.name = in.name;
 	while ((n = jsonl_next(&in, &line, &len)) == 1) {
-		if ((why = reqline_check(line, len, &req, &id)) != NULL) {
+		why = reqline_check(line, len, &req, &id);
+		check_last_id(NULL);
+		if (why != NULL) {
 			/* A bad last line without its newline is most often
 			 * a writer that stopped early (jsonl-prompt holds
 			 * back the end of its last request until it has
@@ -176,9 +206,11 @@ main(int argc, char *argv[])
 				    "line (the writer stopped early?): %s", why);
 			bad_line(in.name, in.lineno, "%s", why);
 		}
-		/* Checked after the line is written to its temporary file:
-		 * that work hides the cache miss on the id's slot. */
-		idh = idset_prefetch(ids, req.id, req.idlen);
+		last.hash = idset_prefetch(last.ids, req.id, req.idlen);
+		buf_reset(&last.id);
+		buf_add(&last.id, req.id, req.idlen);
+		last.lineno = in.lineno;
+		last.waiting = 1;
 
 		if (f == NULL || lines == max_lines ||
 		    bytes + len + 1 > max_bytes ||
@@ -210,14 +242,12 @@ main(int argc, char *argv[])
 		}
 		line[len] = '\n';
 		fwrite(line, 1, len + 1, f->fp);
-		if (!idset_add_hashed(ids, req.id, req.idlen, idh))
-			bad_line(in.name, in.lineno, "duplicate custom_id "
-			    "\"%.*s\"", 200, customid_show(&scratch, req.id, req.idlen));
 		lines++;
 		bytes += len + 1;
 	}
 	if (n < 0)
 		exit(1);
+	check_last_id(NULL);
 	jsonl_close(&in);
 	if (f != NULL && afile_close(f) != 0)
 		exit(1);
@@ -234,7 +264,8 @@ main(int argc, char *argv[])
 	free(paths);
 	free(wbuf);
 	free(dircopy);
-	idset_free(ids);
+	idset_free(last.ids);
+	buf_free(&last.id);
 	buf_free(&id);
 	buf_free(&scratch);
 	buf_free(&cur_url);
