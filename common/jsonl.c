@@ -87,6 +87,8 @@ jsonl_next(struct jsonl *r, char **line, size_t *len)
 			    r->lineno + 1, r->maxline);
 			return -1;
 		}
+		if (r->before_read != NULL)
+			r->before_read(r->before_read_arg);
 		got = fill(r);
 		if (got < 0) {
 			before_error(r);
