@@ -10,6 +10,18 @@
 
 #define CHUNK	((size_t)1 << 20)
 
+/* Runs the caller's hook before an error is reported; errno is kept for
+ * the report. */
+static void
+before_error(struct jsonl *r)
+{
+	int saved = errno;
+
+	if (r->before_error != NULL)
+		r->before_error(r->before_error_arg);
+	errno = saved;
+}
+
 int
 jsonl_open(struct jsonl *r, const char *path, size_t maxline)
 {
@@ -70,12 +82,16 @@ jsonl_next(struct jsonl *r, char **line, size_t *len)
 			break;
 		scanned = r->end - r->start;
 		if (scanned > r->maxline) {
+			before_error(r);
 			warnx("%s:%lu: line longer than %zu bytes", r->name,
 			    r->lineno + 1, r->maxline);
 			return -1;
 		}
+		if (r->before_read != NULL)
+			r->before_read(r->before_read_arg);
 		got = fill(r);
 		if (got < 0) {
+			before_error(r);
 			warn("%s", r->name);
 			return -1;
 		}
@@ -90,6 +106,7 @@ jsonl_next(struct jsonl *r, char **line, size_t *len)
 	r->unterminated = nl == NULL;
 	r->lineno++;
 	if (n > r->maxline) {
+		before_error(r);
 		warnx("%s:%lu: line longer than %zu bytes", r->name, r->lineno,
 		    r->maxline);
 		return -1;
@@ -98,6 +115,7 @@ jsonl_next(struct jsonl *r, char **line, size_t *len)
 		n--;
 	(*line)[n] = '\0';
 	if (r->lineno == 1 && n >= 3 && memcmp(*line, "\xef\xbb\xbf", 3) == 0) {
+		before_error(r);
 		warnx("%s:1: UTF-8 byte order mark (not allowed in JSONL)",
 		    r->name);
 		return -1;

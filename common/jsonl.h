@@ -18,6 +18,10 @@ struct jsonl {
 	size_t		 cap, start, end;
 	int		 eof;
 	int		 unterminated;	/* see jsonl_next */
+	void		(*before_error)(void *);	/* see jsonl_next */
+	void		*before_error_arg;
+	void		(*before_read)(void *);		/* see jsonl_next */
+	void		*before_read_arg;
 };
 
 /* jsonl_open: path "-" or NULL reads stdin.  maxline 0 means the default.
@@ -29,7 +33,21 @@ int	jsonl_open(struct jsonl *r, const char *path, size_t maxline);
  * read error, a line over maxline, a UTF-8 byte order mark).  The line
  * stays valid until the next call.  After a 1, r->unterminated is 1 when
  * that line had no "\n" (the input ended in it: it is the last line, and
- * its writer may have stopped in the middle of it), else 0. */
+ * its writer may have stopped in the middle of it), else 0.
+ *
+ * When r->before_error is set (it is NULL after jsonl_open and
+ * jsonl_fdopen), it is called with r->before_error_arg just before an
+ * error is reported: a caller that checks a line only after reading the
+ * next one does that check there, so its messages keep the order of the
+ * lines (it may exit).
+ *
+ * The lines returned lie one after the other in r->buf, each followed by
+ * its terminator (whose first byte the NUL overwrote) unless it is an
+ * unterminated last line, until a call reads more input, which may move
+ * them all.  When r->before_read is set
+ * (NULL after jsonl_open and jsonl_fdopen), such a call first calls it
+ * with r->before_read_arg: a caller can keep pointers to the lines
+ * returned so far until then, to write a run of them at once, say. */
 int	jsonl_next(struct jsonl *r, char **line, size_t *len);
 
 /* jsonl_fdopen: reads the open descriptor fd (not closed by jsonl_close),

@@ -144,6 +144,22 @@ t_duplicate_id() {
 	prompt_stops 2 'jsonl-prompt: i.jsonl:2: duplicate id "7"' -m m -i id i.jsonl
 }
 
+# An id is added to the set only once the next item was read and checked
+# (that hides a cache miss): a duplicate is still reported at its own
+# line, before anything wrong with the next item, and on the last line.
+t_duplicate_before_a_bad_next_item() {
+	printf '%s\n' '{"id":"a","t":1}' '{"id":"b","t":2}' '{"id":"a","t":3}' '{"id":"d"' >i.jsonl
+	prompt_stops 3 'jsonl-prompt: i.jsonl:3: duplicate id "a"' -m m -i id -t '{t}' i.jsonl
+	printf '%s\n' '{"id":"a","t":1}' '{"id":"b","t":2}' '{"id":"a","t":3}' '{"id":"d"}' >i.jsonl
+	prompt_stops 3 'jsonl-prompt: i.jsonl:3: duplicate id "a"' -m m -i id -t '{t}' i.jsonl
+	printf '%s\n' '{"id":"a","t":1}' '{"id":"b","t":2}' '{"id":"a","t":3}' '{"t":4}' >i.jsonl
+	prompt_stops 3 'jsonl-prompt: i.jsonl:3: duplicate id "a"' -m m -i id -t '{t}' i.jsonl
+	printf '%s\n' '{"id":"a","t":1}' '{"id":"b","t":2}' '{"id":"a","t":3}' >i.jsonl
+	prompt_stops 3 'jsonl-prompt: i.jsonl:3: duplicate id "a"' -m m -i id -t '{t}' i.jsonl
+	printf '%s\n' '{"id":"a","t":1}' '{"id":"b","t":2}' '{"id":"c"}' >i.jsonl
+	prompt_stops 3 'jsonl-prompt: i.jsonl:3: no field "t" for the template' -m m -i id -t '{t}' i.jsonl
+}
+
 t_template_missing_field() {
 	printf '%s\n' '{"a":{"b":1}}' '{"a":{"c":1}}' >i.jsonl
 	prompt_stops 2 'jsonl-prompt: i.jsonl:2: no field "a.b" for the template' -m m -t '{a.b}' i.jsonl

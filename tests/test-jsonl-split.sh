@@ -156,6 +156,27 @@ t_crlf_accepted_as_lf() {
 	expect_same d/batch-0001.jsonl lf.jsonl
 }
 
+# Lines go to the files in runs straight from the reader's buffer, CR LF
+# lines and an unterminated last line as copies: whatever the mix, across
+# reads of the input (from a file, and in small pieces from a pipe) and
+# across files, the files hold exactly the lines.
+t_runs_of_lines_byte_for_byte() {
+	reqs 30000 | awk 'NR % 7 == 3 || (NR > 12000 && NR < 12100) { printf "%s\r\n", $0; next } { print }' >r.jsonl
+	printf '%s' "$(req last)" >>r.jsonl	# another model: a file of its own
+	{ tr -d '\r' <r.jsonl; echo; } >want
+	run jsonl-split -d d -l 7000 r.jsonl
+	expect_rc 0
+	expect_lines 6 "$T/out"
+	cat d/*.jsonl >all
+	expect_same all want
+	expect_lines 7000 d/batch-0001.jsonl
+	# shellcheck disable=SC2002 # a pipe on purpose: small reads
+	cat r.jsonl | run jsonl-split -d p -l 7000 -
+	expect_rc 0
+	cat p/*.jsonl >all
+	expect_same all want
+}
+
 t_truncated_last_line_without_newline_is_fine() {
 	{ req a; req b | tr -d '\n'; } >r.jsonl
 	run jsonl-split -d d r.jsonl
@@ -216,6 +237,24 @@ t_duplicate_custom_id() {
 	# An id with a newline is shown escaped, on one line.
 	{ req 'a\nb'; req 'a\u000ab'; } >r.jsonl
 	split_fails 'jsonl-split: r.jsonl:2: duplicate custom_id "a\nb"' r.jsonl
+}
+
+# An id is added to the set only once the next line was read and checked
+# (that hides a cache miss): a duplicate is still reported at its own line,
+# before anything wrong with the next one, and on the last line too.
+t_duplicate_before_a_bad_next_line() {
+	{ good 3; req g2; printf '{"custom_id":"x"\n'; } >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:4: duplicate custom_id "g2"' -l 2 r.jsonl
+	{ good 3; req g2; printf '{"custom_id":"x"'; } >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:4: duplicate custom_id "g2"' -l 2 r.jsonl
+	{ good 3; req g2; req g2; } >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:4: duplicate custom_id "g2"' -l 2 r.jsonl
+	# The next line too long for the reader.
+	n=$(req x | wc -c)
+	{ req a; req b; req a; req xx; } >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:3: duplicate custom_id "a"' -l 1 -b "$n" r.jsonl
+	{ good 3; req g1; } >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:4: duplicate custom_id "g1"' -l 2 r.jsonl
 }
 
 t_numeric_custom_id() {

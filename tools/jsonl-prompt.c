@@ -72,11 +72,25 @@ struct picker {
 };
 
 /* The requests made and not yet written (main's buffer); those of the
- * items before the current one take pending->p[0..out_whole).  Static for
- * bad_line. */
+ * items known good take pending->p[0..out_whole).  Static for bad_line. */
 static const struct buf	*pending;
 static size_t		 out_whole;
 static size_t		 out_piece;	/* see write_pieces */
+
+/* With -i, the id of the last request made, added to the set only once
+ * the next item was read and checked: that work hides the cache miss on
+ * its slot (idset_prefetch).  Static for bad_line and the reader's error
+ * hook, which check it first: a duplicate is reported at its own line,
+ * before anything wrong with the next one. */
+static struct {
+	struct idset	*ids;		/* NULL without -i */
+	struct buf	 id;		/* a copy: the reader's buffer moves */
+	uint64_t	 hash;
+	const char	*name;
+	unsigned long	 lineno;
+	size_t		 end;		/* where its request ends in *pending */
+	int		 waiting;
+} last = { NULL, BUF_INIT, 0, NULL, 0, 0, 0 };
 
 static void __attribute__((noreturn))
 usage(int status)
@@ -343,21 +357,21 @@ add_quoted_number(struct buf *b, unsigned long n)
 }
 
 /* Writes p[0..n) to stdout with write(2), in pieces of at most piece
- * bytes; exits 1 on an error (quietly on EPIPE).  Unless last (this is
+ * bytes; exits 1 on an error (quietly on EPIPE).  Unless at_end (this is
  * the end of the output), no piece ends just before or after a newline,
  * so the output as far as it went never ends with a whole line or with
  * a line missing only its newline; p[n] must then be readable (it is
  * part of the held-back bytes).  Request lines are far longer than two
  * bytes, so moving a piece's end back by one or two bytes is enough. */
 static void
-write_pieces(const char *p, size_t n, size_t piece, int last)
+write_pieces(const char *p, size_t n, size_t piece, int at_end)
 {
 	size_t k;
 	ssize_t w;
 
 	while (n > 0) {
 		k = n < piece ? n : piece;
-		if (k < n || !last)
+		if (k < n || !at_end)
 			while (p[k - 1] == '\n' || p[k] == '\n')
 				k--;
 		w = write(STDOUT_FILENO, p, k);
@@ -382,13 +396,32 @@ give_up(void)
 	exit(1);
 }
 
-/* Reports a bad input line and gives up. */
+/* Adds the last request's id to the set: a duplicate is reported and
+ * gives up; otherwise that request is known good. */
+static void
+check_last_id(void *unused)
+{
+	static struct buf show = BUF_INIT;
+
+	if (!last.waiting)
+		return;
+	last.waiting = 0;
+	if (!idset_add_hashed(last.ids, last.id.p, last.id.len, last.hash)) {
+		warnx("%s:%lu: duplicate id \"%.*s\"", last.name, last.lineno,
+		    200, customid_show(&show, last.id.p, last.id.len));
+		give_up();
+	}
+	out_whole = last.end;
+}
+
+/* Reports a bad input line (after the last id's check) and gives up. */
 static void __attribute__((noreturn, format(printf, 3, 4)))
 bad_line(const char *name, unsigned long lineno, const char *fmt, ...)
 {
 	va_list ap;
 	char msg[512];
 
+	check_last_id(NULL);
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -405,13 +438,12 @@ main(int argc, char *argv[])
 	const char *generated[5];
 	enum endpoint ep = EP_CHAT;
 	struct buf head = BUF_INIT, tail = BUF_INIT, out = BUF_INIT;
-	struct buf idtext = BUF_INIT, scratch = BUF_INIT;
+	struct buf idtext = BUF_INIT;
 	struct stat st;
 	struct seg *segs = NULL;
 	struct picker pk = { NULL, NULL, NULL, 0 };
 	const char *idrest = NULL;
 	size_t idkey = 0;
-	struct idset *ids = NULL;
 	struct jsonl in;
 	struct jval top, v;
 	struct jmember members[MAX_MEMBERS];
@@ -420,6 +452,7 @@ main(int argc, char *argv[])
 	const char *idp = NULL;
 	size_t idn = 0;
 	uint64_t idh = 0;
+	int id_is_text = 0;
 	size_t len, nsegs = 0, i, count;
 	long max_tokens = 0;
 	long long id;
@@ -536,9 +569,11 @@ main(int argc, char *argv[])
 	buf_adds(&tail, "}}\n");
 	free(text);
 	if (idfield != NULL)
-		ids = idset_new();
+		last.ids = idset_new();
 	if (jsonl_open(&in, input, 0) < 0)
 		exit(1);
+	in.before_error = check_last_id;
+	last.name = in.name;
 	/* A bigger pipe to the next filter: fewer switches between the two
 	 * (Linux only; elsewhere, or when refused, the default stays). */
 #ifdef F_SETPIPE_SZ
@@ -553,7 +588,6 @@ main(int argc, char *argv[])
 	    SIZE_MAX : PIPE_BUF;
 
 	while ((n = jsonl_next(&in, &line, &len)) == 1) {
-		out_whole = out.len;
 		if (len == 0)
 			bad_line(in.name, in.lineno, "blank line");
 		if (jscan_doc_members(line, len, &top, members, MAX_MEMBERS,
@@ -565,16 +599,13 @@ main(int argc, char *argv[])
 
 		if (pk.n > 0)
 			picker_walk(&pk, top, members, count);
-		buf_adds(&out, "{\"custom_id\":");
-		if (idfield == NULL) {
-			add_quoted_number(&out, in.lineno);
-		} else {
+		if (idfield != NULL) {
 			if (!picker_get(&pk, idkey, idrest, &v))
 				bad_line(in.name, in.lineno, "no id field "
 				    "\"%s\"", idfield);
 			buf_reset(&idtext);
-			if (v.type == JT_STRING) {
-				buf_add(&out, v.p, v.n);
+			id_is_text = v.type == JT_STRING;
+			if (id_is_text) {
 				if (memchr(v.p, '\\', v.n) == NULL) {
 					idp = v.p + 1;
 					idn = v.n - 2;
@@ -585,7 +616,6 @@ main(int argc, char *argv[])
 				}
 			} else if (jscan_int(v, &id) == 0) {
 				buf_printf(&idtext, "%lld", id);
-				buf_printf(&out, "\"%s\"", idtext.p);
 				idp = idtext.p;
 				idn = idtext.len;
 			} else if (v.type == JT_NUMBER)
@@ -598,9 +628,30 @@ main(int argc, char *argv[])
 				    idfield, jscan_a_typename(v.type));
 			if (idn == 0)
 				bad_line(in.name, in.lineno, "empty id");
-			/* Checked once the request is built: that work
-			 * hides the cache miss on the id's slot. */
-			idh = idset_prefetch(ids, idp, idn);
+			idh = idset_prefetch(last.ids, idp, idn);
+		}
+
+		/* Every request made so far is good now: out is written
+		 * when it has grown enough, all but its last two bytes. */
+		check_last_id(NULL);
+		if (out.len >= FLUSH_AT) {
+			write_pieces(out.p, out.len - HELD_BACK,
+			    out_piece, 0);
+			memmove(out.p, out.p + out.len - HELD_BACK,
+			    HELD_BACK);
+			out.len = HELD_BACK;
+		}
+		out_whole = out.len;
+
+		buf_adds(&out, "{\"custom_id\":");
+		if (idfield == NULL)
+			add_quoted_number(&out, in.lineno);
+		else if (id_is_text)
+			buf_add(&out, v.p, v.n);
+		else {
+			buf_addc(&out, '"');
+			buf_add(&out, idtext.p, idtext.len);
+			buf_addc(&out, '"');
 		}
 		buf_add(&out, head.p, head.len);
 		if (segs == NULL)
@@ -621,21 +672,23 @@ main(int argc, char *argv[])
 				add_escaped(&out, v.p, v.n);
 		}
 		buf_add(&out, tail.p, tail.len);
-		if (ids != NULL && !idset_add_hashed(ids, idp, idn, idh))
-			bad_line(in.name, in.lineno, "duplicate id \"%.*s\"",
-			    200, customid_show(&scratch, idp, idn));
-		if (out.len >= FLUSH_AT) {
-			write_pieces(out.p, out.len - HELD_BACK,
-			    out_piece, 0);
-			memmove(out.p, out.p + out.len - HELD_BACK,
-			    HELD_BACK);
-			out.len = HELD_BACK;
+		if (idfield == NULL)
+			out_whole = out.len;
+		else {
+			buf_reset(&last.id);
+			buf_add(&last.id, idp, idn);
+			last.hash = idh;
+			last.lineno = in.lineno;
+			last.end = out.len;
+			last.waiting = 1;
 		}
 	}
 	if (n < 0) {
+		/* The reader checked the last id before its message. */
 		out_whole = out.len;
 		give_up();
 	}
+	check_last_id(NULL);
 	jsonl_close(&in);
 	write_pieces(out.p, out.len, out_piece, 1);
 	buf_reset(&out);
@@ -647,11 +700,11 @@ main(int argc, char *argv[])
 	free(pk.names);
 	free(pk.lens);
 	free(pk.vals);
-	idset_free(ids);
+	idset_free(last.ids);
+	buf_free(&last.id);
 	buf_free(&head);
 	buf_free(&tail);
 	buf_free(&out);
 	buf_free(&idtext);
-	buf_free(&scratch);
 	return stdout_close(0) ? 1 : 0;
 }

@@ -29,7 +29,7 @@
 
 #define MAX_LINES_DEFAULT	50000		/* OpenAI's limit per batch */
 #define MAX_BYTES_DEFAULT	190000000	/* under OpenAI's 200 MB */
-#define WRITE_BUFFER		(1 << 20)
+#define COPY_MAX		(1 << 20)	/* see take_line */
 #define MAX_MEMBERS		64	/* taken while validating; more: walk */
 
 /* The files written so far; static so the clean-up at exit sees them. */
@@ -82,6 +82,94 @@ bad_line(const char *name, unsigned long lineno, const char *fmt, ...)
 	errx(1, "%s:%lu: %s", name, lineno, msg);
 }
 
+/* The custom_id of the line last written, added to the set only once the
+ * next line has been read and checked: that work hides the cache miss on
+ * its slot (idset_prefetch).  Static for the reader's error hook. */
+static struct {
+	struct idset	*ids;
+	struct buf	 id;		/* a copy: the reader's buffer moves */
+	uint64_t	 hash;
+	const char	*name;
+	unsigned long	 lineno;
+	int		 waiting;
+} last = { NULL, BUF_INIT, 0, NULL, 0, 0 };
+
+/* Adds the last line's custom_id to the set; a duplicate is reported at
+ * its own line, before anything found on a later one, and exits 1. */
+static void
+check_last_id(void *unused)
+{
+	static struct buf show = BUF_INIT;
+
+	if (!last.waiting)
+		return;
+	last.waiting = 0;
+	if (!idset_add_hashed(last.ids, last.id.p, last.id.len, last.hash))
+		bad_line(last.name, last.lineno, "duplicate custom_id "
+		    "\"%.*s\"", 200, customid_show(&show, last.id.p,
+		    last.id.len));
+}
+
+/* What the current file gets next, written with write(2) rather than
+ * copied through stdio: a run of whole lines in place in the reader's
+ * buffer (they lie one after the other there), or lines copied to copy
+ * (those whose "\r\n" becomes "\n", and an unterminated last line).
+ * Static for the reader's hook, which writes it before the buffer moves. */
+static struct {
+	const char	*p;
+	size_t		 n;
+	struct afile	*f;
+	struct buf	 copy;
+} run = { NULL, 0, NULL, BUF_INIT };
+
+/* Writes the run to its file; a write error is reported as
+ * "prog: path: reason" and exits 1 (the temporary files go at exit). */
+static void
+write_run(void *unused)
+{
+	const char *p = run.p;
+	size_t n = run.n;
+	ssize_t w;
+
+	if (n == 0 || run.f == NULL)
+		return;
+	run.n = 0;
+	while (n > 0) {
+		w = write(fileno(run.f->fp), p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			err(1, "%s", run.f->path);
+		p += w;
+		n -= (size_t)w;
+	}
+	buf_reset(&run.copy);
+}
+
+/* Adds line[0..n) with its '\n' (line[n]) to the run for file f: in place
+ * when the line took exactly n + 1 bytes of input, else as a copy. */
+static void
+take_line(struct afile *f, const char *line, size_t n, int in_place)
+{
+	int copied = run.n > 0 && run.p == run.copy.p;
+
+	if (run.n > 0 && (run.f != f || copied == in_place ||
+	    (in_place && run.p + run.n != line)))
+		write_run(NULL);
+	run.f = f;
+	if (in_place) {
+		if (run.n == 0)
+			run.p = line;
+		run.n += n + 1;
+		return;
+	}
+	buf_add(&run.copy, line, n + 1);
+	run.p = run.copy.p;
+	run.n = run.copy.len;
+	if (run.n >= COPY_MAX)
+		write_run(NULL);
+}
+
 /* 1 when string v decodes to the text in *cur; scratch is for decoding. */
 static int
 same_text(struct jval v, const struct buf *cur, struct buf *scratch)
@@ -122,13 +210,11 @@ main(int argc, char *argv[])
 	size_t lines = 0, bytes = 0, len, i;
 	struct buf id = BUF_INIT, scratch = BUF_INIT;
 	struct buf cur_url = BUF_INIT, cur_model = BUF_INIT;
-	struct idset *ids;
 	struct afile *f = NULL;
 	struct jsonl in;
 	struct reqline req;
-	char *line, *dircopy, *wbuf;
+	char *line, *dircopy;
 	const char *why;
-	uint64_t idh;
 	int ch, n, dir_made = 0;
 
 	while ((ch = getopt(argc, argv, "b:d:hl:p:V")) != -1) {
@@ -159,14 +245,18 @@ main(int argc, char *argv[])
 	for (len = strlen(dircopy); len > 1 && dircopy[len - 1] == '/'; len--)
 		dircopy[len - 1] = '\0';
 
-	ids = idset_new();
-	wbuf = xmalloc(WRITE_BUFFER);
+	last.ids = idset_new();
 	/* A line must fit a file with its newline: the reader refuses a
 	 * longer one before it takes more memory. */
 	if (jsonl_open(&in, input, max_bytes - 1) < 0)
 		exit(1);
+	in.before_error = check_last_id;
+	in.before_read = write_run;
+	last.name = in.name;
 	while ((n = jsonl_next(&in, &line, &len)) == 1) {
-		if ((why = reqline_check(line, len, &req, &id)) != NULL) {
+		why = reqline_check(line, len, &req, &id);
+		check_last_id(NULL);
+		if (why != NULL) {
 			/* A bad last line without its newline is most often
 			 * a writer that stopped early (jsonl-prompt holds
 			 * back the end of its last request until it has
@@ -176,14 +266,17 @@ main(int argc, char *argv[])
 				    "line (the writer stopped early?): %s", why);
 			bad_line(in.name, in.lineno, "%s", why);
 		}
-		/* Checked after the line is written to its temporary file:
-		 * that work hides the cache miss on the id's slot. */
-		idh = idset_prefetch(ids, req.id, req.idlen);
+		last.hash = idset_prefetch(last.ids, req.id, req.idlen);
+		buf_reset(&last.id);
+		buf_add(&last.id, req.id, req.idlen);
+		last.lineno = in.lineno;
+		last.waiting = 1;
 
 		if (f == NULL || lines == max_lines ||
 		    bytes + len + 1 > max_bytes ||
 		    !same_text(req.url, &cur_url, &scratch) ||
 		    !same_text(req.model, &cur_model, &scratch)) {
+			write_run(NULL);
 			if (f != NULL && afile_close(f) != 0)
 				exit(1);
 			if (!dir_made) {
@@ -201,7 +294,6 @@ main(int argc, char *argv[])
 			if (afile_open(f, paths[nfiles]) != 0)
 				exit(1);
 			nfiles++;
-			setvbuf(f->fp, wbuf, _IOFBF, WRITE_BUFFER);
 			lines = bytes = 0;
 			buf_reset(&cur_url);
 			jscan_unescape(req.url, &cur_url);
@@ -209,15 +301,14 @@ main(int argc, char *argv[])
 			jscan_unescape(req.model, &cur_model);
 		}
 		line[len] = '\n';
-		fwrite(line, 1, len + 1, f->fp);
-		if (!idset_add_hashed(ids, req.id, req.idlen, idh))
-			bad_line(in.name, in.lineno, "duplicate custom_id "
-			    "\"%.*s\"", 200, customid_show(&scratch, req.id, req.idlen));
+		take_line(f, line, len, jsonl_consumed(&in, line) == len + 1);
 		lines++;
 		bytes += len + 1;
 	}
 	if (n < 0)
 		exit(1);
+	check_last_id(NULL);
+	write_run(NULL);
 	jsonl_close(&in);
 	if (f != NULL && afile_close(f) != 0)
 		exit(1);
@@ -232,9 +323,10 @@ main(int argc, char *argv[])
 	}
 	free(files);
 	free(paths);
-	free(wbuf);
+	buf_free(&run.copy);
 	free(dircopy);
-	idset_free(ids);
+	idset_free(last.ids);
+	buf_free(&last.id);
 	buf_free(&id);
 	buf_free(&scratch);
 	buf_free(&cur_url);
