@@ -34,12 +34,9 @@ fault(struct scan *s, const char *msg)
 	return -1;
 }
 
-static inline __attribute__((always_inline)) void
+static void
 skip_ws(struct scan *s)
 {
-	/* Most often there is none: one test of the next byte. */
-	if (s->p < s->end && (unsigned char)*s->p > ' ')
-		return;
 	while (s->p < s->end &&
 	    (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
 		s->p++;
@@ -310,15 +307,7 @@ container(struct scan *s, int object)
 			s->p++;
 			skip_ws(s);
 		}
-		/* A string, the most common value, without the call to
-		 * value(). */
-		if (s->p < s->end && *s->p == '"') {
-			v.p = s->p;
-			v.type = JT_STRING;
-			if (string(s) < 0)
-				return -1;
-			v.n = (size_t)(s->p - v.p);
-		} else if (value(s, &v) < 0)
+		if (value(s, &v) < 0)
 			return -1;
 		if (object && s->depth <= 2 && s->m != NULL) {
 			if (s->count < s->max) {
