@@ -398,6 +398,7 @@ same_id(const struct rec *a, const struct rec *b)
  */
 #define WINDOW		((size_t)24 << 20)
 #define NBUFS		2
+#define READERS		1	/* threads filling windows */
 
 struct window {
 	uint64_t	 lo, hi;	/* output bytes [lo, hi) */
@@ -420,58 +421,79 @@ struct copier {
 	int		 ready[NBUFS];	/* buffer holds its next window */
 };
 
-/* Copies the lines of window w into buf, each followed by "\n".  The
- * pages of a dense input (one batch's results, say) stay mapped from one
- * window to the next and go when its last window is done; those of an
- * input whose lines are spread over the whole output go as soon as they
- * are passed. */
+/* Reads line r of input f into to with pread(2). */
+static void
+read_line(size_t f, const struct rec *r, char *to)
+{
+	size_t got;
+	ssize_t n;
+
+	for (got = 0; got < r->len; got += (size_t)n) {
+		n = pread(inputs[f].fd, to + got, r->len - got,
+		    (off_t)(r->off + got));
+		if (n < 0 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n < 0)
+			err(1, "%s", inputs[f].name);
+		if (n == 0)
+			errx(1, "%s: file changed while being read",
+			    inputs[f].name);
+	}
+}
+
+/* Copies the lines of window w into buf, each followed by "\n".  A dense
+ * input (one batch's results, say) is read through its mapping, front to
+ * back; its pages stay mapped from one window to the next and go when its
+ * last window is done.  The lines of an input spread over the whole
+ * output are read one by one with pread(2): mapping all of it again for
+ * every window would cost more. */
 static void
 fill_window(const struct copier *cp, const struct window *w, char *buf)
 {
 	const struct mapfile *m;
 	const struct rec *r;
 	size_t f, i;
-	uint64_t o, dropped;
-	int touched;
+	uint64_t o;
 
 	for (f = 0; f < ninputs; f++) {
 		if (cp->first[f] == cp->end[f] || cp->highest[f] < w->lo ||
 		    cp->lowest[f] >= w->hi)
 			continue;
 		m = &inputs[f].map;
-		dropped = 0;
-		touched = 0;
 		for (i = cp->first[f]; i < cp->end[f]; i++) {
 			o = cp->outoff[i];
 			if (o < w->lo || o >= w->hi)
 				continue;
 			r = &recs[i];
-			if (!touched) {
-				dropped = r->off;
-				touched = 1;
-			} else if (!cp->dense[f] &&
-			    r->off - dropped >= DROP_EVERY) {
-				mapfile_drop(m, dropped, r->off);
-				dropped = r->off;
-			}
-			memcpy(buf + (o - w->lo), m->p + r->off, r->len);
+			if (cp->dense[f])
+				memcpy(buf + (o - w->lo), m->p + r->off,
+				    r->len);
+			else
+				read_line(f, r, buf + (o - w->lo));
 			buf[o - w->lo + r->len] = '\n';
 		}
-		if (!cp->dense[f])
-			mapfile_drop(m, dropped, m->size);
-		else if (cp->highest[f] < w->hi)
+		if (cp->dense[f] && cp->highest[f] < w->hi)
 			mapfile_drop(m, 0, m->size);
 	}
 }
+
+struct reader {
+	struct copier	*cp;
+	size_t		 first;		/* fills windows first, first +
+					 * READERS, ... */
+};
 
 /* Fills window k into buffer k % NBUFS once window k - NBUFS is written. */
 static void *
 reader_main(void *arg)
 {
-	struct copier *cp = arg;
+	struct reader *rd = arg;
+	struct copier *cp = rd->cp;
 	size_t k, b;
 
-	for (k = 0; k < cp->nwindows; k++) {
+	for (k = rd->first; k < cp->nwindows; k += READERS) {
 		b = k % NBUFS;
 		pthread_mutex_lock(&cp->lock);
 		while (cp->written + NBUFS <= k)
@@ -583,8 +605,9 @@ static void
 write_sorted(struct skey *order)
 {
 	struct copier cp;
-	pthread_t reader;
-	size_t k, b, cap;
+	struct reader rd[READERS];
+	pthread_t readers[READERS];
+	size_t k, b, t, cap;
 
 	report_duplicates(order);
 	memset(&cp, 0, sizeof(cp));
@@ -595,9 +618,13 @@ write_sorted(struct skey *order)
 		cp.bufs[b] = xmalloc(cap ? cap : 1);
 	pthread_mutex_init(&cp.lock, NULL);
 	pthread_cond_init(&cp.cond, NULL);
-	if (cp.nwindows > 0 && (errno = pthread_create(&reader, NULL,
-	    reader_main, &cp)) != 0)
-		err(1, "pthread_create");
+	for (t = 0; t < READERS && t < cp.nwindows; t++) {
+		rd[t].cp = &cp;
+		rd[t].first = t;
+		if ((errno = pthread_create(&readers[t], NULL, reader_main,
+		    &rd[t])) != 0)
+			err(1, "pthread_create");
+	}
 	for (k = 0; k < cp.nwindows; k++) {
 		b = k % NBUFS;
 		pthread_mutex_lock(&cp.lock);
@@ -612,8 +639,8 @@ write_sorted(struct skey *order)
 		pthread_cond_broadcast(&cp.cond);
 		pthread_mutex_unlock(&cp.lock);
 	}
-	if (cp.nwindows > 0)
-		pthread_join(reader, NULL);
+	for (t = 0; t < READERS && t < cp.nwindows; t++)
+		pthread_join(readers[t], NULL);
 	for (b = 0; b < NBUFS; b++)
 		free(cp.bufs[b]);
 	free(cp.outoff);
