@@ -292,17 +292,36 @@ picker_want(struct picker *pk, const char *path, const char **rest)
 	return pk->n++;
 }
 
+/* picker_take: takes v for each wanted name that key k decodes to.  A key
+ * never decodes to longer text than it is written in, and to shorter
+ * text exactly when it holds an escape; its text starts with its first
+ * byte unless that is a backslash.  So a name as long as the key's raw
+ * text matches only when both are the same bytes without a backslash, a
+ * longer name never, and only for a shorter one that starts right is the
+ * key decoded, when it holds a backslash: most keys are looked at for a
+ * byte or two. */
 static void
 picker_take(struct picker *pk, struct jval k, struct jval v)
 {
-	size_t i;
-	int escaped = memchr(k.p, '\\', k.n) != NULL;
+	const char *raw = k.p + 1, *name;
+	size_t n = k.n - 2, i, count = pk->n;
+	int escaped = -1;	/* not looked at yet */
 
-	for (i = 0; i < pk->n; i++)
-		if (escaped ? jscan_streq(k, pk->names[i]) :
-		    k.n == pk->lens[i] + 2 &&
-		    memcmp(k.p + 1, pk->names[i], pk->lens[i]) == 0)
-			pk->vals[i] = v;
+	for (i = 0; i < count; i++) {
+		name = pk->names[i];
+		if (pk->lens[i] == n) {
+			if ((n == 0 || raw[0] == name[0]) &&
+			    memcmp(raw, name, n) == 0 &&
+			    memchr(raw, '\\', n) == NULL)
+				pk->vals[i] = v;
+		} else if (pk->lens[i] < n &&
+		    (raw[0] == name[0] || raw[0] == '\\')) {
+			if (escaped < 0)
+				escaped = memchr(raw, '\\', n) != NULL;
+			if (escaped && jscan_streq(k, name))
+				pk->vals[i] = v;
+		}
+	}
 }
 
 /* picker_walk: takes the wanted members of object top (the last one of a
