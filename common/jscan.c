@@ -105,6 +105,21 @@ special8(uint64_t x)
 	    ((x - ones * 0x20) & ~x) | x) & (ones * 0x80)) != 0;
 }
 
+#ifdef __SSE2__
+/* Bit i set when p[i] is '"', '\\', a control character or >= 0x80 (a
+ * signed compare with 0x20 catches both), for the 16 bytes at p. */
+static inline unsigned
+special16(const unsigned char *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)p);
+
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+	    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))));
+}
+#endif
+
 /* Inlined: keys and values call it some twenty times a request line. */
 static inline __attribute__((always_inline)) int
 string(struct scan *s)
@@ -113,6 +128,9 @@ string(struct scan *s)
 	const unsigned char *end = (const unsigned char *)s->end;
 	uint64_t x;
 	size_t n;
+#ifdef __SSE2__
+	unsigned m;
+#endif
 
 	for (;;) {
 		/* The common case: plain printable ASCII, 16 bytes a step
@@ -122,17 +140,21 @@ string(struct scan *s)
 		 * looked at again by the slower loops. */
 #ifdef __SSE2__
 		while (end - p >= 16) {
-			__m128i v = _mm_loadu_si128((const __m128i *)p);
-			int m = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
-			    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-			    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))));
-
-			if (m != 0) {
-				p += __builtin_ctz((unsigned)m);
+			if ((m = special16(p)) != 0) {
+				p += __builtin_ctz(m);
 				goto special;
 			}
 			p += 16;
+		}
+		/* The last bytes: the 16 that end the text, when it is that
+		 * long, without the ones before p. */
+		if (p < end && end - (const unsigned char *)s->start >= 16) {
+			m = special16(end - 16) >> (16 - (end - p));
+			if (m != 0) {
+				p += __builtin_ctz(m);
+				goto special;
+			}
+			p = end;
 		}
 #endif
 		while (end - p >= 8) {
