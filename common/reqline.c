@@ -9,10 +9,15 @@
 
 #define MAX_MEMBERS	64	/* taken while validating; more: walk */
 
-/* 1 when key k is the string name (of length n). */
-static int
+/* 1 when key k is the string name (of length n > 0, no backslash).  A
+ * key written longer than the name can still decode to it when it holds
+ * an escape; its text starts with its first byte unless that is a
+ * backslash, so most keys are told apart by their first byte. */
+static inline int
 key_is(struct jval k, const char *name, size_t n)
 {
+	if (k.p[1] != name[0] && k.p[1] != '\\')
+		return 0;
 	if (k.n == n + 2 && memcmp(k.p + 1, name, n) == 0)
 		return 1;
 	return k.n > n + 2 && memchr(k.p, '\\', k.n) != NULL &&
@@ -97,7 +102,8 @@ reqline_check(const char *line, size_t len, struct reqline *r,
 		    jscan_a_typename(r->custom_id.type));
 	if (r->method.type == JT_NONE)
 		return "no method";
-	if (!jscan_streq(r->method, "POST"))
+	if (!(r->method.n == 6 && memcmp(r->method.p, "\"POST\"", 6) == 0) &&
+	    !jscan_streq(r->method, "POST"))
 		return why(r, "method is %.*s, not \"POST\"",
 		    (int)(r->method.n > 40 ? 40 : r->method.n), r->method.p);
 	if (r->url.type != JT_STRING)

@@ -116,6 +116,19 @@ t_custom_id_from_field() {
 	expect_same ids want
 }
 
+# Field names are matched with the keys decoded: a key that starts with
+# an escape, has one inside, or is written plainly; the last one wins.
+t_escaped_keys() {
+	printf '%s\n' '{"\u006eame":"A","n\u0061me2":"B","uuid":"u1","n\u0061me":"C","de\u0073c":"D","\"q":"E"}' >i.jsonl
+	run jsonl-prompt -m m -e /v1/embeddings -i uuid -t '{name}|{name2}|{desc}|{"q}' i.jsonl
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" '{"custom_id":"u1","method":"POST","url":"/v1/embeddings","body":{"model":"m","input":"C|B|D|E"}}'
+	printf '%s\n' '{"i\u0064":"v","name":"n"}' >i.jsonl
+	run jsonl-prompt -m m -e /v1/embeddings -i id -t '{name}' i.jsonl
+	expect_rc 0
+	expect_grep '^\{"custom_id":"v",' "$T/out"
+}
+
 t_custom_id_nested_field() {
 	echo '{"meta":{"id":"n1"}}' >i.jsonl
 	run jsonl-prompt -m m -t . -i meta.id i.jsonl
