@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,8 @@ struct picker {
 	size_t		 *lens;
 	struct jval	 *vals;		/* per name, JT_NONE when absent */
 	size_t		  n;
+	uint64_t	  first[4];	/* bit set: a name starts with that
+					 * byte (or it is '\\', for escapes) */
 };
 
 /* The requests made and not yet written (main's buffer); those of the
@@ -279,6 +282,7 @@ picker_want(struct picker *pk, const char *path, const char **rest)
 {
 	const char *dot = strchr(path, '.');
 	size_t len = dot ? (size_t)(dot - path) : strlen(path), i;
+	unsigned c;
 
 	*rest = dot ? dot + 1 : NULL;
 	for (i = 0; i < pk->n; i++)
@@ -289,6 +293,9 @@ picker_want(struct picker *pk, const char *path, const char **rest)
 	pk->vals = xreallocarray(pk->vals, pk->n + 1, sizeof(*pk->vals));
 	pk->names[pk->n] = xstrndup(path, len);
 	pk->lens[pk->n] = len;
+	c = len > 0 ? (unsigned char)path[0] : '"';
+	pk->first[c >> 6] |= UINT64_C(1) << (c & 63);
+	pk->first['\\' >> 6] |= UINT64_C(1) << ('\\' & 63);
 	return pk->n++;
 }
 
@@ -334,13 +341,20 @@ picker_walk(struct picker *pk, struct jval top, const struct jmember *m,
 	struct jiter it;
 	struct jval k, v;
 	size_t i;
+	unsigned c;
 
 	for (i = 0; i < pk->n; i++)
 		pk->vals[i].type = JT_NONE;
 	if (count <= MAX_MEMBERS) {
-		for (i = 0; i < count; i++)
-			if (m[i].depth == 1)
+		/* Most members are no field of the template: their key's
+		 * first byte (the one after the quote; the closing quote
+		 * for "") tells, without a look at the names. */
+		for (i = 0; i < count; i++) {
+			c = (unsigned char)m[i].key.p[1];
+			if (m[i].depth == 1 &&
+			    (pk->first[c >> 6] >> (c & 63) & 1))
 				picker_take(pk, m[i].key, m[i].val);
+		}
 		return;
 	}
 	jscan_iter(top, &it);
@@ -473,7 +487,7 @@ main(int argc, char *argv[])
 	struct buf idtext = BUF_INIT;
 	struct stat st;
 	struct seg *segs = NULL;
-	struct picker pk = { NULL, NULL, NULL, 0 };
+	struct picker pk = { NULL, NULL, NULL, 0, { 0, 0, 0, 0 } };
 	const char *idrest = NULL;
 	size_t idkey = 0;
 	struct jsonl in;
