@@ -185,6 +185,26 @@ idset_count(const struct idset *s)
 }
 
 void
+idset_hold(struct idset_held *h, const void *key, size_t n, uint64_t hash,
+    unsigned long lineno)
+{
+	buf_reset(&h->id);
+	buf_add(&h->id, key, n);
+	h->hash = hash;
+	h->lineno = lineno;
+	h->waiting = 1;
+}
+
+int
+idset_settle(struct idset *s, struct idset_held *h)
+{
+	if (!h->waiting)
+		return 0;
+	h->waiting = 0;
+	return idset_add_hashed(s, h->id.p, h->id.len, h->hash) ? 1 : -1;
+}
+
+void
 idset_free(struct idset *s)
 {
 	if (s == NULL)

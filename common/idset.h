@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
+
 struct idset;
 
 /* idset_new: an empty set.  Free it with idset_free. */
@@ -35,6 +37,30 @@ int	idset_contains(const struct idset *s, const void *key, size_t n);
 
 /* idset_count: how many ids the set holds. */
 size_t	idset_count(const struct idset *s);
+
+/* An id whose adding waits one step: a tool that adds each line's id
+ * only after it has read and checked the next line hides the cache miss
+ * on the id's slot behind that work.  The id is copied: the caller's
+ * buffer may move meanwhile. */
+struct idset_held {
+	struct buf	 id;
+	uint64_t	 hash;
+	unsigned long	 lineno;	/* the caller's, for its message */
+	int		 waiting;
+};
+
+#define IDSET_HELD_INIT	{ BUF_INIT, 0, 0, 0 }
+
+/* idset_hold: holds key[0..n) with the hash idset_prefetch returned for
+ * it and the caller's line number.  The id held before must have been
+ * settled. */
+void	idset_hold(struct idset_held *h, const void *key, size_t n,
+	    uint64_t hash, unsigned long lineno);
+
+/* idset_settle: adds the held id to s, if one waits.  Returns 0 when none
+ * waited, 1 when it was added, -1 when s held it already (a duplicate:
+ * h->id and h->lineno say which). */
+int	idset_settle(struct idset *s, struct idset_held *h);
 
 /* idset_free: frees the set and its keys; NULL is fine. */
 void	idset_free(struct idset *s);

@@ -81,19 +81,14 @@ static size_t		 out_whole;
 static size_t		 out_piece;	/* see write_pieces */
 
 /* With -i, the id of the last request made, added to the set only once
- * the next item was read and checked: that work hides the cache miss on
- * its slot (idset_prefetch).  Static for bad_line and the reader's error
- * hook, which check it first: a duplicate is reported at its own line,
- * before anything wrong with the next one. */
-static struct {
-	struct idset	*ids;		/* NULL without -i */
-	struct buf	 id;		/* a copy: the reader's buffer moves */
-	uint64_t	 hash;
-	const char	*name;
-	unsigned long	 lineno;
-	size_t		 end;		/* where its request ends in *pending */
-	int		 waiting;
-} last = { NULL, BUF_INIT, 0, NULL, 0, 0, 0 };
+ * the next item was read and checked (idset_hold).  Static for bad_line
+ * and the reader's error hook, which check it first: a duplicate is
+ * reported at its own line, before anything wrong with the next one. */
+static struct idset		*ids;		/* NULL without -i */
+static struct idset_held	 last = IDSET_HELD_INIT;
+static size_t			 last_end;	/* where its request ends in
+						 * *pending */
+static const char		*input_name;
 
 static void __attribute__((noreturn))
 usage(int status)
@@ -449,15 +444,15 @@ check_last_id(void *unused)
 {
 	static struct buf show = BUF_INIT;
 
-	if (!last.waiting)
-		return;
-	last.waiting = 0;
-	if (!idset_add_hashed(last.ids, last.id.p, last.id.len, last.hash)) {
-		warnx("%s:%lu: duplicate id \"%.*s\"", last.name, last.lineno,
-		    200, customid_show(&show, last.id.p, last.id.len));
+	switch (idset_settle(ids, &last)) {
+	case -1:
+		warnx("%s:%lu: duplicate id \"%.*s\"", input_name,
+		    last.lineno, 200, customid_show(&show, last.id.p,
+		    last.id.len));
 		give_up();
+	case 1:
+		out_whole = last_end;
 	}
-	out_whole = last.end;
 }
 
 /* Reports a bad input line (after the last id's check) and gives up. */
@@ -615,11 +610,11 @@ main(int argc, char *argv[])
 	buf_adds(&tail, "}}\n");
 	free(text);
 	if (idfield != NULL)
-		last.ids = idset_new();
+		ids = idset_new();
 	if (jsonl_open(&in, input, 0) < 0)
 		exit(1);
 	in.before_error = check_last_id;
-	last.name = in.name;
+	input_name = in.name;
 	/* A bigger pipe to the next filter: fewer switches between the two
 	 * (Linux only; elsewhere, or when refused, the default stays). */
 #ifdef F_SETPIPE_SZ
@@ -674,7 +669,7 @@ main(int argc, char *argv[])
 				    idfield, jscan_a_typename(v.type));
 			if (idn == 0)
 				bad_line(in.name, in.lineno, "empty id");
-			idh = idset_prefetch(last.ids, idp, idn);
+			idh = idset_prefetch(ids, idp, idn);
 		}
 
 		/* Every request made so far is good now: out is written
@@ -721,12 +716,8 @@ main(int argc, char *argv[])
 		if (idfield == NULL)
 			out_whole = out.len;
 		else {
-			buf_reset(&last.id);
-			buf_add(&last.id, idp, idn);
-			last.hash = idh;
-			last.lineno = in.lineno;
-			last.end = out.len;
-			last.waiting = 1;
+			idset_hold(&last, idp, idn, idh, in.lineno);
+			last_end = out.len;
 		}
 	}
 	if (n < 0) {
@@ -746,7 +737,7 @@ main(int argc, char *argv[])
 	free(pk.names);
 	free(pk.lens);
 	free(pk.vals);
-	idset_free(last.ids);
+	idset_free(ids);
 	buf_free(&last.id);
 	buf_free(&head);
 	buf_free(&tail);

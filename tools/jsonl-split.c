@@ -83,16 +83,11 @@ bad_line(const char *name, unsigned long lineno, const char *fmt, ...)
 }
 
 /* The custom_id of the line last written, added to the set only once the
- * next line has been read and checked: that work hides the cache miss on
- * its slot (idset_prefetch).  Static for the reader's error hook. */
-static struct {
-	struct idset	*ids;
-	struct buf	 id;		/* a copy: the reader's buffer moves */
-	uint64_t	 hash;
-	const char	*name;
-	unsigned long	 lineno;
-	int		 waiting;
-} last = { NULL, BUF_INIT, 0, NULL, 0, 0 };
+ * next line has been read and checked (idset_hold).  Static for the
+ * reader's error hook. */
+static struct idset		*ids;
+static struct idset_held	 last = IDSET_HELD_INIT;
+static const char		*input_name;
 
 /* Adds the last line's custom_id to the set; a duplicate is reported at
  * its own line, before anything found on a later one, and exits 1. */
@@ -101,11 +96,8 @@ check_last_id(void *unused)
 {
 	static struct buf show = BUF_INIT;
 
-	if (!last.waiting)
-		return;
-	last.waiting = 0;
-	if (!idset_add_hashed(last.ids, last.id.p, last.id.len, last.hash))
-		bad_line(last.name, last.lineno, "duplicate custom_id "
+	if (idset_settle(ids, &last) < 0)
+		bad_line(input_name, last.lineno, "duplicate custom_id "
 		    "\"%.*s\"", 200, customid_show(&show, last.id.p,
 		    last.id.len));
 }
@@ -245,14 +237,14 @@ main(int argc, char *argv[])
 	for (len = strlen(dircopy); len > 1 && dircopy[len - 1] == '/'; len--)
 		dircopy[len - 1] = '\0';
 
-	last.ids = idset_new();
+	ids = idset_new();
 	/* A line must fit a file with its newline: the reader refuses a
 	 * longer one before it takes more memory. */
 	if (jsonl_open(&in, input, max_bytes - 1) < 0)
 		exit(1);
 	in.before_error = check_last_id;
 	in.before_read = write_run;
-	last.name = in.name;
+	input_name = in.name;
 	while ((n = jsonl_next(&in, &line, &len)) == 1) {
 		why = reqline_check(line, len, &req, &id);
 		check_last_id(NULL);
@@ -266,11 +258,8 @@ main(int argc, char *argv[])
 				    "line (the writer stopped early?): %s", why);
 			bad_line(in.name, in.lineno, "%s", why);
 		}
-		last.hash = idset_prefetch(last.ids, req.id, req.idlen);
-		buf_reset(&last.id);
-		buf_add(&last.id, req.id, req.idlen);
-		last.lineno = in.lineno;
-		last.waiting = 1;
+		idset_hold(&last, req.id, req.idlen, idset_prefetch(ids,
+		    req.id, req.idlen), in.lineno);
 
 		if (f == NULL || lines == max_lines ||
 		    bytes + len + 1 > max_bytes ||
@@ -325,7 +314,7 @@ main(int argc, char *argv[])
 	free(paths);
 	buf_free(&run.copy);
 	free(dircopy);
-	idset_free(last.ids);
+	idset_free(ids);
 	buf_free(&last.id);
 	buf_free(&id);
 	buf_free(&scratch);
