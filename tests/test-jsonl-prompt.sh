@@ -401,8 +401,9 @@ t_killed_midway_leaves_no_job() {
 
 # A good big input comes out as it always did: the SHA-256 is that of the
 # output of jsonl-prompt before streaming.  The same bytes whether stdout
-# is a file, a pipe (written in pieces of PIPE_BUF bytes) or a file opened
-# for appending, and the same as the parts made one by one.
+# is a file, a pipe (written in pieces of PIPE_BUF bytes, or of up to the
+# pipe's size when it is empty) or a file opened for appending, and the
+# same as the parts made one by one.
 t_big_input_same_output() {
 	big_items 20000 i.jsonl
 	TMPDIR=/nonexistent run jsonl-prompt -m gpt-4o-mini -i id -T 100 i.jsonl

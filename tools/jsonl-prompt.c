@@ -11,10 +11,11 @@
  * item, a write error, a signal, a crash), what the next tool got ends
  * inside a request, with no newline: jsonl-split rejects such input
  * whole, so a failed run never looks like a smaller complete job, even
- * to a shell without `set -o pipefail`.  On a pipe each write(2) is at
- * most PIPE_BUF bytes, which the kernel moves whole or not at all, and
- * ends away from a newline: a kill in the middle of a write cannot leave
- * the reader at the end of a line either.
+ * to a shell without `set -o pipefail`.  On a pipe each write(2) ends
+ * away from a newline and is moved whole or not at all: it is at most
+ * PIPE_BUF bytes, or, into an empty pipe, at most the pipe's size, which
+ * the kernel takes without waiting.  A kill in the middle of a write
+ * cannot leave the reader at the end of a line either.
  */
 #include <err.h>
 #include <errno.h>
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 
 #include "buf.h"
@@ -79,6 +81,7 @@ struct picker {
 static const struct buf	*pending;
 static size_t		 out_whole;
 static size_t		 out_piece;	/* see write_pieces */
+static size_t		 pipe_size;	/* stdout's, when a pipe (or 0) */
 
 /* With -i, the id of the last request made, added to the set only once
  * the next item was read and checked (idset_hold).  Static for bad_line
@@ -398,7 +401,9 @@ add_quoted_number(struct buf *b, unsigned long n)
 }
 
 /* Writes p[0..n) to stdout with write(2), in pieces of at most piece
- * bytes; exits 1 on an error (quietly on EPIPE).  Unless at_end (this is
+ * bytes, or of pipe_size when stdout is a pipe with nothing in it (the
+ * write then finds room for all it holds, so it never waits and is never
+ * cut short); exits 1 on an error (quietly on EPIPE).  Unless at_end (this is
  * the end of the output), no piece ends just before or after a newline,
  * so the output as far as it went never ends with a whole line or with
  * a line missing only its newline; p[n] must then be readable (it is
@@ -407,11 +412,16 @@ add_quoted_number(struct buf *b, unsigned long n)
 static void
 write_pieces(const char *p, size_t n, size_t piece, int at_end)
 {
-	size_t k;
+	size_t k, most;
 	ssize_t w;
+	int queued;
 
 	while (n > 0) {
-		k = n < piece ? n : piece;
+		most = piece;
+		if (pipe_size > piece && ioctl(STDOUT_FILENO, FIONREAD,
+		    &queued) == 0 && queued == 0)
+			most = pipe_size;
+		k = n < most ? n : most;
 		if (k < n || !at_end)
 			while (p[k - 1] == '\n' || p[k] == '\n')
 				k--;
@@ -497,7 +507,7 @@ main(int argc, char *argv[])
 	size_t len, nsegs = 0, i, count;
 	long max_tokens = 0;
 	long long id;
-	int ch, n, known;
+	int ch, n, known, pipe_fill;
 
 	while ((ch = getopt(argc, argv, "b:e:hi:m:s:t:T:V")) != -1) {
 		switch (ch) {
@@ -619,6 +629,9 @@ main(int argc, char *argv[])
 	 * (Linux only; elsewhere, or when refused, the default stays). */
 #ifdef F_SETPIPE_SZ
 	fcntl(STDOUT_FILENO, F_SETPIPE_SZ, 1 << 20);
+	if (fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode) &&
+	    (pipe_fill = fcntl(STDOUT_FILENO, F_GETPIPE_SZ)) > 0)
+		pipe_size = (size_t)pipe_fill;
 #endif
 	/* To a pipe (or anything but a regular file), pieces of PIPE_BUF
 	 * bytes, which a pipe takes whole or not at all.  A regular file is
