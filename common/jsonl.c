@@ -1,6 +1,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -71,7 +72,7 @@ fill(struct jsonl *r)
 int
 jsonl_next(struct jsonl *r, char **line, size_t *len)
 {
-	char *nl = NULL;
+	char *nl = NULL, why[80];
 	size_t scanned = 0, n;
 	ssize_t got;
 
@@ -105,23 +106,33 @@ jsonl_next(struct jsonl *r, char **line, size_t *len)
 	r->start += nl ? n + 1 : n;
 	r->unterminated = nl == NULL;
 	r->lineno++;
-	if (n > r->maxline) {
+	if (jsonl_line_check(*line, &n, r->lineno, r->maxline, why,
+	    sizeof(why)) != NULL) {
 		before_error(r);
-		warnx("%s:%lu: line longer than %zu bytes", r->name, r->lineno,
-		    r->maxline);
+		warnx("%s:%lu: %s", r->name, r->lineno, why);
 		return -1;
 	}
-	if (n > 0 && (*line)[n - 1] == '\r')
-		n--;
 	(*line)[n] = '\0';
-	if (r->lineno == 1 && n >= 3 && memcmp(*line, "\xef\xbb\xbf", 3) == 0) {
-		before_error(r);
-		warnx("%s:1: UTF-8 byte order mark (not allowed in JSONL)",
-		    r->name);
-		return -1;
-	}
 	*len = n;
 	return 1;
+}
+
+const char *
+jsonl_line_check(const char *p, size_t *n, unsigned long lineno,
+    size_t maxline, char *why, size_t size)
+{
+	if (*n > maxline) {
+		snprintf(why, size, "line longer than %zu bytes", maxline);
+		return why;
+	}
+	if (*n > 0 && p[*n - 1] == '\r')
+		(*n)--;
+	if (lineno == 1 && *n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
+		snprintf(why, size, "UTF-8 byte order mark (not allowed in "
+		    "JSONL)");
+		return why;
+	}
+	return NULL;
 }
 
 void

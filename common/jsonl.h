@@ -50,6 +50,15 @@ int	jsonl_open(struct jsonl *r, const char *path, size_t maxline);
  * returned so far until then, to write a run of them at once, say. */
 int	jsonl_next(struct jsonl *r, char **line, size_t *len);
 
+/* jsonl_line_check: the rules jsonl_next applies to a whole line, for a
+ * reader that finds its lines itself (in a mapped file, say): p[0..*n) is
+ * line lineno, without its "\n".  Returns NULL, with a "\r" at the end
+ * taken off *n, or why the line is refused, written into why[0..size):
+ * "line longer than MAXLINE bytes", or, on line 1, "UTF-8 byte order mark
+ * (not allowed in JSONL)". */
+const char *jsonl_line_check(const char *p, size_t *n, unsigned long lineno,
+	    size_t maxline, char *why, size_t size);
+
 /* jsonl_fdopen: reads the open descriptor fd (not closed by jsonl_close),
  * naming it name in messages.  Cannot fail. */
 void	jsonl_fdopen(struct jsonl *r, int fd, const char *name, size_t maxline);

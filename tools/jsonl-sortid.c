@@ -105,14 +105,14 @@ id_of(const struct rec *r)
 }
 
 /* Walks one input's lines in its mapping, adding an index entry a line to
- * pt and giving back the pages passed.  Line ends, the byte order mark and
- * the length cap are as common/jsonl.h reads them.  Returns 0, or -1 after
- * reporting a bad line. */
+ * pt and giving back the pages passed.  Returns 0, or -1 after reporting
+ * a bad line. */
 static int
 index_input(struct part *pt, size_t fileno)
 {
 	const struct mapfile *m = &inputs[fileno].map;
 	const char *p, *end, *nl, *id, *why;
+	char refused[80];
 	struct buf scratch = BUF_INIT;
 	struct jval top;
 	struct rec *rec;
@@ -128,22 +128,9 @@ index_input(struct part *pt, size_t fileno)
 		nl = memchr(p, '\n', (size_t)(end - p));
 		len = (size_t)((nl != NULL ? nl : end) - p);
 		lineno++;
-		if (len > JSONL_MAXLINE_DEFAULT) {
-			warnx("%s:%lu: line longer than %zu bytes",
-			    m->name, lineno, JSONL_MAXLINE_DEFAULT);
-			status = -1;
-			break;
-		}
-		if (len > 0 && p[len - 1] == '\r')
-			len--;
-		if (lineno == 1 && len >= 3 &&
-		    memcmp(p, "\xef\xbb\xbf", 3) == 0) {
-			warnx("%s:1: UTF-8 byte order mark (not allowed in "
-			    "JSONL)", m->name);
-			status = -1;
-			break;
-		}
-		if (customid_get(p, len, &top, &scratch, &id, &idlen,
+		if ((why = jsonl_line_check(p, &len, lineno,
+		    JSONL_MAXLINE_DEFAULT, refused, sizeof(refused))) != NULL ||
+		    customid_get(p, len, &top, &scratch, &id, &idlen,
 		    &why) < 0) {
 			warnx("%s:%lu: %s", m->name, lineno, why);
 			status = -1;
