@@ -81,7 +81,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *nul = memchr(data, '\0', size), *item;
-	struct picker pk = { NULL, NULL, NULL, 0 };
+	struct picker pk = { NULL, NULL, NULL, 0, { 0 } };
 	struct buf again = BUF_INIT, lit = BUF_INIT, text = BUF_INIT;
 	struct jval top, got, want;
 	struct jerr e;
