@@ -401,9 +401,9 @@ t_killed_midway_leaves_no_job() {
 
 # A good big input comes out as it always did: the SHA-256 is that of the
 # output of jsonl-prompt before streaming.  The same bytes whether stdout
-# is a file, a pipe (written in pieces of PIPE_BUF bytes, or of up to the
-# pipe's size when it is empty) or a file opened for appending, and the
-# same as the parts made one by one.
+# is a file, a pipe (written in pieces of PIPE_BUF bytes, or, when it is
+# empty, in larger writes and splices of up to its size) or a file opened
+# for appending, and the same as the parts made one by one.
 t_big_input_same_output() {
 	big_items 20000 i.jsonl
 	TMPDIR=/nonexistent run jsonl-prompt -m gpt-4o-mini -i id -T 100 i.jsonl
@@ -414,6 +414,11 @@ t_big_input_same_output() {
 	expect_eq "$(sha256sum <"$T/out")" "52a4e41769e4c7378b62c647a94d09d7a766d19b8dec360c5de5cbece47cbe1d  -"
 	jsonl-prompt -m gpt-4o-mini -i id -T 100 i.jsonl | cat >piped.out
 	expect_same piped.out "$T/out"
+	# A reader that starts late: the pipe fills up, and writes into a
+	# full pipe mix with splices into an empty one.
+	jsonl-prompt -m gpt-4o-mini -i id -T 100 i.jsonl |
+		{ sleep 0.3; cat; } >late.out
+	expect_same late.out "$T/out"
 	echo -n >appended.out
 	jsonl-prompt -m gpt-4o-mini -i id -T 100 i.jsonl >>appended.out
 	expect_same appended.out "$T/out"

@@ -52,9 +52,10 @@ fmt='%e %U %S %M'
 # Warm the page cache so every contender reads from memory.
 cat "$items" >/dev/null
 
-# The copy loop and the C tools run three times and the fastest run counts (the
-# machine may be shared); Python once.
-copy=
+# Three rounds of a copy loop run then a jsonl-prompt | jsonl-split run, so
+# that both meet the same spells of load on a shared machine; the fastest
+# run of each counts.  Python runs once.
+copy='' ours=''
 for run in 1 2 3; do
 	t0=$(now)
 	/usr/bin/time -f "$fmt" -o "$work/copy.$run" "$work/copyloop" "$items" "$work/copy.out"
@@ -62,13 +63,7 @@ for run in 1 2 3; do
 	rm -f "$work/copy.out"
 	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
 	[ "$(best "$secs" "$copy")" = "$secs" ] && { copy=$secs; cbest=$run; }
-done
-copy_cpu=$(cpu "$work/copy.$cbest")
-report "copy loop (floor)" "$copy" "$copy_cpu" "$(field 4 "$work/copy.$cbest") KB"
 
-echo "run: jsonl-prompt -m gpt-4o-mini -s system.txt -t '{name}: {description}' -i uuid items.jsonl | jsonl-split -d DIR"
-ours=
-for run in 1 2 3; do
 	rm -rf "$work/c"
 	t0=$(now)
 	/usr/bin/time -f "$fmt" -o "$work/prompt.$run" "$BIN/jsonl-prompt" -m gpt-4o-mini \
@@ -78,6 +73,10 @@ for run in 1 2 3; do
 	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
 	[ "$(best "$secs" "$ours")" = "$secs" ] && { ours=$secs; obest=$run; }
 done
+copy_cpu=$(cpu "$work/copy.$cbest")
+report "copy loop (floor)" "$copy" "$copy_cpu" "$(field 4 "$work/copy.$cbest") KB"
+
+echo "run: jsonl-prompt -m gpt-4o-mini -s system.txt -t '{name}: {description}' -i uuid items.jsonl | jsonl-split -d DIR"
 ours_cpu=$(cpu "$work/prompt.$obest" "$work/split.$obest")
 report "jsonl-prompt | jsonl-split" "$ours" "$ours_cpu" \
 	"$(field 4 "$work/prompt.$obest") KB + $(field 4 "$work/split.$obest") KB"

@@ -9,8 +9,9 @@
 #
 # Targets (the exit status is 1 when one is missed):
 #   jsonl-sortid at least 3x faster than GNU sort on the same lines
-#     (wall time, both writing a file in $BENCH_DIR; the best of three
-#     runs of each, as the machine may be shared),
+#     (wall time, both writing a file in $BENCH_DIR; five rounds of a
+#     sort run then a jsonl-sortid run, so that both meet the same spells
+#     of load on a shared machine, and the fastest run of each counts),
 #     LC_ALL=C sort -t'"' -k8,8 FILES (the 8th '"'-separated field is the
 #     custom_id of every generated line; byte order, as jsonl-sortid uses
 #     for uuids), with peak RSS under a quarter of the input's size;
@@ -75,30 +76,38 @@ ratio() { echo "scale=2; $1 / $2" | bc -l; }
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "input: $COUNT results, $((rbytes / 1048576)) MB in ${#results[@]} files; items $((ibytes / 1048576)) MB"
 
-# best3 NAME OUT CMD...: measure three times, keep the fastest run's
-# numbers (sets secs, cpu and rss_kb as measure does).  Each run starts
-# after sync(1), so that no run pays for writing back the output of the
-# one before (each writes about 660 MB), and with the files in ${warm[@]}
-# read again (the kernel may have dropped them from the page cache).
-best3() {
-	local b_secs='' b_cpu='' b_rss='' _
-	for _ in 1 2 3; do
-		sync
-		cat "${warm[@]}" >/dev/null
-		measure "$@" >"$dir/time.line"
-		if [ -z "$b_secs" ] || [ "$(echo "$secs < $b_secs" | bc)" = 1 ]; then
-			b_secs=$secs b_cpu=$cpu b_rss=$rss_kb
-			cp "$dir/time.line" "$dir/time.best"
-		fi
-	done
-	secs=$b_secs cpu=$b_cpu rss_kb=$b_rss
-	cat "$dir/time.best"
+# once NAME OUT CMD...: one run of measure, keeping NAME's fastest run
+# in best_secs and best_rss (by NAME) and its line in
+# $dir/best.NAME.  Each run starts after sync(1), so that no run pays for
+# writing back the output of the one before (each writes about 660 MB),
+# and with the files in ${warm[@]} read again (the kernel may have
+# dropped them from the page cache).
+declare -A best_secs best_rss
+once() {
+	local name=$1
+	sync
+	cat "${warm[@]}" >/dev/null
+	measure "$@" >"$dir/time.line"
+	if [ -z "${best_secs[$name]:-}" ] ||
+		[ "$(echo "$secs < ${best_secs[$name]}" | bc)" = 1 ]; then
+		best_secs[$name]=$secs best_rss[$name]=$rss_kb
+		cp "$dir/time.line" "$dir/best.${name//[^a-z0-9-]/_}"
+	fi
+}
+# best NAME: prints NAME's fastest run; sets secs and rss_kb from it.
+best() {
+	cat "$dir/best.${1//[^a-z0-9-]/_}"
+	secs=${best_secs[$1]} rss_kb=${best_rss[$1]}
 }
 
 warm=("${results[@]}")
-best3 "sort -k8,8" "$dir/sorted.sort" sort -t'"' -k8,8 "${results[@]}"
+for _ in 1 2 3 4 5; do
+	once "sort -k8,8" "$dir/sorted.sort" sort -t'"' -k8,8 "${results[@]}"
+	once jsonl-sortid "$dir/sorted.jsonl" "$BIN/jsonl-sortid" "${results[@]}"
+done
+best "sort -k8,8"
 sort_secs=$secs
-best3 jsonl-sortid "$dir/sorted.jsonl" "$BIN/jsonl-sortid" "${results[@]}"
+best jsonl-sortid
 sortid_secs=$secs sortid_rss=$rss_kb
 if ! cmp -s "$dir/sorted.jsonl" "$dir/sorted.sort"; then
 	echo "MISSED: jsonl-sortid and sort disagree on the order"
@@ -114,7 +123,10 @@ echo "jsonl-sortid: $(ratio "$secs" "$sortid_secs")x faster than sort in the sam
 [ $((sortid_rss * 1024 * 4)) -lt "$rbytes" ] || { echo "MISSED: jsonl-sortid memory"; status=1; }
 # For information: the results shuffled across all the files.
 warm=("${global[@]}")
-best3 "sortid -g" "$dir/sorted.global" "$BIN/jsonl-sortid" "${global[@]}"
+for _ in 1 2 3; do
+	once "sortid -g" "$dir/sorted.global" "$BIN/jsonl-sortid" "${global[@]}"
+done
+best "sortid -g"
 cmp -s "$dir/sorted.global" "$dir/sorted.jsonl" ||
 	{ echo "MISSED: jsonl-sortid's order differs on the shuffled files"; status=1; }
 echo "jsonl-sortid on results shuffled across all files: $(ratio "$sort_secs" "$secs")x faster than sort on the batches' files (no target); peak RSS $((rss_kb / 1024)) MB"
