@@ -269,12 +269,25 @@ number(struct scan *s)
 	return r < 0 ? fault(s, "bad number") : 0;
 }
 
+/* The literal word[0..n) at *pp: returns 0 with *pp past it, or -1. */
+static inline __attribute__((always_inline)) int
+literal_at(const unsigned char **pp, const unsigned char *end,
+    const char *word, size_t n)
+{
+	if ((size_t)(end - *pp) < n || memcmp(*pp, word, n) != 0)
+		return -1;
+	*pp += n;
+	return 0;
+}
+
 static int
 literal(struct scan *s, const char *word, size_t n)
 {
-	if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
+	const unsigned char *p = (const unsigned char *)s->p;
+
+	if (literal_at(&p, (const unsigned char *)s->end, word, n) < 0)
 		return fault(s, "unexpected character");
-	s->p += n;
+	s->p = (const char *)p;
 	return 0;
 }
 
@@ -421,21 +434,18 @@ value:
 		type = JT_STRING;
 		break;
 	case 't':
-		if (end - p < 4 || memcmp(p, "true", 4) != 0)
+		if (literal_at(&p, end, "true", 4) < 0)
 			return -1;
-		p += 4;
 		type = JT_TRUE;
 		break;
 	case 'f':
-		if (end - p < 5 || memcmp(p, "false", 5) != 0)
+		if (literal_at(&p, end, "false", 5) < 0)
 			return -1;
-		p += 5;
 		type = JT_FALSE;
 		break;
 	case 'n':
-		if (end - p < 4 || memcmp(p, "null", 4) != 0)
+		if (literal_at(&p, end, "null", 4) < 0)
 			return -1;
-		p += 4;
 		type = JT_NULL;
 		break;
 	default:
