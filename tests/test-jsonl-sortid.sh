@@ -354,3 +354,31 @@ t_byte_order_many_ids_sharing_prefixes() {
 	expect_rc 0
 	expect_same out want
 }
+
+# Many lines: the index is sorted in two halves, then merged.  Ids that
+# tie on their first 8 bytes, and repeated ids, fall in both halves; a
+# repeated id's lines must stay in input order, as sort -s has them.
+t_halves_merge_keeps_ties_in_input_order() {
+	awk 'BEGIN {
+		srand(7)
+		for (i = 1; i <= 20000; i++)
+			printf "{\"custom_id\":\"prefix00-%d\",\"k\":%d}\n", int(rand() * 3000), i
+	}' >in
+	LC_ALL=C sort -s -t'"' -k4,4 in >want
+	run jsonl-sortid in
+	expect_rc 0
+	expect_same out want
+	expect_eq "$(wc -l <err)" "$(($(wc -l <in) - $(cut -d'"' -f4 in | sort -u | wc -l)))"
+}
+
+t_halves_merge_numeric() {
+	awk 'BEGIN {
+		srand(5)
+		for (i = 1; i <= 20000; i++)
+			printf "{\"custom_id\":\"%d\",\"k\":%d}\n", int(rand() * 1e12), i
+	}' >in
+	LC_ALL=C sort -s -t'"' -k4,4n in >want
+	run jsonl-sortid in
+	expect_rc 0
+	expect_same out want
+}
