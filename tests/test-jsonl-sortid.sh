@@ -382,3 +382,24 @@ t_halves_merge_numeric() {
 	expect_rc 0
 	expect_same out want
 }
+
+# More than 48 MB of output: several windows.  Files a and b hold the odd
+# and the even ids, so each one's lines are spread over the whole output
+# (read with pread); file c holds a run of consecutive ids (read through
+# its mapping), as a batch's results do.  Some lines end in "\r\n".
+t_windows_spread_and_dense_inputs() {
+	awk 'BEGIN {
+		pad = sprintf("%1900s", "")
+		for (i = 1; i <= 40000; i++) {
+			f = i % 2 ? "a" : "b"
+			printf "{\"custom_id\":\"%d\",\"pad\":\"%s\"}%s\n", i, pad, i % 7 ? "" : "\r" > f
+		}
+		for (i = 50000; i > 40000; i--)
+			printf "{\"custom_id\":\"%d\",\"pad\":\"%s\"}\n", i, pad > "c"
+	}'
+	cat a b c | tr -d '\r' | LC_ALL=C sort -t'"' -k4,4n >want
+	run jsonl-sortid c a b
+	expect_rc 0
+	expect_empty err
+	expect_same out want
+}
