@@ -522,6 +522,18 @@ fill_window(const struct copier *cp, const struct window *w, char *buf,
 	uint64_t at = 0;
 
 	for (i = w->first; i < w->end; i++) {
+		/* Lines come from all over an input, so their records and
+		 * bytes are fetched ahead, the record further ahead than
+		 * the bytes whose place it gives. */
+		if (i + 16 < w->end)
+			__builtin_prefetch(rec_at(cp->order[i + 16]));
+		if (i + 8 < w->end) {
+			r = rec_at(cp->order[i + 8]);
+			if (cp->dense[r->file]) {
+				__builtin_prefetch(inputs[r->file].map.p + r->off);
+				__builtin_prefetch(inputs[r->file].map.p + r->off + 64);
+			}
+		}
 		r = rec_at(cp->order[i]);
 		f = r->file;
 		m = &inputs[f].map;
