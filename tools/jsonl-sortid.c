@@ -675,6 +675,9 @@ plan_copy(struct copier *cp, const struct skey *order, size_t *cap)
 			w->lo = w->hi = pos;
 			w->first = i;
 		}
+		/* The records are all over the index: fetched ahead. */
+		if (i + 16 < nrecs)
+			__builtin_prefetch(rec_at(order[i + 16].rec));
 		f = rec_at(order[i].rec)->file;
 		if (pos < lowest[f])
 			lowest[f] = pos;
