@@ -448,7 +448,8 @@ same_id(const struct rec *a, const struct rec *b)
  * the inputs front to back and putting each line in its place, 0.77 s
  * against 1.78 s for sort(1).  Filling in output order instead writes the
  * window front to back, which this machine's memory does faster than
- * scattered lines: the reader's time fell from 0.33-0.37 s to 0.26-0.27 s.
+ * scattered lines: the reader's time fell from 0.33-0.37 s to 0.26-0.27 s,
+ * and to a median of 0.19 s with the records and lines fetched ahead.
  */
 #define WINDOW		((size_t)24 << 20)
 #define NBUFS		2
