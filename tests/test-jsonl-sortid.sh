@@ -383,10 +383,11 @@ t_halves_merge_numeric() {
 	expect_same out want
 }
 
-# Many windows; inputs a and b spread over more than 48 MB of output.  Files a and b hold the odd
-# and the even ids, so each one's lines are spread over the whole output
-# (read with pread); file c holds a run of consecutive ids (read through
-# its mapping), as a batch's results do.  Some lines end in "\r\n".
+# About 96 MB of output: many windows.  Files a and b hold the odd and
+# the even ids, so each one's lines are spread over more than 48 MB of
+# output (read with pread); file c holds a run of consecutive ids (read
+# through its mapping), as a batch's results do.  Some lines end in
+# "\r\n".
 t_windows_spread_and_dense_inputs() {
 	awk 'BEGIN {
 		pad = sprintf("%1900s", "")
