@@ -435,9 +435,9 @@ same_id(const struct rec *a, const struct rec *b)
 }
 
 /*
- * The copy.  The output is cut into windows of at most WINDOW bytes.  A
- * reader thread fills each window, line after line in output order,
- * while the main thread writes the window before.  A batch's output file
+ * The copy.  The output is cut into windows of at most WINDOW (or
+ * WINDOW_SPREAD) bytes.  A reader thread fills each window, line after
+ * line in output order, while the main thread writes the window before.  A batch's output file
  * holds the results of a run of consecutive requests, so its lines land
  * within DENSE_SPAN bytes of output and it is read through its mapping;
  * its pages are given back once its last line is copied.  Memory is NBUFS windows,
@@ -453,11 +453,14 @@ same_id(const struct rec *a, const struct rec *b)
  * Windows of 2 MB rather than 24 MB stay in the processor's cache from
  * the reader's copy to the write: best runs 0.51-0.58 s where they were
  * 0.63-0.67 s, the write's share from 0.18-0.27 s to 0.12-0.15 s, and
- * peak RSS 99 MB where it was 118 MB.  (Inputs spread over the whole
- * output, read with pread(2), take longer in small windows: 1.8-2.1 s
- * where they took 1.5-1.6 s to fill on 1,000,000 results.)
+ * peak RSS 99 MB where it was 118 MB.  Inputs spread over the whole
+ * output, read with pread(2), are read in input order within a window, so
+ * they want large windows: with one, the windows are of WINDOW_SPREAD
+ * bytes (1,000,000 results shuffled across 20 files: 2.08 s, 3.45 s of
+ * CPU in 2 MB windows; 1.57 s, 1.96 s of CPU in 24 MB ones).
  */
 #define WINDOW		((size_t)2 << 20)
+#define WINDOW_SPREAD	((size_t)24 << 20)
 #define NBUFS		2
 #define DENSE_SPAN	((uint64_t)48 << 20)
 
@@ -546,7 +549,7 @@ fill_window(const struct copier *cp, const struct window *w, char *buf,
 		f = r->file;
 		m = &inputs[f].map;
 		/* at fits in 32 bits: a window of more than one line holds
-		 * at most WINDOW bytes. */
+		 * at most WINDOW_SPREAD bytes. */
 		if (cp->dense[f])
 			memcpy(buf + at, m->p + r->off, r->len);
 		else
@@ -655,13 +658,14 @@ report_duplicates(const struct skey *order)
 	buf_free(&show);
 }
 
-/* Cuts the output into windows, finds each input's last line, tells
- * dense inputs from spread ones and keeps the order's record numbers. */
+/* Finds each input's last line, tells dense inputs from spread ones,
+ * cuts the output into windows (larger ones when an input is spread, see
+ * WINDOW_SPREAD) and keeps the order's record numbers. */
 static void
 plan_copy(struct copier *cp, const struct skey *order, size_t *cap)
 {
 	struct window *w = NULL;
-	uint64_t *lowest, *highest, pos = 0, need;
+	uint64_t *lowest, *highest, pos, need, size = WINDOW;
 	size_t i, f, alloc = 0;
 
 	lowest = xreallocarray(NULL, ninputs, sizeof(*lowest));
@@ -670,10 +674,33 @@ plan_copy(struct copier *cp, const struct skey *order, size_t *cap)
 		lowest[f] = UINT64_MAX;
 	cp->last = xcalloc(ninputs, sizeof(*cp->last));
 	cp->dense = xcalloc(ninputs, 1);
+	cp->order = xreallocarray(NULL, nrecs ? nrecs : 1,
+	    sizeof(*cp->order));
+	for (i = 0, pos = 0; i < nrecs; i++) {
+		/* The records are all over the index: fetched ahead. */
+		if (i + 16 < nrecs)
+			__builtin_prefetch(rec_at(order[i + 16].rec));
+		f = rec_at(order[i].rec)->file;
+		if (pos < lowest[f])
+			lowest[f] = pos;
+		highest[f] = pos;
+		cp->last[f] = i;
+		cp->order[i] = order[i].rec;
+		pos += (uint64_t)order[i].len + 1;
+	}
+	for (f = 0; f < ninputs; f++) {
+		cp->dense[f] = lowest[f] != UINT64_MAX &&
+		    highest[f] - lowest[f] <= DENSE_SPAN;
+		if (lowest[f] != UINT64_MAX && !cp->dense[f])
+			size = WINDOW_SPREAD;
+	}
+	free(lowest);
+	free(highest);
+
 	*cap = 0;
-	for (i = 0; i < nrecs; i++) {
+	for (i = 0, pos = 0; i < nrecs; i++) {
 		need = (uint64_t)order[i].len + 1;
-		if (w == NULL || (pos + need - w->lo > WINDOW && pos > w->lo)) {
+		if (w == NULL || (pos + need - w->lo > size && pos > w->lo)) {
 			if (cp->nwindows == alloc) {
 				alloc = alloc ? alloc * 2 : 64;
 				cp->windows = xreallocarray(cp->windows,
@@ -683,14 +710,6 @@ plan_copy(struct copier *cp, const struct skey *order, size_t *cap)
 			w->lo = w->hi = pos;
 			w->first = i;
 		}
-		/* The records are all over the index: fetched ahead. */
-		if (i + 16 < nrecs)
-			__builtin_prefetch(rec_at(order[i + 16].rec));
-		f = rec_at(order[i].rec)->file;
-		if (pos < lowest[f])
-			lowest[f] = pos;
-		highest[f] = pos;
-		cp->last[f] = i;
 		pos += need;
 		w->hi = pos;
 		w->end = i + 1;
@@ -699,15 +718,6 @@ plan_copy(struct copier *cp, const struct skey *order, size_t *cap)
 		if (w->end - w->first > cp->most)
 			cp->most = w->end - w->first;
 	}
-	for (f = 0; f < ninputs; f++)
-		cp->dense[f] = lowest[f] != UINT64_MAX &&
-		    highest[f] - lowest[f] <= DENSE_SPAN;
-	free(lowest);
-	free(highest);
-	cp->order = xreallocarray(NULL, nrecs ? nrecs : 1,
-	    sizeof(*cp->order));
-	for (i = 0; i < nrecs; i++)
-		cp->order[i] = order[i].rec;
 }
 
 /* Writes the lines in sorted order, a line end after each.  The ids and
