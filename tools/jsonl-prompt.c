@@ -14,8 +14,8 @@
  * to a shell without `set -o pipefail`.  On a pipe each write(2) or
  * vmsplice(2) ends away from a newline and is moved whole or not at all:
  * it is at most PIPE_BUF bytes, or, into an empty pipe, at most the
- * pipe's size, which the kernel takes without waiting.  A kill in the middle of a write
- * cannot leave the reader at the end of a line either.
+ * pipe's size, which the kernel takes without waiting.  A kill in the
+ * middle of a write cannot leave the reader at the end of a line either.
  */
 #include <err.h>
 #include <errno.h>

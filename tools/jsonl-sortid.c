@@ -175,6 +175,24 @@ index_input(struct part *pt, size_t fileno)
 	return status;
 }
 
+/* Runs fn(first) in a second thread and fn(second) in this one, then
+ * waits for both; with threaded 0 (too little work to share), runs both
+ * here, first first. */
+static void
+run_both(void *(*fn)(void *), void *first, void *second, int threaded)
+{
+	pthread_t thread;
+
+	if (threaded && (errno = pthread_create(&thread, NULL, fn,
+	    first)) != 0)
+		err(1, "pthread_create");
+	if (!threaded)
+		fn(first);
+	fn(second);
+	if (threaded)
+		pthread_join(thread, NULL);
+}
+
 static void *
 index_part(void *arg)
 {
@@ -198,10 +216,8 @@ index_inputs(void)
 {
 	struct part pt[2];
 	struct stat st;
-	pthread_t thread;
 	off_t total = 0, half = 0, size[2];
 	size_t i, split = 0;
-	int threaded = 0;
 
 	memset(pt, 0, sizeof(pt));
 	for (i = 0; i < ninputs; i++)
@@ -216,16 +232,7 @@ index_inputs(void)
 	pt[0].numeric = pt[1].numeric = 1;
 	size[0] = half;
 	size[1] = total - half;
-	if (size[0] > 0 && size[1] > 0) {
-		if ((errno = pthread_create(&thread, NULL, index_part,
-		    &pt[0])) != 0)
-			err(1, "pthread_create");
-		threaded = 1;
-	} else
-		index_part(&pt[0]);
-	index_part(&pt[1]);
-	if (threaded)
-		pthread_join(thread, NULL);
+	run_both(index_part, &pt[0], &pt[1], size[0] > 0 && size[1] > 0);
 	if (pt[0].failed || pt[1].failed) {
 		for (i = 0; i < 2; i++) {
 			free(pt[i].recs);
@@ -370,9 +377,8 @@ static void *
 sort_run(void *arg)
 {
 	struct sortrun *run = arg;
-	size_t i;
-
 	const struct rec *r;
+	size_t i;
 
 	for (i = 0; i < run->n; i++) {
 		r = rec_at(run->from + i);
@@ -393,25 +399,14 @@ sort_index(void)
 {
 	struct skey *order, *tmp, *a, *b, *aend, *bend, *to;
 	struct sortrun run[2];
-	pthread_t thread;
 	size_t half = nrecs / 2;
-	int threaded = 0;
 
 	order = xreallocarray(NULL, nrecs ? nrecs : 1, sizeof(*order));
 	tmp = xreallocarray(NULL, nrecs ? nrecs : 1, sizeof(*tmp));
 	run[0] = (struct sortrun){ order, tmp, 0, half };
 	run[1] = (struct sortrun){ order + half, tmp + half, half,
 	    nrecs - half };
-	if (half >= 4096) {
-		if ((errno = pthread_create(&thread, NULL, sort_run,
-		    &run[0])) != 0)
-			err(1, "pthread_create");
-		threaded = 1;
-	} else
-		sort_run(&run[0]);
-	sort_run(&run[1]);
-	if (threaded)
-		pthread_join(thread, NULL);
+	run_both(sort_run, &run[0], &run[1], half >= 4096);
 
 	/* Ties go to the first half: its records come first in input
 	 * order, as compare_recs has it. */
@@ -437,11 +432,12 @@ same_id(const struct rec *a, const struct rec *b)
 /*
  * The copy.  The output is cut into windows of at most WINDOW (or
  * WINDOW_SPREAD) bytes.  A reader thread fills each window, line after
- * line in output order, while the main thread writes the window before.  A batch's output file
- * holds the results of a run of consecutive requests, so its lines land
- * within DENSE_SPAN bytes of output and it is read through its mapping;
- * its pages are given back once its last line is copied.  Memory is NBUFS windows,
- * the index and the pages of the files in use.  Measured with make bench
+ * line in output order, while the main thread writes the window before.
+ * A batch's output file holds the results of a run of consecutive
+ * requests, so its lines land within DENSE_SPAN bytes of output and it is
+ * read through its mapping; its pages are given back once its last line
+ * is copied.  Memory is NBUFS windows, the index and the pages of the
+ * files in use.  Measured with make bench
  * on 1,000,000 results (632 MB, 20 files, one batch each): with a
  * pread(2) of every line in sorted order (and the older, recursive
  * scanner) a run took 2.70 s; then, with each window filled by walking
@@ -540,9 +536,10 @@ fill_window(const struct copier *cp, const struct window *w, char *buf,
 			__builtin_prefetch(rec_at(cp->order[i + 16]));
 		if (i + 8 < w->end) {
 			r = rec_at(cp->order[i + 8]);
+			m = &inputs[r->file].map;
 			if (cp->dense[r->file]) {
-				__builtin_prefetch(inputs[r->file].map.p + r->off);
-				__builtin_prefetch(inputs[r->file].map.p + r->off + 64);
+				__builtin_prefetch(m->p + r->off);
+				__builtin_prefetch(m->p + r->off + 64);
 			}
 		}
 		r = rec_at(cp->order[i]);
