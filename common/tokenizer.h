@@ -10,8 +10,7 @@
 struct tokenizer;
 
 /* tokenizer_open: the encoding named ("o200k_base", "cl100k_base"), its
- * ranks read from NAME.tiktoken (sharefile_path; BATCHPIPE_VOCAB_DIR, when
- * set, is the directory to take it from).  Returns NULL after reporting
+ * ranks read from NAME.tiktoken (sharefile_path).  Returns NULL after reporting
  * "prog: reason" (an unknown encoding, a missing or damaged file). */
 struct tokenizer	*tokenizer_open(const char *encoding);
 

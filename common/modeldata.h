@@ -1,0 +1,55 @@
+/* modeldata: what batchpipe knows of each model, from the tables it
+ * ships under share/ (each names its source package, version and date):
+ * prices.tsv (list prices), models.tsv (encoding, context window, largest
+ * output) and limits.tsv (the Batch API's enqueued-token limit per usage
+ * tier).  A model is looked up by its exact name, then without a dated
+ * snapshot suffix ("gpt-4o-mini-2024-07-18" as "gpt-4o-mini"), then, for
+ * a fine-tuned model ("ft:gpt-4o-mini-2024-07-18:org::id"), as its base. */
+#ifndef MODELDATA_H
+#define MODELDATA_H
+#include <stddef.h>
+
+/* The Batch API's price is this fraction of the list price: 50% at OpenAI
+ * and at Anthropic.  The one place the discount is written. */
+#define BATCH_PRICE_FACTOR	0.5
+
+struct model_price {
+	double	in;		/* USD per 1M input tokens, list price */
+	double	cached_in;	/* USD per 1M cached input tokens; in when
+				 * the table gives none */
+	double	out;		/* USD per 1M output tokens */
+};
+
+/* prices_load: reads the price table: path when not NULL (-P), else
+ * sharefile_path("prices.tsv", "BATCHPIPE_PRICES").  Returns 0; 1 when
+ * path is NULL and no table is found (every model is then unpriced; not
+ * an error); -1 after reporting "prog: file:line: reason" (a table that
+ * cannot be read or is malformed). */
+int		 prices_load(const char *path);
+
+/* prices_path: the table prices_load read, or NULL. */
+const char	*prices_path(void);
+
+/* price_of_model: model[0..len)'s prices in *p.  Returns 0, or -1 when
+ * the table has none (or none was loaded). */
+int		 price_of_model(const char *model, size_t len,
+		    struct model_price *p);
+
+/* models_load, limits_load: as prices_load, for models.tsv
+ * (BATCHPIPE_MODELS) and limits.tsv (BATCHPIPE_LIMITS). */
+int		 models_load(const char *path);
+int		 limits_load(const char *path);
+
+/* model_encoding: the tokenizer encoding of model[0..len)
+ * ("o200k_base"), or NULL when models.tsv does not know it. */
+const char	*model_encoding(const char *model, size_t len);
+
+/* model_max_output: the most output tokens the model can give, or -1
+ * when unknown. */
+long long	 model_max_output(const char *model, size_t len);
+
+/* model_queue_limit: the enqueued input tokens the Batch API allows the
+ * model at usage tier 1 to 5, or -1 when unknown. */
+long long	 model_queue_limit(const char *model, size_t len, int tier);
+
+#endif
