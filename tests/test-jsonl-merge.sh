@@ -164,7 +164,7 @@ t_bad_price_table() {
 	run jsonl-merge -P bad.tsv -k id items results
 	expect_rc 1
 	expect_empty out
-	expect_eq "$(cat err)" 'jsonl-merge: bad.tsv:1: expected model, input and output prices'
+	expect_eq "$(cat err)" 'jsonl-merge: bad.tsv:1: 2 fields: expected model, input, cached_input and output (4 fields, or 8 with a long-context tier)'
 	BATCHPIPE_PRICES=$T/none run jsonl-merge -k id items results
 	expect_rc 1
 	expect_eq "$(cat err)" "jsonl-merge: $T/none: No such file or directory"
