@@ -580,6 +580,24 @@ token_count(struct jval usage, const char *a, const char *b)
 	return 0;
 }
 
+/* Whether the list "a, b, c" has name as one of its items (not merely
+ * as a part of one: "gpt-4o" is not in "gpt-4o-mini"). */
+static int
+listed(const struct buf *list, const char *name)
+{
+	const char *p = list->p;
+	size_t n = strlen(name);
+
+	while (p != NULL && (p = strstr(p, name)) != NULL) {
+		if ((p == list->p || (p - list->p >= 2 && p[-1] == ' ' &&
+		    p[-2] == ',')) && (p[n] == '\0' || p[n] == ','))
+			return 1;
+		if (*p++ == '\0')
+			break;
+	}
+	return 0;
+}
+
 /* Adds a response body's usage to the totals and its cost, by its
  * model's prices (common/modeldata): cached input tokens at the cached
  * price, the rest of the input at the input price, a long-context tier
@@ -617,10 +635,11 @@ count_usage(struct jval usage, struct jval model, struct tally *t,
 	}
 	t->unknown_in += in;
 	t->unknown_out += out;
+	if (scratch->len == 0)
+		buf_adds(scratch, "\"\"");	/* "model": "" */
 	if (prices_path() != NULL && (in > 0 || out > 0) &&
 	    t->unknown_models.len < 200 &&
-	    !strstr(t->unknown_models.p ? t->unknown_models.p : "",
-	    scratch->p)) {
+	    !listed(&t->unknown_models, scratch->p)) {
 		if (t->unknown_models.len > 0)
 			buf_adds(&t->unknown_models, ", ");
 		buf_add(&t->unknown_models, scratch->p, strlen(scratch->p));
