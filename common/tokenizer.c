@@ -35,6 +35,7 @@
 #endif
 
 #define NO_RANK		UINT32_MAX
+#define LONG_PIECE	256	/* bytes: from here merge_long() is faster */
 #define END		8	/* past the text: in no class */
 #define BIT(c)		(1u << (c))
 
@@ -52,12 +53,31 @@ enum pattern { O200K, CL100K };
 
 struct slot {
 	uint32_t	 hash;		/* 0: empty */
-	uint32_t	 rank;
+	uint32_t	 rank : 24;
+	uint32_t	 len : 8;	/* of the token's bytes, capped */
 };
 
 struct part {
 	uint32_t	 start;		/* of the part in the piece */
 	uint32_t	 rank;		/* of this part merged with the next */
+};
+
+/*
+ * The piece cache: the tokens of pieces that had to be merged, by their
+ * bytes.  Text repeats its words, and a merge costs tens of lookups where
+ * the cache costs one (a CJK or Thai sentence is one piece of 50 to 100
+ * bytes with no token for the whole).  When full it is emptied at once:
+ * simpler than LRU, and the pieces worth keeping come back quickly.
+ */
+#define CACHE_SLOTS	(1u << 16)
+#define CACHE_BYTES	(1u << 21)	/* of piece bytes, and as many ids */
+#define CACHE_MAXLEN	LONG_PIECE
+
+struct centry {
+	uint32_t	 hash;		/* 0: empty */
+	uint32_t	 off;		/* bytes at cbytes + off */
+	uint32_t	 ids;		/* ids at cids + ids */
+	uint16_t	 len, nids;
 };
 
 struct tokenizer {
@@ -72,6 +92,10 @@ struct tokenizer {
 	uint32_t	*pair_rank;	/* [a << 8 | b]: the two-byte tokens */
 	struct part	*parts;		/* scratch of merge() */
 	size_t		 partcap;
+	struct centry	*cache;		/* the piece cache */
+	unsigned char	*cbytes;
+	uint32_t	*cids;
+	uint32_t	 cused, cbused, cidused;
 };
 
 static const unsigned char ascii_class[128] = {
@@ -112,27 +136,32 @@ hash_bytes(const unsigned char *p, size_t n)
 	return (uint32_t)h | 1;
 }
 
+/* The rank of the token whose bytes are p[0..n) (n > 2), of hash h, or
+ * NO_RANK. */
+static inline uint32_t
+rank_hashed(const struct tokenizer *t, const unsigned char *p, size_t n,
+    uint32_t h)
+{
+	const struct slot *e;
+	size_t i;
+
+	for (i = h & t->mask; (e = &t->table[i])->hash != 0;
+	    i = (i + 1) & t->mask)
+		if (e->hash == h && e->len == n &&
+		    memcmp(t->bytes + t->off[e->rank], p, n) == 0)
+			return e->rank;
+	return NO_RANK;
+}
+
 /* The rank of the token whose bytes are p[0..n), or NO_RANK. */
 static inline uint32_t
 rank_of(const struct tokenizer *t, const unsigned char *p, size_t n)
 {
-	uint32_t h, r;
-	size_t i;
-
 	if (n == 1)
 		return t->byte_rank[p[0]];
 	if (n == 2)
 		return t->pair_rank[(unsigned)p[0] << 8 | p[1]];
-	h = hash_bytes(p, n);
-	for (i = h & t->mask; t->table[i].hash != 0; i = (i + 1) & t->mask) {
-		if (t->table[i].hash != h)
-			continue;
-		r = t->table[i].rank;
-		if (t->off[r + 1] - t->off[r] == n &&
-		    memcmp(t->bytes + t->off[r], p, n) == 0)
-			return r;
-	}
-	return NO_RANK;
+	return rank_hashed(t, p, n, hash_bytes(p, n));
 }
 
 /* Appends rank r to the caller's ids, when it wants them. */
@@ -346,29 +375,89 @@ merge_long(struct tokenizer *t, const unsigned char *p, size_t n,
 	free(lp);
 }
 
-#define LONG_PIECE	256	/* bytes: from here merge_long() is faster */
+/* The cache's entry for piece p[0..n) of hash h, or NULL. */
+static const struct centry *
+cache_find(const struct tokenizer *t, const unsigned char *p, size_t n,
+    uint32_t h)
+{
+	const struct centry *e;
+	uint32_t i;
+
+	for (i = h & (CACHE_SLOTS - 1); (e = &t->cache[i])->hash != 0;
+	    i = (i + 1) & (CACHE_SLOTS - 1))
+		if (e->hash == h && e->len == n &&
+		    memcmp(t->cbytes + e->off, p, n) == 0)
+			return e;
+	return NULL;
+}
+
+/* Keeps piece p[0..n) of hash h and its nids ids. */
+static void
+cache_add(struct tokenizer *t, const unsigned char *p, size_t n, uint32_t h,
+    const uint32_t *ids, size_t nids)
+{
+	struct centry *e;
+	uint32_t i;
+
+	if (t->cache == NULL) {
+		t->cache = xcalloc(CACHE_SLOTS, sizeof(*t->cache));
+		t->cbytes = xmalloc(CACHE_BYTES);
+		t->cids = xreallocarray(NULL, CACHE_BYTES, sizeof(*t->cids));
+	}
+	if (t->cused >= CACHE_SLOTS / 2 || t->cbused + n > CACHE_BYTES ||
+	    t->cidused + nids > CACHE_BYTES) {
+		memset(t->cache, 0, CACHE_SLOTS * sizeof(*t->cache));
+		t->cused = t->cbused = t->cidused = 0;
+	}
+	for (i = h & (CACHE_SLOTS - 1); t->cache[i].hash != 0;
+	    i = (i + 1) & (CACHE_SLOTS - 1))
+		;
+	e = &t->cache[i];
+	e->hash = h;
+	e->off = t->cbused;
+	e->len = (uint16_t)n;
+	e->ids = t->cidused;
+	e->nids = (uint16_t)nids;
+	memcpy(t->cbytes + t->cbused, p, n);
+	memcpy(t->cids + t->cidused, ids, nids * sizeof(*ids));
+	t->cbused += (uint32_t)n;
+	t->cidused += (uint32_t)nids;
+	t->cused++;
+}
 
 /* One piece p[0..n) encoded. */
 static void
 encode_piece(struct tokenizer *t, const unsigned char *p, size_t n,
-    uint32_t **ids, size_t *cap, long long *count)
+    uint32_t h, uint32_t **ids, size_t *cap, long long *count)
 {
-	uint32_t r;
+	const struct centry *e;
+	uint32_t r, got[CACHE_MAXLEN];
 	size_t k, nparts;
 
-	if ((r = rank_of(t, p, n)) != NO_RANK) {
+	if ((r = n <= 2 ? rank_of(t, p, n) : rank_hashed(t, p, n, h)) !=
+	    NO_RANK) {
 		emit(r, ids, cap, count);
 		return;
 	}
-	if (n >= LONG_PIECE) {
+	if (n >= CACHE_MAXLEN) {
 		merge_long(t, p, n, ids, cap, count);
 		return;
 	}
+	if (t->cache != NULL && (e = cache_find(t, p, n, h)) != NULL) {
+		if (ids == NULL)
+			*count += e->nids;
+		else
+			for (k = 0; k < e->nids; k++)
+				emit(t->cids[e->ids + k], ids, cap, count);
+		return;
+	}
 	nparts = merge(t, p, n);
-	for (k = 0; k + 1 < nparts; k++)
-		emit(ids == NULL ? 0 : rank_of(t, p + t->parts[k].start,
-		    t->parts[k + 1].start - t->parts[k].start), ids, cap,
-		    count);
+	for (k = 0; k + 1 < nparts; k++) {
+		got[k] = rank_of(t, p + t->parts[k].start,
+		    t->parts[k + 1].start - t->parts[k].start);
+		emit(got[k], ids, cap, count);
+	}
+	cache_add(t, p, n, h, got, nparts - 1);
 }
 
 /* The class of the character at s[i] (END past the text); *next is set
@@ -619,21 +708,45 @@ valid_utf8(const unsigned char *s, size_t n)
 	return 1;
 }
 
+/* The end of the piece from i, its hash in *h, and its slots in the
+ * vocabulary and the cache on their way into the processor's cache. */
+static inline size_t
+piece_end(const struct tokenizer *t, const unsigned char *s, size_t i,
+    size_t n, uint32_t *h)
+{
+	size_t k = t->pattern == O200K ? o200k_piece(s, i, n) :
+	    cl100k_piece(s, i, n);
+
+	if (k - i > 2) {
+		*h = hash_bytes(s + i, k - i);
+		__builtin_prefetch(&t->table[*h & t->mask]);
+		if (t->cache != NULL)
+			__builtin_prefetch(&t->cache[*h & (CACHE_SLOTS - 1)]);
+	} else
+		*h = 0;
+	return k;
+}
+
 static long long
 encode(struct tokenizer *t, const char *text, size_t len, uint32_t **ids,
     size_t *cap, long long start)
 {
 	const unsigned char *s = (const unsigned char *)text;
 	long long count = start;
-	size_t i = 0, k;
+	size_t i = 0, k, next;
+	uint32_t h, hnext;
 
 	if (!valid_utf8(s, len))
 		return -1;
+	/* Each piece is found, and its slots in the tables fetched, one
+	 * piece ahead of its encoding, so the fetch overlaps that work. */
+	k = i < len ? piece_end(t, s, i, len, &h) : len;
 	while (i < len) {
-		k = t->pattern == O200K ? o200k_piece(s, i, len) :
-		    cl100k_piece(s, i, len);
-		encode_piece(t, s + i, k - i, ids, cap, &count);
+		next = k < len ? piece_end(t, s, k, len, &hnext) : len;
+		encode_piece(t, s + i, k - i, h, ids, cap, &count);
 		i = k;
+		k = next;
+		h = hnext;
 	}
 	return count - start;
 }
@@ -668,6 +781,9 @@ tokenizer_free(struct tokenizer *t)
 	free(t->table);
 	free(t->pair_rank);
 	free(t->parts);
+	free(t->cache);
+	free(t->cbytes);
+	free(t->cids);
 	free(t);
 }
 
@@ -782,6 +898,11 @@ load_ranks(struct tokenizer *t, const char *path)
 		const unsigned char *p = t->bytes + t->off[r];
 		size_t plen = t->off[r + 1] - t->off[r];
 
+		if (plen > 255 || r >= 1u << 24) {
+			warnx("%s:%u: a token longer than 255 bytes, or too "
+			    "many ranks", path, r + 1);
+			return -1;
+		}
 		if (rank_of(t, p, plen) != NO_RANK) {
 			warnx("%s:%u: a token given twice", path, r + 1);
 			return -1;
@@ -797,6 +918,7 @@ load_ranks(struct tokenizer *t, const char *path)
 				;
 			t->table[i].hash = h;
 			t->table[i].rank = r;
+			t->table[i].len = plen;
 		}
 	}
 	for (i = 0; i < 256; i++)
