@@ -19,12 +19,14 @@
  * classes generated from the Unicode 16.0 database (uniclass.c), and the
  * tests hold the result to tiktoken's own on a varied corpus.
  */
-#include <errno.h>
+#include <err.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <err.h>
+#include <unistd.h>
 
+#include "mapfile.h"
 #include "sharefile.h"
 #include "tokenizer.h"
 #include "uniclass.h"
@@ -832,62 +834,82 @@ b64_decode(const char *p, size_t n, unsigned char *out)
 	return len;
 }
 
-/* Reads the rank file: one "base64 rank" a line, ranks 0 to n - 1 each
- * once.  Returns 0, or -1 after reporting. */
+/* Parses the mapped rank file m: one "base64 rank" a line, rank n on
+ * line n + 1.  Fills t->bytes, t->off and t->nranks.  Returns 0, or -1
+ * after reporting. */
+static int
+parse_ranks(struct tokenizer *t, const struct mapfile *m)
+{
+	const char *p = m->p, *end = m->p + m->size, *nl, *sp, *d;
+	size_t lineno = 0, used = 0, offcap = 1 << 16;
+	unsigned long rank;
+	long n;
+
+	/* Decoded, a token is shorter than its base64: the file's size
+	 * bounds the bytes. */
+	t->bytes = xmalloc(m->size + 1);
+	t->off = xreallocarray(NULL, offcap, sizeof(*t->off));
+	t->off[0] = 0;
+	for (; p < end; p = nl + 1) {
+		lineno++;
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		rank = 0;
+		if ((sp = memchr(p, ' ', (size_t)(nl - p))) == NULL ||
+		    sp + 1 == nl)
+			goto bad;
+		for (d = sp + 1; d < nl; d++) {
+			if (*d < '0' || *d > '9' || rank > 1UL << 24)
+				goto bad;
+			rank = rank * 10 + (unsigned long)(*d - '0');
+		}
+		if (rank != lineno - 1 || rank >= 1UL << 24 ||
+		    (n = b64_decode(p, (size_t)(sp - p), t->bytes + used)) <= 0
+		    || n > 255)
+			goto bad;
+		if (lineno + 1 > offcap) {
+			offcap *= 2;
+			t->off = xreallocarray(t->off, offcap, sizeof(*t->off));
+		}
+		used += (size_t)n;
+		t->off[lineno] = (uint32_t)used;
+	}
+	if (lineno < 256) {
+		warnx("%s: too few ranks for a byte-pair encoding", m->name);
+		return -1;
+	}
+	t->nranks = (uint32_t)lineno;
+	return 0;
+bad:
+	warnx("%s:%zu: expected a base64 token of at most 255 bytes and its "
+	    "rank %zu", m->name, lineno, lineno - 1);
+	return -1;
+}
+
+/* Reads the rank file at path and indexes its tokens.  Returns 0, or -1
+ * after reporting. */
 static int
 load_ranks(struct tokenizer *t, const char *path)
 {
-	FILE *fp;
-	char *line = NULL, *sp, *end;
-	size_t linecap = 0, used = 0, size = 0, lineno = 0, i;
-	ssize_t len;
-	unsigned long rank;
-	long n;
-	uint32_t *lens = NULL, r, h;
-	size_t lencap = 0;
+	struct mapfile m;
+	uint32_t r, h;
+	size_t i;
+	int fd, rc;
 
-	if ((fp = fopen(path, "r")) == NULL) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		warn("%s", path);
 		return -1;
 	}
-	while ((len = getline(&line, &linecap, fp)) > 0) {
-		lineno++;
-		if (line[len - 1] == '\n')
-			line[--len] = '\0';
-		errno = 0;
-		if ((sp = strchr(line, ' ')) == NULL ||
-		    (rank = strtoul(sp + 1, &end, 10), *end != '\0') ||
-		    end == sp + 1 || errno != 0 || rank != lineno - 1)
-			goto bad;
-		while (used + (size_t)(sp - line) > size) {
-			size = size ? size * 2 : 1 << 20;
-			t->bytes = xreallocarray(t->bytes, size, 1);
-		}
-		if ((n = b64_decode(line, (size_t)(sp - line),
-		    t->bytes + used)) <= 0)
-			goto bad;
-		if (lineno > lencap) {
-			lencap = lencap ? lencap * 2 : 1 << 16;
-			lens = xreallocarray(lens, lencap, sizeof(*lens));
-		}
-		lens[lineno - 1] = (uint32_t)n;
-		used += (size_t)n;
-	}
-	if (ferror(fp) || lineno < 256) {
-		warnx("%s: %s", path, ferror(fp) ? "read error" :
-		    "too few ranks for a byte-pair encoding");
-		goto fail;
-	}
-	fclose(fp);
-	free(line);
-	t->nranks = (uint32_t)lineno;
-	t->off = xreallocarray(NULL, lineno + 1, sizeof(*t->off));
-	t->off[0] = 0;
-	for (i = 0; i < lineno; i++)
-		t->off[i + 1] = t->off[i] + lens[i];
-	free(lens);
+	rc = mapfile_open(&m, fd, path);
+	close(fd);
+	if (rc != 0)
+		return -1;
+	rc = parse_ranks(t, &m);
+	mapfile_close(&m);
+	if (rc != 0)
+		return -1;
 
-	for (t->mask = 1; t->mask < lineno * 2; t->mask <<= 1)
+	for (t->mask = 1; t->mask < (size_t)t->nranks * 2; t->mask <<= 1)
 		;
 	t->table = xcalloc(t->mask, sizeof(*t->table));
 	t->mask--;
@@ -898,11 +920,6 @@ load_ranks(struct tokenizer *t, const char *path)
 		const unsigned char *p = t->bytes + t->off[r];
 		size_t plen = t->off[r + 1] - t->off[r];
 
-		if (plen > 255 || r >= 1u << 24) {
-			warnx("%s:%u: a token longer than 255 bytes, or too "
-			    "many ranks", path, r + 1);
-			return -1;
-		}
 		if (rank_of(t, p, plen) != NO_RANK) {
 			warnx("%s:%u: a token given twice", path, r + 1);
 			return -1;
@@ -918,7 +935,7 @@ load_ranks(struct tokenizer *t, const char *path)
 				;
 			t->table[i].hash = h;
 			t->table[i].rank = r;
-			t->table[i].len = plen;
+			t->table[i].len = (uint32_t)plen;
 		}
 	}
 	for (i = 0; i < 256; i++)
@@ -927,14 +944,6 @@ load_ranks(struct tokenizer *t, const char *path)
 			return -1;
 		}
 	return 0;
-bad:
-	warnx("%s:%zu: expected a base64 token and its rank %zu", path,
-	    lineno, lineno - 1);
-fail:
-	fclose(fp);
-	free(line);
-	free(lens);
-	return -1;
 }
 
 struct tokenizer *
