@@ -224,16 +224,99 @@ inputs(struct reqtokens *rt, struct jval in, const char *where)
 	return sum;
 }
 
+/* The members of a body that count, found in one walk. */
+struct members {
+	struct jval	 messages, input, prompt, instructions;
+	struct jval	 caps[3];	/* in the order of cap_names */
+};
+
+static const char *const cap_names[] = { "max_completion_tokens",
+    "max_output_tokens", "max_tokens" };
+
+/* Fills *m from body; the last of a repeated key counts, as with
+ * jscan_member. */
+static void
+pick(struct jval body, struct members *m)
+{
+	struct jiter it;
+	struct jval k, v;
+	size_t i;
+
+	memset(m, 0, sizeof(*m));
+	jscan_iter(body, &it);
+	while (jscan_next(&it, &k, &v)) {
+		switch (k.p[1]) {
+		case 'm':
+			if (key_is(k, "messages"))
+				m->messages = v;
+			for (i = 0; i < 3; i++)
+				if (key_is(k, cap_names[i]))
+					m->caps[i] = v;
+			break;
+		case 'i':
+			if (key_is(k, "input"))
+				m->input = v;
+			else if (key_is(k, "instructions"))
+				m->instructions = v;
+			break;
+		case 'p':
+			if (key_is(k, "prompt"))
+				m->prompt = v;
+			break;
+		case '\\':
+			/* An escaped key: rare, so the slow way. */
+			if (key_is(k, "messages"))
+				m->messages = v;
+			else if (key_is(k, "input"))
+				m->input = v;
+			else if (key_is(k, "instructions"))
+				m->instructions = v;
+			else if (key_is(k, "prompt"))
+				m->prompt = v;
+			for (i = 0; i < 3; i++)
+				if (key_is(k, cap_names[i]))
+					m->caps[i] = v;
+			break;
+		}
+	}
+}
+
+/* The cap on output tokens, -1 for none, or -2 with rt->why set. */
+static long long
+cap_of(struct reqtokens *rt, const struct members *m)
+{
+	struct jval v;
+	long long n;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		v = m->caps[i];
+		if (v.type == JT_NONE || v.type == JT_NULL)
+			continue;
+		if (v.type != JT_NUMBER) {
+			fail(rt, "body.%s is %s, not a number", cap_names[i],
+			    jscan_a_typename(v.type));
+			return -2;
+		}
+		if (jscan_int(v, &n) < 0 || n < 0) {
+			fail(rt, "body.%s is not a count of tokens: %.*s",
+			    cap_names[i], (int)(v.n > 30 ? 30 : v.n), v.p);
+			return -2;
+		}
+		return n;
+	}
+	return -1;
+}
+
 /* The Responses API: instructions as a system message, then input, a
  * string (one user message) or an array of items; then the priming. */
 static long long
-responses(struct reqtokens *rt, struct jval body)
+responses(struct reqtokens *rt, const struct members *m)
 {
-	struct jval in, instr;
+	struct jval in = m->input, instr = m->instructions;
 	long long sum = PRIMING, n;
 
-	if (jscan_member(body, "instructions", &instr) &&
-	    instr.type != JT_NULL) {
+	if (instr.type != JT_NONE && instr.type != JT_NULL) {
 		if (instr.type != JT_STRING)
 			return fail(rt, "body.instructions is %s, not a "
 			    "string", jscan_a_typename(instr.type));
@@ -241,7 +324,7 @@ responses(struct reqtokens *rt, struct jval body)
 			return -1;
 		sum += PER_MESSAGE + tokenizer_count(rt->tok, "system", 6) + n;
 	}
-	if (!jscan_member(body, "input", &in) || in.type == JT_NULL)
+	if (in.type == JT_NONE || in.type == JT_NULL)
 		return sum;
 	if (in.type == JT_STRING) {
 		if ((n = text(rt, in, "body.input", -1, "")) < 0)
@@ -259,59 +342,34 @@ responses(struct reqtokens *rt, struct jval body)
 
 long long
 reqtokens_input(struct reqtokens *rt, const char *url, size_t len,
-    struct jval body)
+    struct jval body, long long *cap)
 {
-	struct jval v;
+	struct members m;
 	long long n;
+	enum endpoint ep;
 
-	switch (endpoint_of(url, len)) {
-	case EP_CHAT:
-		if (!jscan_member(body, "messages", &v))
-			return fail(rt, "no body.messages");
-		if (v.type != JT_ARRAY)
-			return fail(rt, "body.messages is %s, not an array",
-			    jscan_a_typename(v.type));
-		if ((n = messages(rt, v, "body.messages", 0)) < 0)
-			return -1;
-		return n + PRIMING;
-	case EP_RESPONSES:
-		return responses(rt, body);
-	case EP_EMBEDDINGS:
-		jscan_member(body, "input", &v);
-		return inputs(rt, v, "body.input");
-	case EP_COMPLETIONS:
-		jscan_member(body, "prompt", &v);
-		return inputs(rt, v, "body.prompt");
-	default:
+	if ((ep = endpoint_of(url, len)) == EP_NONE) {
 		reqtokens_uncounted(rt, url, len);
 		return -1;
 	}
-}
-
-long long
-reqtokens_max_output(struct jval body, char *why, size_t size)
-{
-	static const char *const names[] = { "max_completion_tokens",
-	    "max_output_tokens", "max_tokens" };
-	struct jval v;
-	long long n;
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!jscan_member(body, names[i], &v) || v.type == JT_NULL)
-			continue;
-		if (v.type != JT_NUMBER) {
-			snprintf(why, size, "body.%s is %s, not a number",
-			    names[i], jscan_a_typename(v.type));
-			return -2;
-		}
-		if (jscan_int(v, &n) < 0 || n < 0) {
-			snprintf(why, size, "body.%s is not a count of "
-			    "tokens: %.*s", names[i], (int)(v.n > 30 ? 30 :
-			    v.n), v.p);
-			return -2;
-		}
-		return n;
+	pick(body, &m);
+	if (cap != NULL && (*cap = cap_of(rt, &m)) == -2)
+		return -1;
+	switch (ep) {
+	case EP_CHAT:
+		if (m.messages.type == JT_NONE)
+			return fail(rt, "no body.messages");
+		if (m.messages.type != JT_ARRAY)
+			return fail(rt, "body.messages is %s, not an array",
+			    jscan_a_typename(m.messages.type));
+		if ((n = messages(rt, m.messages, "body.messages", 0)) < 0)
+			return -1;
+		return n + PRIMING;
+	case EP_RESPONSES:
+		return responses(rt, &m);
+	case EP_EMBEDDINGS:
+		return inputs(rt, m.input, "body.input");
+	default:
+		return inputs(rt, m.prompt, "body.prompt");
 	}
-	return -1;
 }

@@ -47,20 +47,16 @@ const char	*reqtokens_uncounted(struct reqtokens *rt, const char *url,
 /* reqtokens_input: the input tokens of a request to url[0..len) (the
  * decoded url of a Batch API request line, or the path of a live call)
  * with body body, an object the scanner accepted, counted with rt->tok.
- * Returns them, or -1 with the reason in rt->why, one line naming the
- * member at fault (reqtokens_uncounted's, "no body.messages",
+ * When cap is not NULL, *cap gets the request's cap on output tokens:
+ * body's max_completion_tokens, max_output_tokens or max_tokens (the
+ * first set, in that order; null is unset), or -1 when it sets none.
+ * Returns the input tokens, or -1 with the reason in rt->why, one line
+ * naming the member at fault (reqtokens_uncounted's, "no body.messages",
  * "body.messages[2].content is a number, not a string or an array",
- * ...); nothing is reported.  Not thread-safe: rt->tok is not. */
+ * "body.max_tokens is a string, not a number", "body.max_tokens is not
+ * a count of tokens: 1.5", ...); nothing is reported.  Not thread-safe:
+ * rt->tok is not.  The body is walked once, its messages once more. */
 long long	 reqtokens_input(struct reqtokens *rt, const char *url,
-		    size_t len, struct jval body);
-
-/* reqtokens_max_output: the request's cap on output tokens: body's
- * max_completion_tokens, max_output_tokens or max_tokens (the first
- * set, in that order; null is unset).  Returns the cap, -1 when body
- * sets none, or -2 with the reason in why[0..size) when the first set
- * is not a whole number >= 0 ("body.max_tokens is a string, not a
- * number", "body.max_tokens is not a count of tokens: 1.5"). */
-long long	 reqtokens_max_output(struct jval body, char *why,
-		    size_t size);
+		    size_t len, struct jval body, long long *cap);
 
 #endif

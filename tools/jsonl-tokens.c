@@ -186,7 +186,6 @@ count_file(const char *path, struct tally *t, struct reqtokens *rt,
     struct model *m, struct buf *out)
 {
 	struct buf id = BUF_INIT, url = BUF_INIT, scratch = BUF_INIT;
-	char why[160];
 	struct jsonl in;
 	struct reqline req;
 	const char *bad, *u;
@@ -213,11 +212,8 @@ count_file(const char *path, struct tally *t, struct reqtokens *rt,
 			bad_line(&in, "%s", rt->why);
 		model_of(m, &req, &in, &scratch);
 		rt->tok = m->tok;
-		if ((input = reqtokens_input(rt, u, ulen, req.body)) < 0)
+		if ((input = reqtokens_input(rt, u, ulen, req.body, &cap)) < 0)
 			bad_line(&in, "%s", rt->why);
-		if ((cap = reqtokens_max_output(req.body, why,
-		    sizeof(why))) < -1)
-			bad_line(&in, "%s", why);
 
 		if (!sflag) {
 			customid_show(&scratch, req.id, req.idlen);
