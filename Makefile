@@ -36,6 +36,9 @@ BINS       = $(TOOLS:%=$(O)/bin/%)
 SCRIPTS    = $(wildcard scripts/oai-*)
 MANPAGES   = $(wildcard man/*.1 man/*.7)
 LIB        = $(O)/obj/libbatchpipe.a
+# The data files the tools read at run time (common/sharefile.c finds them).
+SHAREFILES = share/prices.tsv share/limits.tsv share/models.tsv \
+	     share/o200k_base.tiktoken share/cl100k_base.tiktoken share/VOCABULARIES
 
 .SECONDARY:
 .PHONY: all deps check check-fast test asan lint bench demo fuzz install uninstall clean
@@ -99,12 +102,13 @@ install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
 	mkdir -p $(DESTDIR)$(PREFIX)/share/batchpipe
 	cp $(BINS) $(SCRIPTS) $(DESTDIR)$(PREFIX)/bin/
-	cp share/prices.tsv $(DESTDIR)$(PREFIX)/share/batchpipe/
+	cp $(SHAREFILES) $(DESTDIR)$(PREFIX)/share/batchpipe/
 	for m in $(MANPAGES); do s=$${m##*.}; cp $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 
 uninstall:
 	for t in $(TOOLS) $(notdir $(SCRIPTS)); do rm -f $(DESTDIR)$(PREFIX)/bin/$$t; done
-	rm -f $(DESTDIR)$(PREFIX)/share/batchpipe/prices.tsv
+	for f in $(notdir $(SHAREFILES)); do rm -f $(DESTDIR)$(PREFIX)/share/batchpipe/$$f; done
+	-rmdir $(DESTDIR)$(PREFIX)/share/batchpipe 2>/dev/null
 	for m in $(notdir $(MANPAGES)); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$$m; done
 
 clean:

@@ -1,10 +1,15 @@
 /* modeldata: what batchpipe knows of each model, from the tables it
- * ships under share/ (each names its source package, version and date):
- * prices.tsv (list prices), models.tsv (encoding, context window, largest
- * output) and limits.tsv (the Batch API's enqueued-token limit per usage
- * tier).  A model is looked up by its exact name, then without a dated
- * snapshot suffix ("gpt-4o-mini-2024-07-18" as "gpt-4o-mini"), then, for
- * a fine-tuned model ("ft:gpt-4o-mini-2024-07-18:org::id"), as its base. */
+ * ships under share/ (each names its source package, version and date;
+ * scripts/update-model-data makes them): prices.tsv (list prices),
+ * models.tsv (encoding, context window, largest output) and limits.tsv
+ * (the Batch API's enqueued-token limit per usage tier).  A model is
+ * looked up by its exact name, then without a dated snapshot suffix
+ * ("gpt-4o-mini-2024-07-18" as "gpt-4o-mini"; Anthropic's "-20250514"
+ * too), then, for a fine-tuned model ("ft:gpt-4o-mini-2024-07-18:org::id"),
+ * as "ft:" and its base (a fine-tuned model's own price, when the table
+ * has one: "ft:gpt-4o-mini"), then as its base ("gpt-4o-mini"), each
+ * with and without the date.  The last lookup of each table is kept, so
+ * a lookup a line costs about a memcmp when the lines share a model. */
 #ifndef MODELDATA_H
 #define MODELDATA_H
 #include <stddef.h>
@@ -30,10 +35,17 @@ int		 prices_load(const char *path);
 /* prices_path: the table prices_load read, or NULL. */
 const char	*prices_path(void);
 
-/* price_of_model: model[0..len)'s prices in *p.  Returns 0, or -1 when
- * the table has none (or none was loaded). */
+/* price_of_model: model[0..len)'s prices in *p (the base tier of a
+ * model with a long-context tier).  Returns 0, or -1 when the table has
+ * none (or none was loaded). */
 int		 price_of_model(const char *model, size_t len,
 		    struct model_price *p);
+
+/* price_of_request: as price_of_model, for one request of input_tokens
+ * input tokens: a model with a long-context tier (gpt-5.4 above 271,999
+ * input tokens) has the whole request priced at that tier's prices. */
+int		 price_of_request(const char *model, size_t len,
+		    unsigned long long input_tokens, struct model_price *p);
 
 /* models_load, limits_load: as prices_load, for models.tsv
  * (BATCHPIPE_MODELS) and limits.tsv (BATCHPIPE_LIMITS). */

@@ -164,7 +164,7 @@ t_bad_price_table() {
 	run jsonl-merge -P bad.tsv -k id items results
 	expect_rc 1
 	expect_empty out
-	expect_eq "$(cat err)" 'jsonl-merge: bad.tsv:1: expected model, input and output prices'
+	expect_eq "$(cat err)" 'jsonl-merge: bad.tsv:1: 2 fields: expected model, input, cached_input and output (4 fields, or 8 with a long-context tier)'
 	BATCHPIPE_PRICES=$T/none run jsonl-merge -k id items results
 	expect_rc 1
 	expect_eq "$(cat err)" "jsonl-merge: $T/none: No such file or directory"
@@ -332,3 +332,87 @@ t_no_price_table_cost_unknown() {
 	run x/bin/jsonl-merge -k id items results
 	expect_eq "$(sed -n 3p err)" 'jsonl-merge: cost: $0.000015 at the batch discount (50%)'
 }
+
+# usage_line ID MODEL USAGE-JSON [OBJECT]: a successful result with that
+# usage (a chat completion, or a Responses body with OBJECT response).
+usage_line() {
+	if [ "${4:-chat.completion}" = response ]; then
+		printf '{"id":"b_%s","custom_id":"%s","response":{"status_code":200,"body":{"object":"response","model":"%s","output":[],"usage":%s}},"error":null}\n' "$1" "$1" "$2" "$3"
+	else
+		printf '{"id":"b_%s","custom_id":"%s","response":{"status_code":200,"body":{"object":"chat.completion","model":"%s","choices":[{"index":0,"message":{"role":"assistant","content":"x"}}],"usage":%s}},"error":null}\n' "$1" "$1" "$2" "$3"
+	fi
+}
+
+t_cached_tokens_priced_at_the_cached_price() {
+	printf '# model\tinput\tcached_input\toutput\nm-a\t1.00\t0.25\t2.00\n' >p.tsv
+	printf '{"id":"%s"}\n' c r >items
+	{
+		usage_line c m-a '{"prompt_tokens":1000000,"completion_tokens":100000,"prompt_tokens_details":{"cached_tokens":400000,"audio_tokens":0}}'
+		usage_line r m-a '{"input_tokens":200000,"input_tokens_details":{"cached_tokens":200000},"output_tokens":0,"output_tokens_details":{"reasoning_tokens":0}}' response
+	} >results
+	run jsonl-merge -P p.tsv -k id items results
+	expect_rc 0
+	# chat: 600000 * 1.00 + 400000 * 0.25 + 100000 * 2.00 = $0.90;
+	# responses: 200000 * 0.25 = $0.05; half of $0.95.
+	expect_eq "$(sed -n 2,3p err)" 'jsonl-merge: tokens: 1200000 prompt (600000 of them cached, priced as cached input), 100000 completion
+jsonl-merge: cost: $0.475000 at the batch discount (50%)'
+}
+
+t_cached_tokens_more_than_prompt_counted_as_all_cached() {
+	printf 'm-a\t1\t0.5\t2\n' >p.tsv
+	echo '{"id":"c"}' >items
+	usage_line c m-a '{"prompt_tokens":1000000,"completion_tokens":0,"prompt_tokens_details":{"cached_tokens":3000000}}' >results
+	run jsonl-merge -P p.tsv -k id items results
+	expect_rc 0
+	expect_eq "$(sed -n 2,3p err)" 'jsonl-merge: tokens: 1000000 prompt (1000000 of them cached, priced as cached input), 0 completion
+jsonl-merge: cost: $0.250000 at the batch discount (50%)'
+}
+
+t_new_format_table_with_long_context_tier() {
+	# m-l: the long prices above 100000 input tokens; m-c: no cached
+	# price ("-"), so cached input costs the input price.
+	printf '# test\nm-l\t1\t0.5\t2\t100000\t2\t1\t4\nm-c  1  -  2\n' >p.tsv
+	printf '{"id":"%s"}\n' a b c >items
+	{
+		usage_line a m-l '{"prompt_tokens":100000,"completion_tokens":0}'
+		usage_line b m-l '{"prompt_tokens":200000,"completion_tokens":10000,"prompt_tokens_details":{"cached_tokens":100000}}'
+		usage_line c m-c '{"prompt_tokens":1000000,"completion_tokens":0,"prompt_tokens_details":{"cached_tokens":500000}}'
+	} >results
+	run jsonl-merge -P p.tsv -k id items results
+	expect_rc 0
+	# a, at the base tier: 100000 * 1 = $0.10; b, past the tier: 100000 *
+	# 2 + 100000 * 1 + 10000 * 4 = $0.34; c: 1000000 * 1 = $1.00.
+	expect_eq "$(sed -n 3p err)" 'jsonl-merge: cost: $0.720000 at the batch discount (50%)'
+}
+
+t_old_three_column_table_still_read() {
+	# model, input, output, as before the cached column: cached input
+	# tokens cost the input price.
+	printf 'm-a\t1.00\t2.00\n' >p.tsv
+	echo '{"id":"c"}' >items
+	usage_line c m-a '{"prompt_tokens":1000000,"completion_tokens":500000,"prompt_tokens_details":{"cached_tokens":500000}}' >results
+	run jsonl-merge -P p.tsv -k id items results
+	expect_rc 0
+	expect_eq "$(sed -n 3p err)" 'jsonl-merge: cost: $1.000000 at the batch discount (50%)'
+}
+
+# bad_table CONTENT LINE REASON: jsonl-merge refuses the table, nothing out.
+bad_table() {
+	printf '%b' "$1" >bad.tsv
+	echo '{"id":"a"}' >items
+	chat a '"1"' >results
+	run jsonl-merge -P bad.tsv -k id items results
+	expect_rc 1
+	expect_empty out
+	expect_eq "$(cat err)" "jsonl-merge: bad.tsv:$2: $3"
+}
+
+t_bad_table_field_count() { bad_table '# c\nm-a\t1\t-\t2\t5\n' 2 '5 fields: expected model, input, cached_input and output (4 fields, or 8 with a long-context tier)'; }
+t_bad_table_price_not_a_number() { bad_table 'm-a\tx\t1\t2\n' 1 'field 2 (input): "x" is not a price'; }
+t_bad_table_dash_for_input() { bad_table 'm-a\t-\t1\t2\n' 1 'field 2 (input): "-" is not a price'; }
+t_bad_table_negative_price() { bad_table 'm-a\t1\t1\t-1\n' 1 'field 4 (output): "-1" is not a price'; }
+t_bad_table_infinite_price() { bad_table 'm-a\t1\t1\tinf\n' 1 'field 4 (output): "inf" is not a price'; }
+t_bad_table_nan_cached() { bad_table 'm-a\t1\tnan\t2\n' 1 'field 3 (cached_input): "nan" is not a price or "-"'; }
+t_bad_table_tier_threshold() { bad_table 'm-a\t1\t1\t2\t1e3\t2\t2\t2\n' 1 'field 5 (long_above): "1e3" is not a number of tokens'; }
+t_bad_table_duplicate_model() { bad_table 'm-a\t1\t1\t2\n\nm-a\t1\t1\t3\n' 3 'duplicate model m-a (first at line 1)'; }
+t_bad_table_nul_byte() { bad_table 'm-a\t1\t1\t2\nm-b\t1\0\t1\t2\n' 2 'NUL byte'; }

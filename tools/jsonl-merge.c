@@ -15,8 +15,6 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,14 +26,10 @@
 #include "idmap.h"
 #include "jscan.h"
 #include "jsonl.h"
+#include "modeldata.h"
 #include "outcheck.h"
 #include "spool.h"
 #include "xalloc.h"
-
-#ifndef BATCHPIPE_SHAREDIR
-#define BATCHPIPE_SHAREDIR	"/usr/local/share/batchpipe"
-#endif
-#define BATCH_DISCOUNT	0.5
 
 struct input {
 	const char	*name;
@@ -51,19 +45,10 @@ struct entry {
 	uint32_t	 iline;		/* first item with this key; 0: none */
 };
 
-struct price {
-	char		*model;
-	double		 in, out;	/* USD per 1M tokens */
-	unsigned long long intok, outtok;
-};
-
 static struct input	 items, results;
 static struct idmap	 index_;
 static struct entry	*entries;
 static size_t		 entries_cap;
-static struct price	*prices;
-static size_t		 nprices;
-static const char	*prices_path;	/* NULL: no table found */
 
 static void
 usage(FILE *fp)
@@ -573,172 +558,88 @@ join_items(const char *keyfield, const char *field, size_t *nitems)
 	return refs;
 }
 
-static void
-load_prices(const char *path)
-{
-	struct jsonl r;
-	char *line, *p, *model, *end;
-	size_t len, i;
-	double v[2];
-	int got;
-
-	if (jsonl_open(&r, path, 0) < 0)
-		exit(1);
-	prices_path = path;
-	while ((got = jsonl_next(&r, &line, &len)) == 1) {
-		p = line + strspn(line, " \t");
-		if (*p == '#' || *p == '\0')
-			continue;
-		model = p;
-		p += strcspn(p, " \t");
-		if (*p == '\0')
-			errx(1, "%s:%lu: expected model, input and output "
-			    "prices", path, r.lineno);
-		*p++ = '\0';
-		for (i = 0; i < 2; i++) {
-			p += strspn(p, " \t");
-			errno = 0;
-			v[i] = strtod(p, &end);
-			if (end == p || errno != 0 || !isfinite(v[i]) ||
-			    v[i] < 0 || (*end != '\0' && *end != ' ' &&
-			    *end != '\t'))
-				errx(1, "%s:%lu: expected model, input and "
-				    "output prices", path, r.lineno);
-			p = end;
-		}
-		if (p[strspn(p, " \t")] != '\0')
-			errx(1, "%s:%lu: expected model, input and output "
-			    "prices", path, r.lineno);
-		prices = xreallocarray(prices, nprices + 1, sizeof(*prices));
-		prices[nprices].model = xstrdup(model);
-		prices[nprices].in = v[0];
-		prices[nprices].out = v[1];
-		prices[nprices].intok = prices[nprices].outtok = 0;
-		nprices++;
-	}
-	if (got < 0)
-		exit(1);
-	jsonl_close(&r);
-}
-
-/* The table: -P, else $BATCHPIPE_PRICES, else the installed copy, else the
- * copy beside the program (../share/ of its directory, as in a checkout). */
-static void
-find_prices(const char *opt)
-{
-	static const char *rel[] = { "/../share/batchpipe/prices.tsv",
-	    "/../share/prices.tsv" };
-	const char *env = getenv("BATCHPIPE_PRICES");
-	char exe[PATH_MAX], *slash, *path;
-	ssize_t n;
-	size_t i, size;
-
-	if (opt != NULL) {
-		load_prices(opt);
-		return;
-	}
-	if (env != NULL && *env != '\0') {
-		load_prices(env);
-		return;
-	}
-	if (access(BATCHPIPE_SHAREDIR "/prices.tsv", R_OK) == 0) {
-		load_prices(BATCHPIPE_SHAREDIR "/prices.tsv");
-		return;
-	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return;
-	exe[n] = '\0';
-	if ((slash = strrchr(exe, '/')) == NULL)
-		return;
-	*slash = '\0';
-	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-		size = strlen(exe) + strlen(rel[i]) + 1;
-		path = xmalloc(size);
-		snprintf(path, size, "%s%s", exe, rel[i]);
-		if (access(path, R_OK) == 0) {
-			load_prices(path);
-			return;	/* path lives on as prices_path */
-		}
-		free(path);
-	}
-}
-
-/* The table's entry for a model: its exact name, or the name less a
- * snapshot date ("gpt-4o-mini-2024-07-18" is priced as "gpt-4o-mini"). */
-static struct price *
-price_of(const char *m, size_t n)
-{
-	size_t i, d;
-	static const char date[] = "-dddd-dd-dd";
-
-	for (i = 0; i < nprices; i++)
-		if (strlen(prices[i].model) == n &&
-		    memcmp(prices[i].model, m, n) == 0)
-			return &prices[i];
-	if (n <= sizeof(date) - 1)
-		return NULL;
-	for (d = 0; d < sizeof(date) - 1; d++) {
-		char c = m[n - (sizeof(date) - 1) + d];
-
-		if (date[d] == 'd' ? c < '0' || c > '9' : c != '-')
-			return NULL;
-	}
-	return price_of(m, n - (sizeof(date) - 1));
-}
-
 struct tally {
 	size_t			 answered, failed, missing;
-	unsigned long long	 intok, outtok;
+	unsigned long long	 intok, cachedtok, outtok;
+	double			 cost;		/* USD, list price */
 	unsigned long long	 unknown_in, unknown_out;	/* unpriced */
 	struct buf		 unknown_models;		/* "a, b" */
 };
 
+/* usage's member a (chat) or b (responses, or a's path there), when a
+ * positive integer, else 0. */
 static unsigned long long
 token_count(struct jval usage, const char *a, const char *b)
 {
 	struct jval v;
 	long long x;
 
-	if ((jscan_member(usage, a, &v) || jscan_member(usage, b, &v)) &&
+	if ((jscan_path(usage, a, &v) || jscan_path(usage, b, &v)) &&
 	    jscan_int(v, &x) == 0 && x > 0)
 		return (unsigned long long)x;
 	return 0;
 }
 
-/* Adds a response body's usage to the totals and to its model's price. */
+/* Whether the list "a, b, c" has name as one of its items (not merely
+ * as a part of one: "gpt-4o" is not in "gpt-4o-mini"). */
+static int
+listed(const struct buf *list, const char *name)
+{
+	const char *p = list->p;
+	size_t n = strlen(name);
+
+	while (p != NULL && (p = strstr(p, name)) != NULL) {
+		if ((p == list->p || (p - list->p >= 2 && p[-1] == ' ' &&
+		    p[-2] == ',')) && (p[n] == '\0' || p[n] == ','))
+			return 1;
+		if (*p++ == '\0')
+			break;
+	}
+	return 0;
+}
+
+/* Adds a response body's usage to the totals and its cost, by its
+ * model's prices (common/modeldata): cached input tokens at the cached
+ * price, the rest of the input at the input price, a long-context tier
+ * when the request's input passes it. */
 static void
 count_usage(struct jval usage, struct jval model, struct tally *t,
     struct buf *scratch)
 {
-	unsigned long long in, out;
-	struct price *p = NULL;
+	unsigned long long in, cached, out;
+	struct model_price p;
+	int priced = 0;
 
 	if (usage.type != JT_OBJECT)
 		return;
 	in = token_count(usage, "prompt_tokens", "input_tokens");
+	cached = token_count(usage, "prompt_tokens_details.cached_tokens",
+	    "input_tokens_details.cached_tokens");
+	if (cached > in)
+		cached = in;
 	out = token_count(usage, "completion_tokens", "output_tokens");
 	t->intok += in;
+	t->cachedtok += cached;
 	t->outtok += out;
+	buf_reset(scratch);
 	if (model.type == JT_STRING) {
-		buf_reset(scratch);
 		jscan_unescape(model, scratch);
-		p = price_of(scratch->p, scratch->len);
-	} else {
-		buf_reset(scratch);
+		priced = price_of_request(scratch->p, scratch->len, in,
+		    &p) == 0;
+	} else
 		buf_adds(scratch, "(none)");
-	}
-	if (p != NULL) {
-		p->intok += in;
-		p->outtok += out;
+	if (priced) {
+		t->cost += ((double)(in - cached) * p.in +
+		    (double)cached * p.cached_in + (double)out * p.out) / 1e6;
 		return;
 	}
 	t->unknown_in += in;
 	t->unknown_out += out;
-	if (prices_path != NULL && (in > 0 || out > 0) &&
+	if (scratch->len == 0)
+		buf_adds(scratch, "\"\"");	/* "model": "" */
+	if (prices_path() != NULL && (in > 0 || out > 0) &&
 	    t->unknown_models.len < 200 &&
-	    !strstr(t->unknown_models.p ? t->unknown_models.p : "",
-	    scratch->p)) {
+	    !listed(&t->unknown_models, scratch->p)) {
 		if (t->unknown_models.len > 0)
 			buf_adds(&t->unknown_models, ", ");
 		buf_add(&t->unknown_models, scratch->p, strlen(scratch->p));
@@ -902,27 +803,29 @@ write_items(const uint32_t *refs, size_t nitems, const char *field,
 static void
 summary(size_t nitems, const struct tally *t)
 {
-	double cost = 0;
-	size_t i;
+	double cost = t->cost * BATCH_PRICE_FACTOR;
+	double off = (1 - BATCH_PRICE_FACTOR) * 100;
 
 	warnx("%zu items: %zu answered, %zu failed, %zu missing", nitems,
 	    t->answered, t->failed, t->missing);
-	warnx("tokens: %llu prompt, %llu completion", t->intok, t->outtok);
-	if (prices_path == NULL) {
+	if (t->cachedtok > 0)
+		warnx("tokens: %llu prompt (%llu of them cached, priced as "
+		    "cached input), %llu completion", t->intok, t->cachedtok,
+		    t->outtok);
+	else
+		warnx("tokens: %llu prompt, %llu completion", t->intok,
+		    t->outtok);
+	if (prices_path() == NULL) {
 		warnx("cost: unknown (no price table: see -P)");
 		return;
 	}
-	for (i = 0; i < nprices; i++)
-		cost += ((double)prices[i].intok * prices[i].in +
-		    (double)prices[i].outtok * prices[i].out) / 1e6;
-	cost *= BATCH_DISCOUNT;
 	if (t->unknown_in == 0 && t->unknown_out == 0)
-		warnx("cost: $%.6f at the batch discount (50%%)", cost);
+		warnx("cost: $%.6f at the batch discount (%.0f%%)", cost, off);
 	else
-		warnx("cost: $%.6f at the batch discount (50%%), and unknown "
+		warnx("cost: $%.6f at the batch discount (%.0f%%), and unknown "
 		    "for %llu prompt and %llu completion tokens of models "
-		    "not in %s: %s", cost, t->unknown_in, t->unknown_out,
-		    prices_path, t->unknown_models.len ?
+		    "not in %s: %s", cost, off, t->unknown_in, t->unknown_out,
+		    prices_path(), t->unknown_models.len ?
 		    t->unknown_models.p : "(none)");
 }
 
@@ -971,7 +874,8 @@ main(int argc, char *argv[])
 		usage(stderr);
 	}
 
-	find_prices(prices_opt);
+	if (prices_load(prices_opt) < 0)
+		return 1;
 	open_input(&results, argv[1]);
 	open_input(&items, argv[0]);
 	idmap_init(&index_);
