@@ -47,8 +47,6 @@ struct model {
 	int			 valid;
 	struct tokenizer	*tok;
 	long long		 max_output;	/* -1 unknown */
-	int			 priced;
-	struct model_price	 price;
 };
 
 static struct tokenizer	*toks[NENCODINGS];	/* opened when first needed */
@@ -146,7 +144,6 @@ model_of(struct model *m, const struct reqline *r, const struct jsonl *in,
 		    "one with -E)", 100, customid_show(&show, p, n));
 	m->tok = tokenizer_of(enc);
 	m->max_output = model_max_output(p, n);
-	m->priced = price_of_model(p, n, &m->price) == 0;
 	m->valid = 1;
 }
 
@@ -188,6 +185,7 @@ count_file(const char *path, struct tally *t, struct reqtokens *rt,
 	struct buf id = BUF_INIT, url = BUF_INIT, scratch = BUF_INIT;
 	struct jsonl in;
 	struct reqline req;
+	struct model_price price;
 	const char *bad, *u;
 	char *line;
 	size_t len, ulen;
@@ -237,14 +235,17 @@ count_file(const char *path, struct tally *t, struct reqtokens *rt,
 			t->no_output = 1;
 		else
 			t->output += output;
-		if (!m->priced) {
+		/* Looked up again for each request: a long input can
+		 * have the request priced at a long-context tier. */
+		if (price_of_request(m->name.p, m->name.len,
+		    (unsigned long long)input, &price) < 0) {
 			t->no_price = 1;
 			warn_unpriced(&in, &m->name);
 			continue;
 		}
-		t->in_usd += (double)input * m->price.in;
+		t->in_usd += (double)input * price.in;
 		if (output > 0)
-			t->out_usd += (double)output * m->price.out;
+			t->out_usd += (double)output * price.out;
 	}
 	if (n < 0)
 		exit(1);
@@ -259,7 +260,7 @@ main(int argc, char *argv[])
 {
 	const char *prices_file = NULL;
 	struct reqtokens rt = { NULL, BUF_INIT, "" };
-	struct model model = { BUF_INIT, 0, NULL, -1, 0, { 0, 0, 0 } };
+	struct model model = { BUF_INIT, 0, NULL, -1 };
 	struct tally file, total;
 	struct buf out = BUF_INIT;
 	static char *stdin_only[] = { "-", NULL };
