@@ -58,6 +58,43 @@ reqtokens_uncounted(struct reqtokens *rt, const char *url, size_t len)
 	return rt->why;
 }
 
+#define SEEN_MAX	4096	/* longer strings are not remembered */
+
+/* The tokens of p[0..len), or -1 for invalid UTF-8: remembered for a
+ * string seen in one of the last few calls, else counted. */
+static long long
+count(struct reqtokens *rt, const char *p, size_t len)
+{
+	size_t i;
+	long long n;
+
+	if (len > SEEN_MAX)
+		return tokenizer_count(rt->tok, p, len);
+	for (i = 0; i < REQTOKENS_SEEN; i++)
+		if (rt->seen[i].text.len == len && rt->seen[i].tok == rt->tok &&
+		    (len == 0 || memcmp(rt->seen[i].text.p, p, len) == 0))
+			return rt->seen[i].n;
+	if ((n = tokenizer_count(rt->tok, p, len)) < 0)
+		return -1;
+	i = rt->next++ % REQTOKENS_SEEN;
+	buf_reset(&rt->seen[i].text);
+	buf_add(&rt->seen[i].text, p, len);
+	rt->seen[i].tok = rt->tok;
+	rt->seen[i].n = n;
+	return n;
+}
+
+void
+reqtokens_free(struct reqtokens *rt)
+{
+	size_t i;
+
+	buf_free(&rt->scratch);
+	for (i = 0; i < REQTOKENS_SEEN; i++)
+		buf_free(&rt->seen[i].text);
+	memset(rt, 0, sizeof(*rt));
+}
+
 /* The tokens of string s (decoded), or -1 with rt->why set. */
 static long long
 text(struct reqtokens *rt, struct jval s, const char *where, long index,
@@ -66,11 +103,11 @@ text(struct reqtokens *rt, struct jval s, const char *where, long index,
 	long long n;
 
 	if (memchr(s.p, '\\', s.n) == NULL)
-		n = tokenizer_count(rt->tok, s.p + 1, s.n - 2);
+		n = count(rt, s.p + 1, s.n - 2);
 	else {
 		buf_reset(&rt->scratch);
 		jscan_unescape(s, &rt->scratch);
-		n = tokenizer_count(rt->tok, rt->scratch.p, rt->scratch.len);
+		n = count(rt, rt->scratch.p, rt->scratch.len);
 	}
 	if (n >= 0)
 		return n;
@@ -322,14 +359,14 @@ responses(struct reqtokens *rt, const struct members *m)
 			    "string", jscan_a_typename(instr.type));
 		if ((n = text(rt, instr, "body.instructions", -1, "")) < 0)
 			return -1;
-		sum += PER_MESSAGE + tokenizer_count(rt->tok, "system", 6) + n;
+		sum += PER_MESSAGE + count(rt, "system", 6) + n;
 	}
 	if (in.type == JT_NONE || in.type == JT_NULL)
 		return sum;
 	if (in.type == JT_STRING) {
 		if ((n = text(rt, in, "body.input", -1, "")) < 0)
 			return -1;
-		return sum + PER_MESSAGE + tokenizer_count(rt->tok, "user", 4) +
+		return sum + PER_MESSAGE + count(rt, "user", 4) +
 		    n;
 	}
 	if (in.type != JT_ARRAY)

@@ -28,12 +28,23 @@
 #include "jscan.h"
 #include "tokenizer.h"
 
-/* One caller's state: set tok, start scratch as BUF_INIT; free scratch
- * with buf_free when done (tok stays the caller's). */
+#define REQTOKENS_SEEN	4	/* strings remembered with their counts */
+
+/* One caller's state: start it zeroed ({ 0 } or memset), set tok (it
+ * may change between calls); reqtokens_free frees what it holds (tok
+ * stays the caller's). */
 struct reqtokens {
 	struct tokenizer	*tok;
 	struct buf		 scratch;	/* decoded strings */
 	char			 why[160];	/* see reqtokens_input */
+	/* The last few short strings counted, with their counts: the
+	 * requests of a job share their roles and their system prompt. */
+	struct {
+		struct buf		 text;
+		const struct tokenizer	*tok;
+		long long		 n;
+	}			 seen[REQTOKENS_SEEN];
+	unsigned		 next;		/* the slot to replace */
 };
 
 /* reqtokens_uncounted: NULL when url[0..len) is an endpoint
@@ -58,5 +69,9 @@ const char	*reqtokens_uncounted(struct reqtokens *rt, const char *url,
  * rt->tok is not.  The body is walked once, its messages once more. */
 long long	 reqtokens_input(struct reqtokens *rt, const char *url,
 		    size_t len, struct jval body, long long *cap);
+
+/* reqtokens_free: frees what rt holds, not rt->tok; rt can be used
+ * again (zeroed). */
+void		 reqtokens_free(struct reqtokens *rt);
 
 #endif

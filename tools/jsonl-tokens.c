@@ -259,7 +259,7 @@ int
 main(int argc, char *argv[])
 {
 	const char *prices_file = NULL;
-	struct reqtokens rt = { NULL, BUF_INIT, "" };
+	struct reqtokens rt;
 	struct model model = { BUF_INIT, 0, NULL, -1 };
 	struct tally file, total;
 	struct buf out = BUF_INIT;
@@ -305,6 +305,7 @@ main(int argc, char *argv[])
 			warnx("no price table (see -P): cost unknown");
 	}
 
+	memset(&rt, 0, sizeof(rt));
 	memset(&total, 0, sizeof(total));
 	for (; *argv != NULL; argv++) {
 		memset(&file, 0, sizeof(file));
@@ -326,7 +327,7 @@ main(int argc, char *argv[])
 		stdout_write(out.p, out.len);
 
 	buf_free(&out);
-	buf_free(&rt.scratch);
+	reqtokens_free(&rt);
 	buf_free(&model.name);
 	for (i = 0; i < NENCODINGS; i++)
 		tokenizer_free(toks[i]);
