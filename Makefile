@@ -8,7 +8,8 @@ MANDIR  ?= $(PREFIX)/share/man
 DESTDIR ?=
 VERSION  = 0.1.0
 
-# O is the build directory: objects in $(O)/obj, tools in $(O)/bin.
+# O is the build directory: objects in $(O)/obj, tools in $(O)/bin, the
+# test programs (tests/prog/NAME.c, linked with the library) in $(O)/tests.
 # `make O=build/asan SAN=1` is the sanitizer build that `make check` also runs.
 O       ?= .
 SAN     ?=
@@ -39,9 +40,11 @@ LIB        = $(O)/obj/libbatchpipe.a
 # The data files the tools read at run time (common/sharefile.c finds them).
 SHAREFILES = share/prices.tsv share/limits.tsv share/models.tsv \
 	     share/o200k_base.tiktoken share/cl100k_base.tiktoken share/VOCABULARIES
+PROG_SRC   = $(wildcard tests/prog/*.c)
+TESTPROGS  = $(PROG_SRC:tests/prog/%.c=$(O)/tests/%)
 
 .SECONDARY:
-.PHONY: all deps check check-fast test asan lint bench demo fuzz install uninstall clean
+.PHONY: all testprogs deps check check-fast test asan lint bench demo fuzz install uninstall clean
 
 all: $(BINS)
 
@@ -62,6 +65,17 @@ $(O)/bin/%: $(O)/obj/tools/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(if $(filter oai-mock,$*),$(MHD_LIBS)) $(PKG_LIBS) -lm
 
+# Programs for the tests and benchmarks only, never installed.
+testprogs: $(TESTPROGS)
+
+$(O)/obj/tests/prog/%.o: tests/prog/%.c common/*.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(TESTPROGS): $(O)/tests/%: $(O)/obj/tests/prog/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
+
 deps:
 	@sh scripts/deps build
 
@@ -69,16 +83,16 @@ deps:
 # AddressSanitizer + UndefinedBehaviorSanitizer build.  One closing line.
 check:
 	@sh scripts/deps check
-	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory O=build/asan SAN=1 all
+	@$(MAKE) --no-print-directory all testprogs
+	@$(MAKE) --no-print-directory O=build/asan SAN=1 all testprogs
 	@bash tests/run -b bin -b build/asan/bin
 
 # The normal build only: for a quick look while working.
-check-fast test: all
+check-fast test: all testprogs
 	@bash tests/run -b bin
 
 asan:
-	@$(MAKE) --no-print-directory O=build/asan SAN=1 all
+	@$(MAKE) --no-print-directory O=build/asan SAN=1 all testprogs
 
 lint:
 	@sh scripts/deps lint
@@ -86,7 +100,7 @@ lint:
 
 bench:
 	@sh scripts/deps bench
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all testprogs
 	@bash tests/bench/run
 
 demo:
@@ -113,3 +127,4 @@ uninstall:
 
 clean:
 	rm -rf bin obj build
+	rm -f $(PROG_SRC:tests/prog/%.c=tests/%)

@@ -29,7 +29,13 @@ struct model_price {
  * sharefile_path("prices.tsv", "BATCHPIPE_PRICES").  Returns 0; 1 when
  * path is NULL and no table is found (every model is then unpriced; not
  * an error); -1 after reporting "prog: file:line: reason" (a table that
- * cannot be read or is malformed). */
+ * cannot be read or is malformed: "3 fields: expected ...", "field 2
+ * (input): \"x\" is not a price", "duplicate model m (first at line 4)").
+ * A table replaces the one loaded before; after -1 that one stays.  Lines:
+ * model, input, cached_input ("-": the input price), output, and, for a
+ * long-context tier, long_above (input tokens), long_input,
+ * long_cached_input, long_output; three fields (model, input, output) are
+ * the format of earlier versions, still read. */
 int		 prices_load(const char *path);
 
 /* prices_path: the table prices_load read, or NULL. */
