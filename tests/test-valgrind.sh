@@ -42,7 +42,8 @@ t_valgrind_offline_filters() {
 	vg jsonl-tokens req.jsonl
 	expect_rc 0
 	expect_lines 3 "$T/out"
-	vg jsonl-tokens -s req.jsonl - <req.jsonl
+	cp req.jsonl again.jsonl
+	vg jsonl-tokens -s req.jsonl - <again.jsonl
 	expect_rc 0
 	expect_lines 3 "$T/out"
 }

@@ -77,19 +77,28 @@ bad_line(const struct jsonl *in, const char *fmt, ...)
 	reqline_fail(in->name, in->lineno, 0, msg);
 }
 
+/* The index of encoding name in encodings[], or -1. */
+static int
+encoding_index(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NENCODINGS; i++)
+		if (strcmp(name, encodings[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
 /* The tokenizer of encoding enc, opened the first time; exits 1 when it
  * cannot be (tokenizer_open reported why). */
 static struct tokenizer *
 tokenizer_of(const char *enc)
 {
-	size_t i;
+	int i;
 
-	for (i = 0; i < NENCODINGS; i++)
-		if (strcmp(enc, encodings[i]) == 0)
-			break;
-	if (i == NENCODINGS)
+	if ((i = encoding_index(enc)) < 0)
 		errx(1, "encoding %s: not one jsonl-tokens knows", enc);
-	if (toks[i] == NULL && (toks[i] = tokenizer_open(enc)) == NULL)
+	else if (toks[i] == NULL && (toks[i] = tokenizer_open(enc)) == NULL)
 		exit(1);
 	return toks[i];
 }
@@ -270,13 +279,10 @@ main(int argc, char *argv[])
 	while ((ch = getopt(argc, argv, "E:hP:qsV")) != -1) {
 		switch (ch) {
 		case 'E':
-			for (i = 0; i < NENCODINGS; i++)
-				if (strcmp(optarg, encodings[i]) == 0)
-					break;
-			if (i == NENCODINGS)
+			if (encoding_index(optarg) < 0)
 				errx(2, "-E: unknown encoding: %s (o200k_base "
 				    "or cl100k_base)", optarg);
-			fixed_encoding = encodings[i];
+			fixed_encoding = optarg;
 			break;
 		case 'h': usage(0);
 		case 'P': prices_file = optarg; break;
