@@ -1,6 +1,7 @@
 /*
  * reqline: the checks on one Batch API request line; see reqline.h.
  */
+#include <err.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -130,4 +131,14 @@ reqline_check(const char *line, size_t len, struct reqline *r,
 	if (r->idlen == 0)
 		return "empty custom_id";
 	return NULL;
+}
+
+void
+reqline_fail(const char *name, unsigned long lineno, int unterminated,
+    const char *why)
+{
+	if (unterminated)
+		errx(1, "%s:%lu: incomplete last line (the writer stopped "
+		    "early?): %s", name, lineno, why);
+	errx(1, "%s:%lu: %s", name, lineno, why);
 }

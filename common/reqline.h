@@ -46,4 +46,16 @@ struct reqline {
 const char	*reqline_check(const char *line, size_t len, struct reqline *r,
 		    struct buf *idbuf);
 
+/*
+ * reqline_fail: reports bad line lineno of the input called name and
+ * exits 1: "prog: name:lineno: why", or, for a line the input ended in
+ * without its newline, "prog: name:lineno: incomplete last line (the
+ * writer stopped early?): why": that is what a writer that stopped in the
+ * middle leaves (jsonl-prompt holds back the end of its last request
+ * until it has read all its input).  atexit(3) handlers run.
+ */
+void		 reqline_fail(const char *name, unsigned long lineno,
+		    int unterminated, const char *why)
+		    __attribute__((noreturn));
+
 #endif

@@ -20,6 +20,7 @@ dev_full() {
 t_dev_full_jsonl_prompt() { fault_data; dev_full jsonl-prompt -m m items.jsonl; }
 t_dev_full_jsonl_split() { fault_data; dev_full jsonl-split -d parts req.jsonl; }
 t_dev_full_jsonl_sortid() { fault_data; dev_full jsonl-sortid res.jsonl; }
+t_dev_full_jsonl_tokens() { fault_data; dev_full jsonl-tokens req.jsonl; dev_full jsonl-tokens -s req.jsonl; }
 t_dev_full_jsonl_merge() {
 	fault_data
 	rc=0
@@ -54,8 +55,8 @@ t_dev_full_oai_tools() {
 # -V writes to stdout like any output: a failure is an error there too.
 t_dev_full_version_every_tool() {
 	local t
-	for t in jsonl-prompt jsonl-split jsonl-sortid jsonl-merge oai-upload \
-	    oai-batch oai-wait oai-fetch oai-rm oai-mock; do
+	for t in jsonl-prompt jsonl-split jsonl-sortid jsonl-merge jsonl-tokens \
+	    oai-upload oai-batch oai-wait oai-fetch oai-rm oai-mock; do
 		dev_full "$t" -V
 	done
 }
@@ -213,6 +214,7 @@ t_alloc_jsonl_prompt() { fault_data; every_allocation jsonl-prompt -m gpt-4o-min
 t_alloc_jsonl_split() { fault_data; every_allocation jsonl-split -d parts -l 2 req.jsonl; }
 t_alloc_jsonl_sortid() { fault_data; every_allocation jsonl-sortid -r req.jsonl res.jsonl; }
 t_alloc_jsonl_merge() { fault_data; every_allocation jsonl-merge -k uuid items.jsonl res.jsonl; }
+t_alloc_jsonl_tokens() { fault_data; every_allocation jsonl-tokens -s req.jsonl; }
 
 # quiet_pipe CMD...: `CMD | head -n 1` ends (within 20 s) with no message
 # from CMD, and head got the first line.
@@ -235,6 +237,7 @@ t_sigpipe_filters() {
 	quiet_pipe jsonl-sortid res.jsonl
 	quiet_pipe jsonl-merge -k uuid items.jsonl res.jsonl
 	quiet_pipe jsonl-split -d parts -l 1 req.jsonl
+	quiet_pipe jsonl-tokens req.jsonl
 }
 
 t_sigpipe_fetch() {

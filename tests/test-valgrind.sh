@@ -39,6 +39,13 @@ t_valgrind_offline_filters() {
 	vg jsonl-merge -k uuid items.jsonl sorted.jsonl
 	expect_rc 0
 	expect_lines 3 "$T/out"
+	vg jsonl-tokens req.jsonl
+	expect_rc 0
+	expect_lines 3 "$T/out"
+	cp req.jsonl again.jsonl
+	vg jsonl-tokens -s req.jsonl - <again.jsonl
+	expect_rc 0
+	expect_lines 3 "$T/out"
 }
 
 # The error paths too: a bad line, a duplicate, a missing result.
@@ -49,6 +56,11 @@ t_valgrind_offline_errors() {
 	expect_rc 1
 	printf '{"custom_id":"x"\n' >bad.jsonl
 	vg jsonl-split -d parts bad.jsonl
+	expect_rc 1
+	vg jsonl-tokens req.jsonl bad.jsonl
+	expect_rc 1
+	sed 's/gpt-4o-mini/no-such-model/' req.jsonl >unknown.jsonl
+	vg jsonl-tokens unknown.jsonl
 	expect_rc 1
 	head -n 2 res.jsonl >two.jsonl
 	vg jsonl-sortid -r req.jsonl two.jsonl

@@ -248,16 +248,8 @@ main(int argc, char *argv[])
 	while ((n = jsonl_next(&in, &line, &len)) == 1) {
 		why = reqline_check(line, len, &req, &id);
 		check_last_id(NULL);
-		if (why != NULL) {
-			/* A bad last line without its newline is most often
-			 * a writer that stopped early (jsonl-prompt holds
-			 * back the end of its last request until it has
-			 * read all its input): say so. */
-			if (in.unterminated)
-				bad_line(in.name, in.lineno, "incomplete last "
-				    "line (the writer stopped early?): %s", why);
-			bad_line(in.name, in.lineno, "%s", why);
-		}
+		if (why != NULL)
+			reqline_fail(in.name, in.lineno, in.unterminated, why);
 		idset_hold(&last, req.id, req.idlen, idset_prefetch(ids,
 		    req.id, req.idlen), in.lineno);
 

@@ -1,0 +1,343 @@
+/*
+ * jsonl-tokens: the input tokens and the output cap of every Batch API
+ * request line, counted offline with the exact tokenizer; with -s the
+ * totals of each file and what they would cost at most.  Lines are
+ * streamed: memory does not grow with the input.  Each line is checked
+ * as jsonl-split checks it (common/reqline.c) and counted by the rules
+ * in common/reqtokens.c.
+ */
+#include <err.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "customid.h"
+#include "jscan.h"
+#include "jsonl.h"
+#include "modeldata.h"
+#include "outcheck.h"
+#include "reqline.h"
+#include "reqtokens.h"
+#include "tokenizer.h"
+#include "xalloc.h"
+
+#define FLUSH_AT	(64 * 1024)	/* output is written in such chunks */
+#define MAX_WARNED	100		/* models named in price warnings */
+
+static const char *const encodings[] = { "o200k_base", "cl100k_base" };
+#define NENCODINGS	(sizeof(encodings) / sizeof(encodings[0]))
+
+/* What one file (or all of them) adds up to, for -s. */
+struct tally {
+	unsigned long long	 requests;
+	long long		 input;
+	long long		 output;	/* the caps, or the models' */
+	double			 in_usd;	/* list price, no discount */
+	double			 out_usd;
+	int			 no_output;	/* a cap unknown */
+	int			 no_price;	/* a model without a price */
+};
+
+/* What is known of the model of the line before: most lines share it. */
+struct model {
+	struct buf		 name;		/* decoded */
+	int			 valid;
+	struct tokenizer	*tok;
+	long long		 max_output;	/* -1 unknown */
+};
+
+static struct tokenizer	*toks[NENCODINGS];	/* opened when first needed */
+static int		 sflag, qflag;
+static const char	*fixed_encoding;	/* -E */
+static int		 have_prices;		/* a price table was read */
+static char		*warned[MAX_WARNED];	/* models warned about */
+static size_t		 nwarned;
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status ? stderr : stdout, "usage: jsonl-tokens [-qs] "
+	    "[-E encoding] [-P prices-file] [file ...]\n");
+	exit(status);
+}
+
+/* Reports a bad input line, a whole request, and exits 1. */
+static void __attribute__((noreturn, format(printf, 2, 3)))
+bad_line(const struct jsonl *in, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[512];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	reqline_fail(in->name, in->lineno, 0, msg);
+}
+
+/* The index of encoding name in encodings[], or -1. */
+static int
+encoding_index(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NENCODINGS; i++)
+		if (strcmp(name, encodings[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The tokenizer of encoding enc, opened the first time; exits 1 when it
+ * cannot be (tokenizer_open reported why). */
+static struct tokenizer *
+tokenizer_of(const char *enc)
+{
+	int i;
+
+	if ((i = encoding_index(enc)) < 0)
+		errx(1, "encoding %s: not one jsonl-tokens knows", enc);
+	else if (toks[i] == NULL && (toks[i] = tokenizer_open(enc)) == NULL)
+		exit(1);
+	return toks[i];
+}
+
+/* Warns, once a model and unless -q, that model has no price. */
+static void
+warn_unpriced(const struct jsonl *in, const struct buf *model)
+{
+	static struct buf show = BUF_INIT;
+	size_t i;
+
+	if (qflag || !have_prices)
+		return;
+	for (i = 0; i < nwarned; i++)
+		if (strcmp(warned[i], model->p) == 0)
+			return;
+	if (nwarned == MAX_WARNED)
+		return;
+	warned[nwarned++] = xstrdup(model->p);
+	warnx("%s:%lu: no price for model \"%s\" (see -P): cost unknown",
+	    in->name, in->lineno, customid_show(&show, model->p, model->len));
+	if (nwarned == MAX_WARNED)
+		warnx("more models without a price are not named");
+}
+
+/* Points *m at what is known of the model of request r (line of in),
+ * looking it up only when it is not the model of the line before. */
+static void
+model_of(struct model *m, const struct reqline *r, const struct jsonl *in,
+    struct buf *scratch)
+{
+	static struct buf show = BUF_INIT;
+	const char *enc;
+	const char *p = r->model.p + 1;
+	size_t n = r->model.n - 2;
+
+	if (memchr(r->model.p, '\\', r->model.n) != NULL) {
+		buf_reset(scratch);
+		jscan_unescape(r->model, scratch);
+		p = scratch->p;
+		n = scratch->len;
+	}
+	if (m->valid && n == m->name.len && memcmp(p, m->name.p, n) == 0)
+		return;
+	buf_reset(&m->name);
+	buf_add(&m->name, p, n);
+	m->valid = 0;
+	if (fixed_encoding != NULL)
+		enc = fixed_encoding;
+	else if ((enc = model_encoding(p, n)) == NULL)
+		bad_line(in, "unknown model \"%.*s\": no encoding known (give "
+		    "one with -E)", 100, customid_show(&show, p, n));
+	m->tok = tokenizer_of(enc);
+	m->max_output = model_max_output(p, n);
+	m->valid = 1;
+}
+
+/* A dollar figure of -s, or "unknown". */
+static const char *
+usd(char *s, size_t size, int unknown, double list_usd)
+{
+	if (unknown)
+		return "unknown";
+	snprintf(s, size, "%.4f", list_usd / 1e6 * BATCH_PRICE_FACTOR);
+	return s;
+}
+
+/* One line of -s: name TAB requests TAB input TAB max-output TAB
+ * worst-case USD TAB input-only USD. */
+static void
+print_tally(const char *name, const struct tally *t)
+{
+	char out[32], worst[64], inonly[64];
+
+	if (t->no_output)
+		snprintf(out, sizeof(out), "unknown");
+	else
+		snprintf(out, sizeof(out), "%lld", t->output);
+	if (printf("%s\t%llu\t%lld\t%s\t%s\t%s\n", name, t->requests,
+	    t->input, out, usd(worst, sizeof(worst), t->no_output ||
+	    t->no_price, t->in_usd + t->out_usd), usd(inonly, sizeof(inonly),
+	    t->no_price, t->in_usd)) < 0)
+		stdout_fail();
+}
+
+/* Counts the requests of file path (or stdin for "-"): prints a line for
+ * each, or with -s adds them to *t.  A bad line or a read error exits 1
+ * after saying why. */
+static void
+count_file(const char *path, struct tally *t, struct reqtokens *rt,
+    struct model *m, struct buf *out)
+{
+	struct buf id = BUF_INIT, url = BUF_INIT, scratch = BUF_INIT;
+	struct jsonl in;
+	struct reqline req;
+	struct model_price price;
+	const char *bad, *u;
+	char *line;
+	size_t len, ulen;
+	long long input, cap, output;
+	int n;
+
+	if (jsonl_open(&in, path, 0) < 0)
+		exit(1);
+	while ((n = jsonl_next(&in, &line, &len)) == 1) {
+		if ((bad = reqline_check(line, len, &req, &id)) != NULL)
+			reqline_fail(in.name, in.lineno, in.unterminated, bad);
+		u = req.url.p + 1;
+		ulen = req.url.n - 2;
+		if (memchr(req.url.p, '\\', req.url.n) != NULL) {
+			buf_reset(&url);
+			jscan_unescape(req.url, &url);
+			u = url.p;
+			ulen = url.len;
+		}
+		/* The url before the model: its reason says more. */
+		if (reqtokens_uncounted(rt, u, ulen) != NULL)
+			bad_line(&in, "%s", rt->why);
+		model_of(m, &req, &in, &scratch);
+		rt->tok = m->tok;
+		if ((input = reqtokens_input(rt, u, ulen, req.body, &cap)) < 0)
+			bad_line(&in, "%s", rt->why);
+
+		if (!sflag) {
+			customid_show(&scratch, req.id, req.idlen);
+			buf_add(out, scratch.p, scratch.len);
+			if (cap >= 0)
+				buf_printf(out, "\t%lld\t%lld\n", input, cap);
+			else
+				buf_printf(out, "\t%lld\t-\n", input);
+			if (out->len >= FLUSH_AT) {
+				stdout_write(out->p, out->len);
+				buf_reset(out);
+			}
+			continue;
+		}
+		t->requests++;
+		t->input += input;
+		/* An embedding has no output at all. */
+		output = cap >= 0 ? cap : ulen == 14 &&
+		    memcmp(u, "/v1/embeddings", 14) == 0 ? 0 : m->max_output;
+		if (output < 0)
+			t->no_output = 1;
+		else
+			t->output += output;
+		/* Looked up again for each request: a long input can
+		 * have the request priced at a long-context tier. */
+		if (price_of_request(m->name.p, m->name.len,
+		    (unsigned long long)input, &price) < 0) {
+			t->no_price = 1;
+			warn_unpriced(&in, &m->name);
+			continue;
+		}
+		t->in_usd += (double)input * price.in;
+		if (output > 0)
+			t->out_usd += (double)output * price.out;
+	}
+	if (n < 0)
+		exit(1);
+	jsonl_close(&in);
+	buf_free(&id);
+	buf_free(&url);
+	buf_free(&scratch);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *prices_file = NULL;
+	struct reqtokens rt;
+	struct model model = { BUF_INIT, 0, NULL, -1 };
+	struct tally file, total;
+	struct buf out = BUF_INIT;
+	static char *stdin_only[] = { "-", NULL };
+	size_t i;
+	int ch, r;
+
+	while ((ch = getopt(argc, argv, "E:hP:qsV")) != -1) {
+		switch (ch) {
+		case 'E':
+			if (encoding_index(optarg) < 0)
+				errx(2, "-E: unknown encoding: %s (o200k_base "
+				    "or cl100k_base)", optarg);
+			fixed_encoding = optarg;
+			break;
+		case 'h': usage(0);
+		case 'P': prices_file = optarg; break;
+		case 'q': qflag = 1; break;
+		case 's': sflag = 1; break;
+		case 'V':
+			puts("jsonl-tokens batchpipe " BATCHPIPE_VERSION);
+			return stdout_close(1) ? 1 : 0;
+		default: usage(2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		argv = stdin_only;
+
+	/* The tables: a broken one is an error even when it is not needed
+	 * (no model looked up in it), so that it is found early. */
+	if (models_load(NULL) < 0)
+		exit(1);
+	if (sflag || prices_file != NULL) {
+		if ((r = prices_load(prices_file)) < 0)
+			exit(1);
+		have_prices = r == 0;
+		if (sflag && !have_prices && !qflag)
+			warnx("no price table (see -P): cost unknown");
+	}
+
+	memset(&rt, 0, sizeof(rt));
+	memset(&total, 0, sizeof(total));
+	for (; *argv != NULL; argv++) {
+		memset(&file, 0, sizeof(file));
+		count_file(*argv, &file, &rt, &model, &out);
+		if (!sflag)
+			continue;
+		print_tally(*argv, &file);
+		total.requests += file.requests;
+		total.input += file.input;
+		total.output += file.output;
+		total.in_usd += file.in_usd;
+		total.out_usd += file.out_usd;
+		total.no_output |= file.no_output;
+		total.no_price |= file.no_price;
+	}
+	if (sflag)
+		print_tally("total", &total);
+	if (out.len > 0)
+		stdout_write(out.p, out.len);
+
+	buf_free(&out);
+	reqtokens_free(&rt);
+	buf_free(&model.name);
+	for (i = 0; i < NENCODINGS; i++)
+		tokenizer_free(toks[i]);
+	for (i = 0; i < nwarned; i++)
+		free(warned[i]);
+	return stdout_close(1) ? 1 : 0;
+}
