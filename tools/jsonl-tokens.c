@@ -39,6 +39,8 @@ struct tally {
 	double			 out_usd;
 	int			 no_output;	/* a cap unknown */
 	int			 no_price;	/* a model without a price */
+	char			 model[256];	/* of every request, for -T */
+	int			 mixed;		/* requests of several models */
 };
 
 /* What is known of the model of the line before: most lines share it. */
@@ -50,7 +52,7 @@ struct model {
 };
 
 static struct tokenizer	*toks[NENCODINGS];	/* opened when first needed */
-static int		 sflag, qflag;
+static int		 sflag, qflag, tier;	/* tier: -T, 0 without */
 static const char	*fixed_encoding;	/* -E */
 static int		 have_prices;		/* a price table was read */
 static char		*warned[MAX_WARNED];	/* models warned about */
@@ -60,7 +62,7 @@ static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status ? stderr : stdout, "usage: jsonl-tokens [-qs] "
-	    "[-E encoding] [-P prices-file] [file ...]\n");
+	    "[-E encoding] [-P prices-file] [-T tier] [file ...]\n");
 	exit(status);
 }
 
@@ -166,21 +168,55 @@ usd(char *s, size_t size, int unknown, double list_usd)
 	return s;
 }
 
+/* Notes that the requests of t are for model[0..n) too. */
+static void
+tally_model(struct tally *t, const char *model, size_t n)
+{
+	if (t->mixed)
+		return;
+	if (t->requests == 0 && t->model[0] == '\0' &&
+	    n < sizeof(t->model) && memchr(model, '\0', n) == NULL) {
+		memcpy(t->model, model, n);
+		t->model[n] = '\0';
+	} else if (strlen(t->model) != n || memcmp(t->model, model, n) != 0)
+		t->mixed = 1;
+}
+
 /* One line of -s: name TAB requests TAB input TAB max-output TAB
- * worst-case USD TAB input-only USD. */
+ * worst-case USD TAB input-only USD, and with -T TAB model TAB the
+ * model's batch queue limit. */
 static void
 print_tally(const char *name, const struct tally *t)
 {
-	char out[32], worst[64], inonly[64];
+	static struct buf show = BUF_INIT;
+	char out[32], worst[64], inonly[64], limit[32];
+	const char *model = "-";
+	long long q;
 
 	if (t->no_output)
 		snprintf(out, sizeof(out), "unknown");
 	else
 		snprintf(out, sizeof(out), "%lld", t->output);
-	if (printf("%s\t%llu\t%lld\t%s\t%s\t%s\n", name, t->requests,
+	if (printf("%s\t%llu\t%lld\t%s\t%s\t%s", name, t->requests,
 	    t->input, out, usd(worst, sizeof(worst), t->no_output ||
 	    t->no_price, t->in_usd + t->out_usd), usd(inonly, sizeof(inonly),
 	    t->no_price, t->in_usd)) < 0)
+		stdout_fail();
+	if (tier > 0) {
+		snprintf(limit, sizeof(limit), "-");
+		if (!t->mixed && t->model[0] != '\0') {
+			model = customid_show(&show, t->model,
+			    strlen(t->model));
+			if ((q = model_queue_limit(t->model, strlen(t->model),
+			    tier)) >= 0)
+				snprintf(limit, sizeof(limit), "%lld", q);
+			else
+				snprintf(limit, sizeof(limit), "unknown");
+		}
+		if (printf("\t%s\t%s", model, limit) < 0)
+			stdout_fail();
+	}
+	if (putchar('\n') == EOF)
 		stdout_fail();
 }
 
@@ -235,6 +271,7 @@ count_file(const char *path, struct tally *t, struct reqtokens *rt,
 			}
 			continue;
 		}
+		tally_model(t, m->name.p, m->name.len);
 		t->requests++;
 		t->input += input;
 		/* An embedding has no output at all. */
@@ -276,7 +313,7 @@ main(int argc, char *argv[])
 	size_t i;
 	int ch, r;
 
-	while ((ch = getopt(argc, argv, "E:hP:qsV")) != -1) {
+	while ((ch = getopt(argc, argv, "E:hP:qsT:V")) != -1) {
 		switch (ch) {
 		case 'E':
 			if (encoding_index(optarg) < 0)
@@ -288,6 +325,15 @@ main(int argc, char *argv[])
 		case 'P': prices_file = optarg; break;
 		case 'q': qflag = 1; break;
 		case 's': sflag = 1; break;
+		case 'T':
+			if (optarg[0] < '1' || optarg[0] > '5' ||
+			    optarg[1] != '\0') {
+				warnx("-T %s: not a usage tier (1 to 5)",
+				    optarg);
+				usage(2);
+			}
+			tier = optarg[0] - '0';
+			break;
 		case 'V':
 			puts("jsonl-tokens batchpipe " BATCHPIPE_VERSION);
 			return stdout_close(1) ? 1 : 0;
@@ -296,12 +342,16 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	if (tier > 0 && !sflag) {
+		warnx("-T goes with -s");
+		usage(2);
+	}
 	if (argc == 0)
 		argv = stdin_only;
 
 	/* The tables: a broken one is an error even when it is not needed
 	 * (no model looked up in it), so that it is found early. */
-	if (models_load(NULL) < 0)
+	if (models_load(NULL) < 0 || (tier > 0 && limits_load(NULL) < 0))
 		exit(1);
 	if (sflag || prices_file != NULL) {
 		if ((r = prices_load(prices_file)) < 0)
@@ -319,13 +369,17 @@ main(int argc, char *argv[])
 		if (!sflag)
 			continue;
 		print_tally(*argv, &file);
-		total.requests += file.requests;
 		total.input += file.input;
 		total.output += file.output;
 		total.in_usd += file.in_usd;
 		total.out_usd += file.out_usd;
 		total.no_output |= file.no_output;
 		total.no_price |= file.no_price;
+		if (file.mixed)
+			total.mixed = 1;
+		else if (file.requests > 0)
+			tally_model(&total, file.model, strlen(file.model));
+		total.requests += file.requests;
 	}
 	if (sflag)
 		print_tally("total", &total);
