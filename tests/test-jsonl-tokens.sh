@@ -52,7 +52,7 @@ tokens_fails() {
 }
 
 t_usage_and_version() {
-	local usage='usage: jsonl-tokens [-qs] [-E encoding] [-P prices-file] [file ...]'
+	local usage='usage: jsonl-tokens [-qs] [-E encoding] [-P prices-file] [-T tier] [file ...]'
 	run jsonl-tokens -h
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" "$usage"
@@ -333,4 +333,33 @@ t_many_lines() {
 	run jsonl-tokens -s one
 	expect_rc 0
 	expect_eq "$(cut -f 1-4 "$T/out" | head -n 1)" 'one	16384	344064	49152'
+}
+
+t_summary_queue_limit() {
+	prices >p.tsv
+	printf 'gpt-4o-mini\t1\t2000000\ngpt-4o-mini\t2\t20000000\n' >limits.tsv
+	chat a >a.jsonl
+	chat b >>a.jsonl
+	chat c '' gpt-4 >b.jsonl
+	chat d '' gpt-4.1-nano >c.jsonl
+	BATCHPIPE_LIMITS=limits.tsv run jsonl-tokens -s -T 2 -P p.tsv a.jsonl c.jsonl
+	expect_rc 0
+	expect_eq "$(cut -f 1,7,8 "$T/out")" "a.jsonl	gpt-4o-mini	20000000
+c.jsonl	gpt-4.1-nano	unknown
+total	-	-"
+	BATCHPIPE_LIMITS=limits.tsv run jsonl-tokens -s -T 1 -P p.tsv a.jsonl
+	expect_eq "$(cut -f 1,7,8 "$T/out")" "a.jsonl	gpt-4o-mini	2000000
+total	gpt-4o-mini	2000000"
+	cat a.jsonl b.jsonl >ab.jsonl
+	BATCHPIPE_LIMITS=limits.tsv run jsonl-tokens -s -T 1 -P p.tsv ab.jsonl
+	expect_eq "$(cut -f 1,7,8 "$T/out" | head -n 1)" "ab.jsonl	-	-"
+	# The shipped table, as the driver's plan reads it.
+	run jsonl-tokens -s -T 1 -P p.tsv a.jsonl
+	expect_eq "$(tail -n 1 "$T/out" | cut -f 8)" 2000000
+	run jsonl-tokens -T 1 a.jsonl
+	expect_rc 2
+	expect_eq "$(head -n 1 "$T/err")" "jsonl-tokens: -T goes with -s"
+	run jsonl-tokens -s -T 6 a.jsonl
+	expect_rc 2
+	expect_eq "$(head -n 1 "$T/err")" "jsonl-tokens: -T 6: not a usage tier (1 to 5)"
 }
