@@ -1,9 +1,31 @@
 /* The deterministic answers of oai-mock(1); see mock_answer.h. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "mock_answer.h"
+#include "modeldata.h"
+#include "reqtokens.h"
+#include "tokenizer.h"
+
+/* The prompt tokens are counted as jsonl-tokens(1) counts them, so that a
+ * job's usage, its token-limit fault and jsonl-merge's totals agree with
+ * what jsonl-tokens predicted.  libmicrohttpd answers each connection in
+ * its own thread, and the tokenizer keeps a cache: one lock. */
+static pthread_mutex_t	 count_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct tokenizer	*o200k, *cl100k;
+static struct reqtokens	 counter;
+
+int
+mock_answer_init(void)
+{
+	if (models_load(NULL) < 0 ||
+	    (o200k = tokenizer_open("o200k_base")) == NULL ||
+	    (cl100k = tokenizer_open("cl100k_base")) == NULL)
+		return -1;
+	return 0;
+}
 
 uint64_t
 mock_hash(const void *p, size_t n, uint64_t h)
@@ -40,6 +62,34 @@ tokens_of(size_t bytes)
 	long long t = (long long)((bytes + 3) / 4);
 
 	return t < 1 ? 1 : t;
+}
+
+/* The input tokens of a request to endpoint, by the rules of
+ * reqtokens.h, in the encoding of its model (o200k_base for a model the
+ * tables do not know: the mock answers any model).  A body those rules
+ * cannot count, or a call before mock_answer_init, counts a token for
+ * four bytes of it. */
+static long long
+prompt_tokens(const char *endpoint, struct jval body)
+{
+	struct jval model;
+	struct buf name = BUF_INIT;
+	const char *enc = NULL;
+	long long n = -1, cap;
+
+	if (jscan_member(body, "model", &model) && model.type == JT_STRING) {
+		jscan_unescape(model, &name);
+		enc = model_encoding(name.p ? name.p : "", name.len);
+	}
+	buf_free(&name);
+	pthread_mutex_lock(&count_lock);
+	counter.tok = enc != NULL && strcmp(enc, "cl100k_base") == 0 ?
+	    cl100k : o200k;
+	if (counter.tok != NULL)
+		n = reqtokens_input(&counter, endpoint, strlen(endpoint), body,
+		    &cap);
+	pthread_mutex_unlock(&count_lock);
+	return n >= 0 ? n : tokens_of(body.n);
 }
 
 void
@@ -231,7 +281,7 @@ answer_chat(struct jval body, uint64_t seed, long long now, struct buf *out,
 	last_user_text(messages, &user);
 	out_tokens = answer_text(&user, mock_hash(messages.p, messages.n,
 	    MOCK_HASH_INIT), cap, &text, &capped);
-	u->input_tokens = tokens_of(messages.n);
+	u->input_tokens = prompt_tokens("/v1/chat/completions", body);
 	u->output_tokens = out_tokens;
 
 	buf_addc(out, '{');
@@ -283,14 +333,13 @@ add_vector(struct buf *out, const char *t, size_t n, long long dims)
 
 static void
 add_embedding(struct buf *out, size_t index, struct jval in, long long dims,
-    struct buf *tmp, long long *tokens)
+    struct buf *tmp)
 {
 	buf_reset(tmp);
 	if (in.type == JT_STRING)
 		jscan_unescape(in, tmp);
 	else
 		buf_add(tmp, in.p, in.n);
-	*tokens += tokens_of(tmp->len);
 	buf_printf(out, "%s{\"object\":\"embedding\",\"index\":%zu,"
 	    "\"embedding\":", index ? "," : "", index);
 	add_vector(out, tmp->p, tmp->len, dims);
@@ -303,7 +352,7 @@ answer_embeddings(struct jval body, struct buf *out, struct mock_usage *u)
 	struct jval model, input, k, v, first;
 	struct jiter it;
 	struct buf data = BUF_INIT, tmp = BUF_INIT;
-	long long dims, tokens = 0;
+	long long dims;
 	size_t i = 0;
 
 	if (model_of(body, &model, out) != 0)
@@ -325,10 +374,10 @@ answer_embeddings(struct jval body, struct buf *out, struct mock_usage *u)
 	jscan_iter(input, &it);
 	if (input.type == JT_STRING ||
 	    (jscan_index(input, 0, &first) && first.type == JT_NUMBER)) {
-		add_embedding(&data, 0, input, dims, &tmp, &tokens);
+		add_embedding(&data, 0, input, dims, &tmp);
 	} else {
 		while (jscan_next(&it, &k, &v))
-			add_embedding(&data, i++, v, dims, &tmp, &tokens);
+			add_embedding(&data, i++, v, dims, &tmp);
 		if (i == 0) {
 			buf_free(&data);
 			buf_free(&tmp);
@@ -336,14 +385,14 @@ answer_embeddings(struct jval body, struct buf *out, struct mock_usage *u)
 			    "array.", "input", "empty_array");
 		}
 	}
-	u->input_tokens = tokens;
+	u->input_tokens = prompt_tokens("/v1/embeddings", body);
 	u->output_tokens = 0;
 	buf_adds(out, "{\"object\":\"list\",\"data\":[");
 	buf_add(out, data.p, data.len);
 	buf_adds(out, "],\"model\":");
 	buf_add(out, model.p, model.n);
 	buf_printf(out, ",\"usage\":{\"prompt_tokens\":%lld,\"total_tokens\":"
-	    "%lld}}", tokens, tokens);
+	    "%lld}}", u->input_tokens, u->input_tokens);
 	buf_free(&data);
 	buf_free(&tmp);
 	return 200;
@@ -353,10 +402,9 @@ static int
 answer_responses(struct jval body, uint64_t seed, long long now,
     struct buf *out, struct mock_usage *u)
 {
-	struct jval model, input, instr;
+	struct jval model, input;
 	struct buf user = BUF_INIT, text = BUF_INIT;
 	long long cap, out_tokens;
-	size_t in_bytes;
 	int capped;
 
 	if (model_of(body, &model, out) != 0)
@@ -371,12 +419,9 @@ answer_responses(struct jval body, uint64_t seed, long long now,
 		jscan_unescape(input, &user);
 	else
 		last_user_text(input, &user);
-	in_bytes = input.n;
-	if (jscan_member(body, "instructions", &instr))
-		in_bytes += instr.n;
 	out_tokens = answer_text(&user, mock_hash(input.p, input.n,
 	    MOCK_HASH_INIT), cap, &text, &capped);
-	u->input_tokens = tokens_of(in_bytes);
+	u->input_tokens = prompt_tokens("/v1/responses", body);
 	u->output_tokens = out_tokens;
 
 	buf_addc(out, '{');
@@ -424,12 +469,5 @@ mock_answer(const char *endpoint, struct jval body, uint64_t seed,
 long long
 mock_prompt_tokens(const char *endpoint, struct jval body)
 {
-	struct jval v;
-
-	if (strcmp(endpoint, "/v1/chat/completions") == 0 &&
-	    jscan_member(body, "messages", &v))
-		return tokens_of(v.n);
-	if (jscan_member(body, "input", &v))
-		return tokens_of(v.n);
-	return 1;
+	return prompt_tokens(endpoint, body);
 }

@@ -41,9 +41,15 @@ int	mock_endpoint_ok(const char *endpoint);
 int	mock_answer(const char *endpoint, struct jval body, uint64_t seed,
 	    long long now, struct buf *out, struct mock_usage *usage);
 
-/* mock_prompt_tokens: the estimated prompt tokens of a request body, for
- * the enqueued-token limit: a token for four bytes of the messages (chat)
- * or of the input (embeddings, Responses), as the answers count them. */
+/* mock_answer_init: reads the models table and opens the tokenizers, so
+ * that prompt tokens are counted as jsonl-tokens(1) counts them.  Returns
+ * 0, or -1 after reporting.  Call once, before any thread answers. */
+int	mock_answer_init(void);
+
+/* mock_prompt_tokens: the prompt tokens of a request body, as the answers
+ * count them in usage, for the enqueued-token limit: jsonl-tokens(1)'s
+ * count (o200k_base for a model it does not know); a token for four bytes
+ * of a body it cannot count. */
 long long mock_prompt_tokens(const char *endpoint, struct jval body);
 
 /* mock_error_body: appends {"error":{"message","type","param","code"}};

@@ -583,7 +583,7 @@ t_token_limit() {
 t_live_chat_answer() {
 	mock_start -q
 	mock_curl POST /chat/completions -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello world"}]}' >a.json
-	expect_grep '^\{"id":"chatcmpl-[0-9a-f]{24}","object":"chat.completion","created":[0-9]+,"model":"gpt-4o-mini","choices":\[\{"index":0,"message":\{"role":"assistant","content":"mock answer to: hello world","refusal":null,"annotations":\[\]\},"logprobs":null,"finish_reason":"stop"\}\],"usage":\{"prompt_tokens":11,"completion_tokens":7,"total_tokens":18,' a.json
+	expect_grep '^\{"id":"chatcmpl-[0-9a-f]{24}","object":"chat.completion","created":[0-9]+,"model":"gpt-4o-mini","choices":\[\{"index":0,"message":\{"role":"assistant","content":"mock answer to: hello world","refusal":null,"annotations":\[\]\},"logprobs":null,"finish_reason":"stop"\}\],"usage":\{"prompt_tokens":9,"completion_tokens":7,"total_tokens":16,' a.json
 	# The last user message counts; parts are joined; 64 bytes at most.
 	mock_curl POST /chat/completions -d '{"model":"m","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"first"},{"role":"assistant","content":"ok"},{"role":"user","content":[{"type":"text","text":"part one"},{"type":"text","text":"part two"}]}]}' >b.json
 	expect_grep '"content":"mock answer to: part one part two"' b.json
@@ -629,7 +629,7 @@ t_embeddings_answer() {
 	mock_curl POST /embeddings -d '{"model":"text-embedding-3-small","input":"hello"}' >a.json
 	mock_curl POST /embeddings -d '{"model":"text-embedding-3-small","input":"hello"}' >b.json
 	expect_same a.json b.json
-	expect_grep '^\{"object":"list","data":\[\{"object":"embedding","index":0,"embedding":\[(-?[01]\.[0-9]{6},){7}-?[01]\.[0-9]{6}\]\}\],"model":"text-embedding-3-small","usage":\{"prompt_tokens":2,"total_tokens":2\}\}$' a.json
+	expect_grep '^\{"object":"list","data":\[\{"object":"embedding","index":0,"embedding":\[(-?[01]\.[0-9]{6},){7}-?[01]\.[0-9]{6}\]\}\],"model":"text-embedding-3-small","usage":\{"prompt_tokens":1,"total_tokens":1\}\}$' a.json
 	# A unit vector.
 	grep -o '"embedding":\[[^]]*\]' a.json | sed 's/^"embedding"://' | tr -d '[]' | tr ',' '\n' |
 		awk '{ s += $1 * $1 } END { exit !(s > 0.9999 && s < 1.0001) }' || fail "not a unit vector"
@@ -645,7 +645,7 @@ t_embeddings_answer() {
 t_responses_answer() {
 	mock_start -q
 	mock_curl POST /responses -d '{"model":"gpt-4o-mini","input":"tell me"}' >a.json
-	expect_grep '^\{"id":"resp_[0-9a-f]{24}","object":"response","created_at":[0-9]+,"status":"completed","error":null,"incomplete_details":null,"model":"gpt-4o-mini","output":\[\{"id":"msg_[0-9a-f]{24}","type":"message","status":"completed","role":"assistant","content":\[\{"type":"output_text","text":"mock answer to: tell me","annotations":\[\]\}\]\}\],"usage":\{"input_tokens":3,"input_tokens_details":\{"cached_tokens":0\},"output_tokens":6,"output_tokens_details":\{"reasoning_tokens":0\},"total_tokens":9\}\}$' a.json
+	expect_grep '^\{"id":"resp_[0-9a-f]{24}","object":"response","created_at":[0-9]+,"status":"completed","error":null,"incomplete_details":null,"model":"gpt-4o-mini","output":\[\{"id":"msg_[0-9a-f]{24}","type":"message","status":"completed","role":"assistant","content":\[\{"type":"output_text","text":"mock answer to: tell me","annotations":\[\]\}\]\}\],"usage":\{"input_tokens":9,"input_tokens_details":\{"cached_tokens":0\},"output_tokens":6,"output_tokens_details":\{"reasoning_tokens":0\},"total_tokens":15\}\}$' a.json
 	mock_curl POST /responses -d '{"model":"m","input":[{"role":"user","content":[{"type":"input_text","text":"hi"}]}],"max_output_tokens":1}' >b.json
 	expect_grep '"status":"incomplete","error":null,"incomplete_details":\{"reason":"max_output_tokens"\}.*"text":"mock"' b.json
 }
@@ -994,4 +994,29 @@ t_polling_during_work() {
 	expect_empty bad
 	content "$(jget output_file_id "$T/b.json")"
 	expect_lines 3000 "$T/content"
+}
+
+# The prompt tokens of every answer of a batch are what jsonl-tokens
+# predicted for its request: chat in both encodings, embeddings and
+# Responses, in several languages.
+t_usage_agrees_with_jsonl_tokens() {
+	mock_start -q -t 0,0.2,0
+	{
+		printf '{"custom_id":"c1","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[{"role":"system","content":"Classify the ticket."},{"role":"user","content":"Mon colis est arrivé cassé 😞, je veux un remboursement!"}]}}\n'
+		printf '{"custom_id":"c2","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[{"role":"user","name":"ana","content":[{"type":"text","text":"配送が遅すぎます。"},{"type":"text","text":"  twice\\n\\n"}]}],"max_tokens":50}}\n'
+	} >chat.jsonl
+	printf '{"custom_id":"c3","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4","messages":[{"role":"user","content":"It'"'"'s 12345 dollars"}]}}\n' >chat4.jsonl
+	printf '{"custom_id":"e1","method":"POST","url":"/v1/embeddings","body":{"model":"text-embedding-3-small","input":["Привет, мир","hello"]}}\n' >emb.jsonl
+	printf '{"custom_id":"r1","method":"POST","url":"/v1/responses","body":{"model":"gpt-4o-mini","instructions":"Be brief.","input":"Résume ce texte."}}\n' >resp.jsonl
+	for f in chat chat4 emb resp; do
+		jsonl-tokens "$f.jsonl" | cut -f 1,2 >>want
+		fid=$(oai-upload -q "$f.jsonl" | cut -f 1)
+		url=$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$f.jsonl" | head -n 1)
+		oai-batch -q -e "$url" "$fid" | oai-wait -q -i 0.1 | oai-fetch -q >>results
+	done
+	sed -E 's/.*"custom_id":"([^"]*)".*"(prompt_tokens|input_tokens)":([0-9]+).*/\1\t\3/' results |
+		sort >got
+	sort want >want.sorted
+	expect_same got want.sorted
+	expect_eq "$(wc -l <got)" 5 "answers"
 }

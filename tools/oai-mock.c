@@ -1231,6 +1231,8 @@ main(int argc, char *argv[])
 		usage(stderr);
 		return 2;
 	}
+	if (mock_answer_init() != 0)
+		return 1;
 	memset(&ss, 0, sizeof ss);
 	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
 		sin->sin_family = AF_INET;
