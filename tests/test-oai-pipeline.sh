@@ -576,3 +576,99 @@ t_crash_and_resume() {
 	done
 	one_batch_per_file "${dirs[@]}"
 }
+
+# mkreq50 N: N chat requests whose answers are far shorter than their
+# cap (max_tokens 50), so a batch's real cost is under its worst case.
+mkreq50() {
+	awk -v n="$1" 'BEGIN { for (i = 1; i <= n; i++)
+		printf "{\"custom_id\":\"q%d\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"item %d\"}],\"max_tokens\":50}}\n", i, i }'
+}
+
+# usd_sum A B ...: the sum of dollar figures, to 6 decimals.
+usd_sum() {
+	awk 'BEGIN { for (i = 1; i < ARGC; i++) s += ARGV[i]; printf "%.6f", s }' "$@"
+}
+
+t_dry_run_plan() {
+	mkreq50 50 >req.jsonl
+	printf 'gpt-4o-mini\t1\t250\ngpt-4o-mini\t3\t150\n' >limits.tsv
+	# No key, no server: nothing is sent.
+	BATCHPIPE_LIMITS=$T/limits.tsv pipeline -n -l 20 -d run req.jsonl
+	expect_rc 0
+	expect_empty "$T/err"
+	expect_eq "$(head -n 1 "$T/out")" "file	requests	input-tokens	max-output-tokens	worst-case-usd	input-only-usd	model	queue-limit"
+	(cd run/r1 && BATCHPIPE_LIMITS=$T/limits.tsv jsonl-tokens -s -T 1 in/r1-0001.jsonl in/r1-0002.jsonl in/r1-0003.jsonl) >want
+	expect_eq "$(sed -n 2,5p "$T/out")" "$(cat want)"
+	expect_grep '^requests: 50$' "$T/out"
+	expect_grep "^input tokens: $(tail -n 1 want | cut -f 3)\$" "$T/out"
+	expect_grep '^max output tokens: 2500$' "$T/out"
+	expect_grep "^worst-case cost: \\\$$(tail -n 1 want | cut -f 5) at the batch price\$" "$T/out"
+	# Files of 200, 200 and 100 tokens: no two of them fit in 250.
+	expect_grep '^queue: gpt-4o-mini at usage tier 1 holds 250 enqueued tokens: 3 queue cycles$' "$T/out"
+	BATCHPIPE_TIER=2 BATCHPIPE_LIMITS=$T/limits.tsv pipeline -n -l 20 -d run req.jsonl
+	expect_grep '^queue: gpt-4o-mini: no batch queue limit known at usage tier 2$' "$T/out"
+	BATCHPIPE_TIER=3 BATCHPIPE_LIMITS=$T/limits.tsv pipeline -n -l 20 -d run req.jsonl
+	expect_grep '^warning: more input tokens than the queue holds, in: in/r1-0001.jsonl in/r1-0002.jsonl ' "$T/out"
+	BATCHPIPE_TIER=9 pipeline -n -d run req.jsonl
+	expect_rc 2
+	# The real run uses the same split.
+	quick_mock
+	cp run/r1/split split.before
+	pipeline -l 20 -d run req.jsonl
+	expect_rc 0
+	expect_same run/r1/split split.before
+	expect_lines 50 "$T/out"
+}
+
+t_budget_holds_back_and_carries_on() {
+	quick_mock
+	printf 'gpt-4o-mini\t10000\t-\t20000\n' >prices.tsv
+	BATCHPIPE_PRICES=$T/prices.tsv
+	export BATCHPIPE_PRICES
+	mkreq50 60 >req.jsonl
+	pipeline -n -l 20 -d run req.jsonl
+	w1=$(sed -n 1p run/r1/tokens | cut -f 5) w2=$(sed -n 2p run/r1/tokens | cut -f 5)
+	w3=$(sed -n 3p run/r1/tokens | cut -f 5)
+	# Room for the first file's worst case, not for the second's too.
+	pipeline -B "$(usd_sum "$w1" 0.01)" -l 20 -d run req.jsonl
+	expect_rc 3
+	expect_lines 1 run/r1/batches
+	expect_eq "$(cat run/r1/held)" "in/r1-0002.jsonl
+in/r1-0003.jsonl"
+	expect_grep '^held 40$' run/r1/classified
+	expect_eq "$(grep -c '	held	not sent: its batch would take the job past the budget' run/r1/failed.txt)" 40 "held requests"
+	expect_grep '^oai-pipeline: 40 requests were not sent: .*-B .*; run the same command with a larger -B to carry on$' "$T/err"
+	# The same cap again: nothing more is sent.
+	pipeline -B "$(usd_sum "$w1" 0.01)" -l 20 -d run req.jsonl
+	expect_rc 3
+	[ ! -e run/r2 ] || fail "a round for the same budget"
+	# Round 1 now counts at its real cost, under its worst case: a cap
+	# just short of that cost and one more file holds both back again...
+	real=$(cat run/r1/cost)
+	awk -v r="$real" -v w="$w1" 'BEGIN { exit !(r < w - 0.01) }' || fail "real cost $real not under worst $w1"
+	pipeline -B "$(usd_sum "$real" "$w2" -0.005)" -l 20 -d run req.jsonl
+	expect_rc 3
+	expect_lines 2 run/r2/held
+	[ ! -s run/r2/batches ] || fail "round 2 created a batch past the cap"
+	# ... and a cap that the worst cases of all three files exceed lets
+	# the rest go.
+	pipeline -B "$(usd_sum "$w1" "$w2" "$w3" -0.01)" -l 20 -d run req.jsonl
+	expect_rc 0
+	expect_lines 60 "$T/out"
+	expect_grep '^succeeded 40$' run/r3/classified
+	expect_eq "$(cat run/r*/batches | wc -l)" 3 "batches"
+	one_batch_per_file run/r*/batches
+}
+
+t_budget_needs_known_prices() {
+	quick_mock
+	printf 'gpt-4\t1\t-\t2\n' >prices.tsv
+	mkreq50 5 >req.jsonl
+	BATCHPIPE_PRICES=$T/prices.tsv pipeline -B 5 -d run req.jsonl
+	expect_rc 1
+	expect_grep '^oai-pipeline: -B: the worst case of in/r1-0001.jsonl is unknown' "$T/err"
+	[ ! -s run/r1/batches ] || fail "a batch was created"
+	pipeline -B 1,5 -d run req.jsonl
+	expect_rc 2
+	expect_grep '^oai-pipeline: -B 1,5: not an amount of dollars$' "$T/err"
+}
