@@ -3,16 +3,13 @@
 # shellcheck disable=SC2016
 # common/modeldata: the shipped tables (share/prices.tsv, limits.tsv,
 # models.tsv) and the lookups by model name, through jsonl-merge and
-# through tests/modeldata-probe.c, compiled here against the library of
-# the build under test (with ASan+UBSan in the asan run).
+# through tests/prog/modeldata-probe.c, built with each build's library
+# (make testprogs).
 
-# probe: builds ./probe.
+# probe: ./probe, the build's tests/prog/modeldata-probe.
 probe() {
-	local lib=$BIN/../obj/libbatchpipe.a san=()
-	[ -e "$lib" ] || fail "no $lib"
-	[ "$LABEL" = asan ] && san=("-fsanitize=address,undefined" -fno-sanitize-recover=all)
-	cc -std=c11 -D_GNU_SOURCE -g -O1 "${san[@]}" -I"$TOP/common" -o probe \
-		"$TOP/tests/modeldata-probe.c" "$lib" -lm
+	[ -x "$BIN/../tests/modeldata-probe" ] || fail "no $BIN/../tests/modeldata-probe (make testprogs)"
+	ln -sf "$BIN/../tests/modeldata-probe" probe
 }
 
 # merge_cost MODEL...: jsonl-merge's cost line for one result a model,

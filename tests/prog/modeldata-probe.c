@@ -1,7 +1,7 @@
 /*
  * modeldata-probe [-p prices] [-m models] [-l limits] [-n count] model...:
- * common/modeldata's lookups, for tests/test-modeldata.sh (which compiles
- * it against the library of the build under test; it is not a tool).
+ * common/modeldata's lookups, for tests/test-modeldata.sh (built by make
+ * testprogs with each build's library; it is not a tool).
  * Loads the three tables (the files given, else the shipped ones, as
  * prices_load & co. find them) and prints, for each model, one line:
  *
