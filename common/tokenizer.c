@@ -30,6 +30,7 @@
 #include "sharefile.h"
 #include "tokenizer.h"
 #include "uniclass.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 #ifndef BATCHPIPE_SHAREDIR
@@ -671,45 +672,6 @@ cl100k_piece(const unsigned char *s, size_t i, size_t n)
 	return spaces(s, i, n);
 }
 
-/* Whether s[0..n) is valid UTF-8: no stray continuation byte, no
- * overlong form, no surrogate, nothing past U+10FFFF. */
-static int
-valid_utf8(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-	unsigned c;
-
-	while (i < n) {
-		c = s[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			if (i + 1 >= n || (s[i + 1] & 0xc0) != 0x80)
-				return 0;
-			i += 2;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			if (i + 2 >= n || (s[i + 1] & 0xc0) != 0x80 ||
-			    (s[i + 2] & 0xc0) != 0x80 ||
-			    (c == 0xe0 && s[i + 1] < 0xa0) ||
-			    (c == 0xed && s[i + 1] >= 0xa0))
-				return 0;
-			i += 3;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			if (i + 3 >= n || (s[i + 1] & 0xc0) != 0x80 ||
-			    (s[i + 2] & 0xc0) != 0x80 ||
-			    (s[i + 3] & 0xc0) != 0x80 ||
-			    (c == 0xf0 && s[i + 1] < 0x90) ||
-			    (c == 0xf4 && s[i + 1] >= 0x90))
-				return 0;
-			i += 4;
-		} else
-			return 0;
-	}
-	return 1;
-}
-
 /* The end of the piece from i, its hash in *h, and its slots in the
  * vocabulary and the cache on their way into the processor's cache. */
 static inline size_t
@@ -738,7 +700,7 @@ encode(struct tokenizer *t, const char *text, size_t len, uint32_t **ids,
 	size_t i = 0, k, next;
 	uint32_t h, hnext;
 
-	if (!valid_utf8(s, len))
+	if (!utf8_valid(s, len))
 		return -1;
 	/* Each piece is found, and its slots in the tables fetched, one
 	 * piece ahead of its encoding, so the fetch overlaps that work. */
