@@ -698,7 +698,7 @@ encode(struct tokenizer *t, const char *text, size_t len, uint32_t **ids,
 	const unsigned char *s = (const unsigned char *)text;
 	long long count = start;
 	size_t i = 0, k, next;
-	uint32_t h, hnext;
+	uint32_t h = 0, hnext = 0;
 
 	if (!utf8_valid(s, len))
 		return -1;

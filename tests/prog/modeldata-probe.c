@@ -36,7 +36,7 @@ main(int argc, char *argv[])
 		else if (strcmp(argv[a], "-l") == 0)
 			l = argv[a + 1];
 		else if (strcmp(argv[a], "-n") == 0)
-			count = atol(argv[a + 1]);
+			count = strtol(argv[a + 1], NULL, 10);
 		else
 			return 2;
 	}
