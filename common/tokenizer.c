@@ -236,84 +236,45 @@ merge(struct tokenizer *t, const unsigned char *p, size_t n)
 /*
  * merge_long: the same result for a long piece (a run of thousands of
  * letters or symbols) in O(n log n): the parts are a linked list and the
- * candidate merges a heap ordered by rank, then start, so the pair taken
- * is the one merge() would take.  A heap entry that a merge made stale is
- * passed over when it comes up.
+ * candidate merges a heap of (rank, start) keys, so the pair taken is the
+ * one merge() would take: the lowest rank, the leftmost of equals.  A
+ * part is named by the byte it starts at, which never changes.  A key
+ * that a merge made stale (its part gone, or ranked anew) is passed over
+ * when it comes up.
  */
 struct lpart {
-	uint32_t	 start, next, prev, rank;
+	uint32_t	 next;		/* the next part's start; n at the end */
+	uint32_t	 prev;		/* UINT32_MAX for the first */
+	uint32_t	 rank;		/* of this part merged with the next */
 	int		 alive;
 };
 
-/* The heap holds entry numbers; entry e is (rank rk[e], part of[e]). */
-struct lheap {
-	uint32_t	*e;
-	size_t		 n, cap;
-	uint32_t	*rk, *of;
-	size_t		 nent, entcap;
-};
+#define KEY(rank, start)	((uint64_t)(rank) << 32 | (start))
 
 static void
-lheap_push(struct lheap *h, const struct lpart *lp, uint32_t part,
-    uint32_t rank)
+heap_push(uint64_t *heap, size_t *n, uint64_t key)
 {
-	size_t i, up;
-	uint32_t e, tmp;
+	size_t i = (*n)++, up;
 
-	if (h->nent == h->entcap) {
-		h->entcap = h->entcap ? h->entcap * 2 : 256;
-		h->rk = xreallocarray(h->rk, h->entcap, sizeof(*h->rk));
-		h->of = xreallocarray(h->of, h->entcap, sizeof(*h->of));
-	}
-	e = (uint32_t)h->nent++;
-	h->rk[e] = rank;
-	h->of[e] = part;
-	if (h->n == h->cap) {
-		h->cap = h->cap ? h->cap * 2 : 256;
-		h->e = xreallocarray(h->e, h->cap, sizeof(*h->e));
-	}
-	i = h->n++;
-	h->e[i] = e;
-	while (i > 0) {
-		up = (i - 1) / 2;
-		if (h->rk[h->e[i]] < h->rk[h->e[up]] ||
-		    (h->rk[h->e[i]] == h->rk[h->e[up]] &&
-		    lp[h->of[h->e[i]]].start < lp[h->of[h->e[up]]].start)) {
-			tmp = h->e[i];
-			h->e[i] = h->e[up];
-			h->e[up] = tmp;
-			i = up;
-		} else
-			break;
-	}
+	for (; i > 0 && heap[up = (i - 1) / 2] > key; i = up)
+		heap[i] = heap[up];
+	heap[i] = key;
 }
 
-static uint32_t
-lheap_pop(struct lheap *h, const struct lpart *lp)
+static uint64_t
+heap_pop(uint64_t *heap, size_t *n)
 {
-	uint32_t top = h->e[0], tmp;
-	size_t i = 0, l, r, m;
+	uint64_t top = heap[0], last = heap[--*n];
+	size_t i = 0, c;
 
-	h->e[0] = h->e[--h->n];
-	for (;;) {
-		l = 2 * i + 1;
-		r = l + 1;
-		m = i;
-		if (l < h->n && (h->rk[h->e[l]] < h->rk[h->e[m]] ||
-		    (h->rk[h->e[l]] == h->rk[h->e[m]] &&
-		    lp[h->of[h->e[l]]].start < lp[h->of[h->e[m]]].start)))
-			m = l;
-		if (r < h->n && (h->rk[h->e[r]] < h->rk[h->e[m]] ||
-		    (h->rk[h->e[r]] == h->rk[h->e[m]] &&
-		    lp[h->of[h->e[r]]].start < lp[h->of[h->e[m]]].start)))
-			m = r;
-		if (m == i)
+	for (; (c = 2 * i + 1) < *n; i = c) {
+		if (c + 1 < *n && heap[c + 1] < heap[c])
+			c++;
+		if (heap[c] >= last)
 			break;
-		tmp = h->e[i];
-		h->e[i] = h->e[m];
-		h->e[m] = tmp;
-		i = m;
+		heap[i] = heap[c];
 	}
+	heap[i] = last;
 	return top;
 }
 
@@ -322,59 +283,53 @@ static uint32_t
 lrank(const struct tokenizer *t, const unsigned char *p, size_t n,
     const struct lpart *lp, uint32_t i)
 {
-	uint32_t j = lp[i].next, end;
+	uint32_t j = lp[i].next;
 
-	if (j == UINT32_MAX)
+	if (j == n)
 		return NO_RANK;
-	end = lp[j].next == UINT32_MAX ? (uint32_t)n : lp[lp[j].next].start;
-	return rank_of(t, p + lp[i].start, end - lp[i].start);
+	return rank_of(t, p + i, lp[j].next - i);
 }
 
 static void
 merge_long(struct tokenizer *t, const unsigned char *p, size_t n,
     uint32_t **ids, size_t *cap, long long *count)
 {
-	struct lpart *lp = xreallocarray(NULL, n, sizeof(*lp));
-	struct lheap h = { 0 };
-	uint32_t i, j, e, end;
+	struct lpart *lp = xreallocarray(NULL, n + 1, sizeof(*lp));
+	uint64_t *heap, key;
+	size_t nheap = 0;
+	uint32_t i, j;
 
+	/* n keys to start with, and each of the n - 1 merges at most two. */
+	heap = xreallocarray(NULL, 3 * n, sizeof(*heap));
 	for (i = 0; i < n; i++) {
-		lp[i].start = i;
 		lp[i].prev = i == 0 ? UINT32_MAX : i - 1;
-		lp[i].next = i + 1 == n ? UINT32_MAX : i + 1;
+		lp[i].next = i + 1;
 		lp[i].alive = 1;
 	}
+	lp[n].next = (uint32_t)n;	/* the end: a part of no bytes */
 	for (i = 0; i < n; i++)
 		if ((lp[i].rank = lrank(t, p, n, lp, i)) != NO_RANK)
-			lheap_push(&h, lp, i, lp[i].rank);
-	while (h.n > 0) {
-		e = lheap_pop(&h, lp);
-		i = h.of[e];
-		if (!lp[i].alive || lp[i].rank != h.rk[e] ||
-		    lp[i].rank == NO_RANK)
+			heap_push(heap, &nheap, KEY(lp[i].rank, i));
+	while (nheap > 0) {
+		key = heap_pop(heap, &nheap);
+		i = (uint32_t)key;
+		if (!lp[i].alive || lp[i].rank != key >> 32)
 			continue;
 		j = lp[i].next;
 		lp[i].next = lp[j].next;
-		if (lp[j].next != UINT32_MAX)
+		if (lp[j].next != n)
 			lp[lp[j].next].prev = i;
 		lp[j].alive = 0;
 		if ((lp[i].rank = lrank(t, p, n, lp, i)) != NO_RANK)
-			lheap_push(&h, lp, i, lp[i].rank);
-		if (lp[i].prev != UINT32_MAX) {
-			j = lp[i].prev;
-			if ((lp[j].rank = lrank(t, p, n, lp, j)) != NO_RANK)
-				lheap_push(&h, lp, j, lp[j].rank);
-		}
+			heap_push(heap, &nheap, KEY(lp[i].rank, i));
+		if ((j = lp[i].prev) != UINT32_MAX &&
+		    (lp[j].rank = lrank(t, p, n, lp, j)) != NO_RANK)
+			heap_push(heap, &nheap, KEY(lp[j].rank, j));
 	}
-	for (i = 0; i != UINT32_MAX; i = lp[i].next) {
-		end = lp[i].next == UINT32_MAX ? (uint32_t)n :
-		    lp[lp[i].next].start;
-		emit(ids == NULL ? 0 : rank_of(t, p + lp[i].start,
-		    end - lp[i].start), ids, cap, count);
-	}
-	free(h.e);
-	free(h.rk);
-	free(h.of);
+	for (i = 0; i != n; i = lp[i].next)
+		emit(ids == NULL ? 0 : rank_of(t, p + i, lp[i].next - i), ids,
+		    cap, count);
+	free(heap);
 	free(lp);
 }
 
