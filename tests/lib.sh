@@ -101,10 +101,17 @@ for t in $(declare -F | awk '$3 ~ /^t_/ { print $3 }'); do
 	) >"$log" 2>&1 </dev/null
 	rc=$?
 	# Anything a test left running (a mock server, say) is stopped.
+	# A sanitized server's leak check at exit takes a while (it scans the
+	# tokenizer's tables too): a SIGKILL in the middle of it makes
+	# LeakSanitizer report "Unable to get registers from thread".  So it
+	# gets up to 10 s to end by itself first.
 	if [ -s "$T.pids" ]; then
 		mapfile -t pids <"$T.pids"
 		kill "${pids[@]}" 2>/dev/null
-		sleep 0.1
+		for _ in $(seq 1 100); do
+			kill -0 "${pids[@]}" 2>/dev/null || break
+			sleep 0.1
+		done
 		kill -9 "${pids[@]}" 2>/dev/null
 	fi
 	rm -f "$T.pids"

@@ -241,7 +241,9 @@ t_cancelled_batch_recovered() {
 t_token_limit_second_batch_waits_a_round() {
 	# Each batch of 20 fits the limit; two at once do not, so the second
 	# fails validation and goes again in round 2, once the first is done.
-	quick_mock -F token-limit=300
+	# The first stays in progress long enough for a slow (sanitized,
+	# loaded) machine to create the second meanwhile.
+	quick_mock -t 0.05,2,0.05 -F token-limit=300
 	mkreq 40 >req.jsonl
 	pipeline -l 20 -d run req.jsonl
 	expect_rc 0
