@@ -10,7 +10,8 @@
 #
 # Targets (the exit status is 1 when one is missed): jsonl-triage at
 # least 10x faster than the awk (wall time, best of three each, run in
-# turn), with peak RSS under a tenth of the results' size.
+# turn), with peak RSS under a quarter of the results' size (an index of
+# the ids, not the lines, as jsonl-merge's target).
 # Data lives in $BENCH_DIR (made once, reused).  COUNT=n for a smaller run.
 set -u
 : "${TOP:=$(cd "$(dirname "$0")/../.." && pwd)}" "${BENCH_DIR:=/tmp/batchpipe-bench}"
@@ -101,6 +102,6 @@ echo "counts: $(tr '\n' ' ' <"$dir/tri.counts")"
 r=$(echo "scale=2; $awk_best / $tri_best" | bc -l)
 echo "jsonl-triage: ${r}x faster than the driver's awk (target 10x); best ${tri_best} s against ${awk_best} s; peak RSS $((tri_rss / 1024)) MB for $((rbytes / 1048576)) MB of results"
 [ "$(echo "$r >= 10" | bc)" = 1 ] || { echo "MISSED: jsonl-triage speed"; status=1; }
-[ $((tri_rss * 1024 * 10)) -lt "$rbytes" ] || { echo "MISSED: jsonl-triage memory"; status=1; }
+[ $((tri_rss * 1024 * 4)) -lt "$rbytes" ] || { echo "MISSED: jsonl-triage memory"; status=1; }
 rm -f "$dir"/time.* "$dir"/awk.* "$dir"/tri.*
 exit $status
