@@ -335,3 +335,34 @@ t_same_as_the_driver_http_statuses() {
 	expect_grep '	retry	HTTP 503: ' failed.txt
 	expect_grep '^q7	final	HTTP 400: ' failed.txt
 }
+
+t_write_errors() {
+	local i
+	for i in $(seq 1 3000); do req "r$i"; done >req.jsonl
+	: >res.jsonl
+	# stdout on a full disk; -V too.
+	rc=0
+	jsonl-triage -q req.jsonl res.jsonl >/dev/full 2>"$T/err" || rc=$?
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "jsonl-triage: stdout: No space left on device"
+	rc=0
+	jsonl-triage -V >/dev/full 2>"$T/err" || rc=$?
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "jsonl-triage: stdout: No space left on device"
+	# A reader that stops early is not an error.
+	set +e
+	timeout 20 jsonl-triage -q req.jsonl res.jsonl 2>"$T/err" | head -n 1 >first
+	rc=${PIPESTATUS[0]}
+	set -e
+	[ "$rc" -ne 124 ] || fail "jsonl-triage did not end after head exited"
+	expect_empty "$T/err"
+	expect_lines 1 first
+	# A -r file past the file size limit: no file, no temporary.
+	rc=0
+	(trap '' XFSZ; ulimit -f 100; jsonl-triage -q -r retry.jsonl -f failed.txt req.jsonl res.jsonl) 2>"$T/err" || rc=$?
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "jsonl-triage: retry.jsonl: File too large"
+	[ ! -e retry.jsonl ] || fail "retry.jsonl was left"
+	[ ! -e failed.txt ] || fail "failed.txt was left"
+	expect_eq "$(find . -name '.*tmp*' | wc -l)" 0 "temporaries"
+}
