@@ -416,3 +416,21 @@ t_bad_table_nan_cached() { bad_table 'm-a\t1\tnan\t2\n' 1 'field 3 (cached_input
 t_bad_table_tier_threshold() { bad_table 'm-a\t1\t1\t2\t1e3\t2\t2\t2\n' 1 'field 5 (long_above): "1e3" is not a number of tokens'; }
 t_bad_table_duplicate_model() { bad_table 'm-a\t1\t1\t2\n\nm-a\t1\t1\t3\n' 3 'duplicate model m-a (first at line 1)'; }
 t_bad_table_nul_byte() { bad_table 'm-a\t1\t1\t2\nm-b\t1\0\t1\t2\n' 2 'NUL byte'; }
+
+t_error_code_by_the_shared_rule() {
+	# The code and message of common/result, as jsonl-triage reports
+	# them: the body's error.type when it has no code, a code "" as none,
+	# the error's code over the body's.
+	prices
+	printf '{"id":"%s"}\n' a b c >items
+	{
+		echo '{"custom_id":"a","response":{"status_code":404,"body":{"error":{"message":"no such model","type":"invalid_request_error"}}},"error":null}'
+		echo '{"custom_id":"b","response":{"status_code":500,"body":{"error":{"code":"","message":"boom"}}},"error":null}'
+		echo '{"custom_id":"c","response":{"status_code":400,"body":{"error":{"code":"body_code","message":"body"}}},"error":{"code":"top_code","message":"top"}}'
+	} >results
+	run jsonl-merge -P p.tsv -k id items results
+	expect_rc 3
+	expect_eq "$(cat out)" '{"id":"a", "llm_error": {"code": "invalid_request_error", "message": "no such model"}}
+{"id":"b", "llm_error": {"code": "http_500", "message": "boom"}}
+{"id":"c", "llm_error": {"code": "top_code", "message": "top"}}'
+}

@@ -92,3 +92,16 @@ t_valgrind_network_tools() {
 	vg oai-fetch -q file-doesnotexist
 	expect_rc 1
 }
+
+# jsonl-triage: a success, a failure read back for its reason, no result;
+# results from a pipe (spooled); a bad line.
+t_valgrind_jsonl_triage() {
+	vg_ready || return 0
+	{ head -n 1 res.jsonl; printf '{"custom_id":"u2","response":{"status_code":400,"body":{"error":{"code":"bad","message":"m"}}},"error":null}\n'; } >mixed.jsonl
+	vg jsonl-triage -f failed.txt -c counts req.jsonl - < <(cat mixed.jsonl)
+	expect_rc 0
+	expect_lines 2 failed.txt
+	printf '{"custom_id":"x"\n' >bad.jsonl
+	vg jsonl-triage -r retry.jsonl req.jsonl bad.jsonl
+	expect_rc 1
+}

@@ -28,6 +28,7 @@
 #include "jsonl.h"
 #include "modeldata.h"
 #include "outcheck.h"
+#include "result.h"
 #include "spool.h"
 #include "xalloc.h"
 
@@ -381,24 +382,23 @@ parse_result(const char *line, struct parsed *r)
 	/* A response that is not an object has no status or body. */
 }
 
-/* A request succeeded only when error is null and status_code is 200. */
-static int
-parsed_ok(const struct parsed *r)
+/* Success and failure are decided by common/result, from the members
+ * the walk found. */
+static void
+outcome(const struct parsed *p, struct result *r)
 {
-	long long status;
-
-	if (r->m[R_ERROR].type != JT_NONE && r->m[R_ERROR].type != JT_NULL)
-		return 0;
-	return jscan_int(r->m[R_STATUS], &status) == 0 && status == 200;
+	result_from(p->m[R_ERROR], p->m[R_STATUS], p->m[R_BODY], r);
 }
 
 static int
 succeeded(const char *line)
 {
-	struct parsed r;
+	struct parsed p;
+	struct result r;
 
-	parse_result(line, &r);
-	return parsed_ok(&r);
+	parse_result(line, &p);
+	outcome(&p, &r);
+	return r.ok;
 }
 
 static void
@@ -695,35 +695,37 @@ add_answer(struct buf *out, const struct parsed *r, struct buf *scratch)
 		buf_add(out, body.p, body.n);
 }
 
-/* {"code": ..., "message": ...} of a failed result, appended to out. */
+/* {"code": ..., "message": ...} of a failed result, appended to out:
+ * the code and message common/result finds, as written; without them
+ * "http_N" and "HTTP status N"; a line with neither an error nor a status
+ * is a bad_result. */
 static void
-add_error(struct buf *out, const struct parsed *r)
+add_error(struct buf *out, const struct parsed *p)
 {
-	struct jval error = r->m[R_ERROR], body = r->m[R_BODY], code, msg;
-	long long sc = 0;
+	struct result r;
 
+	outcome(p, &r);
+	if (r.code.type == JT_NONE && r.http < 0 &&
+	    (r.error.type == JT_NONE || r.error.type == JT_NULL)) {
+		buf_adds(out, "{\"code\": \"bad_result\", \"message\": \"the "
+		    "result has neither a response with a status_code nor an "
+		    "error\"}");
+		return;
+	}
 	buf_adds(out, "{\"code\": ");
-	if (error.type != JT_NONE && error.type != JT_NULL) {
-		jscan_member(error, "code", &code);
-		jscan_member(error, "message", &msg);
-		buf_add(out, code.type ? code.p : "null", code.type ? code.n : 4);
-		buf_adds(out, ", \"message\": ");
-		buf_add(out, msg.type ? msg.p : "null", msg.type ? msg.n : 4);
-	} else if (jscan_int(r->m[R_STATUS], &sc) == 0) {
-		if (jscan_path(body, "error.code", &code) &&
-		    code.type == JT_STRING)
-			buf_add(out, code.p, code.n);
-		else
-			buf_printf(out, "\"http_%lld\"", sc);
-		buf_adds(out, ", \"message\": ");
-		if (jscan_path(body, "error.message", &msg) &&
-		    msg.type == JT_STRING)
-			buf_add(out, msg.p, msg.n);
-		else
-			buf_printf(out, "\"HTTP status %lld\"", sc);
-	} else
-		buf_adds(out, "\"bad_result\", \"message\": \"the result has "
-		    "neither a response with a status_code nor an error\"");
+	if (r.code.type != JT_NONE)
+		buf_add(out, r.code.p, r.code.n);
+	else if (r.http >= 0)
+		buf_printf(out, "\"http_%lld\"", r.http);
+	else
+		buf_adds(out, "null");
+	buf_adds(out, ", \"message\": ");
+	if (r.message.type != JT_NONE)
+		buf_add(out, r.message.p, r.message.n);
+	else if (r.http >= 0 && r.code.type == JT_NONE)
+		buf_printf(out, "\"HTTP status %lld\"", r.http);
+	else
+		buf_adds(out, "null");
 	buf_addc(out, '}');
 }
 
@@ -737,6 +739,7 @@ write_items(const uint32_t *refs, size_t nitems, const char *field,
 	struct jsonl r;
 	struct jval item;
 	struct parsed pr;
+	struct result outc;
 	const struct entry *en;
 	const char *id;
 	char *line;
@@ -776,7 +779,8 @@ write_items(const uint32_t *refs, size_t nitems, const char *field,
 			read_result(en, &res);
 			parse_result(res.p, &pr);
 			count_usage(pr.m[B_USAGE], pr.m[B_MODEL], t, &scratch);
-			if (parsed_ok(&pr)) {
+			outcome(&pr, &outc);
+			if (outc.ok) {
 				buf_add(&out, key.p, key.len);
 				add_answer(&out, &pr, &scratch);
 				t->answered++;
