@@ -7,11 +7,13 @@ net_fast
 t_usage_and_version() {
 	run oai-batch -h
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" "usage: oai-batch [-fqv] [-e endpoint] [-m key=value]... [file-id ...]"
+	expect_eq "$(cat "$T/out")" "usage: oai-batch [-fqv] [-e endpoint] [-i interval] [-m key=value]... [-Q limit]
+                 [file-id ...]"
 	run oai-batch -x
 	expect_rc 2
 	expect_eq "$(cat "$T/err")" "oai-batch: invalid option -- 'x'
-usage: oai-batch [-fqv] [-e endpoint] [-m key=value]... [file-id ...]"
+usage: oai-batch [-fqv] [-e endpoint] [-i interval] [-m key=value]... [-Q limit]
+                 [file-id ...]"
 	run oai-batch -V
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" "oai-batch batchpipe 0.1.0"
@@ -196,9 +198,11 @@ t_create_refused_with_429_is_sent_again_unlisted() {
 	expect_eq "$(bw_batches "$f" | wc -l)" 1 "batches"
 	expect_no_grep 'looking for the batch' "$T/err"
 	expect_grep '^\* POST /v1/batches: HTTP 429: Rate limit reached for requests\. Please try again in 1s\.; retrying in [0-9]+ ms \(try 2 of 8\)$' "$T/err"
-	# One listing, before the create; the create sent twice.
+	# The file's creation, one listing back to it, before the create;
+	# the create sent twice.
 	grep -E '^> (GET|POST) ' "$T/err" >calls
-	printf '%s\n' '> GET /v1/batches?limit=100 HTTP/1.1' \
+	printf '%s\n' "> GET /v1/files/$f HTTP/1.1" \
+		'> GET /v1/batches?limit=100 HTTP/1.1' \
 		'> POST /v1/batches HTTP/1.1' '> POST /v1/batches HTTP/1.1' >want
 	expect_same calls want
 }
@@ -262,7 +266,7 @@ t_server_down_is_temporary() {
 	run oai-batch file-abc
 	expect_rc 75
 	expect_empty "$T/out"
-	expect_grep '^oai-batch: GET /v1/batches: ' "$T/err"
+	expect_grep '^oai-batch: GET /v1/files/file-abc: ' "$T/err"
 }
 
 # The batch to reuse is on the second page of the list (newest first, 100
