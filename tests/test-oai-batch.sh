@@ -445,7 +445,7 @@ t_queue_needs_the_path() {
 # made without -Q is named and not counted; a file that has a batch is
 # not queued again.
 t_queue_counts_the_other_batches() {
-	mock_start -t 0.1,1,0.1
+	mock_start -t 0.1,2,0.1
 	net_lines 3 a.jsonl
 	net_lines 3 b.jsonl
 	n=$(bw_tokens a.jsonl)
@@ -459,11 +459,11 @@ t_queue_counts_the_other_batches() {
 	run oai-batch -v -i 0.05 -Q $((2 * n - 1)) <up
 	expect_rc 0
 	expect_eq "$(head -n 1 "$T/out")" "$ba	$fa"
-	expect_grep "^oai-batch: $fa: reusing $ba \((validating|in_progress)\)\$" "$T/err"
+	expect_grep "^oai-batch: $fa: reusing $ba \((validating|in_progress|finalizing)\)\$" "$T/err"
 	expect_grep "^\* b\.jsonl: $n tokens of gpt-4o-mini enqueued, $n more would pass $((2 * n - 1)): waiting " "$T/err"
 	expect_eq "$(bw_get "$ba" status)" completed "the batch waited for"
 	expect_eq "$(grep -c '^oai-batch: batch_' "$T/err")" 1 "warnings"
-	expect_grep "^oai-batch: $bc \((validating|in_progress)\): no batchpipe_tokens in its metadata: its tokens are not counted\$" "$T/err"
+	expect_grep "^oai-batch: $bc \((validating|in_progress|finalizing)\): no batchpipe_tokens in its metadata: its tokens are not counted\$" "$T/err"
 }
 
 # The listing stops where batches cannot matter: 5,000 batches of days
