@@ -487,3 +487,24 @@ t_listing_is_bounded() {
 	# One listing back to b's creation, one for the queue.
 	expect_eq "$(grep -c '^oai-mock: GET /v1/batches ' "$T/mock.log")" 3 "list requests"
 }
+
+# On a terminal the wait is said: when it starts, when the queue changes,
+# when there is room.  Not on a pipe (the tests above).
+t_queue_wait_said_on_a_terminal() {
+	command -v script >/dev/null || return 0
+	mock_start -t 0.1,1,0.1
+	net_lines 3 a.jsonl
+	net_lines 3 b.jsonl
+	n=$(bw_tokens a.jsonl)
+	oai-upload -q a.jsonl b.jsonl >up
+	fa=$(head -n 1 up | cut -f1)
+	mock_curl POST /batches -H 'Content-Type: application/json' \
+		-d "{\"input_file_id\":\"$fa\",\"endpoint\":\"/v1/chat/completions\",\"completion_window\":\"24h\",\"metadata\":{\"batchpipe_tokens\":\"$n\",\"batchpipe_model\":\"gpt-4o-mini\"}}" >/dev/null
+	tail -n 1 up >upb
+	script -qec "oai-batch -i 0.05 -Q $((2 * n - 1)) <upb >out" /dev/null >pty.txt
+	tr -d '\r' <pty.txt >said
+	printf '%s\n' "oai-batch: b.jsonl: waiting for the gpt-4o-mini queue: $n of $((2 * n - 1)) tokens enqueued, $n to add" \
+		'oai-batch: b.jsonl: the queue has room' >want
+	expect_same said want
+	expect_lines 1 out
+}

@@ -354,14 +354,15 @@ enqueued(const char *model, long long since)
 
 /* queue_wait: waits until tokens more input tokens of model fit under
  * limit beside those enqueued, polling the list of batches with a wait
- * that grows from -i; says so on a terminal.  Returns HTTP_OK, or as
+ * that grows from -i; says so on a terminal, when it starts, when the
+ * queue changes and when there is room.  Returns HTTP_OK, or as
  * http_list after a listing failed. */
 static int
 queue_wait(const char *where, const char *model, long long tokens,
     long long limit)
 {
 	double wait = first_interval, cap = fmax(CAP_SECONDS, first_interval);
-	long long since, held;
+	long long since, held, shown = -1;
 	int r, said = 0;
 
 	for (;;) {
@@ -378,7 +379,9 @@ queue_wait(const char *where, const char *model, long long tokens,
 		http_trace(http, "%s: %lld tokens of %s enqueued, %lld more "
 		    "would pass %lld: waiting %.3gs", where, held, model,
 		    tokens, limit, wait);
-		if (live) {
+		/* Said again only when the queue changes. */
+		if (live && held != shown) {
+			shown = held;
 			fprintf(stderr, "oai-batch: %s: waiting for the %s "
 			    "queue: %lld of %lld tokens enqueued, %lld to "
 			    "add\n", where, model, held, limit, tokens);
