@@ -333,7 +333,8 @@ enqueued(const char *model, long long since)
 	for (i = 0; i < nknown; i++) {
 		struct known *k = &known[i];
 
-		if (k->created_at < since ||
+		/* A batch of unknown age (no created_at) counts. */
+		if ((k->created_at > 0 && k->created_at < since) ||
 		    (strcmp(k->status, "validating") != 0 &&
 		    strcmp(k->status, "in_progress") != 0 &&
 		    strcmp(k->status, "finalizing") != 0))
