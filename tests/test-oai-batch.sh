@@ -445,7 +445,9 @@ t_queue_needs_the_path() {
 # made without -Q is named and not counted; a file that has a batch is
 # not queued again.
 t_queue_counts_the_other_batches() {
-	mock_start -t 0.1,2,0.1
+	# Long enough for oai-batch to load its vocabulary (ASan, a busy
+	# machine) while the batch without metadata still runs.
+	mock_start -t 0.1,4,0.1
 	net_lines 3 a.jsonl
 	net_lines 3 b.jsonl
 	n=$(bw_tokens a.jsonl)
@@ -492,7 +494,7 @@ t_listing_is_bounded() {
 # when there is room.  Not on a pipe (the tests above).
 t_queue_wait_said_on_a_terminal() {
 	command -v script >/dev/null || return 0
-	mock_start -t 0.1,1,0.1
+	mock_start -t 0.1,3,0.1
 	net_lines 3 a.jsonl
 	net_lines 3 b.jsonl
 	n=$(bw_tokens a.jsonl)

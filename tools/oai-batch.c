@@ -621,9 +621,9 @@ main(int argc, char *argv[])
 			continue;
 		}
 		/* The batches of a file are not older than the file: they
-		 * are listed back to it, once for the run as the files come
-		 * in the order they were uploaded.  A batch made for a file
-		 * since is made here. */
+		 * are listed back to it, once for the run when the files
+		 * come in the order they were uploaded.  A batch for the
+		 * file made after that listing is one made here. */
 		if ((r = file_since(id, &since)) == HTTP_FAILED) {
 			status = 1;
 			continue;
