@@ -20,6 +20,7 @@ idsrc_next(struct idsrc *s, const char **id)
 {
 	char *line;
 	size_t len;
+	size_t n;
 	int r;
 
 	if (s->argv != NULL) {
@@ -27,12 +28,15 @@ idsrc_next(struct idsrc *s, const char **id)
 			return 0;
 		snprintf(s->where, sizeof(s->where), "argument %d", s->next + 1);
 		*id = s->argv[s->next++];
+		s->rest = NULL;
 		return 1;
 	}
 	for (;;) {
 		if ((r = jsonl_next(&s->in, &line, &len)) <= 0)
 			return r;
-		line[strcspn(line, "\t")] = '\0';
+		n = strcspn(line, "\t");
+		s->rest = line[n] == '\t' ? line + n + 1 : NULL;
+		line[n] = '\0';
 		if (line[0] == '\0')
 			continue;
 		snprintf(s->where, sizeof(s->where), "%s:%lu", s->in.name,

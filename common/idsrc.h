@@ -13,6 +13,7 @@ struct idsrc {
 	int		  argc, next;
 	struct jsonl	  in;
 	char		  where[64];	/* "stdin:12" or the operand: see below */
+	const char	 *rest;		/* see idsrc_next */
 };
 
 /* idsrc_open: argc operands in argv; none means stdin.  Returns 0, or -1
@@ -22,7 +23,9 @@ int	idsrc_open(struct idsrc *s, int argc, char **argv);
 /* idsrc_next: the next id in *id (NUL-terminated, valid until the next
  * call).  Returns 1 for an id, 0 at the end, -1 after reporting a read
  * error.  s->where then names the id's place for messages: "stdin:12",
- * or "argument 3". */
+ * or "argument 3"; s->rest the rest of a stdin line after the id's TAB
+ * (oai-upload's path, say), valid as long as *id, or NULL when there is
+ * none (an operand, a line of one field). */
 int	idsrc_next(struct idsrc *s, const char **id);
 
 /* idsrc_valid: 1 when id can be an API object id: 1 to 255 bytes of

@@ -863,6 +863,29 @@ mock_batch_create(struct mock_store *st, char *endpoint, char *input_file_id,
 	return x;
 }
 
+void
+mock_batch_add_old(struct mock_store *st, size_t n)
+{
+	struct mock_batch *x;
+	char id[48];
+	size_t i;
+	long long t0 = wall() - 3 * 24 * 3600 - (long long)n * 60;
+
+	for (i = 0; i < n; i++) {
+		mock_new_id(st, id, sizeof id, "file-", 0);
+		x = mock_batch_create(st, xstrdup("/v1/chat/completions"),
+		    xstrdup(id), xstrdup("24h"), NULL, 0);
+		x->model = xstrdup("gpt-4o-mini");
+		x->status = MB_COMPLETED;
+		x->created_at = t0 + (long long)i * 60;
+		x->expires_at = x->created_at + 24 * 3600;
+		x->in_progress_at = x->created_at + 10;
+		x->finalizing_at = x->created_at + 70;
+		x->completed_at = x->created_at + 80;
+		x->total = x->completed = 1;
+	}
+}
+
 int
 mock_batch_cancel(struct mock_batch *b, double now)
 {

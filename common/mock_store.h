@@ -125,6 +125,11 @@ void	mock_file_delete(struct mock_store *st, size_t index);
  * takes the strings (allocated) over.  metadata may be NULL. */
 struct mock_batch *mock_batch_create(struct mock_store *st, char *endpoint,
 	    char *input_file_id, char *window, char *metadata, double now);
+/* mock_batch_add_old: n completed batches of chat requests, one request
+ * each, created days before now (the newest three days ago, a minute
+ * apart): an organization's history, for the tests of clients that must
+ * not read it all (oai-mock -O).  Their input files do not exist. */
+void	mock_batch_add_old(struct mock_store *st, size_t n);
 struct mock_batch *mock_batch_find(struct mock_store *st, const char *id);
 
 /* mock_batch_cancel: starts cancelling b.  0, or -1 when b ended

@@ -257,7 +257,7 @@ t_redirect_is_an_error_not_followed() {
 	expect_eq "$(cat "$T/err")" "$(redirect_message oai-upload GET /v1/files)"
 	run oai-batch file-abc
 	expect_rc 1
-	expect_eq "$(cat "$T/err")" "$(redirect_message oai-batch GET /v1/batches)"
+	expect_eq "$(cat "$T/err")" "$(redirect_message oai-batch GET /v1/files/file-abc)"
 	run oai-wait batch_abc
 	expect_rc 1
 	expect_eq "$(cat "$T/err")" "$(redirect_message oai-wait GET /v1/batches/batch_abc)"
@@ -285,6 +285,9 @@ t_redirect_of_a_post_is_not_replayed() {
 	expect_eq "$(cat "$T/err")" "$(redirect_message oai-upload POST /v1/files)"
 	mock_curl POST /files -F purpose=batch -F file=@a.jsonl >up.json
 	id=$(sed 's/.*"id":"\([^"]*\)".*/\1/' up.json)
+	# The fourth call to /v1/files is redirected: this one, so that
+	# oai-batch's look at the file (the fifth) is not.
+	mock_curl GET "/files/$id" >/dev/null
 	run oai-batch "$id"
 	expect_rc 1
 	expect_empty "$T/out"

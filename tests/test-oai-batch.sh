@@ -7,11 +7,13 @@ net_fast
 t_usage_and_version() {
 	run oai-batch -h
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" "usage: oai-batch [-fqv] [-e endpoint] [-m key=value]... [file-id ...]"
+	expect_eq "$(cat "$T/out")" "usage: oai-batch [-fqv] [-e endpoint] [-i interval] [-m key=value]... [-Q limit]
+                 [file-id ...]"
 	run oai-batch -x
 	expect_rc 2
 	expect_eq "$(cat "$T/err")" "oai-batch: invalid option -- 'x'
-usage: oai-batch [-fqv] [-e endpoint] [-m key=value]... [file-id ...]"
+usage: oai-batch [-fqv] [-e endpoint] [-i interval] [-m key=value]... [-Q limit]
+                 [file-id ...]"
 	run oai-batch -V
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" "oai-batch batchpipe 0.1.0"
@@ -196,9 +198,11 @@ t_create_refused_with_429_is_sent_again_unlisted() {
 	expect_eq "$(bw_batches "$f" | wc -l)" 1 "batches"
 	expect_no_grep 'looking for the batch' "$T/err"
 	expect_grep '^\* POST /v1/batches: HTTP 429: Rate limit reached for requests\. Please try again in 1s\.; retrying in [0-9]+ ms \(try 2 of 8\)$' "$T/err"
-	# One listing, before the create; the create sent twice.
+	# The file's creation, one listing back to it, before the create;
+	# the create sent twice.
 	grep -E '^> (GET|POST) ' "$T/err" >calls
-	printf '%s\n' '> GET /v1/batches?limit=100 HTTP/1.1' \
+	printf '%s\n' "> GET /v1/files/$f HTTP/1.1" \
+		'> GET /v1/batches?limit=100 HTTP/1.1' \
 		'> POST /v1/batches HTTP/1.1' '> POST /v1/batches HTTP/1.1' >want
 	expect_same calls want
 }
@@ -262,7 +266,7 @@ t_server_down_is_temporary() {
 	run oai-batch file-abc
 	expect_rc 75
 	expect_empty "$T/out"
-	expect_grep '^oai-batch: GET /v1/batches: ' "$T/err"
+	expect_grep '^oai-batch: GET /v1/files/file-abc: ' "$T/err"
 }
 
 # The batch to reuse is on the second page of the list (newest first, 100
@@ -293,4 +297,216 @@ t_lost_create_of_a_batch_that_fails_at_once() {
 	b=$(bw_batches "$f")
 	expect_eq "$(echo "$b" | wc -l)" 1 "batches"
 	expect_eq "$(cat "$T/out")" "$b	$f"
+}
+
+# bw_tokens FILE: the input tokens of request file FILE (jsonl-tokens).
+bw_tokens() {
+	jsonl-tokens -s "$1" | head -n 1 | cut -f3
+}
+
+t_queue_limit_usage() {
+	for q in 0 -5 12x tier-0 tier-6 tier- 1.5M; do
+		run oai-batch -Q "$q" file-abc
+		expect_rc 2
+		expect_eq "$(head -n 1 "$T/err")" "oai-batch: -Q $q: not a number of tokens (k, M, G) or tier-1 to tier-5"
+	done
+	args=()
+	for i in $(seq 1 15); do args+=(-m "k$i=v"); done
+	run oai-batch -Q 1k "${args[@]}" file-abc
+	expect_rc 2
+	expect_eq "$(head -n 1 "$T/err")" "oai-batch: -Q writes 2 metadata pairs: at most 14 -m pairs with it"
+	run oai-batch -i 0 file-abc
+	expect_rc 2
+	expect_eq "$(head -n 1 "$T/err")" "oai-batch: -i 0: not a number of seconds"
+}
+
+# Six files, a queue that holds two: oai-batch -Q keeps it full and never
+# past the limit, so no batch fails with token_limit_exceeded, and the
+# batches are printed as they are created, for oai-wait to take at once.
+t_queue_fills_and_drains() {
+	mock_start -t 0.1,0.6,0.1
+	for i in 1 2 3 4 5 6; do net_lines 5 "f$i.jsonl"; done
+	n=$(bw_tokens f1.jsonl)
+	limit=$((2 * n))
+	kill "$MOCK_PID"
+	mock_start -t 0.1,0.6,0.1 -F "token-limit=$limit"
+	start=$(net_ms)
+	oai-upload -q f?.jsonl | oai-batch -v -i 0.05 -Q "$limit" 2>batch.err |
+		oai-wait -q -i 0.05 >results 2>wait.err || fail "the pipeline failed: $(tail -n 3 batch.err wait.err)"
+	end=$(net_ms)
+	echo "six files, two at a time: $((end - start)) ms"
+	expect_eq "$(cut -f2,4 results | sort | uniq -c | tr -s ' ')" " 6 output	completed" "results"
+	mock_curl GET '/batches?limit=100' >list.json
+	expect_eq "$(grep -o '"status":"completed"' list.json | wc -l)" 6 "completed batches"
+	expect_no_grep token_limit_exceeded list.json
+	# It waited: the third file could not go before the first two.
+	expect_grep "^\\* f[3-6]\\.jsonl: $((2 * n)) tokens of gpt-4o-mini enqueued, $n more would pass $limit: waiting " batch.err
+}
+
+# The same six files without -Q: the queue overflows (the check that the
+# test above tests something).
+t_queue_overflows_without_q() {
+	mock_start -t 0.1,0.6,0.1
+	for i in 1 2 3 4 5 6; do net_lines 5 "f$i.jsonl"; done
+	limit=$((2 * $(bw_tokens f1.jsonl)))
+	kill "$MOCK_PID"
+	mock_start -t 0.1,0.6,0.1 -F "token-limit=$limit"
+	oai-upload -q f?.jsonl | oai-batch -q >batches
+	cut -f1 batches | while IFS= read -r b; do
+		while :; do
+			s=$(bw_get "$b" status)
+			case $s in completed|failed) break ;; esac
+			sleep 0.05
+		done
+	done
+	mock_curl GET '/batches?limit=100' >list.json
+	expect_grep token_limit_exceeded list.json
+}
+
+t_queue_writes_the_metadata() {
+	mock_start
+	net_lines 3 a.jsonl
+	n=$(bw_tokens a.jsonl)
+	oai-upload -q a.jsonl >up
+	run oai-batch -Q 1M -m job=nightly <up
+	expect_rc 0
+	expect_empty "$T/err"
+	f=$(cut -f1 up)
+	b=$(bw_batches "$f")
+	expect_eq "$(cat "$T/out")" "$b	$f"
+	mock_curl GET "/batches/$b" >batch.json
+	expect_eq "$(bw_member batchpipe_tokens <batch.json)" "$n" "tokens"
+	expect_eq "$(bw_member batchpipe_model <batch.json)" gpt-4o-mini "model"
+	expect_eq "$(bw_member job <batch.json)" nightly "-m"
+	# Without -Q, no such metadata.
+	net_lines 1 b.jsonl
+	fb=$(bw_upload b.jsonl)
+	run oai-batch -q "$fb"
+	mock_curl GET "/batches/$(cut -f1 "$T/out")" >batch.json
+	expect_eq "$(bw_member metadata <batch.json)" null
+}
+
+# A file that could never fit is refused, naming the cure; the next file
+# still gets its batch.
+t_queue_file_over_the_limit() {
+	mock_start
+	net_lines 20 big.jsonl
+	net_lines 1 small.jsonl
+	n=$(bw_tokens big.jsonl)
+	oai-upload -q big.jsonl small.jsonl >up
+	run oai-batch -Q $((n - 1)) <up
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-batch: big.jsonl: $n input tokens, more than the batch queue of gpt-4o-mini holds ($((n - 1))): it can never run; split it smaller with jsonl-split -t"
+	fs=$(sed -n 2p up | cut -f1)
+	expect_eq "$(cat "$T/out")" "$(bw_batches "$fs")	$fs"
+	expect_eq "$(bw_batches "$(head -n 1 up | cut -f1)")" "" "batches of big.jsonl"
+}
+
+# tier-N: the model's limit from limits.tsv (BATCHPIPE_LIMITS here).
+t_queue_tier_reads_the_limits_table() {
+	mock_start
+	net_lines 20 a.jsonl
+	n=$(bw_tokens a.jsonl)
+	printf 'gpt-4o-mini\t1\t%s\ngpt-4o-mini\t2\t%s\n' $((n - 1)) "$n" >limits.tsv
+	export BATCHPIPE_LIMITS=$T/limits.tsv
+	oai-upload -q a.jsonl >up
+	run oai-batch -Q tier-1 <up
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-batch: a.jsonl: $n input tokens, more than the batch queue of gpt-4o-mini holds ($((n - 1))): it can never run; split it smaller with jsonl-split -t"
+	run oai-batch -Q tier-3 <up
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-batch: a.jsonl: model gpt-4o-mini: no batch queue limit known at tier 3 (see BATCHPIPE_LIMITS)"
+	run oai-batch -Q tier-2 <up
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" "$(bw_batches "$(cut -f1 up)")	$(cut -f1 up)"
+	printf 'gpt-4o-mini\t1\n' >limits.tsv
+	run oai-batch -Q tier-2 <up
+	expect_rc 1
+	expect_grep "^oai-batch: $T/limits.tsv:1: " "$T/err"
+}
+
+# -Q counts the file on disk: an id alone (an operand) cannot be queued.
+t_queue_needs_the_path() {
+	mock_start
+	net_lines 1 a.jsonl
+	f=$(bw_upload a.jsonl)
+	run oai-batch -Q 1M "$f"
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-batch: argument 1: $f: -Q needs the file's path to count its tokens: give oai-upload's lines (file-ID TAB path)"
+	expect_empty "$T/out"
+	printf '%s\tnosuch.jsonl\n' "$f" >up
+	run oai-batch -Q 1M <up
+	expect_rc 1
+	expect_grep '^oai-batch: nosuch.jsonl: No such file or directory$' "$T/err"
+	expect_eq "$(bw_batches "$f")" "" "batches"
+}
+
+# A batch another run made with -Q holds its tokens until it ends; one
+# made without -Q is named and not counted; a file that has a batch is
+# not queued again.
+t_queue_counts_the_other_batches() {
+	# Long enough for oai-batch to load its vocabulary (ASan, a busy
+	# machine) while the batch without metadata still runs.
+	mock_start -t 0.1,4,0.1
+	net_lines 3 a.jsonl
+	net_lines 3 b.jsonl
+	n=$(bw_tokens a.jsonl)
+	oai-upload -q a.jsonl b.jsonl >up
+	fa=$(head -n 1 up | cut -f1)
+	ba=$(mock_curl POST /batches -H 'Content-Type: application/json' \
+		-d "{\"input_file_id\":\"$fa\",\"endpoint\":\"/v1/chat/completions\",\"completion_window\":\"24h\",\"metadata\":{\"batchpipe_tokens\":\"$n\",\"batchpipe_model\":\"gpt-4o-mini\"}}" |
+		bw_member id)
+	net_lines 1 c.jsonl
+	bc=$(bw_create "$(bw_upload c.jsonl)")
+	run oai-batch -v -i 0.05 -Q $((2 * n - 1)) <up
+	expect_rc 0
+	expect_eq "$(head -n 1 "$T/out")" "$ba	$fa"
+	expect_grep "^oai-batch: $fa: reusing $ba \((validating|in_progress|finalizing)\)\$" "$T/err"
+	expect_grep "^\* b\.jsonl: $n tokens of gpt-4o-mini enqueued, $n more would pass $((2 * n - 1)): waiting " "$T/err"
+	expect_eq "$(bw_get "$ba" status)" completed "the batch waited for"
+	expect_eq "$(grep -c '^oai-batch: batch_' "$T/err")" 1 "warnings"
+	expect_grep "^oai-batch: $bc \((validating|in_progress|finalizing)\): no batchpipe_tokens in its metadata: its tokens are not counted\$" "$T/err"
+}
+
+# The listing stops where batches cannot matter: 5,000 batches of days
+# ago cost one page, not fifty.
+t_listing_is_bounded() {
+	MOCK_LOG=$T/mock.log mock_start -O 5000
+	net_lines 1 a.jsonl
+	net_lines 1 b.jsonl
+	oai-upload -q a.jsonl >up
+	run oai-batch <up
+	expect_rc 0
+	expect_empty "$T/err"
+	net_log_wait 1 '^oai-mock: POST /v1/batches ' "$T/mock.log"
+	expect_eq "$(grep -c '^oai-mock: GET /v1/batches ' "$T/mock.log")" 1 "list requests"
+	oai-upload -q b.jsonl >up
+	run oai-batch -q -Q 1M <up
+	expect_rc 0
+	expect_empty "$T/err"
+	expect_lines 1 "$T/out"
+	net_log_wait 2 '^oai-mock: POST /v1/batches ' "$T/mock.log"
+	# One listing back to b's creation, one for the queue.
+	expect_eq "$(grep -c '^oai-mock: GET /v1/batches ' "$T/mock.log")" 3 "list requests"
+}
+
+# On a terminal the wait is said: when it starts, when the queue changes,
+# when there is room.  Not on a pipe (the tests above).
+t_queue_wait_said_on_a_terminal() {
+	command -v script >/dev/null || return 0
+	mock_start -t 0.1,3,0.1
+	net_lines 3 a.jsonl
+	net_lines 3 b.jsonl
+	n=$(bw_tokens a.jsonl)
+	oai-upload -q a.jsonl b.jsonl >up
+	fa=$(head -n 1 up | cut -f1)
+	mock_curl POST /batches -H 'Content-Type: application/json' \
+		-d "{\"input_file_id\":\"$fa\",\"endpoint\":\"/v1/chat/completions\",\"completion_window\":\"24h\",\"metadata\":{\"batchpipe_tokens\":\"$n\",\"batchpipe_model\":\"gpt-4o-mini\"}}" >/dev/null
+	tail -n 1 up >upb
+	script -qec "oai-batch -i 0.05 -Q $((2 * n - 1)) <upb >out" /dev/null >pty.txt
+	tr -d '\r' <pty.txt >said
+	printf '%s\n' "oai-batch: b.jsonl: waiting for the gpt-4o-mini queue: $n of $((2 * n - 1)) tokens enqueued, $n to add" \
+		'oai-batch: b.jsonl: the queue has room' >want
+	expect_same said want
+	expect_lines 1 out
 }

@@ -1020,3 +1020,24 @@ t_usage_agrees_with_jsonl_tokens() {
 	expect_same got want.sorted
 	expect_eq "$(wc -l <got)" 5 "answers"
 }
+
+# -O N: N completed batches of days ago, newest first in the list, paged.
+t_old_batches() {
+	run oai-mock -O x
+	expect_rc 2
+	expect_eq "$(head -n 1 "$T/err")" "oai-mock: -O x: not a number of batches (0 to 1000000)"
+	mock_start -O 150
+	mock_curl GET '/batches?limit=100' >p1.json
+	expect_eq "$(grep -o '"status":"completed"' p1.json | wc -l)" 100 "first page"
+	expect_grep '"has_more":true' p1.json
+	last=$(grep -o '"last_id":"[^"]*"' p1.json | cut -d'"' -f4)
+	mock_curl GET "/batches?limit=100&after=$last" >p2.json
+	expect_eq "$(grep -o '"status":"completed"' p2.json | wc -l)" 50 "second page"
+	expect_grep '"has_more":false' p2.json
+	# Newest first, the newest three days old.
+	t1=$(bw_member created_at <p1.json)
+	t2=$(bw_member created_at <p2.json)
+	[ "$t1" -gt "$t2" ] || fail "not newest first: $t1, then $t2"
+	now=$(date +%s)
+	[ $((now - t1)) -ge $((3 * 24 * 3600)) ] || fail "the newest is not three days old: $t1"
+}

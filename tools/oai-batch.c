@@ -3,11 +3,20 @@
  * batch_ID TAB file-ID.  It never pays twice: a file that already has a
  * batch that is still good gets that batch, and a create whose answer was
  * lost is reconciled by listing the batches, never blindly sent again.
+ * With -Q it creates a batch only once its input tokens fit in the
+ * model's batch queue beside those already enqueued, and writes them in
+ * the batch's metadata, for itself and for the other runs to count.
+ * The batches are listed newest first and only as far back as can
+ * matter: the input file's creation, or the queue's horizon.
  */
 #include <err.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -16,12 +25,30 @@
 #include "config.h"
 #include "http.h"
 #include "idsrc.h"
+#include "modeldata.h"
 #include "outcheck.h"
+#include "reqcount.h"
+#include "retry.h"
 #include "xalloc.h"
 
 #define MAX_METADATA	16	/* CreateBatchRequest: Metadata */
 #define MAX_KEY		64
 #define MAX_VALUE	512
+#define MAX_MODEL	256
+
+/* The metadata -Q writes on the batches it creates. */
+#define META_TOKENS	"batchpipe_tokens"	/* input tokens, decimal */
+#define META_MODEL	"batchpipe_model"	/* the requests' model */
+
+/* A batch runs for 24 hours at most (its completion window) and then
+ * expires; the margin covers finalizing, expiring and the clocks.  A
+ * batch created before that is no longer enqueued. */
+#define QUEUE_HORIZON	(26 * 3600)
+/* A batch is created after its input file: the margin covers the
+ * clocks of the Files and the Batches services. */
+#define FILE_SKEW	300
+#define GROWTH		1.5	/* the wait grows by this a poll... */
+#define CAP_SECONDS	120.0	/* ...up to this, or -i if longer */
 
 /* A batch the server has (or that this run created). */
 struct known {
@@ -29,21 +56,27 @@ struct known {
 	char		*file_id;
 	char		*status;
 	long long	 created_at;
+	long long	 tokens;	/* from its metadata, or -1 */
+	char		*model;		/* from its metadata, or NULL */
 	int		 before;	/* listed before the create in progress */
 	int		 ours;		/* created (or found after a loss) here */
+	int		 warned;	/* enqueued, of unknown tokens: said */
 };
 
 static struct known	*known;
 static size_t		 nknown;
 static struct http	*http;
 static const char	*base_path;
-static int		 force, quiet;
+static int		 force, quiet, live;
+static long long	 covered = LLONG_MAX;	/* listed back to this */
+static double		 first_interval = 10;	/* -i */
 
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: oai-batch [-fqv] [-e endpoint] [-m key=value]... "
-	    "[file-id ...]\n");
+	fprintf(fp, "usage: oai-batch [-fqv] [-e endpoint] [-i interval] "
+	    "[-m key=value]... [-Q limit]\n"
+	    "                 [file-id ...]\n");
 }
 
 static long long
@@ -57,49 +90,104 @@ created_at(struct json_object *o)
 	return 0;
 }
 
-/* remember: adds batch b (or refreshes the status of one known). */
-static struct known *
-remember(const struct batchobj *b, long long when)
+/* meta_tokens: the input tokens -Q wrote in batch o's metadata, or -1;
+ * *model the model it wrote (o's, valid while o is), or NULL. */
+static long long
+meta_tokens(struct json_object *o, const char **model)
 {
-	struct known *k;
+	struct json_object *meta, *v;
+	const char *s;
+	char *end;
+	long long n;
+
+	*model = NULL;
+	if (!json_object_object_get_ex(o, "metadata", &meta) ||
+	    !json_object_is_type(meta, json_type_object))
+		return -1;
+	if (json_object_object_get_ex(meta, META_MODEL, &v) &&
+	    json_object_is_type(v, json_type_string))
+		*model = json_object_get_string(v);
+	if (!json_object_object_get_ex(meta, META_TOKENS, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return -1;
+	s = json_object_get_string(v);
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (end == s || *end != '\0' || errno != 0 || n < 0)
+		return -1;
+	return n;
+}
+
+/* remember: adds batch b (or refreshes the status of one known), created
+ * at when, with its -Q metadata from o (NULL: none known yet). */
+static struct known *
+remember(const struct batchobj *b, long long when, struct json_object *o)
+{
+	struct known *k = NULL;
+	const char *model = NULL;
+	long long tokens = -1;
 	size_t i;
 
+	if (o != NULL)
+		tokens = meta_tokens(o, &model);
 	for (i = 0; i < nknown; i++)
 		if (strcmp(known[i].id, b->id) == 0) {
-			free(known[i].status);
-			known[i].status = xstrdup(b->status);
-			return &known[i];
+			k = &known[i];
+			free(k->status);
+			k->status = xstrdup(b->status);
+			break;
 		}
-	known = xreallocarray(known, nknown + 1, sizeof(*known));
-	k = &known[nknown++];
-	memset(k, 0, sizeof(*k));
-	k->id = xstrdup(b->id);
-	k->file_id = xstrdup(b->input_file_id);
-	k->status = xstrdup(b->status);
-	k->created_at = when;
+	if (k == NULL) {
+		known = xreallocarray(known, nknown + 1, sizeof(*known));
+		k = &known[nknown++];
+		memset(k, 0, sizeof(*k));
+		k->id = xstrdup(b->id);
+		k->file_id = xstrdup(b->input_file_id);
+		k->status = xstrdup(b->status);
+		k->created_at = when;
+		k->tokens = -1;
+	}
+	if (tokens >= 0 && k->tokens < 0) {
+		k->tokens = tokens;
+		free(k->model);
+		k->model = model != NULL ? xstrdup(model) : NULL;
+	}
 	return k;
 }
 
 /* collect: http_list callback; the batches without an input file, or
- * with an id or status unfit to print, are of no use here. */
+ * with an id or status unfit to print, are of no use here.  The list is
+ * newest first: the first batch created before *since ends the walk. */
 static int
 collect(struct json_object *item, void *arg)
 {
+	const long long *since = arg;
 	struct batchobj b;
+	long long when;
 
+	when = created_at(item);
+	if (when > 0 && when < *since)
+		return 1;
 	if (batchobj_parse(item, &b) == -1)
 		return 0;
 	if (b.input_file_id != NULL && idsrc_valid(b.id) &&
 	    idsrc_valid(b.status))
-		remember(&b, created_at(item));
+		remember(&b, when, item);
 	batchobj_free(&b);
 	return 0;
 }
 
+/* list_batches: reads the batches created at since or later (newest
+ * first, so it reads no further back).  Returns as http_list. */
 static int
-list_batches(void)
+list_batches(long long since)
 {
-	return http_list(http, "/batches?limit=100", collect, NULL);
+	int r;
+
+	r = http_list(http, "/batches?limit=100", collect, &since);
+	if (r == HTTP_OK && since < covered)
+		covered = since;
+	return r;
 }
 
 /* usable: the newest batch of file_id that may still produce results;
@@ -132,7 +220,8 @@ usable(const char *file_id, int after_loss)
  * the file is the one created; only when none did is the request sent
  * again, at most http_max_tries times in all. */
 static int
-create(const char *file_id, struct json_object *body, struct known **made)
+create(const char *file_id, long long since, struct json_object *body,
+    struct known **made)
 {
 	struct json_object *answer = NULL;
 	struct batchobj b;
@@ -155,7 +244,8 @@ create(const char *file_id, struct json_object *body, struct known **made)
 			if (idsrc_valid(b.id) && idsrc_valid(b.status)) {
 				free(b.input_file_id);
 				b.input_file_id = xstrdup(file_id);
-				*made = remember(&b, created_at(answer));
+				*made = remember(&b, created_at(answer),
+				    NULL);
 				batchobj_free(&b);
 				json_object_put(answer);
 				return HTTP_OK;
@@ -185,7 +275,7 @@ create(const char *file_id, struct json_object *body, struct known **made)
 		/* A short wait first: a batch just created may take a
 		 * moment to show in the list. */
 		retry_sleep_ms(http_backoff_ms(http, attempt));
-		if ((r = list_batches()) != HTTP_OK)
+		if ((r = list_batches(since)) != HTTP_OK)
 			return r;
 		if ((*made = usable(file_id, 1)) != NULL) {
 			(*made)->ours = 1;
@@ -199,6 +289,157 @@ create(const char *file_id, struct json_object *body, struct known **made)
 		http_trace(http, "no batch for %s: creating it again",
 		    file_id);
 	}
+}
+
+/* file_since: how far back the batches of file_id can be: its creation
+ * (GET /files/ID), less the clocks' margin.  0 (all of them) when the
+ * file does not say; LLONG_MAX when the server has no such file (so it has
+ * no batch, and its create will fail with the API's own message).
+ * Returns as http_request, having reported a failure. */
+static int
+file_since(const char *file_id, long long *since)
+{
+	struct json_object *answer;
+	char path[300];
+	long code;
+	long long when;
+	int r;
+
+	snprintf(path, sizeof(path), "/files/%s", file_id);
+	r = http_request(http, "GET", path, NULL, HTTP_QUIET404, &code,
+	    &answer);
+	if (r == HTTP_FAILED && code == 404) {
+		*since = LLONG_MAX;
+		return HTTP_OK;
+	}
+	if (r != HTTP_OK)
+		return r;
+	when = created_at(answer);
+	*since = when > FILE_SKEW ? when - FILE_SKEW : 0;
+	json_object_put(answer);
+	return HTTP_OK;
+}
+
+/* enqueued: the input tokens of the unfinished batches of model created
+ * since then, by their -Q metadata.  A batch without that metadata (made
+ * by another tool, or by oai-batch without -Q) counts for nothing, and is
+ * named once unless -q: its tokens are unknown. */
+static long long
+enqueued(const char *model, long long since)
+{
+	long long sum = 0;
+	size_t i;
+
+	for (i = 0; i < nknown; i++) {
+		struct known *k = &known[i];
+
+		/* A batch of unknown age (no created_at) counts. */
+		if ((k->created_at > 0 && k->created_at < since) ||
+		    (strcmp(k->status, "validating") != 0 &&
+		    strcmp(k->status, "in_progress") != 0 &&
+		    strcmp(k->status, "finalizing") != 0))
+			continue;
+		if (k->tokens < 0 || k->model == NULL) {
+			if (!quiet && !k->warned)
+				warnx("%s (%s): no %s in its metadata: its "
+				    "tokens are not counted", k->id,
+				    k->status, META_TOKENS);
+			k->warned = 1;
+			continue;
+		}
+		if (strcmp(k->model, model) == 0)
+			sum += k->tokens;
+	}
+	return sum;
+}
+
+/* queue_wait: waits until tokens more input tokens of model fit under
+ * limit beside those enqueued, polling the list of batches with a wait
+ * that grows from -i; says so on a terminal, when it starts, when the
+ * queue changes and when there is room.  Returns HTTP_OK, or as
+ * http_list after a listing failed. */
+static int
+queue_wait(const char *where, const char *model, long long tokens,
+    long long limit)
+{
+	double wait = first_interval, cap = fmax(CAP_SECONDS, first_interval);
+	long long since, held, shown = -1;
+	int r, said = 0;
+
+	for (;;) {
+		since = (long long)time(NULL) - QUEUE_HORIZON;
+		if ((r = list_batches(since)) != HTTP_OK)
+			return r;
+		held = enqueued(model, since);
+		if (held + tokens <= limit) {
+			if (said)
+				fprintf(stderr, "oai-batch: %s: the queue has "
+				    "room\n", where);
+			return HTTP_OK;
+		}
+		http_trace(http, "%s: %lld tokens of %s enqueued, %lld more "
+		    "would pass %lld: waiting %.3gs", where, held, model,
+		    tokens, limit, wait);
+		/* Said again only when the queue changes. */
+		if (live && held != shown) {
+			shown = held;
+			fprintf(stderr, "oai-batch: %s: waiting for the %s "
+			    "queue: %lld of %lld tokens enqueued, %lld to "
+			    "add\n", where, model, held, limit, tokens);
+			said = 1;
+		}
+		retry_sleep_ms((long)(wait * 1000));
+		wait = fmin(cap, wait * GROWTH);
+	}
+}
+
+/* queue_limit: -Q tokens (k and M suffixes) or tier-N; exits 2 when
+ * malformed. */
+static void
+queue_limit(const char *s, long long *tokens, int *tier)
+{
+	unsigned long long v, mult = 1;
+	char *end;
+
+	if (strncmp(s, "tier-", 5) == 0 && s[5] >= '1' && s[5] <= '5' &&
+	    s[6] == '\0') {
+		*tier = s[5] - '0';
+		return;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end == 'k' || *end == 'K')
+		mult = 1000, end++;
+	else if (*end == 'M')
+		mult = 1000000, end++;
+	else if (*end == 'G')
+		mult = 1000000000, end++;
+	if (errno || end == s || *end != '\0' || *s == '-' || v == 0 ||
+	    v > (unsigned long long)LLONG_MAX / mult) {
+		warnx("-Q %s: not a number of tokens (k, M, G) or tier-1 to "
+		    "tier-5", s);
+		usage(stderr);
+		exit(2);
+	}
+	*tokens = (long long)(v * mult);
+}
+
+/* seconds: -i, a positive number of seconds; exits 2 when malformed. */
+static double
+seconds(const char *s, char opt)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(s, &end);
+	if (end == s || *end != '\0' || errno != 0 || !isfinite(d) ||
+	    d <= 0 || d > 1e7) {
+		warnx("-%c %s: not a number of seconds", opt, s);
+		usage(stderr);
+		exit(2);
+	}
+	return d;
 }
 
 /* metadata_check: -m key=value, the n-th; exits 2 when malformed. */
@@ -242,18 +483,68 @@ metadata_object(char *const *pairs, int n)
 	return obj;
 }
 
+/* queue_file: -Q for the file at the start of an input line whose rest
+ * (oai-upload's "path") names its requests on disk: counts them (the
+ * same counting as jsonl-tokens), checks they can ever fit, and waits
+ * until they fit.  Returns HTTP_OK with *tokens and model (MAX_MODEL
+ * bytes) set; HTTP_FAILED after saying why the file cannot be queued; or
+ * as list_batches. */
+static int
+queue_file(struct reqcount *rc, const char *where, const char *file_id,
+    const char *rest, long long qtokens, int tier, long long *tokens,
+    char *model)
+{
+	unsigned long long requests;
+	long long limit;
+	char *path;
+	int r;
+
+	if (rest == NULL || rest[0] == '\t' || rest[0] == '\0') {
+		warnx("%s: %s: -Q needs the file's path to count its tokens: "
+		    "give oai-upload's lines (file-ID TAB path)", where,
+		    file_id);
+		return HTTP_FAILED;
+	}
+	path = xstrndup(rest, strcspn(rest, "\t"));
+	if ((*tokens = reqcount_file(rc, path, model, MAX_MODEL,
+	    &requests)) < 0) {
+		free(path);
+		return HTTP_FAILED;
+	}
+	limit = qtokens;
+	if (tier > 0 && (limit = model_queue_limit(model, strlen(model),
+	    tier)) < 0) {
+		warnx("%s: model %s: no batch queue limit known at tier %d "
+		    "(see BATCHPIPE_LIMITS)", path, model, tier);
+		free(path);
+		return HTTP_FAILED;
+	}
+	if (*tokens > limit) {
+		warnx("%s: %lld input tokens, more than the batch queue of %s "
+		    "holds (%lld): it can never run; split it smaller with "
+		    "jsonl-split -t", path, *tokens, model, limit);
+		free(path);
+		return HTTP_FAILED;
+	}
+	r = queue_wait(path, model, *tokens, limit);
+	free(path);
+	return r;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct oai_config cfg;
 	struct idsrc ids;
-	struct json_object *body;
-	char *pairs[MAX_METADATA];
+	struct reqcount rc;
+	struct json_object *body, *meta;
+	char *pairs[MAX_METADATA], model[MAX_MODEL], num[32];
 	struct known *k;
 	const char *id, *endpoint = "/v1/chat/completions";
-	int ch, r, verbose = 0, listed = 0, status = 0, npairs = 0;
+	long long since, qtokens = 0, tokens = -1;
+	int ch, r, verbose = 0, status = 0, npairs = 0, qflag = 0, tier = 0;
 
-	while ((ch = getopt(argc, argv, "e:fhm:qvV")) != -1) {
+	while ((ch = getopt(argc, argv, "e:fhi:m:Q:qvV")) != -1) {
 		switch (ch) {
 		case 'e':
 			if (optarg[0] != '/') {
@@ -270,9 +561,16 @@ main(int argc, char *argv[])
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'i':
+			first_interval = seconds(optarg, 'i');
+			break;
 		case 'm':
 			metadata_check(optarg, npairs + 1);
 			pairs[npairs++] = optarg;
+			break;
+		case 'Q':
+			queue_limit(optarg, &qtokens, &tier);
+			qflag = 1;
 			break;
 		case 'q':
 			quiet = 1;
@@ -290,11 +588,23 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	if (qflag && npairs > MAX_METADATA - 2) {
+		warnx("-Q writes 2 metadata pairs: at most %d -m pairs with it",
+		    MAX_METADATA - 2);
+		usage(stderr);
+		return 2;
+	}
 
+	/* -Q counts with the model tables (and looks its limits up). */
+	if (qflag && (models_load(NULL) < 0 ||
+	    (tier > 0 && limits_load(NULL) < 0)))
+		return 1;
+	memset(&rc, 0, sizeof(rc));
 	if (config_load(&cfg) == -1)
 		return 1;
 	http = http_open(&cfg, verbose);
 	base_path = cfg.base_path;
+	live = !quiet && !verbose && isatty(STDERR_FILENO);
 	if (idsrc_open(&ids, argc, argv) == -1)
 		return 1;
 
@@ -303,9 +613,6 @@ main(int argc, char *argv[])
 	    json_object_new_string(endpoint));
 	json_object_object_add(body, "completion_window",
 	    json_object_new_string("24h"));
-	if (npairs > 0)
-		json_object_object_add(body, "metadata",
-		    metadata_object(pairs, npairs));
 
 	while ((r = idsrc_next(&ids, &id)) == 1) {
 		if (!idsrc_valid(id)) {
@@ -313,23 +620,57 @@ main(int argc, char *argv[])
 			status = 1;
 			continue;
 		}
-		/* One listing serves the whole run: a batch for a file that
-		 * arrives later is either older than it or made here. */
-		if (!listed) {
-			if ((r = list_batches()) != HTTP_OK)
+		/* The batches of a file are not older than the file: they
+		 * are listed back to it, once for the run when the files
+		 * come in the order they were uploaded.  A batch for the
+		 * file made after that listing is one made here. */
+		if ((r = file_since(id, &since)) == HTTP_FAILED) {
+			status = 1;
+			continue;
+		} else if (r != HTTP_OK)
+			break;
+		if (since < covered && (r = list_batches(since)) != HTTP_OK)
+			break;
+		k = usable(id, 0);
+		if (k == NULL && qflag) {
+			if ((r = queue_file(&rc, ids.where, id, ids.rest,
+			    qtokens, tier, &tokens, model)) == HTTP_FAILED) {
+				status = 1;
+				continue;
+			} else if (r != HTTP_OK)
 				break;
-			listed = 1;
+			/* Made by another run while this one waited? */
+			k = usable(id, 0);
 		}
-		if ((k = usable(id, 0)) != NULL) {
+		if (k != NULL) {
 			if (!quiet && !k->ours)
 				warnx("%s: reusing %s (%s)", id, k->id,
 				    k->status);
-		} else if ((r = create(id, body, &k)) != HTTP_OK) {
+		} else {
+			meta = metadata_object(pairs, npairs);
+			if (qflag) {
+				snprintf(num, sizeof(num), "%lld", tokens);
+				json_object_object_add(meta, META_TOKENS,
+				    json_object_new_string(num));
+				json_object_object_add(meta, META_MODEL,
+				    json_object_new_string(model));
+			}
+			if (json_object_object_length(meta) > 0)
+				json_object_object_add(body, "metadata", meta);
+			else
+				json_object_put(meta);
+			r = create(id, since, body, &k);
+			json_object_object_del(body, "metadata");
 			if (r == HTTP_FAILED) {
 				status = 1;
 				continue;
+			} else if (r != HTTP_OK)
+				break;
+			if (qflag && k->tokens < 0) {
+				k->tokens = tokens;
+				free(k->model);
+				k->model = xstrdup(model);
 			}
-			break;
 		}
 		k->ours = 1;
 		printf("%s\t%s\n", k->id, id);
@@ -349,8 +690,10 @@ main(int argc, char *argv[])
 		free(known[nknown].id);
 		free(known[nknown].file_id);
 		free(known[nknown].status);
+		free(known[nknown].model);
 	}
 	free(known);
+	reqcount_free(&rc);
 	http_close(http);
 	config_free(&cfg);
 	if (stdout_close(1) == -1)

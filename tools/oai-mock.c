@@ -78,7 +78,8 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: oai-mock [-hqV] [-a addr] [-d dir] [-F fault] "
 	    "[-k key] [-L latency-ms]\n"
-	    "                [-p port] [-t validating,in_progress,finalizing]\n");
+	    "                [-O old-batches] [-p port] "
+	    "[-t validating,in_progress,finalizing]\n");
 }
 
 static double
@@ -1159,11 +1160,11 @@ main(int argc, char *argv[])
 	sigset_t sigs;
 	char *end, *tmpl = NULL;
 	unsigned flags;
-	long port = 8080;
+	long port = 8080, old = 0;
 	size_t i;
 	int ch, sig, v6 = 0, private_dir = 0;
 
-	while ((ch = getopt(argc, argv, "a:d:F:hk:L:p:qt:V")) != -1) {
+	while ((ch = getopt(argc, argv, "a:d:F:hk:L:O:p:qt:V")) != -1) {
 		switch (ch) {
 		case 'a':
 			addr = optarg;
@@ -1194,6 +1195,17 @@ main(int argc, char *argv[])
 			if (*optarg == '\0' || *end || errno || G.latency_ms < 0) {
 				warnx("-L %s: not a number of milliseconds",
 				    optarg);
+				usage(stderr);
+				return 2;
+			}
+			break;
+		case 'O':
+			errno = 0;
+			old = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end || errno || old < 0 ||
+			    old > 1000000) {
+				warnx("-O %s: not a number of batches (0 to "
+				    "1000000)", optarg);
 				usage(stderr);
 				return 2;
 			}
@@ -1267,6 +1279,7 @@ main(int argc, char *argv[])
 	S.t_finalizing = times[2];
 	S.faults = faults;
 	S.nfaults = nfaults;
+	mock_batch_add_old(&S, (size_t)old);
 
 	/* Every thread inherits this mask: only main() takes the signals. */
 	sigemptyset(&sigs);
