@@ -3,8 +3,8 @@
  * request line, counted offline with the exact tokenizer; with -s the
  * totals of each file and what they would cost at most.  Lines are
  * streamed: memory does not grow with the input.  Each line is checked
- * as jsonl-split checks it (common/reqline.c) and counted by the rules
- * in common/reqtokens.c.
+ * as jsonl-split checks it (common/reqline.c) and counted as jsonl-split
+ * -t counts it (common/reqcount.c, by the rules of common/reqtokens.c).
  */
 #include <err.h>
 #include <stdarg.h>
@@ -19,16 +19,12 @@
 #include "jsonl.h"
 #include "modeldata.h"
 #include "outcheck.h"
+#include "reqcount.h"
 #include "reqline.h"
-#include "reqtokens.h"
-#include "tokenizer.h"
 #include "xalloc.h"
 
 #define FLUSH_AT	(64 * 1024)	/* output is written in such chunks */
 #define MAX_WARNED	100		/* models named in price warnings */
-
-static const char *const encodings[] = { "o200k_base", "cl100k_base" };
-#define NENCODINGS	(sizeof(encodings) / sizeof(encodings[0]))
 
 /* What one file (or all of them) adds up to, for -s. */
 struct tally {
@@ -43,17 +39,7 @@ struct tally {
 	int			 mixed;		/* requests of several models */
 };
 
-/* What is known of the model of the line before: most lines share it. */
-struct model {
-	struct buf		 name;		/* decoded */
-	int			 valid;
-	struct tokenizer	*tok;
-	long long		 max_output;	/* -1 unknown */
-};
-
-static struct tokenizer	*toks[NENCODINGS];	/* opened when first needed */
 static int		 sflag, qflag, tier;	/* tier: -T, 0 without */
-static const char	*fixed_encoding;	/* -E */
 static int		 have_prices;		/* a price table was read */
 static char		*warned[MAX_WARNED];	/* models warned about */
 static size_t		 nwarned;
@@ -79,32 +65,6 @@ bad_line(const struct jsonl *in, const char *fmt, ...)
 	reqline_fail(in->name, in->lineno, 0, msg);
 }
 
-/* The index of encoding name in encodings[], or -1. */
-static int
-encoding_index(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < NENCODINGS; i++)
-		if (strcmp(name, encodings[i]) == 0)
-			return (int)i;
-	return -1;
-}
-
-/* The tokenizer of encoding enc, opened the first time; exits 1 when it
- * cannot be (tokenizer_open reported why). */
-static struct tokenizer *
-tokenizer_of(const char *enc)
-{
-	int i;
-
-	if ((i = encoding_index(enc)) < 0)
-		errx(1, "encoding %s: not one jsonl-tokens knows", enc);
-	else if (toks[i] == NULL && (toks[i] = tokenizer_open(enc)) == NULL)
-		exit(1);
-	return toks[i];
-}
-
 /* Warns, once a model and unless -q, that model has no price. */
 static void
 warn_unpriced(const struct jsonl *in, const struct buf *model)
@@ -124,38 +84,6 @@ warn_unpriced(const struct jsonl *in, const struct buf *model)
 	    in->name, in->lineno, customid_show(&show, model->p, model->len));
 	if (nwarned == MAX_WARNED)
 		warnx("more models without a price are not named");
-}
-
-/* Points *m at what is known of the model of request r (line of in),
- * looking it up only when it is not the model of the line before. */
-static void
-model_of(struct model *m, const struct reqline *r, const struct jsonl *in,
-    struct buf *scratch)
-{
-	static struct buf show = BUF_INIT;
-	const char *enc;
-	const char *p = r->model.p + 1;
-	size_t n = r->model.n - 2;
-
-	if (memchr(r->model.p, '\\', r->model.n) != NULL) {
-		buf_reset(scratch);
-		jscan_unescape(r->model, scratch);
-		p = scratch->p;
-		n = scratch->len;
-	}
-	if (m->valid && n == m->name.len && memcmp(p, m->name.p, n) == 0)
-		return;
-	buf_reset(&m->name);
-	buf_add(&m->name, p, n);
-	m->valid = 0;
-	if (fixed_encoding != NULL)
-		enc = fixed_encoding;
-	else if ((enc = model_encoding(p, n)) == NULL)
-		bad_line(in, "unknown model \"%.*s\": no encoding known (give "
-		    "one with -E)", 100, customid_show(&show, p, n));
-	m->tok = tokenizer_of(enc);
-	m->max_output = model_max_output(p, n);
-	m->valid = 1;
 }
 
 /* A dollar figure of -s, or "unknown". */
@@ -224,16 +152,16 @@ print_tally(const char *name, const struct tally *t)
  * each, or with -s adds them to *t.  A bad line or a read error exits 1
  * after saying why. */
 static void
-count_file(const char *path, struct tally *t, struct reqtokens *rt,
-    struct model *m, struct buf *out)
+count_file(const char *path, struct tally *t, struct reqcount *rc,
+    struct buf *out)
 {
-	struct buf id = BUF_INIT, url = BUF_INIT, scratch = BUF_INIT;
+	struct buf id = BUF_INIT, scratch = BUF_INIT;
 	struct jsonl in;
 	struct reqline req;
 	struct model_price price;
-	const char *bad, *u;
+	const char *bad;
 	char *line;
-	size_t len, ulen;
+	size_t len;
 	long long input, cap, output;
 	int n;
 
@@ -242,21 +170,10 @@ count_file(const char *path, struct tally *t, struct reqtokens *rt,
 	while ((n = jsonl_next(&in, &line, &len)) == 1) {
 		if ((bad = reqline_check(line, len, &req, &id)) != NULL)
 			reqline_fail(in.name, in.lineno, in.unterminated, bad);
-		u = req.url.p + 1;
-		ulen = req.url.n - 2;
-		if (memchr(req.url.p, '\\', req.url.n) != NULL) {
-			buf_reset(&url);
-			jscan_unescape(req.url, &url);
-			u = url.p;
-			ulen = url.len;
-		}
-		/* The url before the model: its reason says more. */
-		if (reqtokens_uncounted(rt, u, ulen) != NULL)
-			bad_line(&in, "%s", rt->why);
-		model_of(m, &req, &in, &scratch);
-		rt->tok = m->tok;
-		if ((input = reqtokens_input(rt, u, ulen, req.body, &cap)) < 0)
-			bad_line(&in, "%s", rt->why);
+		if ((input = reqcount_input(rc, &req, &cap)) == -2)
+			exit(1);
+		if (input < 0)
+			bad_line(&in, "%s", rc->why);
 
 		if (!sflag) {
 			customid_show(&scratch, req.id, req.idlen);
@@ -271,22 +188,23 @@ count_file(const char *path, struct tally *t, struct reqtokens *rt,
 			}
 			continue;
 		}
-		tally_model(t, m->name.p, m->name.len);
+		tally_model(t, rc->model.p, rc->model.len);
 		t->requests++;
 		t->input += input;
 		/* An embedding has no output at all. */
-		output = cap >= 0 ? cap : ulen == 14 &&
-		    memcmp(u, "/v1/embeddings", 14) == 0 ? 0 : m->max_output;
+		output = cap >= 0 ? cap : rc->urllen == 14 &&
+		    memcmp(rc->url, "/v1/embeddings", 14) == 0 ? 0 :
+		    rc->max_output;
 		if (output < 0)
 			t->no_output = 1;
 		else
 			t->output += output;
 		/* Looked up again for each request: a long input can
 		 * have the request priced at a long-context tier. */
-		if (price_of_request(m->name.p, m->name.len,
+		if (price_of_request(rc->model.p, rc->model.len,
 		    (unsigned long long)input, &price) < 0) {
 			t->no_price = 1;
-			warn_unpriced(&in, &m->name);
+			warn_unpriced(&in, &rc->model);
 			continue;
 		}
 		t->in_usd += (double)input * price.in;
@@ -297,16 +215,14 @@ count_file(const char *path, struct tally *t, struct reqtokens *rt,
 		exit(1);
 	jsonl_close(&in);
 	buf_free(&id);
-	buf_free(&url);
 	buf_free(&scratch);
 }
 
 int
 main(int argc, char *argv[])
 {
-	const char *prices_file = NULL;
-	struct reqtokens rt;
-	struct model model = { BUF_INIT, 0, NULL, -1 };
+	const char *prices_file = NULL, *encoding = NULL;
+	struct reqcount rc;
 	struct tally file, total;
 	struct buf out = BUF_INIT;
 	static char *stdin_only[] = { "-", NULL };
@@ -316,10 +232,10 @@ main(int argc, char *argv[])
 	while ((ch = getopt(argc, argv, "E:hP:qsT:V")) != -1) {
 		switch (ch) {
 		case 'E':
-			if (encoding_index(optarg) < 0)
+			if (!reqcount_encoding_known(optarg))
 				errx(2, "-E: unknown encoding: %s (o200k_base "
 				    "or cl100k_base)", optarg);
-			fixed_encoding = optarg;
+			encoding = optarg;
 			break;
 		case 'h': usage(0);
 		case 'P': prices_file = optarg; break;
@@ -361,11 +277,13 @@ main(int argc, char *argv[])
 			warnx("no price table (see -P): cost unknown");
 	}
 
-	memset(&rt, 0, sizeof(rt));
+	memset(&rc, 0, sizeof(rc));
+	rc.encoding = encoding;
+	rc.hint = " (give one with -E)";
 	memset(&total, 0, sizeof(total));
 	for (; *argv != NULL; argv++) {
 		memset(&file, 0, sizeof(file));
-		count_file(*argv, &file, &rt, &model, &out);
+		count_file(*argv, &file, &rc, &out);
 		if (!sflag)
 			continue;
 		print_tally(*argv, &file);
@@ -387,10 +305,7 @@ main(int argc, char *argv[])
 		stdout_write(out.p, out.len);
 
 	buf_free(&out);
-	reqtokens_free(&rt);
-	buf_free(&model.name);
-	for (i = 0; i < NENCODINGS; i++)
-		tokenizer_free(toks[i]);
+	reqcount_free(&rc);
 	for (i = 0; i < nwarned; i++)
 		free(warned[i]);
 	return stdout_close(1) ? 1 : 0;
