@@ -2,6 +2,8 @@
 # shellcheck disable=SC2034 # rc is read by expect_rc (tests/lib.sh)
 # jsonl-split: request lines to batch input files.
 
+tab=$(printf '\t')
+
 # req ID [URL [MODEL]]: one request line.
 req() {
 	printf '{"custom_id":"%s","method":"POST","url":"%s","body":{"model":"%s","messages":[]}}\n' \
@@ -35,14 +37,14 @@ t_one_file_byte_for_byte() {
 	{ req a; req b; printf '%s\n' '{ "custom_id" : "c\u00e9", "method":"POST", "url":"/v1/chat/completions", "body":{"model":"gpt-4o-mini", "x":[1, 2.50]} }'; } >r.jsonl
 	run jsonl-split -d d r.jsonl
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" d/batch-0001.jsonl
+	expect_eq "$(cat "$T/out")" "d/batch-0001.jsonl${tab}3$tab-"
 	expect_same d/batch-0001.jsonl r.jsonl
 	expect_eq "$(ls -A d)" batch-0001.jsonl
 }
 
 t_defaults_dir_and_prefix() {
 	{ req a; req b; } | jsonl-split >paths
-	expect_eq "$(cat paths)" ./batch-0001.jsonl
+	expect_eq "$(cat paths)" "./batch-0001.jsonl${tab}2$tab-"
 	expect_lines 2 batch-0001.jsonl
 }
 
@@ -50,7 +52,7 @@ t_prefix_and_nested_dir_created() {
 	{ req a; req b; req c; } >r.jsonl
 	run jsonl-split -d a/b/ -p job- -l 2 r.jsonl
 	expect_rc 0
-	printf '%s\n' a/b/job-0001.jsonl a/b/job-0002.jsonl >want
+	printf '%s\t%s\t-\n' a/b/job-0001.jsonl 2 a/b/job-0002.jsonl 1 >want
 	expect_same "$T/out" want
 	expect_lines 2 a/b/job-0001.jsonl
 	expect_lines 1 a/b/job-0002.jsonl
@@ -68,7 +70,7 @@ t_exactly_50000_lines() {
 	reqs 50000 >r.jsonl
 	run jsonl-split -d d r.jsonl
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" d/batch-0001.jsonl
+	expect_eq "$(cat "$T/out")" "d/batch-0001.jsonl${tab}50000$tab-"
 	expect_same d/batch-0001.jsonl r.jsonl
 }
 
@@ -76,7 +78,7 @@ t_50001_lines() {
 	reqs 50001 >r.jsonl
 	run jsonl-split -d d r.jsonl
 	expect_rc 0
-	printf '%s\n' d/batch-0001.jsonl d/batch-0002.jsonl >want
+	printf '%s\t%s\t-\n' d/batch-0001.jsonl 50000 d/batch-0002.jsonl 1 >want
 	expect_same "$T/out" want
 	expect_lines 50000 d/batch-0001.jsonl
 	expect_lines 1 d/batch-0002.jsonl
@@ -89,7 +91,7 @@ t_file_exactly_at_byte_cap() {
 	cap=$(wc -c <r.jsonl)
 	run jsonl-split -d d -b "$cap" r.jsonl
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" d/batch-0001.jsonl
+	expect_eq "$(cat "$T/out")" "d/batch-0001.jsonl${tab}10$tab-"
 	expect_same d/batch-0001.jsonl r.jsonl
 }
 
@@ -100,7 +102,7 @@ t_one_byte_over_byte_cap() {
 	expect_eq "$(wc -c <r.jsonl)" $((cap + 1))
 	run jsonl-split -d d -b "$cap" r.jsonl
 	expect_rc 0
-	printf '%s\n' d/batch-0001.jsonl d/batch-0002.jsonl >want
+	printf '%s\t%s\t-\n' d/batch-0001.jsonl 9 d/batch-0002.jsonl 1 >want
 	expect_same "$T/out" want
 	expect_lines 9 d/batch-0001.jsonl
 	expect_lines 1 d/batch-0002.jsonl
@@ -328,7 +330,7 @@ t_50mb_line() {
 }
 
 t_usage_errors() {
-	local usage='usage: jsonl-split [-d dir] [-p prefix] [-l max-lines] [-b max-bytes] [file]'
+	local usage='usage: jsonl-split [-d dir] [-p prefix] [-l max-lines] [-b max-bytes] [-t max-tokens] [file]'
 	run jsonl-split a b
 	expect_rc 2
 	expect_eq "$(cat "$T/err")" "$usage"
@@ -365,7 +367,7 @@ t_prompt_to_split_pipeline() {
 	seq 1 120 | sed 's/.*/{"sku":"s&","title":"Item &"}/' >items.jsonl
 	jsonl-prompt -m gpt-4o-mini -t 'Describe {title}' -i sku items.jsonl |
 		jsonl-split -d d -l 50 >paths
-	printf '%s\n' d/batch-0001.jsonl d/batch-0002.jsonl d/batch-0003.jsonl >want
+	printf '%s\t%s\t-\n' d/batch-0001.jsonl 50 d/batch-0002.jsonl 50 d/batch-0003.jsonl 20 >want
 	expect_same paths want
 	expect_lines 20 d/batch-0003.jsonl
 	expect_eq "$(head -1 d/batch-0001.jsonl)" '{"custom_id":"s1","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Describe Item 1"}]}}'
