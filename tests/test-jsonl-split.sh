@@ -348,6 +348,14 @@ t_usage_errors() {
 	run jsonl-split -p a/b
 	expect_rc 2
 	expect_eq "$(cat "$T/err")" "jsonl-split: -p: a prefix cannot contain '/': a/b"
+	# A path is the first field of an output line.
+	run jsonl-split -d "a${tab}b"
+	expect_rc 2
+	expect_eq "$(cat "$T/err")" 'jsonl-split: -d: a directory name cannot contain a TAB or a newline'
+	run jsonl-split -p 'a
+b'
+	expect_rc 2
+	expect_eq "$(cat "$T/err")" 'jsonl-split: -p: a prefix cannot contain a TAB or a newline'
 	run jsonl-split -h
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" "$usage"

@@ -249,6 +249,12 @@ main(int argc, char *argv[])
 		errx(2, "-p: a prefix cannot contain '/': %s", prefix);
 	if (*dir == '\0')
 		errx(2, "-d: empty directory name");
+	/* A path is the first field of an output line. */
+	if (strpbrk(dir, "\t\n") != NULL)
+		errx(2, "-d: a directory name cannot contain a TAB or a "
+		    "newline");
+	if (strpbrk(prefix, "\t\n") != NULL)
+		errx(2, "-p: a prefix cannot contain a TAB or a newline");
 	if (max_bytes < 2)
 		errx(2, "-b: too small: %zu", max_bytes);
 	dircopy = xstrdup(dir);
