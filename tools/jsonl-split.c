@@ -7,8 +7,8 @@
  * what a jsonl-prompt that stopped early leaves in the pipe.  With -t each
  * request's input tokens are counted as jsonl-tokens counts them
  * (common/reqcount.c) and a file holds at most max-tokens of them; without
- * it nothing is tokenized (four times the work) and the tokens column of
- * the output is "-".
+ * it nothing is tokenized (about three times the rest of the work) and
+ * the tokens column of the output is "-".
  */
 #include <sys/stat.h>
 
@@ -303,7 +303,7 @@ main(int argc, char *argv[])
 				exit(1);
 			if (f != NULL) {
 				nreqs[nfiles - 1] = lines;
-				ntoks[nfiles - 1] = t < 0 ? -1 : tokens;
+				ntoks[nfiles - 1] = max_tokens > 0 ? tokens : -1;
 			}
 			if (!dir_made) {
 				make_dir(dircopy);
@@ -347,7 +347,7 @@ main(int argc, char *argv[])
 		exit(1);
 	if (f != NULL) {
 		nreqs[nfiles - 1] = lines;
-		ntoks[nfiles - 1] = t < 0 ? -1 : tokens;
+		ntoks[nfiles - 1] = max_tokens > 0 ? tokens : -1;
 	}
 
 	/* The whole input is good: now the files get their names. */
