@@ -58,8 +58,9 @@ model_of(struct reqcount *rc, const struct reqline *r)
 	    (enc = model_encoding(p, n)) == NULL) {
 		buf_reset(&rc->scratch);
 		snprintf(rc->why, sizeof(rc->why), "unknown model \"%.*s\": "
-		    "no encoding known (give one with -E)", 100,
-		    customid_show(&rc->scratch, rc->model.p, rc->model.len));
+		    "no encoding known%s", 100,
+		    customid_show(&rc->scratch, rc->model.p, rc->model.len),
+		    rc->hint != NULL ? rc->hint : "");
 		return 2;
 	}
 	if ((i = encoding_index(enc)) < 0) {
@@ -79,14 +80,23 @@ int
 reqcount_line(struct reqcount *rc, const char *line, size_t len,
     struct reqline *req, long long *input, long long *cap)
 {
-	const char *bad, *u;
-	size_t ulen;
-	int r;
+	const char *bad;
 
 	if ((bad = reqline_check(line, len, req, &rc->id)) != NULL) {
 		snprintf(rc->why, sizeof(rc->why), "%s", bad);
 		return 1;
 	}
+	return reqcount_request(rc, req, input, cap);
+}
+
+int
+reqcount_request(struct reqcount *rc, const struct reqline *req,
+    long long *input, long long *cap)
+{
+	const char *u;
+	size_t ulen;
+	int r;
+
 	u = req->url.p + 1;
 	ulen = req->url.n - 2;
 	if (memchr(req->url.p, '\\', req->url.n) != NULL) {

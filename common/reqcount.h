@@ -20,6 +20,7 @@
 /* Start it zeroed ({ 0 } or memset); reqcount_free frees it. */
 struct reqcount {
 	const char		*encoding;	/* every model's when set (-E) */
+	const char		*hint;		/* ends the unknown-model reason */
 	struct reqtokens	 rt;
 	struct tokenizer	*toks[REQCOUNT_NENC];
 	struct buf		 model;		/* the last line's, decoded */
@@ -48,6 +49,11 @@ int		 reqcount_encoding_known(const char *encoding);
 int		 reqcount_line(struct reqcount *rc, const char *line,
 		    size_t len, struct reqline *req, long long *input,
 		    long long *cap);
+
+/* reqcount_request: reqcount_line for a request that reqline_check has
+ * already accepted: returns 0, 2 or -1 as reqcount_line does. */
+int		 reqcount_request(struct reqcount *rc, const struct reqline *req,
+		    long long *input, long long *cap);
 
 /* reqcount_file: the input tokens of every request of the file at path,
  * all of one model, whose name (decoded) it copies to model (size bytes;

@@ -212,6 +212,7 @@ every_allocation() {
 
 t_alloc_jsonl_prompt() { fault_data; every_allocation jsonl-prompt -m gpt-4o-mini -i uuid -t '{name}' items.jsonl; }
 t_alloc_jsonl_split() { fault_data; every_allocation jsonl-split -d parts -l 2 req.jsonl; }
+t_alloc_jsonl_split_tokens() { fault_data; every_allocation jsonl-split -d parts -l 2 -t 1k req.jsonl; }
 t_alloc_jsonl_sortid() { fault_data; every_allocation jsonl-sortid -r req.jsonl res.jsonl; }
 t_alloc_jsonl_merge() { fault_data; every_allocation jsonl-merge -k uuid items.jsonl res.jsonl; }
 t_alloc_jsonl_tokens() { fault_data; every_allocation jsonl-tokens -s req.jsonl; }

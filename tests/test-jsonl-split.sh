@@ -2,6 +2,8 @@
 # shellcheck disable=SC2034 # rc is read by expect_rc (tests/lib.sh)
 # jsonl-split: request lines to batch input files.
 
+tab=$(printf '\t')
+
 # req ID [URL [MODEL]]: one request line.
 req() {
 	printf '{"custom_id":"%s","method":"POST","url":"%s","body":{"model":"%s","messages":[]}}\n' \
@@ -35,14 +37,14 @@ t_one_file_byte_for_byte() {
 	{ req a; req b; printf '%s\n' '{ "custom_id" : "c\u00e9", "method":"POST", "url":"/v1/chat/completions", "body":{"model":"gpt-4o-mini", "x":[1, 2.50]} }'; } >r.jsonl
 	run jsonl-split -d d r.jsonl
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" d/batch-0001.jsonl
+	expect_eq "$(cat "$T/out")" "d/batch-0001.jsonl${tab}3$tab-"
 	expect_same d/batch-0001.jsonl r.jsonl
 	expect_eq "$(ls -A d)" batch-0001.jsonl
 }
 
 t_defaults_dir_and_prefix() {
 	{ req a; req b; } | jsonl-split >paths
-	expect_eq "$(cat paths)" ./batch-0001.jsonl
+	expect_eq "$(cat paths)" "./batch-0001.jsonl${tab}2$tab-"
 	expect_lines 2 batch-0001.jsonl
 }
 
@@ -50,7 +52,7 @@ t_prefix_and_nested_dir_created() {
 	{ req a; req b; req c; } >r.jsonl
 	run jsonl-split -d a/b/ -p job- -l 2 r.jsonl
 	expect_rc 0
-	printf '%s\n' a/b/job-0001.jsonl a/b/job-0002.jsonl >want
+	printf '%s\t%s\t-\n' a/b/job-0001.jsonl 2 a/b/job-0002.jsonl 1 >want
 	expect_same "$T/out" want
 	expect_lines 2 a/b/job-0001.jsonl
 	expect_lines 1 a/b/job-0002.jsonl
@@ -68,7 +70,7 @@ t_exactly_50000_lines() {
 	reqs 50000 >r.jsonl
 	run jsonl-split -d d r.jsonl
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" d/batch-0001.jsonl
+	expect_eq "$(cat "$T/out")" "d/batch-0001.jsonl${tab}50000$tab-"
 	expect_same d/batch-0001.jsonl r.jsonl
 }
 
@@ -76,7 +78,7 @@ t_50001_lines() {
 	reqs 50001 >r.jsonl
 	run jsonl-split -d d r.jsonl
 	expect_rc 0
-	printf '%s\n' d/batch-0001.jsonl d/batch-0002.jsonl >want
+	printf '%s\t%s\t-\n' d/batch-0001.jsonl 50000 d/batch-0002.jsonl 1 >want
 	expect_same "$T/out" want
 	expect_lines 50000 d/batch-0001.jsonl
 	expect_lines 1 d/batch-0002.jsonl
@@ -89,7 +91,7 @@ t_file_exactly_at_byte_cap() {
 	cap=$(wc -c <r.jsonl)
 	run jsonl-split -d d -b "$cap" r.jsonl
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" d/batch-0001.jsonl
+	expect_eq "$(cat "$T/out")" "d/batch-0001.jsonl${tab}10$tab-"
 	expect_same d/batch-0001.jsonl r.jsonl
 }
 
@@ -100,7 +102,7 @@ t_one_byte_over_byte_cap() {
 	expect_eq "$(wc -c <r.jsonl)" $((cap + 1))
 	run jsonl-split -d d -b "$cap" r.jsonl
 	expect_rc 0
-	printf '%s\n' d/batch-0001.jsonl d/batch-0002.jsonl >want
+	printf '%s\t%s\t-\n' d/batch-0001.jsonl 9 d/batch-0002.jsonl 1 >want
 	expect_same "$T/out" want
 	expect_lines 9 d/batch-0001.jsonl
 	expect_lines 1 d/batch-0002.jsonl
@@ -328,7 +330,7 @@ t_50mb_line() {
 }
 
 t_usage_errors() {
-	local usage='usage: jsonl-split [-d dir] [-p prefix] [-l max-lines] [-b max-bytes] [file]'
+	local usage='usage: jsonl-split [-d dir] [-p prefix] [-l max-lines] [-b max-bytes] [-t max-tokens] [file]'
 	run jsonl-split a b
 	expect_rc 2
 	expect_eq "$(cat "$T/err")" "$usage"
@@ -346,6 +348,14 @@ t_usage_errors() {
 	run jsonl-split -p a/b
 	expect_rc 2
 	expect_eq "$(cat "$T/err")" "jsonl-split: -p: a prefix cannot contain '/': a/b"
+	# A path is the first field of an output line.
+	run jsonl-split -d "a${tab}b"
+	expect_rc 2
+	expect_eq "$(cat "$T/err")" 'jsonl-split: -d: a directory name cannot contain a TAB or a newline'
+	run jsonl-split -p 'a
+b'
+	expect_rc 2
+	expect_eq "$(cat "$T/err")" 'jsonl-split: -p: a prefix cannot contain a TAB or a newline'
 	run jsonl-split -h
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" "$usage"
@@ -365,7 +375,7 @@ t_prompt_to_split_pipeline() {
 	seq 1 120 | sed 's/.*/{"sku":"s&","title":"Item &"}/' >items.jsonl
 	jsonl-prompt -m gpt-4o-mini -t 'Describe {title}' -i sku items.jsonl |
 		jsonl-split -d d -l 50 >paths
-	printf '%s\n' d/batch-0001.jsonl d/batch-0002.jsonl d/batch-0003.jsonl >want
+	printf '%s\t%s\t-\n' d/batch-0001.jsonl 50 d/batch-0002.jsonl 50 d/batch-0003.jsonl 20 >want
 	expect_same paths want
 	expect_lines 20 d/batch-0003.jsonl
 	expect_eq "$(head -1 d/batch-0001.jsonl)" '{"custom_id":"s1","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Describe Item 1"}]}}'
@@ -408,4 +418,184 @@ t_request_with_many_members() {
 	rm -r d
 	printf '{%s"method":"POST","url":"/v1/x","body":{"model":"m2"}}\n' "$many" >r.jsonl
 	split_fails 'jsonl-split: r.jsonl:1: no custom_id' r.jsonl
+}
+
+# prompts N: N chat requests for gpt-4o-mini of 8 to about 120 input
+# tokens, lengths mixed, ids p1 to pN.
+prompts() {
+	seq 1 "$1" | awk '{ s = "Item " $1 ":"; for (i = 0; i < ($1 * 7) % 37; i++) s = s " word" i; printf "{\"id\":\"p%d\",\"t\":\"%s\"}\n", $1, s }' |
+		jsonl-prompt -m gpt-4o-mini -t '{t}' -i id
+}
+
+# check_token_split CAP OUT INPUT: the split in OUT of INPUT under -t CAP
+# is right: each line's requests and tokens are what jsonl-tokens -s says
+# of its file, every file holds at most CAP tokens, and no file was cut
+# early (its tokens plus the next file's first request's are over CAP);
+# the files hold exactly the input's lines, in order.
+check_token_split() {
+	local cap=$1 out=$2 input=$3 f n tok next first
+	cut -f 1 "$out" >paths.only
+	# shellcheck disable=SC2046 # the paths have no blanks
+	jsonl-tokens -s $(cat paths.only) | grep -v '^total' | cut -f 1-3 >want.cols
+	expect_same "$out" want.cols
+	while IFS="$tab" read -r f n tok; do
+		[ "$tok" -le "$cap" ] || fail "$f holds $tok tokens, over $cap"
+		[ "$(wc -l <"$f")" -eq "$n" ] || fail "$f: not $n lines"
+	done <"$out"
+	# Greedy: the next file's first request did not fit the file before.
+	tail -n +2 paths.only >next.paths
+	head -n -1 "$out" | cut -f 3 >prev.tokens
+	paste prev.tokens next.paths | while IFS="$tab" read -r tok next; do
+		first=$(head -n 1 "$next" | jsonl-tokens | cut -f 2)
+		[ $((tok + first)) -gt "$cap" ] || fail "$next was started early: $tok + $first <= $cap"
+	done
+	xargs cat <paths.only >all
+	expect_same all "$input"
+}
+
+t_token_cap_cuts_files() {
+	prompts 300 >r.jsonl
+	total=$(jsonl-tokens -s r.jsonl | awk -F "$tab" '$1 == "total" { print $3 }')
+	[ "$total" -gt 5000 ] || fail "only $total tokens"
+	run jsonl-split -d d -t 1000 r.jsonl
+	expect_rc 0
+	expect_empty "$T/err"
+	[ "$(wc -l <"$T/out")" -ge $((total / 1000 + 1)) ] || fail "too few files"
+	cp "$T/out" split.out
+	check_token_split 1000 split.out r.jsonl
+	expect_eq "$(awk -F "$tab" '{ s += $3 } END { print s }' split.out)" "$total" "tokens in all"
+	# A cap that holds everything: one file.
+	rm -r d
+	run jsonl-split -d d -t "$total" r.jsonl
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" "d/batch-0001.jsonl${tab}300$tab$total"
+	# One token less: two.
+	rm -r d
+	run jsonl-split -d d -t $((total - 1)) r.jsonl
+	expect_rc 0
+	expect_lines 2 "$T/out"
+	cp "$T/out" split.out
+	check_token_split $((total - 1)) split.out r.jsonl
+}
+
+# Requests of exactly 10 tokens: -t 30 puts three in a file, -t 29 two.
+t_token_cap_exact() {
+	for i in 1 2 3 4 5 6 7; do
+		printf '{"custom_id":"%s","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"one two three"}]}}\n' "$i"
+	done >r.jsonl
+	expect_eq "$(jsonl-tokens r.jsonl | cut -f 2 | sort -u)" 10
+	run jsonl-split -d d -t 30 r.jsonl
+	expect_rc 0
+	printf '%s\t%s\t%s\n' d/batch-0001.jsonl 3 30 d/batch-0002.jsonl 3 30 d/batch-0003.jsonl 1 10 >want
+	expect_same "$T/out" want
+	rm -r d
+	run jsonl-split -d d -t 29 r.jsonl
+	expect_rc 0
+	printf '%s\t%s\t%s\n' d/batch-0001.jsonl 2 20 d/batch-0002.jsonl 2 20 d/batch-0003.jsonl 2 20 d/batch-0004.jsonl 1 10 >want
+	expect_same "$T/out" want
+	cat d/*.jsonl | cmp - r.jsonl
+}
+
+# path TAB requests TAB tokens: "-" without -t; a new url or model starts
+# a file and its count, with -t as without.
+t_columns() {
+	{
+		req 1 /v1/chat/completions gpt-4o-mini
+		req 2 /v1/chat/completions gpt-4o-mini
+		req 3 /v1/chat/completions gpt-4
+		printf '{"custom_id":"4","method":"POST","url":"/v1/embeddings","body":{"model":"text-embedding-3-small","input":["a b","c"]}}\n'
+	} >r.jsonl
+	run jsonl-split -d d r.jsonl
+	expect_rc 0
+	printf '%s\t%s\t-\n' d/batch-0001.jsonl 2 d/batch-0002.jsonl 1 d/batch-0003.jsonl 1 >want
+	expect_same "$T/out" want
+	rm -r d
+	run jsonl-split -d d -t 1M r.jsonl
+	expect_rc 0
+	printf '%s\t%s\t%s\n' d/batch-0001.jsonl 2 6 d/batch-0002.jsonl 1 3 d/batch-0003.jsonl 1 3 >want
+	expect_same "$T/out" want
+	# shellcheck disable=SC2046
+	jsonl-tokens -s $(cut -f 1 want) | grep -v '^total' | cut -f 1-3 >tokens.cols
+	expect_same want tokens.cols
+	# The first field alone is what oai-upload and the driver take.
+	expect_eq "$(cut -f 1 "$T/out" | tr '\n' ' ')" 'd/batch-0001.jsonl d/batch-0002.jsonl d/batch-0003.jsonl '
+}
+
+# A request that alone holds more than -t tokens can never fit: an error
+# at its line, after files that did fit, and nothing is left.
+t_request_over_token_cap() {
+	prompts 40 >r.jsonl
+	big=$(jsonl-tokens r.jsonl | sort -t "$tab" -k 2,2n | tail -n 1)
+	id=${big%%"$tab"*}
+	n=$(echo "$big" | cut -f 2)
+	line=$(grep -n "\"custom_id\":\"$id\"" r.jsonl | cut -d: -f 1)
+	[ "$line" -gt 5 ] || fail "the largest request is on line $line"
+	split_fails "jsonl-split: r.jsonl:$line: $n input tokens, more than -t $((n - 1)): the request can never fit" -t $((n - 1)) r.jsonl
+	run jsonl-split -d d -t "$n" r.jsonl
+	expect_rc 0
+	cp "$T/out" split.out
+	check_token_split "$n" split.out r.jsonl
+}
+
+# With -t every request must be countable: a model without an encoding,
+# or an endpoint that is not counted, is an error naming it (without -t
+# neither matters).
+t_token_cap_needs_counted_requests() {
+	{ prompts 5; req x /v1/chat/completions no-such-model; } >r.jsonl
+	run jsonl-split -d ok r.jsonl
+	expect_rc 0
+	split_fails 'jsonl-split: r.jsonl:6: unknown model "no-such-model": no encoding known' -t 100 r.jsonl
+	{ prompts 5; req x /v1/images/generations gpt-4o-mini; } >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:6: url "/v1/images/generations" is not counted (only chat, responses, embeddings and completions)' -t 100 r.jsonl
+	{ prompts 5; printf '{"custom_id":"x","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":7}]}}\n'; } >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:6: body.messages[0].content is a number, not a string or an array' -t 100 r.jsonl
+	# A malformed model table is an error before anything is read.
+	printf 'not a table\n' >models.tsv
+	rm -rf d
+	BATCHPIPE_MODELS=$T/models.tsv run jsonl-split -d d -t 100 r.jsonl
+	expect_rc 1
+	expect_grep '^jsonl-split: .*models\.tsv:1: ' "$T/err"
+	[ ! -e d ] || fail "d/ was created"
+}
+
+# -t with -l and -b: whichever cap a request would break first starts the
+# next file.  Each request: 10 tokens, L bytes.
+t_tightest_cap_wins() {
+	for i in $(seq 10 29); do
+		printf '{"custom_id":"%s","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"one two three"}]}}\n' "$i"
+	done >r.jsonl
+	l=$(head -n 1 r.jsonl | wc -c)
+	# lines: 3 a file
+	run jsonl-split -d a -l 3 -t 50 -b $((5 * l)) r.jsonl
+	expect_rc 0
+	expect_eq "$(cut -f 2 "$T/out" | sort -u | tr '\n' ' ')" '2 3 '
+	expect_lines 7 "$T/out"
+	# tokens: 2 a file
+	run jsonl-split -d b -l 5 -t 29 -b $((5 * l)) r.jsonl
+	expect_rc 0
+	expect_eq "$(cut -f 2,3 "$T/out" | sort -u | tr '\n' ' ')" "2${tab}20 "
+	expect_lines 10 "$T/out"
+	# bytes: 4 a file
+	run jsonl-split -d c -l 5 -t 50 -b $((4 * l + 3)) r.jsonl
+	expect_rc 0
+	expect_eq "$(cut -f 2,3 "$T/out" | sort -u | tr '\n' ' ')" "4${tab}40 "
+	expect_lines 5 "$T/out"
+	for d in a b c; do cat "$d"/*.jsonl | cmp - r.jsonl; done
+}
+
+t_bad_token_cap() {
+	for v in 0 x -5 1.5 12X '' 2k5 99999999999999999999; do
+		run jsonl-split -t "$v"
+		expect_rc 2
+		expect_eq "$(cat "$T/err")" "jsonl-split: -t: not a positive number: $v"
+	done
+	run jsonl-split -t
+	expect_rc 2
+	expect_grep '^usage: jsonl-split ' "$T/err"
+	# The suffixes of -b: k and M (and G) are thousands and millions.
+	req a >r.jsonl
+	run jsonl-split -d d -t 2k r.jsonl
+	expect_rc 0
+	run jsonl-split -d d -t 2M r.jsonl
+	expect_rc 0
 }

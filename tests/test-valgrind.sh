@@ -32,6 +32,9 @@ t_valgrind_offline_filters() {
 	vg jsonl-split -d parts -l 2 req.jsonl
 	expect_rc 0
 	expect_lines 2 "$T/out"
+	vg jsonl-split -d tparts -t 1k req.jsonl
+	expect_rc 0
+	expect_lines 1 "$T/out"
 	vg jsonl-sortid -r req.jsonl res.jsonl
 	expect_rc 0
 	cp "$T/out" sorted.jsonl
@@ -61,6 +64,10 @@ t_valgrind_offline_errors() {
 	expect_rc 1
 	sed 's/gpt-4o-mini/no-such-model/' req.jsonl >unknown.jsonl
 	vg jsonl-tokens unknown.jsonl
+	expect_rc 1
+	vg jsonl-split -d parts -t 1k unknown.jsonl
+	expect_rc 1
+	vg jsonl-split -d parts -t 1 req.jsonl
 	expect_rc 1
 	head -n 2 res.jsonl >two.jsonl
 	vg jsonl-sortid -r req.jsonl two.jsonl

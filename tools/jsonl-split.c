@@ -4,7 +4,11 @@
  * renamed only once the whole input proved good, so a bad line at the end
  * leaves nothing behind.  Lines are copied byte for byte.  A bad last
  * line without a newline is reported as an incomplete last line: that is
- * what a jsonl-prompt that stopped early leaves in the pipe.
+ * what a jsonl-prompt that stopped early leaves in the pipe.  With -t each
+ * request's input tokens are counted as jsonl-tokens counts them
+ * (common/reqcount.c) and a file holds at most max-tokens of them; without
+ * it nothing is tokenized (about three times the rest of the work) and
+ * the tokens column of the output is "-".
  */
 #include <sys/stat.h>
 
@@ -23,7 +27,9 @@
 #include "idset.h"
 #include "jscan.h"
 #include "jsonl.h"
+#include "modeldata.h"
 #include "outcheck.h"
+#include "reqcount.h"
 #include "reqline.h"
 #include "xalloc.h"
 
@@ -32,23 +38,27 @@
 #define COPY_MAX		(1 << 20)	/* see take_line */
 #define MAX_MEMBERS		64	/* taken while validating; more: walk */
 
-/* The files written so far; static so the clean-up at exit sees them. */
+/* The files written so far; static so the clean-up at exit sees them.
+ * Each file's requests and input tokens (-1: not counted, no -t). */
 static struct afile	*files;
 static char		**paths;
+static size_t		*nreqs;
+static long long	*ntoks;
 static size_t		 nfiles;
 
 static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status ? stderr : stdout, "usage: jsonl-split [-d dir] "
-	    "[-p prefix] [-l max-lines] [-b max-bytes] [file]\n");
+	    "[-p prefix] [-l max-lines] [-b max-bytes] [-t max-tokens] "
+	    "[file]\n");
 	exit(status);
 }
 
-/* A count with an optional k, M or G (powers of 1000) suffix; exits 2 if
- * it is not a positive number. */
+/* A count, with suffixes an optional k, M or G (powers of 1000); exits 2
+ * with "-opt: not a positive what: s" if it is not a positive number. */
 static size_t
-parse_count(int opt, const char *s, int suffixes)
+parse_count(int opt, const char *s, int suffixes, const char *what)
 {
 	unsigned long long v, mult = 1;
 	char *end;
@@ -64,8 +74,7 @@ parse_count(int opt, const char *s, int suffixes)
 	}
 	if (errno || end == s || *end != '\0' || *s == '-' || v == 0 ||
 	    v > (unsigned long long)SIZE_MAX / mult)
-		errx(2, "-%c: not a positive %s: %s", opt, suffixes ?
-		    "size" : "number", s);
+		errx(2, "-%c: not a positive %s: %s", opt, what, s);
 	return (size_t)(v * mult);
 }
 
@@ -199,23 +208,32 @@ main(int argc, char *argv[])
 {
 	const char *dir = ".", *prefix = "batch-", *input;
 	size_t max_lines = MAX_LINES_DEFAULT, max_bytes = MAX_BYTES_DEFAULT;
-	size_t lines = 0, bytes = 0, len, i;
+	size_t max_tokens = 0, lines = 0, bytes = 0, len, i;
+	long long tokens = 0, t = -1;
 	struct buf id = BUF_INIT, scratch = BUF_INIT;
 	struct buf cur_url = BUF_INIT, cur_model = BUF_INIT;
 	struct afile *f = NULL;
 	struct jsonl in;
 	struct reqline req;
-	char *line, *dircopy;
+	struct reqcount rc;
+	char *line, *dircopy, count[24];
 	const char *why;
-	int ch, n, dir_made = 0;
+	int ch, n, r, dir_made = 0;
 
-	while ((ch = getopt(argc, argv, "b:d:hl:p:V")) != -1) {
+	while ((ch = getopt(argc, argv, "b:d:hl:p:t:V")) != -1) {
 		switch (ch) {
-		case 'b': max_bytes = parse_count('b', optarg, 1); break;
+		case 'b':
+			max_bytes = parse_count('b', optarg, 1, "size");
+			break;
 		case 'd': dir = optarg; break;
 		case 'h': usage(0);
-		case 'l': max_lines = parse_count('l', optarg, 0); break;
+		case 'l':
+			max_lines = parse_count('l', optarg, 0, "number");
+			break;
 		case 'p': prefix = optarg; break;
+		case 't':
+			max_tokens = parse_count('t', optarg, 1, "number");
+			break;
 		case 'V':
 			puts("jsonl-split batchpipe " BATCHPIPE_VERSION);
 			return stdout_close(1) ? 1 : 0;
@@ -231,11 +249,22 @@ main(int argc, char *argv[])
 		errx(2, "-p: a prefix cannot contain '/': %s", prefix);
 	if (*dir == '\0')
 		errx(2, "-d: empty directory name");
+	/* A path is the first field of an output line. */
+	if (strpbrk(dir, "\t\n") != NULL)
+		errx(2, "-d: a directory name cannot contain a TAB or a "
+		    "newline");
+	if (strpbrk(prefix, "\t\n") != NULL)
+		errx(2, "-p: a prefix cannot contain a TAB or a newline");
 	if (max_bytes < 2)
 		errx(2, "-b: too small: %zu", max_bytes);
 	dircopy = xstrdup(dir);
 	for (len = strlen(dircopy); len > 1 && dircopy[len - 1] == '/'; len--)
 		dircopy[len - 1] = '\0';
+
+	/* The model table before any input: a broken one is found early. */
+	memset(&rc, 0, sizeof(rc));
+	if (max_tokens > 0 && models_load(NULL) < 0)
+		exit(1);
 
 	ids = idset_new();
 	/* A line must fit a file with its newline: the reader refuses a
@@ -252,14 +281,30 @@ main(int argc, char *argv[])
 			reqline_fail(in.name, in.lineno, in.unterminated, why);
 		idset_hold(&last, req.id, req.idlen, idset_prefetch(ids,
 		    req.id, req.idlen), in.lineno);
+		if (max_tokens > 0) {
+			if ((r = reqcount_request(&rc, &req, &t, NULL)) < 0)
+				exit(1);
+			if (r != 0)
+				reqline_fail(in.name, in.lineno, 0, rc.why);
+			if ((unsigned long long)t > max_tokens)
+				bad_line(in.name, in.lineno, "%lld input tokens, "
+				    "more than -t %zu: the request can never "
+				    "fit", t, max_tokens);
+		}
 
 		if (f == NULL || lines == max_lines ||
 		    bytes + len + 1 > max_bytes ||
+		    (max_tokens > 0 && (unsigned long long)(tokens + t) >
+		    max_tokens) ||
 		    !same_text(req.url, &cur_url, &scratch) ||
 		    !same_text(req.model, &cur_model, &scratch)) {
 			write_run(NULL);
 			if (f != NULL && afile_close(f) != 0)
 				exit(1);
+			if (f != NULL) {
+				nreqs[nfiles - 1] = lines;
+				ntoks[nfiles - 1] = max_tokens > 0 ? tokens : -1;
+			}
 			if (!dir_made) {
 				make_dir(dircopy);
 				dir_made = 1;
@@ -268,6 +313,10 @@ main(int argc, char *argv[])
 			    sizeof(*files));
 			paths = xreallocarray(paths, nfiles + 1,
 			    sizeof(*paths));
+			nreqs = xreallocarray(nreqs, nfiles + 1,
+			    sizeof(*nreqs));
+			ntoks = xreallocarray(ntoks, nfiles + 1,
+			    sizeof(*ntoks));
 			f = &files[nfiles];
 			if (asprintf(&paths[nfiles], "%s/%s%04zu.jsonl",
 			    dircopy, prefix, nfiles + 1) < 0)
@@ -276,6 +325,7 @@ main(int argc, char *argv[])
 				exit(1);
 			nfiles++;
 			lines = bytes = 0;
+			tokens = 0;
 			buf_reset(&cur_url);
 			jscan_unescape(req.url, &cur_url);
 			buf_reset(&cur_model);
@@ -285,6 +335,8 @@ main(int argc, char *argv[])
 		take_line(f, line, len, jsonl_consumed(&in, line) == len + 1);
 		lines++;
 		bytes += len + 1;
+		if (t >= 0)
+			tokens += t;
 	}
 	if (n < 0)
 		exit(1);
@@ -293,17 +345,28 @@ main(int argc, char *argv[])
 	jsonl_close(&in);
 	if (f != NULL && afile_close(f) != 0)
 		exit(1);
+	if (f != NULL) {
+		nreqs[nfiles - 1] = lines;
+		ntoks[nfiles - 1] = max_tokens > 0 ? tokens : -1;
+	}
 
 	/* The whole input is good: now the files get their names. */
 	for (i = 0; i < nfiles; i++)
 		if (afile_commit(&files[i]) != 0)
 			exit(1);
 	for (i = 0; i < nfiles; i++) {
-		printf("%s\n", paths[i]);
+		if (ntoks[i] < 0)
+			snprintf(count, sizeof(count), "-");
+		else
+			snprintf(count, sizeof(count), "%lld", ntoks[i]);
+		printf("%s\t%zu\t%s\n", paths[i], nreqs[i], count);
 		free(paths[i]);
 	}
 	free(files);
 	free(paths);
+	free(nreqs);
+	free(ntoks);
+	reqcount_free(&rc);
 	buf_free(&run.copy);
 	free(dircopy);
 	idset_free(ids);

@@ -262,6 +262,7 @@ main(int argc, char *argv[])
 
 	memset(&rc, 0, sizeof(rc));
 	rc.encoding = encoding;
+	rc.hint = " (give one with -E)";
 	memset(&total, 0, sizeof(total));
 	for (; *argv != NULL; argv++) {
 		memset(&file, 0, sizeof(file));
