@@ -108,3 +108,22 @@ spool_fd(int fd, const char *name)
 	close(tmp);
 	return -1;
 }
+
+void
+spool_open(struct spool_input *in, const char *path)
+{
+	int fd;
+
+	if (strcmp(path, "-") == 0) {
+		in->name = "stdin";
+		fd = STDIN_FILENO;
+	} else {
+		in->name = path;
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			err(1, "%s", path);
+	}
+	if ((in->fd = spool_fd(fd, in->name)) < 0)
+		exit(1);
+	if ((in->base = lseek(in->fd, 0, SEEK_CUR)) < 0)
+		err(1, "%s", in->name);
+}

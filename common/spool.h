@@ -19,4 +19,16 @@ int	spool_tmpfile(void);
  * file in DIR: reason" (no room for the copy, say). */
 int	spool_fd(int fd, const char *name);
 
+/* An input read more than once: a file, or a pipe's spooled copy. */
+struct spool_input {
+	const char	*name;		/* for messages: the path, or "stdin" */
+	int		 fd;		/* seekable */
+	off_t		 base;		/* where its lines begin */
+};
+
+/* spool_open: opens path for reading ("-" is stdin, named "stdin"), a
+ * pipe through spool_fd, into *in.  On any failure it reports "prog:
+ * name: reason" and exits 1. */
+void	spool_open(struct spool_input *in, const char *path);
+
 #endif

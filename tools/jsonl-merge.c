@@ -32,12 +32,6 @@
 #include "spool.h"
 #include "xalloc.h"
 
-struct input {
-	const char	*name;
-	int		 fd;		/* seekable */
-	off_t		 base;		/* where its lines begin */
-};
-
 /* What the index knows about each custom_id (idmap number). */
 struct entry {
 	uint64_t	 roff;		/* result line: offset, length, number */
@@ -46,7 +40,7 @@ struct entry {
 	uint32_t	 iline;		/* first item with this key; 0: none */
 };
 
-static struct input	 items, results;
+static struct spool_input	 items, results;
 static struct idmap	 index_;
 static struct entry	*entries;
 static size_t		 entries_cap;
@@ -57,25 +51,6 @@ usage(FILE *fp)
 	fprintf(fp, "usage: jsonl-merge [-k key-field] [-f field] "
 	    "[-P prices-file] items-file results-file\n");
 	exit(fp == stdout ? 0 : 2);
-}
-
-static void
-open_input(struct input *in, const char *path)
-{
-	int fd;
-
-	if (strcmp(path, "-") == 0) {
-		in->name = "stdin";
-		fd = STDIN_FILENO;
-	} else {
-		in->name = path;
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			err(1, "%s", path);
-	}
-	if ((in->fd = spool_fd(fd, in->name)) < 0)
-		exit(1);
-	if ((in->base = lseek(in->fd, 0, SEEK_CUR)) < 0)
-		err(1, "%s", in->name);
 }
 
 static struct entry *
@@ -880,8 +855,8 @@ main(int argc, char *argv[])
 
 	if (prices_load(prices_opt) < 0)
 		return 1;
-	open_input(&results, argv[1]);
-	open_input(&items, argv[0]);
+	spool_open(&results, argv[1]);
+	spool_open(&items, argv[0]);
 	idmap_init(&index_);
 	index_results();
 	refs = join_items(keyfield, field, &nitems);

@@ -35,12 +35,6 @@
 
 #define MAXFILES	UINT16_MAX
 
-struct input {
-	const char	*name;
-	int		 fd;		/* seekable */
-	off_t		 base;		/* where its lines begin */
-};
-
 /* What the index knows about each custom_id (idmap number). */
 enum {
 	E_OK = 1,		/* some result succeeded */
@@ -88,29 +82,9 @@ entry_add(const char *id, size_t n)
 	return &entries[e];
 }
 
-static void
-open_result(struct input *in, const char *path)
-{
-	int fd;
-
-	if (strcmp(path, "-") == 0) {
-		in->name = "stdin";
-		fd = STDIN_FILENO;
-	} else {
-		in->name = path;
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			err(1, "%s", path);
-	}
-	/* A pipe is copied: failed lines are read back for their reason. */
-	if ((in->fd = spool_fd(fd, in->name)) < 0)
-		exit(1);
-	if ((in->base = lseek(in->fd, 0, SEEK_CUR)) < 0)
-		err(1, "%s", in->name);
-}
-
 /* Reads every line of result file number f into the index. */
 static void
-index_results(const struct input *in, uint16_t f)
+index_results(const struct spool_input *in, uint16_t f)
 {
 	struct buf scratch = BUF_INIT;
 	struct jsonl r;
@@ -152,10 +126,10 @@ index_results(const struct input *in, uint16_t f)
 
 /* The reason of the failed result of en, into why. */
 static void
-reason(const struct input *ins, const struct entry *en, struct buf *line,
+reason(const struct spool_input *ins, const struct entry *en, struct buf *line,
     struct buf *why)
 {
-	const struct input *in = &ins[en->file];
+	const struct spool_input *in = &ins[en->file];
 	struct jval top;
 	struct jerr e;
 	struct result res;
@@ -202,7 +176,7 @@ main(int argc, char *argv[])
 	const char *retry_path = NULL, *failed_path = NULL, *counts_path = NULL;
 	struct afile retry_f = { NULL, NULL, NULL }, failed_f = retry_f;
 	struct afile counts_f = retry_f;
-	struct input *ins;
+	struct spool_input *ins;
 	struct buf scratch = BUF_INIT, rec = BUF_INIT, why = BUF_INIT;
 	struct buf show = BUF_INIT, lbuf = BUF_INIT;
 	struct jsonl rq;
@@ -250,7 +224,7 @@ main(int argc, char *argv[])
 	nres = (size_t)argc - 1;
 	ins = xreallocarray(NULL, nres, sizeof(*ins));
 	for (e = 0; e < nres; e++)
-		open_result(&ins[e], argv[e + 1]);
+		spool_open(&ins[e], argv[e + 1]);
 	if (jsonl_open(&rq, argv[0], 0) < 0)
 		exit(1);
 	if (retry_path != NULL) {

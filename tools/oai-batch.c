@@ -21,6 +21,7 @@
 
 #include <json-c/json.h>
 
+#include "argsec.h"
 #include "batchobj.h"
 #include "config.h"
 #include "http.h"
@@ -424,24 +425,6 @@ queue_limit(const char *s, long long *tokens, int *tier)
 	*tokens = (long long)(v * mult);
 }
 
-/* seconds: -i, a positive number of seconds; exits 2 when malformed. */
-static double
-seconds(const char *s, char opt)
-{
-	char *end;
-	double d;
-
-	errno = 0;
-	d = strtod(s, &end);
-	if (end == s || *end != '\0' || errno != 0 || !isfinite(d) ||
-	    d <= 0 || d > 1e7) {
-		warnx("-%c %s: not a number of seconds", opt, s);
-		usage(stderr);
-		exit(2);
-	}
-	return d;
-}
-
 /* metadata_check: -m key=value, the n-th; exits 2 when malformed. */
 static void
 metadata_check(const char *pair, int n)
@@ -562,7 +545,7 @@ main(int argc, char *argv[])
 			usage(stdout);
 			return 0;
 		case 'i':
-			first_interval = seconds(optarg, 'i');
+			first_interval = arg_seconds(optarg, 'i', usage);
 			break;
 		case 'm':
 			metadata_check(optarg, npairs + 1);

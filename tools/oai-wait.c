@@ -15,6 +15,7 @@
 
 #include <json-c/json.h>
 
+#include "argsec.h"
 #include "batchobj.h"
 #include "config.h"
 #include "http.h"
@@ -76,24 +77,6 @@ sleep_until(double when)
 		if (nanosleep(&ts, NULL) == 0)
 			break;
 	}
-}
-
-/* seconds: a positive number of seconds, decimals allowed; exits 2. */
-static double
-seconds(const char *s, char opt)
-{
-	char *end;
-	double d;
-
-	errno = 0;
-	d = strtod(s, &end);
-	if (end == s || *end != '\0' || errno != 0 || !isfinite(d) ||
-	    d <= 0 || d > 1e7) {
-		warnx("-%c %s: not a number of seconds", opt, s);
-		usage(stderr);
-		exit(2);
-	}
-	return d;
 }
 
 static void
@@ -347,13 +330,13 @@ main(int argc, char *argv[])
 			usage(stdout);
 			return 0;
 		case 'i':
-			first_interval = seconds(optarg, 'i');
+			first_interval = arg_seconds(optarg, 'i', usage);
 			break;
 		case 'q':
 			quiet = 1;
 			break;
 		case 't':
-			timeout = seconds(optarg, 't');
+			timeout = arg_seconds(optarg, 't', usage);
 			break;
 		case 'v':
 			verbose = 1;
