@@ -70,7 +70,7 @@ whole_files() {
 t_usage() {
 	run oai-pipeline -h
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" "usage: oai-pipeline [-cnqV] [-B dollars] [-d run-dir] [-e endpoint] [-i interval] [-k key-field] [-l max-lines] [-r retries] [-t timeout] requests.jsonl [items.jsonl]"
+	expect_eq "$(cat "$T/out")" "usage: oai-pipeline [-cnqV] [-B dollars] [-d run-dir] [-e endpoint] [-i interval] [-k key-field] [-l max-lines] [-Q limit] [-r retries] [-t timeout] requests.jsonl [items.jsonl]"
 	run oai-pipeline -V
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" "oai-pipeline batchpipe 0.1.0"
@@ -81,7 +81,10 @@ t_usage() {
 	expect_rc 2
 	run oai-pipeline -r two req.jsonl
 	expect_rc 2
-	expect_grep '^oai-pipeline: -r two: not a number of rounds$' "$T/err"
+	expect_grep '^oai-pipeline: -r two: not a number of tries$' "$T/err"
+	run oai-pipeline -Q lots req.jsonl
+	expect_rc 2
+	expect_grep '^oai-pipeline: -Q lots: not a number of tokens, tier-1 to tier-5 or auto$' "$T/err"
 }
 
 t_items_merged_in_items_order() {
@@ -94,21 +97,24 @@ t_items_merged_in_items_order() {
 	expect_grep '^\{"sku":"S001","name":"Widget 1", "llm": "' "$T/out"
 	expect_no_grep 'llm_error' "$T/out"
 	expect_same "$T/out" run/merged.jsonl
-	expect_grep '^oai-pipeline: 40 requests: 40 succeeded, 0 failed; 1 round \(0 submitted again\), 3 batches$' "$T/err"
+	expect_grep '^oai-pipeline: 40 requests: 40 succeeded, 0 failed; 3 batches \(0 requests submitted again\)$' "$T/err"
 	expect_grep '^oai-pipeline: tokens: [0-9]+ prompt, [0-9]+ completion' "$T/err"
 	expect_grep '^oai-pipeline: cost: ' "$T/err"
-	expect_eq "$(head -n 6 run/summary | tr '\n' ' ')" "requests 40 succeeded 40 failed 0 rounds 1 resubmitted 0 batches 3 "
-	expect_lines 3 run/r1/split
-	expect_lines 3 run/r1/uploaded
-	expect_lines 3 run/r1/batches
-	expect_grep "^file-[^	]+	in/r1-0001.jsonl$" run/r1/uploaded
+	expect_eq "$(head -n 7 run/summary | tr '\n' ' ')" "requests 40 succeeded 40 failed 0 held 0 resubmitted 0 requeued 0 batches 3 "
+	expect_lines 3 run/parts.tsv
+	expect_lines 3 run/uploaded
+	expect_lines 3 run/batches
+	expect_lines 3 run/done
+	expect_grep "^file-[^	]+	parts/p0001.jsonl$" run/uploaded
+	# Settled parts leave no copy of their requests or results behind.
+	[ -z "$(ls run/parts run/out)" ] || fail "parts or results left: $(ls run/parts run/out)"
 	whole_files run
-	one_batch_per_file run/r*/batches
+	one_batch_per_file run/batches
 	# Run again: every step is done, nothing more on the server.
 	pipeline -k sku -l 15 -d run req.jsonl items.jsonl
 	expect_rc 0
 	expect_same "$T/out" run/merged.jsonl
-	one_batch_per_file run/r*/batches
+	one_batch_per_file run/batches
 	expect_eq "$(wc -l <server.batches)" 3 "batches on the server"
 }
 
@@ -117,17 +123,15 @@ t_progress_on_a_terminal() {
 	mkreq 10 >req.jsonl
 	script -qec "oai-pipeline -i 0.05 -d run req.jsonl >out.jsonl" /dev/null >tty.txt
 	# The tools' own progress lines end in a carriage return.
-	expect_grep '^oai-pipeline: round 1: splitting req.jsonl' tty.txt
-	expect_grep 'oai-pipeline: round 1: uploading in/r1-0001.jsonl' tty.txt
-	expect_grep 'oai-pipeline: round 1: creating the batch for in/r1-0001.jsonl' tty.txt
-	expect_grep 'oai-pipeline: round 1: waiting for 1 batch' tty.txt
+	expect_grep '^oai-pipeline: splitting req.jsonl' tty.txt
+	expect_grep 'oai-pipeline: 1 part to run' tty.txt
 	expect_grep 'batch_[0-9a-f]+: completed' tty.txt
-	expect_grep 'oai-pipeline: round 1: downloading 1 result file' tty.txt
-	expect_grep 'oai-pipeline: 10 requests: 10 succeeded, 0 failed; 1 round \(0 submitted again\), 1 batch' tty.txt
+	expect_grep 'oai-pipeline: p0001.jsonl: batch batch_[0-9a-f]+ completed: 10 succeeded, 0 to try again, 0 failed' tty.txt
+	expect_grep 'oai-pipeline: 10 requests: 10 succeeded, 0 failed; 1 batch \(0 requests submitted again\)' tty.txt
 	expect_lines 10 out.jsonl
 	# -q: the summary only.
 	script -qec "oai-pipeline -q -i 0.05 -d run2 req.jsonl >out2.jsonl" /dev/null >tty2.txt
-	expect_no_grep 'round 1|batch_|MB' tty2.txt
+	expect_no_grep 'part|batch_|MB' tty2.txt
 	expect_grep '^oai-pipeline: 10 requests: 10 succeeded, 0 failed' tty2.txt
 	expect_same out2.jsonl out.jsonl
 }
@@ -168,26 +172,32 @@ t_results_sorted_without_items() {
 	[ -f req.run/results.jsonl ] || fail "no req.run"
 }
 
-t_failed_requests_recovered_by_a_retry_round() {
+# tried N: the parts of try N, one name a line.
+tried() {
+	awk -F '\t' -v n="$1" '$4 == n { print $1 }' run/parts.tsv
+}
+
+t_failed_requests_submitted_again() {
 	quick_mock -F fail-requests=0.2
 	mkreq 60 >req.jsonl
 	pipeline -l 25 -d run req.jsonl
 	expect_rc 0
 	expect_lines 60 "$T/out"
 	expect_no_grep '"error": *\{' "$T/out"
-	expect_grep '^retry [1-9]' run/r1/classified
-	expect_grep '^retry 0$' run/r2/classified
-	[ ! -d run/r3 ] || fail "a third round"
-	expect_grep '	retry	server_error: ' run/r1/failed.txt
-	# Round 2 sent exactly round 1's failures again.
-	cut -f 1 run/r1/failed.txt | sort >failed1
-	ids run/r1/retry.jsonl | sort >retried
-	expect_same retried failed1
-	expect_grep '^oai-pipeline: 60 requests: 60 succeeded, 0 failed; 2 rounds' "$T/err"
-	one_batch_per_file run/r*/batches
+	[ -n "$(tried 2)" ] || fail "nothing was tried again"
+	[ -z "$(tried 3)" ] || fail "a third try"
+	# Each part of try 2 holds exactly its parent's failures.
+	for p in $(tried 2); do
+		parent=${p%%.*}.jsonl
+		expect_grep '	retry	server_error: ' "run/settled/$parent.failed"
+		cut -f 1 "run/settled/$parent.failed" | sort >failed1
+		expect_eq "$(wc -l <failed1)" "$(awk -F '\t' -v p="$p" '$1 == p { print $2 }' run/parts.tsv)" "requests of $p"
+	done
+	expect_grep '^oai-pipeline: 60 requests: 60 succeeded, 0 failed; [0-9]+ batches \([1-9][0-9]* requests submitted again\)$' "$T/err"
+	one_batch_per_file run/batches
 }
 
-t_failures_after_the_last_round_exit_3_then_more_rounds() {
+t_failures_after_the_last_try_exit_3_then_more_tries() {
 	quick_mock -F fail-requests=0.2 -F fail-status=500
 	mkreq 40 >req.jsonl
 	pipeline -r 0 -d run req.jsonl
@@ -195,22 +205,21 @@ t_failures_after_the_last_round_exit_3_then_more_rounds() {
 	n=$(wc -l <run/failed.txt)
 	[ "$n" -gt 0 ] || fail "nothing failed"
 	expect_lines 40 "$T/out"
-	expect_grep "^oai-pipeline: 40 requests: $((40 - n)) succeeded, $n failed; 1 round " "$T/err"
-	expect_grep "^oai-pipeline: $n requests failed: custom_id, round and reason in $T/run/failed.txt; their result lines in $T/run/results.jsonl, their requests in $T/run/failed-requests.jsonl$" "$T/err"
-	expect_grep '^req-[0-9]+	1	HTTP 500: server_error: The server had an error' run/failed.txt
+	expect_grep "^oai-pipeline: 40 requests: $((40 - n)) succeeded, $n failed; 1 batch " "$T/err"
+	expect_grep "^oai-pipeline: $n requests failed: custom_id, status and reason in $T/run/failed.txt; their result lines in $T/run/results.jsonl, their requests in $T/run/failed-requests.jsonl$" "$T/err"
+	expect_grep '^req-[0-9]+	retry	HTTP 500: server_error: The server had an error' run/failed.txt
 	cut -f 1 run/failed.txt >failed.ids
 	ids run/failed-requests.jsonl >freq.ids
 	expect_same freq.ids failed.ids
 	grep -F -f <(sed 's/.*/"&"/' failed.ids) req.jsonl >want.freq
 	expect_same run/failed-requests.jsonl want.freq
 	expect_eq "$(grep -c '"status_code": *500' "$T/out")" "$n" "500 lines in the output"
-	# The same command with more rounds carries on from there.
+	# The same command with more tries does not take back what is settled.
 	pipeline -r 1 -d run req.jsonl
-	expect_rc 0
-	expect_no_grep '"status_code": *500' "$T/out"
+	expect_rc 3
 	expect_lines 40 "$T/out"
-	expect_empty run/failed.txt
-	one_batch_per_file run/r*/batches
+	expect_lines 1 run/batches
+	one_batch_per_file run/batches
 }
 
 t_expired_batch_recovered() {
@@ -220,10 +229,11 @@ t_expired_batch_recovered() {
 	expect_rc 0
 	expect_lines 30 "$T/out"
 	expect_no_grep 'llm_error' "$T/out"
-	expect_grep '	expired$' run/r1/results
-	expect_grep '	retry	batch_expired: ' run/r1/failed.txt
-	expect_eq "$(wc -l <run/r1/failed.txt)" 15 "expired requests"
-	expect_eq "$(wc -l <run/r2/in/r2-0001.jsonl)" 15 "requests submitted again"
+	expect_grep '	expired	[^	]+	[^	]+	[^	]+	[^	]+$' run/ended
+	expect_grep '	retry	batch_expired: ' run/settled/p0001.jsonl.failed
+	expect_eq "$(wc -l <run/settled/p0001.jsonl.failed)" 15 "expired requests"
+	expect_eq "$(tried 2)" "p0001.2.jsonl" "the part tried again"
+	expect_grep '^p0001.2.jsonl	15	-	2$' run/parts.tsv
 }
 
 t_cancelled_batch_recovered() {
@@ -232,42 +242,47 @@ t_cancelled_batch_recovered() {
 	pipeline -d run req.jsonl
 	expect_rc 0
 	expect_lines 20 "$T/out"
-	expect_grep '	cancelled$' run/r1/results
-	expect_grep '	retry	batch_cancelled: ' run/r1/failed.txt
-	expect_grep '^succeeded 6$' run/r1/classified
-	one_batch_per_file run/r*/batches
+	expect_grep '	cancelled	' run/ended
+	expect_grep '	retry	batch_cancelled: ' run/settled/p0001.jsonl.failed
+	expect_grep '^p0001.jsonl	batch_[^	]+	cancelled	6	14	0$' run/done
+	one_batch_per_file run/batches
 }
 
-t_token_limit_second_batch_waits_a_round() {
-	# Each batch of 20 fits the limit; two at once do not, so the second
-	# fails validation and goes again in round 2, once the first is done.
-	# The first stays in progress long enough for a slow (sanitized,
-	# loaded) machine to create the second meanwhile.
-	quick_mock -t 0.05,2,0.05 -F token-limit=300
-	mkreq 40 >req.jsonl
+t_token_limit_learnt_file_submitted_again() {
+	# Each part of 20 fits the queue; two at once do not.  The driver
+	# learns the limit from the first refusal (oai-batch -Q auto): at
+	# most one batch is refused, and it goes again with the same file.
+	quick_mock -t 0.05,1,0.05 -F token-limit=300
+	mkreq 80 >req.jsonl
 	pipeline -l 20 -d run req.jsonl
 	expect_rc 0
-	expect_lines 40 "$T/out"
-	expect_grep '^retry 20$' run/r1/classified
-	expect_grep '	retry	no result \(.*token_limit_exceeded' run/r1/failed.txt
-	expect_grep '^succeeded 20$' run/r2/classified
-	one_batch_per_file run/r*/batches
+	expect_lines 80 "$T/out"
+	batches_of_server >server.batches
+	expect_eq "$(grep -c '	failed$' server.batches)" 1 "refused batches"
+	[ -z "$(tried 2)" ] || fail "a refusal made a new part"
+	expect_eq "$(cut -f 1 run/uploaded | sort -u | wc -l)" 4 "files uploaded"
+	one_batch_per_file run/batches
 }
 
-t_token_limit_never_fits_exit_3() {
+t_token_limit_given_none_refused() {
+	quick_mock -t 0.05,0.5,0.05 -F token-limit=300
+	mkreq 80 >req.jsonl
+	pipeline -Q 300 -l 20 -d run req.jsonl
+	expect_rc 0
+	expect_lines 80 "$T/out"
+	batches_of_server >server.batches
+	expect_no_grep '	failed$' server.batches
+	expect_eq "$(wc -l <server.batches)" 4 "batches"
+}
+
+t_token_limit_never_fits_exit_1() {
 	quick_mock -F token-limit=10
 	mkitems 10
-	pipeline -k sku -r 1 -d run req.jsonl items.jsonl
-	expect_rc 3
-	expect_lines 10 "$T/out"
-	expect_eq "$(grep -c '"llm_error"' "$T/out")" 10 "items with an error"
-	expect_lines 10 run/failed.txt
-	expect_grep '^S001	2	no result \(.*token_limit_exceeded' run/failed.txt
-	# Round 2's file is byte for byte round 1's: it was uploaded afresh,
-	# so that round 2 got a batch of its own.
-	expect_same run/r2/in/r2-0001.jsonl run/r1/in/r1-0001.jsonl
-	[ "$(cut -f 1 run/r1/uploaded)" != "$(cut -f 1 run/r2/uploaded)" ] || fail "round 2 reused round 1's file"
-	expect_eq "$(cat run/r1/batches run/r2/batches | cut -f 1 | sort -u | wc -l)" 2 "batches"
+	pipeline -k sku -Q 10 -d run req.jsonl items.jsonl
+	expect_rc 1
+	expect_grep 'jsonl-split' "$T/err"
+	mock_curl GET /files >files.json
+	expect_no_grep '"id":"file-' files.json
 }
 
 t_flaky_server_and_lost_create() {
@@ -281,7 +296,7 @@ t_flaky_server_and_lost_create() {
 	pipeline -l 10 -d run req.jsonl
 	expect_rc 0
 	expect_lines 30 "$T/out"
-	one_batch_per_file run/r*/batches
+	one_batch_per_file run/batches
 	expect_eq "$(wc -l <server.batches)" 3 "batches on the server"
 }
 
@@ -298,11 +313,11 @@ t_ids_read_as_json() {
 	} >req.jsonl
 	pipeline -d run req.jsonl
 	expect_rc 0
-	expect_grep '^requests 4$' run/r1/classified
-	expect_grep '^retry 4$' run/r1/classified
-	expect_grep '^succeeded 4$' run/r2/classified
-	expect_eq "$(cut -f 1 run/r1/failed.txt | sort | tr '\n' ' ')" 'caf\u00e9 last say \"hi\" spaced ' "failed ids"
-	expect_same run/r1/retry.jsonl req.jsonl
+	expect_grep '^requests 4$' run/settled/p0001.jsonl.counts
+	expect_grep '^retry 4$' run/settled/p0001.jsonl.counts
+	expect_grep '^succeeded 4$' run/settled/p0001.2.jsonl.counts
+	expect_eq "$(cut -f 1 run/settled/p0001.jsonl.failed | sort | tr '\n' ' ')" 'caf\u00e9 last say \"hi\" spaced ' "failed ids"
+	expect_grep '^p0001.2.jsonl	4	-	2$' run/parts.tsv
 	expect_lines 4 "$T/out"
 }
 
@@ -314,11 +329,11 @@ t_permanent_failure_not_retried() {
 	sed '3s/"messages":\[[^]]*\]/"messages":[]/' req.jsonl >bad.jsonl
 	pipeline -d run bad.jsonl
 	expect_rc 3
-	expect_eq "$(cat run/failed.txt)" "req-3	1	HTTP 400: empty_array: Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead." "failed.txt"
-	expect_grep '^requests 5$' run/r1/classified
-	expect_grep '^retry 0$' run/r1/classified
-	expect_grep '^failed 1$' run/r1/classified
-	[ ! -d run/r2 ] || fail "an invalid request went to round 2"
+	expect_eq "$(cat run/failed.txt)" "req-3	final	HTTP 400: empty_array: Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead." "failed.txt"
+	expect_grep '^requests 5$' run/settled/p0001.jsonl.counts
+	expect_grep '^retry 0$' run/settled/p0001.jsonl.counts
+	expect_grep '^failed 1$' run/settled/p0001.jsonl.counts
+	[ -z "$(tried 2)" ] || fail "an invalid request was tried again"
 	expect_same run/failed-requests.jsonl <(sed -n 3p bad.jsonl)
 }
 
@@ -329,9 +344,8 @@ t_clean_deletes_remote_files() {
 	expect_rc 0
 	mock_curl GET /files >files.json
 	expect_no_grep '"id":"file-' files.json
-	# What was deleted is recorded, round by round.
-	expect_eq "$(sort run/r1/removed | tr '\n' ' ')" "$({ cut -f 1 run/r1/uploaded; cut -f 1 run/r1/results; } | sort | tr '\n' ' ')" "removed"
-	[ -s run/r2/removed ] || fail "round 2's files not deleted"
+	# What was deleted is recorded: every input, output and error file.
+	expect_eq "$(sort run/removed | tr '\n' ' ')" "$({ cut -f 1 run/uploaded; cut -f 4,5 run/ended | tr '\t' '\n' | grep -v '^-$'; } | sort -u | tr '\n' ' ')" "removed"
 }
 
 t_empty_requests() {
@@ -340,7 +354,7 @@ t_empty_requests() {
 	pipeline -d run req.jsonl </dev/null
 	expect_rc 0
 	expect_empty "$T/out"
-	expect_grep '^oai-pipeline: 0 requests: 0 succeeded, 0 failed; 1 round \(0 submitted again\), 0 batches$' "$T/err"
+	expect_grep '^oai-pipeline: 0 requests: 0 succeeded, 0 failed; 0 batches \(0 requests submitted again\)$' "$T/err"
 	mock_curl GET /files >files.json
 	expect_no_grep '"id":"file-' files.json
 }
@@ -368,7 +382,7 @@ t_duplicate_custom_id_stops_before_upload() {
 	expect_empty "$T/out"
 	mock_curl GET /files >files.json
 	expect_no_grep '"id":"file-' files.json
-	[ ! -e run/r1/split ] || fail "a split record"
+	[ ! -e run/parts.tsv ] || fail "a split record"
 }
 
 t_bad_line_stops_before_upload() {
@@ -440,15 +454,20 @@ t_lost_records_are_recovered() {
 	pipeline -d run req.jsonl
 	expect_rc 0
 	cp "$T/out" first.jsonl
-	bid=$(cut -f 1 run/r1/batches)
-	rm run/r1/classified run/r1/results
-	printf 'batch_cut_sh' >run/r1/batches
+	bid=$(cut -f 1 run/batches)
+	# Forget that the batch ended and was settled, and cut the record
+	# of its creation short: the part is fed again, and oai-batch finds
+	# its batch on the server.
+	: >run/done
+	: >run/ended
+	cp req.jsonl run/parts/p0001.jsonl
+	printf 'batch_cut_sh' >run/batches
 	pipeline -d run req.jsonl
 	expect_rc 0
-	expect_grep "^oai-pipeline: $T/run/r1/batches: dropping a partial last line left by an interrupted run$" "$T/err"
-	expect_eq "$(cut -f 1 run/r1/batches)" "$bid" "the batch recorded again"
+	expect_grep "^oai-pipeline: $T/run/batches: dropping a partial last line left by an interrupted run$" "$T/err"
+	expect_eq "$(cut -f 1 run/batches)" "$bid" "the batch recorded again"
 	expect_same "$T/out" first.jsonl
-	one_batch_per_file run/r1/batches
+	one_batch_per_file run/batches
 	expect_eq "$(wc -l <server.batches)" 1 "batches on the server"
 }
 
@@ -458,13 +477,13 @@ t_timeout_75_then_carry_on() {
 	pipeline -t 0.3 -d run req.jsonl
 	expect_rc 75
 	expect_grep '^oai-wait: batch_[0-9a-f]+: still in_progress after' "$T/err"
-	expect_grep '^oai-pipeline: round 1: batches still running after 0.3 s \(-t\); run the same command again to carry on$' "$T/err"
+	expect_grep '^oai-pipeline: batches still running after 0.3 s \(-t\); run the same command again to carry on$' "$T/err"
 	expect_empty "$T/out"
-	[ ! -f run/r1/results ] || fail "results before the batches ended"
+	expect_empty run/done
 	pipeline -d run req.jsonl
 	expect_rc 0
 	expect_lines 10 "$T/out"
-	one_batch_per_file run/r1/batches
+	one_batch_per_file run/batches
 	expect_eq "$(wc -l <server.batches)" 1 "batches on the server"
 }
 
@@ -476,7 +495,7 @@ t_second_driver_refused() {
 	sleep 0.2
 	pipeline -d run req.jsonl
 	expect_rc 75
-	expect_eq "$(cat "$T/err")" "oai-pipeline: $T/run: another oai-pipeline, or a tool it started, is working in this run directory"
+	expect_eq "$(cat "$T/err")" "oai-pipeline: $T/run: another oai-pipeline is working in this run directory"
 	[ ! -e run/job ] || fail "the second driver wrote a record"
 }
 
@@ -490,24 +509,24 @@ stop_then_resume() {
 	env --default-signal=INT oai-pipeline -i 0.05 -d run req.jsonl >out1 2>err1 &
 	pid=$!
 	for _ in $(seq 1 100); do
-		[ -s run/r1/batches ] && break
+		[ -s run/batches ] && break
 		sleep 0.05
 	done
-	[ -s run/r1/batches ] || fail "no batch created"
+	[ -s run/batches ] || fail "no batch created"
 	sleep 0.3
 	kill -"$1" "$pid"
 	rc=0
 	wait "$pid" || rc=$?
 	expect_eq "$rc" "$2" "exit status"
 	expect_grep "^oai-pipeline: stopped by SIG$1; run the same command again to carry on$" err1
-	# Its tools are gone too: nothing holds the lock.
-	flock -n run/lock true || fail "a tool still holds the lock"
-	[ ! -f run/r1/results ] || fail "stopped after the wait"
+	# Its tools are gone too.
+	[ -z "$(grep -l -s -z -x -F "BATCHPIPE_RUN=$T/run" /proc/[0-9]*/environ)" ] || fail "a tool still runs"
+	expect_empty run/done
 	whole_files run
 	pipeline -d run req.jsonl
 	expect_rc 0
 	expect_lines 30 "$T/out"
-	one_batch_per_file run/r*/batches
+	one_batch_per_file run/batches
 }
 
 t_sigterm_stops_cleanly_then_resumes() {
@@ -520,20 +539,14 @@ t_sigint_stops_cleanly_then_resumes() {
 
 # state_of DIR: how far the run in DIR got, in a few words.
 state_of() {
-	local r w
-	for r in "$1"/r*; do
-		[ -d "$r" ] || continue
-		w="${r##*/}:"
-		[ -f "$r/split" ] && w="$w split"
-		[ -f "$r/uploaded" ] && w="$w up=$(wc -l <"$r/uploaded")"
-		[ -f "$r/batches" ] && w="$w batches=$(wc -l <"$r/batches")"
-		[ -f "$r/results" ] && w="$w waited"
-		[ -d "$r/out" ] && w="$w out=$(find "$r/out" -name 'file-*.jsonl' | wc -l)"
-		[ -f "$r/classified" ] && w="$w classified"
-		printf '%s; ' "$w"
+	local f
+	[ -d "$1" ] || { printf 'nothing'; return; }
+	[ -f "$1/parts.tsv" ] && printf 'parts=%s ' "$(wc -l <"$1/parts.tsv")"
+	for f in uploaded batches ended done; do
+		[ -f "$1/$f" ] && printf '%s=%s ' "$f" "$(wc -l <"$1/$f")"
 	done
 	[ -f "$1/results.jsonl" ] && printf 'results'
-	[ -d "$1" ] || printf 'nothing'
+	return 0
 }
 
 # The driver killed with SIGKILL at random moments (alone, its tools left
@@ -562,19 +575,15 @@ t_crash_and_resume() {
 			wait "$pid" 2>/dev/null || true
 			echo "trial $trial: killed after ${delay} ms: $(state_of "run$trial")" >>crash.log
 		done
-		# Tools left running after the driver's death hold the lock: the
-		# next run says so (75) until they have finished.
-		for k in $(seq 1 100); do
-			pipeline -l 10 -d "run$trial" "req$trial.jsonl"
-			[ "$rc" -eq 75 ] && grep -q 'another oai-pipeline' "$T/err" && { sleep 0.1; continue; }
-			break
-		done
-		expect_rc 0 || { tail -n 20 crash.log; return 1; }
+		# Tools left running after the driver's death are stopped by
+		# the next run, which carries on at once.
+		pipeline -l 10 -d "run$trial" "req$trial.jsonl"
+		expect_rc 0 || { cat "$T/err"; tail -n 20 crash.log; return 1; }
 		ids "$T/out" >got.ids
 		ids "req$trial.jsonl" | sort >want.ids
 		expect_same got.ids want.ids
 		whole_files "run$trial"
-		for k in "run$trial"/r*/batches; do dirs+=("$k"); done
+		dirs+=("run$trial/batches")
 	done
 	one_batch_per_file "${dirs[@]}"
 }
@@ -599,7 +608,7 @@ t_dry_run_plan() {
 	expect_rc 0
 	expect_empty "$T/err"
 	expect_eq "$(head -n 1 "$T/out")" "file	requests	input-tokens	max-output-tokens	worst-case-usd	input-only-usd	model	queue-limit"
-	(cd run/r1 && BATCHPIPE_LIMITS=$T/limits.tsv jsonl-tokens -s -T 1 in/r1-0001.jsonl in/r1-0002.jsonl in/r1-0003.jsonl) >want
+	(cd run && BATCHPIPE_LIMITS=$T/limits.tsv jsonl-tokens -s -T 1 parts/p0001.jsonl parts/p0002.jsonl parts/p0003.jsonl) >want
 	expect_eq "$(sed -n 2,5p "$T/out")" "$(cat want)"
 	expect_grep '^requests: 50$' "$T/out"
 	expect_grep "^input tokens: $(tail -n 1 want | cut -f 3)\$" "$T/out"
@@ -617,10 +626,10 @@ t_dry_run_plan() {
 	expect_rc 2
 	# The real run uses the same split.
 	quick_mock
-	cp run/r1/split split.before
+	cp run/parts.tsv split.before
 	pipeline -l 20 -d run req.jsonl
 	expect_rc 0
-	expect_same run/r1/split split.before
+	expect_same run/parts.tsv split.before
 	expect_lines 50 "$T/out"
 }
 
@@ -631,37 +640,38 @@ t_budget_holds_back_and_carries_on() {
 	export BATCHPIPE_PRICES
 	mkreq50 60 >req.jsonl
 	pipeline -n -l 20 -d run req.jsonl
-	w1=$(sed -n 1p run/r1/tokens | cut -f 5) w2=$(sed -n 2p run/r1/tokens | cut -f 5)
-	w3=$(sed -n 3p run/r1/tokens | cut -f 5)
-	# Room for the first file's worst case, not for the second's too.
+	w1=$(sed -n 2p "$T/out" | cut -f 5) w2=$(sed -n 3p "$T/out" | cut -f 5)
+	w3=$(sed -n 4p "$T/out" | cut -f 5)
+	# Room for the first part's worst case, not for the second's too,
+	# not even once the first has settled at its real cost.
 	pipeline -B "$(usd_sum "$w1" 0.01)" -l 20 -d run req.jsonl
 	expect_rc 3
-	expect_lines 1 run/r1/batches
-	expect_eq "$(cat run/r1/held)" "in/r1-0002.jsonl
-in/r1-0003.jsonl"
-	expect_grep '^held 40$' run/r1/classified
-	expect_eq "$(grep -c '	held	not sent: its batch would take the job past the budget' run/r1/failed.txt)" 40 "held requests"
+	expect_lines 1 run/batches
+	expect_eq "$(cat run/held)" "p0002.jsonl
+p0003.jsonl"
+	expect_eq "$(grep -c '	held	not sent: its batch would take the job past the budget' run/failed.txt)" 40 "held requests"
+	expect_grep '^held 40$' run/summary
 	expect_grep '^oai-pipeline: 40 requests were not sent: .*-B .*; run the same command with a larger -B to carry on$' "$T/err"
 	# The same cap again: nothing more is sent.
 	pipeline -B "$(usd_sum "$w1" 0.01)" -l 20 -d run req.jsonl
 	expect_rc 3
-	[ ! -e run/r2 ] || fail "a round for the same budget"
-	# Round 1 now counts at its real cost, under its worst case: a cap
-	# just short of that cost and one more file holds both back again...
-	real=$(cat run/r1/cost)
+	expect_lines 1 run/batches
+	# The first part counts at its real cost, under its worst case: a
+	# cap just short of that cost and one more part holds both back...
+	real=$(cut -f 2 run/cost)
 	awk -v r="$real" -v w="$w1" 'BEGIN { exit !(r < w - 0.01) }' || fail "real cost $real not under worst $w1"
 	pipeline -B "$(usd_sum "$real" "$w2" -0.005)" -l 20 -d run req.jsonl
 	expect_rc 3
-	expect_lines 2 run/r2/held
-	[ ! -s run/r2/batches ] || fail "round 2 created a batch past the cap"
-	# ... and a cap that the worst cases of all three files exceed lets
+	expect_lines 2 run/held
+	expect_lines 1 run/batches
+	# ... and a cap that the worst cases of all three parts exceed lets
 	# the rest go.
 	pipeline -B "$(usd_sum "$w1" "$w2" "$w3" -0.01)" -l 20 -d run req.jsonl
 	expect_rc 0
 	expect_lines 60 "$T/out"
-	expect_grep '^succeeded 40$' run/r3/classified
-	expect_eq "$(cat run/r*/batches | wc -l)" 3 "batches"
-	one_batch_per_file run/r*/batches
+	[ ! -e run/held ] || fail "parts still held"
+	expect_eq "$(wc -l <run/batches)" 3 "batches"
+	one_batch_per_file run/batches
 }
 
 t_budget_needs_known_prices() {
@@ -670,8 +680,8 @@ t_budget_needs_known_prices() {
 	mkreq50 5 >req.jsonl
 	BATCHPIPE_PRICES=$T/prices.tsv pipeline -B 5 -d run req.jsonl
 	expect_rc 1
-	expect_grep '^oai-pipeline: -B: the worst case of in/r1-0001.jsonl is unknown' "$T/err"
-	[ ! -s run/r1/batches ] || fail "a batch was created"
+	expect_grep '^oai-pipeline: -B: the worst case of p0001.jsonl is unknown' "$T/err"
+	[ ! -s run/batches ] || fail "a batch was created"
 	pipeline -B 1,5 -d run req.jsonl
 	expect_rc 2
 	expect_grep '^oai-pipeline: -B 1,5: not an amount of dollars$' "$T/err"
