@@ -383,12 +383,16 @@ main(int argc, char *argv[])
 	if (counts_path != NULL)
 		put(counts_f.fp, &counts_f, rec.p, rec.len);
 
-	/* Everything was read and is good: the files get their names. */
-	if ((failed_path != NULL && afile_commit(&failed_f) != 0) ||
+	/*
+	 * Everything was read and is good: the files get their names, the
+	 * counts last, so that a driver that takes them for the sign of a
+	 * finished step finds every other file there.
+	 */
+	if ((settled_path != NULL && afile_commit(&settled_f) != 0) ||
+	    (lost_path != NULL && afile_commit(&lost_f) != 0) ||
+	    (failed_path != NULL && afile_commit(&failed_f) != 0) ||
 	    (retry_path != NULL && afile_commit(&retry_f) != 0) ||
-	    (counts_path != NULL && afile_commit(&counts_f) != 0) ||
-	    (settled_path != NULL && afile_commit(&settled_f) != 0) ||
-	    (lost_path != NULL && afile_commit(&lost_f) != 0))
+	    (counts_path != NULL && afile_commit(&counts_f) != 0))
 		return 1;
 	if (stdout_close(1) < 0)
 		return 1;
