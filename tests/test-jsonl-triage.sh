@@ -41,7 +41,7 @@ retried() {
 t_usage_and_version() {
 	run jsonl-triage -h
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" "usage: jsonl-triage [-q] [-c counts-file] [-f failed-file] [-r retry-file] requests-file results-file ..."
+	expect_eq "$(cat "$T/out")" "usage: jsonl-triage [-Fq] [-c counts-file] [-f failed-file] [-m text] [-o results-file] [-r retry-file] [-u failed-requests-file] requests-file results-file ..."
 	# The man page's synopsis says the same (where mandoc is installed).
 	if command -v mandoc >/dev/null; then
 		expect_eq "usage: $(mandoc -Tascii "$TOP/man/jsonl-triage.1" | col -b |
@@ -59,9 +59,11 @@ t_usage_and_version() {
 	run jsonl-triage - -
 	expect_rc 2
 	expect_grep '^jsonl-triage: only one input can be stdin$' "$T/err"
-	run jsonl-triage -r '' a b
-	expect_rc 2
-	expect_grep '^jsonl-triage: empty file name$' "$T/err"
+	for o in -r -f -c -o -u; do
+		run jsonl-triage "$o" '' a b
+		expect_rc 2
+		expect_grep '^jsonl-triage: empty file name$' "$T/err"
+	done
 	run jsonl-triage nonexistent.jsonl nonexistent2.jsonl
 	expect_rc 1
 	expect_eq "$(cat "$T/err")" "jsonl-triage: nonexistent2.jsonl: No such file or directory"
@@ -291,9 +293,12 @@ t_atomic_output_on_failure() {
 	expect_eq "$(cat "$T/err")" "jsonl-triage: bad.jsonl:4: unexpected character"
 	expect_eq "$(cat retry.jsonl failed.txt counts | tr '\n' ' ')" "old old old " "files left as they were"
 	expect_eq "$(find . -name '.*tmp*' | wc -l)" 0 "temporaries"
-	run jsonl-triage -r new-retry.jsonl -f new-failed.txt bad.jsonl res.jsonl
+	run jsonl-triage -r new-retry.jsonl -f new-failed.txt -o settled.jsonl -u lost.jsonl bad.jsonl res.jsonl
+	expect_rc 1
 	[ ! -e new-retry.jsonl ] || fail "new-retry.jsonl was left"
 	[ ! -e new-failed.txt ] || fail "new-failed.txt was left"
+	[ ! -e settled.jsonl ] || fail "settled.jsonl was left"
+	[ ! -e lost.jsonl ] || fail "lost.jsonl was left"
 	expect_eq "$(find . -name '.*tmp*' | wc -l)" 0 "temporaries"
 	# A directory that cannot be written: nothing read, exit 1.
 	run jsonl-triage -r /nonexistent/dir/retry.jsonl req.jsonl res.jsonl
@@ -370,4 +375,135 @@ t_write_errors() {
 	[ ! -e retry.jsonl ] || fail "retry.jsonl was left"
 	[ ! -e failed.txt ] || fail "failed.txt was left"
 	expect_eq "$(find . -name '.*tmp*' | wc -l)" 0 "temporaries"
+}
+
+# settled_fixture: req.jsonl and two result files r1.jsonl, r2.jsonl:
+# a fails then succeeds (in the other file); b succeeds then fails; c
+# fails for good twice (the last failure is the settled one); d fails in a
+# way worth another try; e has no result.
+settled_fixture() {
+	req a b c d e >req.jsonl
+	{ err a server_error first; ok b; http c 400 bad 'c first'; } >r1.jsonl
+	{ ok a; err b server_error after; http c 404 '' 'c last'; err d server_error 'd only'; } >r2.jsonl
+}
+
+t_results_settled() {
+	settled_fixture
+	run jsonl-triage -q -o settled.jsonl -u lost.jsonl req.jsonl r1.jsonl r2.jsonl
+	expect_rc 0
+	{ ok a; ok b; http c 404 '' 'c last'; } >want
+	expect_same settled.jsonl want
+	req c >want
+	expect_same lost.jsonl want
+	req d e >want
+	expect_same "$T/out" want
+	# -o alone, results from a pipe (spooled) and from a file.
+	run jsonl-triage -q -o settled2.jsonl req.jsonl - r2.jsonl < <(cat r1.jsonl)
+	expect_rc 0
+	expect_same settled2.jsonl settled.jsonl
+	# Copied byte for byte, whatever the spacing, with a newline added
+	# to a last line without one and "\r\n" made "\n".
+	req x y >req2.jsonl
+	printf '%s\r\n%s' '{ "custom_id" : "x" , "response":{"status_code":200},"error":null }' \
+		'{"custom_id":"y","error":{"code":"invalid_request","message":"no\ttab"}}' >res2.jsonl
+	run jsonl-triage -o settled3.jsonl req2.jsonl res2.jsonl
+	expect_rc 0
+	printf '%s\n' '{ "custom_id" : "x" , "response":{"status_code":200},"error":null }' \
+		'{"custom_id":"y","error":{"code":"invalid_request","message":"no\ttab"}}' >want
+	expect_same settled3.jsonl want
+	# Nothing settled: an empty file, which is there.
+	run jsonl-triage -q -o settled4.jsonl req.jsonl /dev/null
+	expect_rc 0
+	[ -e settled4.jsonl ] || fail "settled4.jsonl is missing"
+	expect_empty settled4.jsonl
+	# A result that matches no request is not settled.
+	ok zz >>r2.jsonl
+	run jsonl-triage -q -o settled5.jsonl req.jsonl r1.jsonl r2.jsonl
+	expect_same settled5.jsonl settled.jsonl
+}
+
+t_last_try() {
+	settled_fixture
+	run jsonl-triage -F -r retry.jsonl -o settled.jsonl -u lost.jsonl -f failed.txt -c counts req.jsonl r1.jsonl r2.jsonl
+	expect_rc 0
+	expect_empty "$T/out"
+	expect_empty "$T/err"
+	[ -e retry.jsonl ] || fail "retry.jsonl is missing"
+	expect_empty retry.jsonl
+	{ ok a; ok b; http c 404 '' 'c last'; err d server_error 'd only'; } >want
+	expect_same settled.jsonl want
+	req c d e >want
+	expect_same lost.jsonl want
+	# -f still says what another try could have mended.
+	expect_eq "$(cat failed.txt)" "c	final	HTTP 404: invalid_request_error: c last
+d	retry	server_error: d only
+e	retry	no result"
+	expect_eq "$(cat counts)" "requests 5
+succeeded 2
+retry 0
+failed 3"
+	# On stdout and stderr alike.
+	run jsonl-triage -F req.jsonl r1.jsonl r2.jsonl
+	expect_rc 0
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "requests 5
+succeeded 2
+retry 0
+failed 3"
+	# The same without -F: d and e are for another try.
+	run jsonl-triage -c counts req.jsonl r1.jsonl r2.jsonl
+	expect_eq "$(cat counts)" "requests 5
+succeeded 2
+retry 2
+failed 1"
+}
+
+t_failed_requests_in_request_order() {
+	# Results in another order than the requests; final and retryable
+	# failures mixed.
+	req r1 f1 s1 f2 r2 f3 n1 >req.jsonl
+	{
+		http f3 400 bad three
+		err r2 batch_expired x
+		ok s1
+		err f2 invalid_request two
+		http r1 503 '' busy
+		http f1 422 '' one
+	} >res.jsonl
+	run jsonl-triage -u lost.jsonl req.jsonl res.jsonl
+	expect_rc 0
+	req f1 f2 f3 >want
+	expect_same lost.jsonl want
+	req r1 r2 n1 >want
+	expect_same "$T/out" want
+	run jsonl-triage -F -u lost.jsonl req.jsonl res.jsonl
+	expect_rc 0
+	expect_empty "$T/out"
+	req r1 f1 f2 r2 f3 n1 >want
+	expect_same lost.jsonl want
+	# Nothing failed for good: an empty file.
+	run jsonl-triage -q -u lost2.jsonl req.jsonl /dev/null
+	expect_rc 0
+	[ -e lost2.jsonl ] || fail "lost2.jsonl is missing"
+	expect_empty lost2.jsonl
+}
+
+t_no_result_text() {
+	req q8 q9 >req.jsonl
+	err q8 server_error x >res.jsonl
+	run jsonl-triage -q -m 'batch batch_abc expired' -f failed.txt req.jsonl res.jsonl
+	expect_rc 0
+	expect_eq "$(cat failed.txt)" "q8	retry	server_error: x
+q9	retry	no result (batch batch_abc expired)"
+	# Tabs and line breaks become spaces (a run of them one space): one
+	# record, three fields.
+	run jsonl-triage -q -m "$(printf 'batch\tbatch_abc\r\n\nexpired\t')" -f failed.txt req.jsonl res.jsonl
+	expect_rc 0
+	expect_eq "$(sed -n 2p failed.txt)" "q9	retry	no result (batch batch_abc expired )"
+	expect_lines 2 failed.txt
+	# An empty text adds nothing; -F keeps the text.
+	run jsonl-triage -q -m '' -f failed.txt req.jsonl res.jsonl
+	expect_eq "$(sed -n 2p failed.txt)" "q9	retry	no result"
+	run jsonl-triage -q -F -m 'batch batch_abc cancelled' -f failed.txt req.jsonl res.jsonl
+	expect_eq "$(sed -n 2p failed.txt)" "q9	retry	no result (batch batch_abc cancelled)"
 }

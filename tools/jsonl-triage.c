@@ -3,13 +3,15 @@
  * worth another try, and which failed for good, and why.
  *
  * The results are read first, one line at a time, into an index of every
- * custom_id with a few bytes about it: whether some result succeeded,
- * else where its last failed result is (file, offset, length) and whether
- * that failure is worth another try (common/result decides).  The
+ * custom_id with a few bytes about it: where its first successful result
+ * is, else where its last failed result is (file, offset, length) and
+ * whether that failure is worth another try (common/result decides).  The
  * requests are then read in their order: each one that has no success is
- * written for another try (or not) and, with -f, listed with the reason
- * of its last failure, read back from its result file.  Memory holds the
- * ids, never the lines: results may be many GB.
+ * written for another try (or, failed for good, to -u) and, with -f,
+ * listed with the reason of its last failure; the result lines of the
+ * requests settled go to -o.  Result lines are read back from their files
+ * by offset: memory holds the ids, never the lines, as results may be
+ * many GB.
  */
 #include <sys/types.h>
 
@@ -44,7 +46,8 @@ enum {
 };
 
 struct entry {
-	uint64_t	 off;		/* the last failed result line */
+	uint64_t	 off;		/* the first successful result line when
+					 * E_OK, else the last failed one */
 	uint32_t	 len;
 	uint32_t	 reqline;
 	uint16_t	 file;
@@ -60,8 +63,9 @@ static void usage(int) __attribute__((noreturn));
 static void
 usage(int status)
 {
-	fprintf(status ? stderr : stdout, "usage: jsonl-triage [-q] "
-	    "[-c counts-file] [-f failed-file] [-r retry-file] "
+	fprintf(status ? stderr : stdout, "usage: jsonl-triage [-Fq] "
+	    "[-c counts-file] [-f failed-file] [-m text] [-o results-file] "
+	    "[-r retry-file] [-u failed-requests-file] "
 	    "requests-file results-file ...\n");
 	exit(status);
 }
@@ -108,7 +112,11 @@ index_results(const struct spool_input *in, uint16_t f)
 			continue;
 		result_of(top, &res);
 		if (res.ok) {
+			/* The first success is the one -o copies. */
 			en->flags |= E_OK;
+			en->off = off;
+			en->len = (uint32_t)len;
+			en->file = f;
 			continue;
 		}
 		/* The last failure counts, as the driver's rounds did. */
@@ -124,15 +132,12 @@ index_results(const struct spool_input *in, uint16_t f)
 	buf_free(&scratch);
 }
 
-/* The reason of the failed result of en, into why. */
+/* The result line en points at, read back into line (NUL-terminated). */
 static void
-reason(const struct spool_input *ins, const struct entry *en, struct buf *line,
-    struct buf *why)
+readback(const struct spool_input *ins, const struct entry *en,
+    struct buf *line)
 {
 	const struct spool_input *in = &ins[en->file];
-	struct jval top;
-	struct jerr e;
-	struct result res;
 	size_t got;
 	ssize_t r;
 
@@ -152,15 +157,29 @@ reason(const struct spool_input *ins, const struct entry *en, struct buf *line,
 	}
 	line->len = got;
 	line->p[got] = '\0';
-	if (got < en->len || jscan_doc(line->p, line->len, &top, &e) < 0 ||
-	    top.type != JT_OBJECT)
+	if (got < en->len)
 		errx(1, "%s: file changed while being read", in->name);
+}
+
+/* The reason of the failed result of en, into why; its line into line. */
+static void
+reason(const struct spool_input *ins, const struct entry *en, struct buf *line,
+    struct buf *why)
+{
+	struct jval top;
+	struct jerr e;
+	struct result res;
+
+	readback(ins, en, line);
+	if (jscan_doc(line->p, line->len, &top, &e) < 0 ||
+	    top.type != JT_OBJECT)
+		errx(1, "%s: file changed while being read", ins[en->file].name);
 	result_of(top, &res);
 	buf_reset(why);
 	result_why(&res, why);
 }
 
-/* Writes p[0..n) to fp (a -r, -f or -c file), or exits 1. */
+/* Writes p[0..n) to fp (stdout or the file of a), or exits 1. */
 static void
 put(FILE *fp, const struct afile *a, const void *p, size_t n)
 {
@@ -170,15 +189,52 @@ put(FILE *fp, const struct afile *a, const void *p, size_t n)
 		err(1, "%s", a->path);
 }
 
+/* Writes the line p[0..n) and a newline to fp, or exits 1. */
+static void
+putline(FILE *fp, const struct afile *a, const void *p, size_t n)
+{
+	put(fp, a, p, n);
+	put(fp, a, "\n", 1);
+}
+
+/*
+ * The -f reason of a request without any result: "no result", or with -m
+ * "no result (text)", where each run of TABs, CRs and newlines in text
+ * becomes one space, as in the reasons results give, so that the record
+ * stays one line of three fields.
+ */
+static void
+no_result(const char *text, struct buf *out)
+{
+	int folding = 0;
+
+	buf_adds(out, "no result");
+	if (text == NULL || *text == '\0')
+		return;
+	buf_adds(out, " (");
+	for (; *text != '\0'; text++) {
+		if (*text == '\t' || *text == '\r' || *text == '\n') {
+			if (!folding)
+				buf_addc(out, ' ');
+			folding = 1;
+		} else {
+			buf_addc(out, *text);
+			folding = 0;
+		}
+	}
+	buf_addc(out, ')');
+}
+
 int
 main(int argc, char *argv[])
 {
 	const char *retry_path = NULL, *failed_path = NULL, *counts_path = NULL;
+	const char *settled_path = NULL, *lost_path = NULL, *missing = NULL;
 	struct afile retry_f = { NULL, NULL, NULL }, failed_f = retry_f;
-	struct afile counts_f = retry_f;
+	struct afile counts_f = retry_f, settled_f = retry_f, lost_f = retry_f;
 	struct spool_input *ins;
 	struct buf scratch = BUF_INIT, rec = BUF_INIT, why = BUF_INIT;
-	struct buf show = BUF_INIT, lbuf = BUF_INIT;
+	struct buf show = BUF_INIT, lbuf = BUF_INIT, noresult = BUF_INIT;
 	struct jsonl rq;
 	struct jval top, raw;
 	struct entry *en;
@@ -187,15 +243,19 @@ main(int argc, char *argv[])
 	char *line;
 	size_t len, idlen, e, nres, unknown = 0, first_unknown = 0;
 	unsigned long long nreq = 0, nok = 0, nretry = 0, nfinal = 0;
-	int ch, got, quiet = 0, stdin_used = 0, i;
+	int ch, got, quiet = 0, last = 0, stdin_used = 0, i, again;
 
-	while ((ch = getopt(argc, argv, "c:f:hqr:V")) != -1) {
+	while ((ch = getopt(argc, argv, "c:Ff:hm:o:qr:u:V")) != -1) {
 		switch (ch) {
 		case 'c': counts_path = optarg; break;
+		case 'F': last = 1; break;
 		case 'f': failed_path = optarg; break;
 		case 'h': usage(0);
+		case 'm': missing = optarg; break;
+		case 'o': settled_path = optarg; break;
 		case 'q': quiet = 1; break;
 		case 'r': retry_path = optarg; break;
+		case 'u': lost_path = optarg; break;
 		case 'V':
 			puts("jsonl-triage batchpipe " BATCHPIPE_VERSION);
 			return stdout_close(1) ? 1 : 0;
@@ -215,7 +275,9 @@ main(int argc, char *argv[])
 		}
 	if ((retry_path != NULL && *retry_path == '\0') ||
 	    (failed_path != NULL && *failed_path == '\0') ||
-	    (counts_path != NULL && *counts_path == '\0')) {
+	    (counts_path != NULL && *counts_path == '\0') ||
+	    (settled_path != NULL && *settled_path == '\0') ||
+	    (lost_path != NULL && *lost_path == '\0')) {
 		warnx("empty file name");
 		usage(2);
 	}
@@ -236,6 +298,11 @@ main(int argc, char *argv[])
 		exit(1);
 	if (counts_path != NULL && afile_open(&counts_f, counts_path) != 0)
 		exit(1);
+	if (settled_path != NULL && afile_open(&settled_f, settled_path) != 0)
+		exit(1);
+	if (lost_path != NULL && afile_open(&lost_f, lost_path) != 0)
+		exit(1);
+	no_result(missing, &noresult);
 
 	idmap_init(&index_);
 	for (e = 0; e < nres; e++)
@@ -258,28 +325,40 @@ main(int argc, char *argv[])
 		nreq++;
 		if (en->flags & E_OK) {
 			nok++;
+			if (settled_path != NULL) {
+				readback(ins, en, &lbuf);
+				putline(settled_f.fp, &settled_f, lbuf.p,
+				    lbuf.len);
+			}
 			continue;
 		}
 		if (en->flags & E_FAILED)
 			reason(ins, en, &lbuf, &why);
 		else {
 			buf_reset(&why);
-			buf_adds(&why, "no result");
+			buf_add(&why, noresult.p, noresult.len);
 		}
-		if (!(en->flags & E_FAILED) || (en->flags & E_RETRY)) {
+		/* Could another try mend it?  -f says so even under -F. */
+		again = !(en->flags & E_FAILED) || (en->flags & E_RETRY);
+		if (again && !last) {
 			nretry++;
-			line[len] = '\n';
-			put(retry_fp, &retry_f, line, len + 1);
-		} else
+			putline(retry_fp, &retry_f, line, len);
+		} else {
+			/* Failed for good: settled, with the last failure. */
 			nfinal++;
+			if (settled_path != NULL && (en->flags & E_FAILED))
+				putline(settled_f.fp, &settled_f, lbuf.p,
+				    lbuf.len);
+			if (lost_path != NULL)
+				putline(lost_f.fp, &lost_f, line, len);
+		}
 		if (failed_path == NULL)
 			continue;
 		/* The id as the request spells it, escapes and all. */
 		jscan_member(top, "custom_id", &raw);
 		buf_reset(&rec);
 		buf_add(&rec, raw.p + 1, raw.n - 2);
-		buf_adds(&rec, !(en->flags & E_FAILED) ||
-		    (en->flags & E_RETRY) ? "\tretry\t" : "\tfinal\t");
+		buf_adds(&rec, again ? "\tretry\t" : "\tfinal\t");
 		buf_add(&rec, why.p, why.len);
 		buf_addc(&rec, '\n');
 		put(failed_f.fp, &failed_f, rec.p, rec.len);
@@ -304,8 +383,14 @@ main(int argc, char *argv[])
 	if (counts_path != NULL)
 		put(counts_f.fp, &counts_f, rec.p, rec.len);
 
-	/* Everything was read and is good: the files get their names. */
-	if ((failed_path != NULL && afile_commit(&failed_f) != 0) ||
+	/*
+	 * Everything was read and is good: the files get their names, the
+	 * counts last, so that a driver that takes them for the sign of a
+	 * finished step finds every other file there.
+	 */
+	if ((settled_path != NULL && afile_commit(&settled_f) != 0) ||
+	    (lost_path != NULL && afile_commit(&lost_f) != 0) ||
+	    (failed_path != NULL && afile_commit(&failed_f) != 0) ||
 	    (retry_path != NULL && afile_commit(&retry_f) != 0) ||
 	    (counts_path != NULL && afile_commit(&counts_f) != 0))
 		return 1;
@@ -324,5 +409,6 @@ main(int argc, char *argv[])
 	buf_free(&why);
 	buf_free(&show);
 	buf_free(&lbuf);
+	buf_free(&noresult);
 	return 0;
 }
