@@ -341,6 +341,11 @@ t_queue_fills_and_drains() {
 	expect_no_grep token_limit_exceeded list.json
 	# It waited: the third file could not go before the first two.
 	expect_grep "^\\* f[3-6]\\.jsonl: $((2 * n)) tokens of gpt-4o-mini enqueued, $n more would pass $limit: waiting " batch.err
+	# The wait grows, but to 6 times -i at most: room is seen only at a
+	# poll of the listing.
+	longest=$(sed -n 's/.*would pass [0-9]*: waiting \([0-9.e-]*\)s$/\1/p' batch.err | sort -g | tail -n 1)
+	awk -v w="$longest" 'BEGIN { exit !(w > 0.1 && w <= 0.3) }' ||
+		fail "the longest queue wait is ${longest}s, not in (0.1, 0.3]"
 }
 
 # The same six files without -Q: the queue overflows (the check that the
