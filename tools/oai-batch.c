@@ -682,10 +682,13 @@ probe(struct known *k, const char *model)
 	struct batchobj b;
 	char path[300];
 	double wait = first_interval, cap = fmax(CAP_SECONDS, first_interval);
-	int taught;
+	int taught, polls;
 
 	snprintf(path, sizeof(path), "/batches/%s", k->id);
-	while (strcmp(k->status, "validating") == 0) {
+	/* One that failed at once is read too: the create's answer, kept
+	 * only as a batchobj, is not read for its errors. */
+	for (polls = 0; strcmp(k->status, "validating") == 0 ||
+	    (polls == 0 && strcmp(k->status, "failed") == 0); polls++) {
 		http_trace(http, "%s: the %s queue is unknown: waiting %.3gs "
 		    "for %s to be validated", model, model, wait, k->id);
 		retry_sleep_ms((long)(wait * 1000));
