@@ -71,6 +71,44 @@ batchobj_free(struct batchobj *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/* A string member of o, o's own; NULL when absent or not a string. */
+static const char *
+member_ref(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+int
+batchobj_error(struct json_object *o, size_t i, const char **code,
+    const char **message, long long *line)
+{
+	struct json_object *errs, *data, *e, *v;
+
+	*code = *message = NULL;
+	*line = -1;
+	if (!json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, "errors", &errs) ||
+	    !json_object_is_type(errs, json_type_object) ||
+	    !json_object_object_get_ex(errs, "data", &data) ||
+	    !json_object_is_type(data, json_type_array) ||
+	    i >= json_object_array_length(data))
+		return 0;
+	e = json_object_array_get_idx(data, i);
+	if (!json_object_is_type(e, json_type_object))
+		return 1;
+	*code = member_ref(e, "code");
+	*message = member_ref(e, "message");
+	if (json_object_object_get_ex(e, "line", &v) &&
+	    json_object_is_type(v, json_type_int))
+		*line = json_object_get_int64(v);
+	return 1;
+}
+
 int
 batch_status_terminal(const char *s)
 {

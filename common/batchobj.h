@@ -3,6 +3,8 @@
 #ifndef BATCHOBJ_H
 #define BATCHOBJ_H
 
+#include <stddef.h>
+
 struct json_object;
 
 struct batchobj {
@@ -19,6 +21,14 @@ struct batchobj {
  * status.  The strings are copies: batchobj_free frees them. */
 int	batchobj_parse(struct json_object *o, struct batchobj *b);
 void	batchobj_free(struct batchobj *b);
+
+/* batchobj_error: entry i (from 0) of Batch o's errors.data.  Returns 1
+ * with *code and *message its strings (NULL when absent or not strings;
+ * they belong to o, valid while it is; the server's text, unscrubbed) and
+ * *line its line number (-1 when none); 0 past the end, or when o has no
+ * errors.data. */
+int	batchobj_error(struct json_object *o, size_t i, const char **code,
+	    const char **message, long long *line);
 
 /* batch_status_terminal: 1 for completed, failed, expired, cancelled. */
 int	batch_status_terminal(const char *status);

@@ -476,11 +476,30 @@ open_results(struct mock_batch *b)
 	return 0;
 }
 
+/* grouped: v, a whole number, with thousands commas in out, as OpenAI
+ * writes the limit in its token_limit_exceeded message ("2,000,000"). */
+static const char *
+grouped(char *out, size_t n, double v)
+{
+	char digits[64];
+	size_t i, j, len;
+
+	snprintf(digits, sizeof digits, "%.0f", v);
+	len = strlen(digits);
+	for (i = j = 0; i < len && j + 2 < n; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			out[j++] = ',';
+		out[j++] = digits[i];
+	}
+	out[j] = '\0';
+	return out;
+}
+
 static void
 start_processing(struct mock_batch *b, double now)
 {
 	struct mock_store *st = b->st;
-	char msg[512];
+	char msg[512], num[96];
 	size_t i;
 
 	if (validate(b) != 0)
@@ -491,10 +510,10 @@ start_processing(struct mock_batch *b, double now)
 		if (f->kind == MF_TOKEN_LIMIT &&
 		    (double)(enqueued_tokens(st) + b->est_tokens) > f->value) {
 			snprintf(msg, sizeof msg, "Enqueued token limit reached "
-			    "for %s in organization org-mock. Limit: %.0f "
+			    "for %s in organization org-mock. Limit: %s "
 			    "enqueued tokens. Please try submitting fewer tasks "
 			    "or wait until other batches have completed.",
-			    b->model, f->value);
+			    b->model, grouped(num, sizeof num, f->value));
 			batch_error(b, "token_limit_exceeded", 0, msg, NULL);
 			b->total = 0;
 			release_input(b);

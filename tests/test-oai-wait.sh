@@ -18,11 +18,11 @@ bw_job() {
 t_usage_and_version() {
 	run oai-wait -h
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" "usage: oai-wait [-qv] [-i interval] [-t timeout] [batch-id ...]"
+	expect_eq "$(cat "$T/out")" "usage: oai-wait [-bqv] [-i interval] [-t timeout] [batch-id ...]"
 	run oai-wait -x
 	expect_rc 2
 	expect_eq "$(cat "$T/err")" "oai-wait: invalid option -- 'x'
-usage: oai-wait [-qv] [-i interval] [-t timeout] [batch-id ...]"
+usage: oai-wait [-bqv] [-i interval] [-t timeout] [batch-id ...]"
 	run oai-wait -V
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" "oai-wait batchpipe 0.1.0"
@@ -179,6 +179,52 @@ t_token_limit() {
 	expect_empty "$T/out"
 	expect_eq "$(sed 's/, [0-9]*s$//' "$T/err")" "oai-wait: $b: failed, 0 completed, 0 failed of 0
 oai-wait: $b: failed: token_limit_exceeded: Enqueued token limit reached for gpt-4o-mini in organization org-mock. Limit: 1 enqueued tokens. Please try submitting fewer tasks or wait until other batches have completed."
+}
+
+# -b: one line a batch, whatever files it has or lacks.
+t_by_batch_completed() {
+	bw_job 3
+	run oai-wait -b -q -i 0.05 "$b"
+	expect_rc 0
+	expect_empty "$T/err"
+	expect_eq "$(cat "$T/out")" "$b	completed	$f	$(bw_get "$b" output_file_id)	-	-"
+}
+
+# A batch that failed validation has no file at all: the line says so, and
+# names the input file and the code to act on.
+t_by_batch_token_limit() {
+	bw_job 2 -F token-limit=1
+	run oai-wait -b -q -i 0.05 "$b"
+	expect_rc 4
+	expect_eq "$(cat "$T/out")" "$b	failed	$f	-	-	token_limit_exceeded"
+	expect_grep "^oai-wait: $b: failed: token_limit_exceeded: Enqueued token limit reached" "$T/err"
+}
+
+t_by_batch_expired_and_cancelled() {
+	bw_job 4 -F expire=0.5
+	run oai-wait -b -q -i 0.05 "$b"
+	expect_rc 4
+	expect_eq "$(cat "$T/out")" "$b	expired	$f	$(bw_get "$b" output_file_id)	$(bw_get "$b" error_file_id)	-"
+	kill "$MOCK_PID"
+	bw_job 4 -F cancel=0.5
+	run oai-wait -b -q -i 0.05 "$b"
+	expect_rc 4
+	expect_eq "$(cat "$T/out")" "$b	cancelled	$f	$(bw_get "$b" output_file_id)	$(bw_get "$b" error_file_id)	-"
+}
+
+# -b in a pipe: the lines come as the batches end, in the order they end,
+# and a failed batch among them is a line like any other.
+t_by_batch_streams() {
+	bw_job 2
+	bad=$(printf 'oops\n' >bad.jsonl && bw_upload bad.jsonl)
+	bb=$(bw_create "$bad")
+	rc=0
+	printf '%s\n%s\n' "$b" "$bb" | oai-wait -b -q -i 0.05 >out 2>err || rc=$?
+	expect_eq "$rc" 4 "exit status"
+	sort out >got
+	printf '%s\tcompleted\t%s\t%s\t-\t-\n%s\tfailed\t%s\t-\t-\tinvalid_json_line\n' \
+		"$b" "$f" "$(bw_get "$b" output_file_id)" "$bb" "$bad" | sort >want
+	expect_same got want
 }
 
 t_completed_and_failed_is_4() {

@@ -6,6 +6,8 @@
  * With -Q it creates a batch only once its input tokens fit in the
  * model's batch queue beside those already enqueued, and writes them in
  * the batch's metadata, for itself and for the other runs to count.
+ * With -Q auto the queue's size is learnt: from a batch that failed with
+ * token_limit_exceeded, one on record or the first this run makes.
  * The batches are listed newest first and only as far back as can
  * matter: the input file's creation, or the queue's horizon.
  */
@@ -50,6 +52,11 @@
 #define FILE_SKEW	300
 #define GROWTH		1.5	/* the wait grows by this a poll... */
 #define CAP_SECONDS	120.0	/* ...up to this, or -i if longer */
+/* The queue wait grows to this many times -i at most: it polls the
+ * listing, and a wait much longer than -i leaves the queue idle long
+ * after a batch ended and made room. */
+#define QUEUE_GROWTH_MAX 6.0
+#define TOKEN_LIMIT	"token_limit_exceeded"	/* the queue was full */
 
 /* A batch the server has (or that this run created). */
 struct known {
@@ -64,8 +71,20 @@ struct known {
 	int		 warned;	/* enqueued, of unknown tokens: said */
 };
 
+/* A model's batch queue, learnt (-Q auto) from a batch that failed with
+ * token_limit_exceeded: the newest such batch wins. */
+struct learnt {
+	char		*model;
+	char		*batch;		/* the batch it was learnt from */
+	long long	 limit;		/* enqueued tokens */
+	long long	 when;		/* that batch's created_at */
+};
+
 static struct known	*known;
 static size_t		 nknown;
+static struct learnt	*learnt;
+static size_t		 nlearnt;
+static int		 auto_limit;	/* -Q auto */
 static struct http	*http;
 static const char	*base_path;
 static int		 force, quiet, live;
@@ -76,7 +95,7 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp, "usage: oai-batch [-fqv] [-e endpoint] [-i interval] "
-	    "[-m key=value]... [-Q limit]\n"
+	    "[-m key=value]... [-Q limit|auto]\n"
 	    "                 [file-id ...]\n");
 }
 
@@ -156,6 +175,114 @@ remember(const struct batchobj *b, long long when, struct json_object *o)
 	return k;
 }
 
+/* limit_number: the number after "Limit:" in a token_limit_exceeded
+ * message, digits with or without thousands commas ("Limit: 2,000,000
+ * enqueued tokens", as OpenAI writes it); -1 when there is none. */
+static long long
+limit_number(const char *msg)
+{
+	const char *p;
+	long long n = 0;
+
+	if ((p = strstr(msg, "Limit:")) == NULL)
+		return -1;
+	for (p += 6; *p == ' '; p++)
+		;
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; (*p >= '0' && *p <= '9') || *p == ','; p++) {
+		if (*p == ',')
+			continue;
+		if (n > (LLONG_MAX - (*p - '0')) / 10)
+			return -1;
+		n = n * 10 + (*p - '0');
+	}
+	return n > 0 ? n : -1;
+}
+
+/* model_name: 1 when s (n bytes) can name a model here: printable, no
+ * spaces, not too long (it is compared and printed, never sent). */
+static int
+model_name(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n >= MAX_MODEL)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* learnt_limit: the queue of model learnt so far, or -1. */
+static long long
+learnt_limit(const char *model)
+{
+	size_t i;
+
+	for (i = 0; i < nlearnt; i++)
+		if (strcmp(learnt[i].model, model) == 0)
+			return learnt[i].limit;
+	return -1;
+}
+
+/* learn: when Batch o (id, status, created at when) failed with
+ * token_limit_exceeded and its message names the limit, that limit is
+ * its model's, unless a newer batch already taught one; the model is the
+ * one -Q wrote in its metadata, else the one the message names.  Says a
+ * new or changed limit unless -q.  Returns 1 when o is such a batch
+ * (whether or not it was the newest), 0 when it is not, -1 when it failed
+ * with token_limit_exceeded but names no usable limit or model. */
+static int
+learn(struct json_object *o, const char *id, const char *status,
+    long long when)
+{
+	struct learnt *l = NULL;
+	const char *code, *msg, *model, *p, *q;
+	long long limit, line;
+	size_t i, n;
+	char name[MAX_MODEL];
+
+	if (strcmp(status, "failed") != 0)
+		return 0;
+	for (i = 0; batchobj_error(o, i, &code, &msg, &line); i++)
+		if (code != NULL && strcmp(code, TOKEN_LIMIT) == 0)
+			break;
+	if (code == NULL || strcmp(code, TOKEN_LIMIT) != 0)
+		return 0;
+	if (msg == NULL || (limit = limit_number(msg)) < 0)
+		return -1;
+	meta_tokens(o, &model);
+	if (model != NULL && model_name(model, strlen(model)))
+		snprintf(name, sizeof(name), "%s", model);
+	else if ((p = strstr(msg, "limit reached for ")) != NULL &&
+	    (q = strstr(p += 18, " in organization")) != NULL &&
+	    model_name(p, n = (size_t)(q - p)))
+		snprintf(name, sizeof(name), "%.*s", (int)n, p);
+	else
+		return -1;
+	for (i = 0; i < nlearnt; i++)
+		if (strcmp(learnt[i].model, name) == 0)
+			l = &learnt[i];
+	if (l != NULL && (strcmp(l->batch, id) == 0 || when < l->when))
+		return 1;
+	if (l == NULL) {
+		learnt = xreallocarray(learnt, nlearnt + 1, sizeof(*learnt));
+		l = &learnt[nlearnt++];
+		l->model = xstrdup(name);
+		l->limit = -1;
+	} else
+		free(l->batch);
+	l->batch = xstrdup(id);
+	l->when = when;
+	if (l->limit != limit && !quiet)
+		fprintf(stderr, "oai-batch: %s: the batch queue holds %lld "
+		    "enqueued tokens (learnt from %s)\n", name, limit, id);
+	l->limit = limit;
+	return 1;
+}
+
 /* collect: http_list callback; the batches without an input file, or
  * with an id or status unfit to print, are of no use here.  The list is
  * newest first: the first batch created before *since ends the walk. */
@@ -171,6 +298,10 @@ collect(struct json_object *item, void *arg)
 		return 1;
 	if (batchobj_parse(item, &b) == -1)
 		return 0;
+	/* A batch teaches the queue's size with or without its input
+	 * file, which the listing below needs. */
+	if (auto_limit && idsrc_valid(b.id))
+		learn(item, b.id, b.status, when);
 	if (b.input_file_id != NULL && idsrc_valid(b.id) &&
 	    idsrc_valid(b.status))
 		remember(&b, when, item);
@@ -363,10 +494,15 @@ static int
 queue_wait(const char *where, const char *model, long long tokens,
     long long limit)
 {
-	double wait = first_interval, cap = fmax(CAP_SECONDS, first_interval);
+	double wait = first_interval, cap;
 	long long since, held, shown = -1;
 	int r, said = 0;
 
+	/* Room is seen only at a poll: past a few times -i the wait would
+	 * leave the queue idle long after room was made.  Never past the
+	 * cap either, unless -i itself is longer. */
+	cap = fmax(first_interval,
+	    fmin(CAP_SECONDS, QUEUE_GROWTH_MAX * first_interval));
 	for (;;) {
 		since = (long long)time(NULL) - QUEUE_HORIZON;
 		if ((r = list_batches(since)) != HTTP_OK)
@@ -394,14 +530,20 @@ queue_wait(const char *where, const char *model, long long tokens,
 	}
 }
 
-/* queue_limit: -Q tokens (k and M suffixes) or tier-N; exits 2 when
- * malformed. */
+/* queue_limit: -Q tokens (k and M suffixes), tier-N or auto; exits 2
+ * when malformed. */
 static void
 queue_limit(const char *s, long long *tokens, int *tier)
 {
 	unsigned long long v, mult = 1;
 	char *end;
 
+	*tier = 0;
+	auto_limit = 0;
+	if (strcmp(s, "auto") == 0) {
+		auto_limit = 1;
+		return;
+	}
 	if (strncmp(s, "tier-", 5) == 0 && s[5] >= '1' && s[5] <= '5' &&
 	    s[6] == '\0') {
 		*tier = s[5] - '0';
@@ -417,8 +559,8 @@ queue_limit(const char *s, long long *tokens, int *tier)
 		mult = 1000000000, end++;
 	if (errno || end == s || *end != '\0' || *s == '-' || v == 0 ||
 	    v > (unsigned long long)LLONG_MAX / mult) {
-		warnx("-Q %s: not a number of tokens (k, M, G) or tier-1 to "
-		    "tier-5", s);
+		warnx("-Q %s: not a number of tokens (k, M, G), tier-1 to "
+		    "tier-5 or auto", s);
 		usage(stderr);
 		exit(2);
 	}
@@ -471,7 +613,9 @@ metadata_object(char *const *pairs, int n)
  * same counting as jsonl-tokens), checks they can ever fit, and waits
  * until they fit.  Returns HTTP_OK with *tokens and model (MAX_MODEL
  * bytes) set; HTTP_FAILED after saying why the file cannot be queued; or
- * as list_batches. */
+ * as list_batches.  With -Q auto and no limit known for the model, even
+ * after reading the listing back to the queue's horizon, it returns
+ * HTTP_OK at once, not waiting: the batch made will be the probe. */
 static int
 queue_file(struct reqcount *rc, const char *where, const char *file_id,
     const char *rest, long long qtokens, int tier, long long *tokens,
@@ -495,6 +639,17 @@ queue_file(struct reqcount *rc, const char *where, const char *file_id,
 		return HTTP_FAILED;
 	}
 	limit = qtokens;
+	if (auto_limit && (limit = learnt_limit(model)) < 0) {
+		if ((r = list_batches((long long)time(NULL) -
+		    QUEUE_HORIZON)) != HTTP_OK) {
+			free(path);
+			return r;
+		}
+		if ((limit = learnt_limit(model)) < 0) {
+			free(path);
+			return HTTP_OK;
+		}
+	}
 	if (tier > 0 && (limit = model_queue_limit(model, strlen(model),
 	    tier)) < 0) {
 		warnx("%s: model %s: no batch queue limit known at tier %d "
@@ -512,6 +667,59 @@ queue_file(struct reqcount *rc, const char *where, const char *file_id,
 	r = queue_wait(path, model, *tokens, limit);
 	free(path);
 	return r;
+}
+
+/* probe: polls batch k, of model, just created while model's queue was
+ * unknown (-Q auto), until it leaves validating, with a wait that grows
+ * from -i.  Returns 1 when it failed with token_limit_exceeded and
+ * taught the limit (it is dead, not to be printed: the file needs
+ * another batch); 0 otherwise, a poll that failed (said) included: the
+ * batch is printed as any other, for oai-wait to tell how it ends. */
+static int
+probe(struct known *k, const char *model)
+{
+	struct json_object *o;
+	struct batchobj b;
+	char path[300];
+	double wait = first_interval, cap = fmax(CAP_SECONDS, first_interval);
+	int taught, polls;
+
+	snprintf(path, sizeof(path), "/batches/%s", k->id);
+	/* One that failed at once is read too: the create's answer, kept
+	 * only as a batchobj, is not read for its errors. */
+	for (polls = 0; strcmp(k->status, "validating") == 0 ||
+	    (polls == 0 && strcmp(k->status, "failed") == 0); polls++) {
+		http_trace(http, "%s: the %s queue is unknown: waiting %.3gs "
+		    "for %s to be validated", model, model, wait, k->id);
+		retry_sleep_ms((long)(wait * 1000));
+		wait = fmin(cap, wait * GROWTH);
+		o = NULL;
+		/* A failure (reported) leaves the queue unknown: the
+		 * next batch of the model is the probe. */
+		if (http_request(http, "GET", path, NULL, 0, NULL, &o) !=
+		    HTTP_OK)
+			return 0;
+		if (batchobj_parse(o, &b) == -1 || strcmp(b.id, k->id) != 0 ||
+		    !idsrc_valid(b.status)) {
+			batchobj_free(&b);
+			json_object_put(o);
+			warnx("GET %s%s: the answer is not a usable batch "
+			    "object", base_path, path);
+			return 0;
+		}
+		free(k->status);
+		k->status = xstrdup(b.status);
+		taught = learn(o, b.id, b.status, k->created_at);
+		if (taught == -1)
+			warnx("%s: failed with %s, but its message names "
+			    "no limit: the %s queue is still unknown", k->id,
+			    TOKEN_LIMIT, model);
+		batchobj_free(&b);
+		json_object_put(o);
+		if (taught == 1 && learnt_limit(model) >= 0)
+			return 1;
+	}
+	return 0;
 }
 
 int
@@ -614,6 +822,7 @@ main(int argc, char *argv[])
 			break;
 		if (since < covered && (r = list_batches(since)) != HTTP_OK)
 			break;
+	again:
 		k = usable(id, 0);
 		if (k == NULL && qflag) {
 			if ((r = queue_file(&rc, ids.where, id, ids.rest,
@@ -654,6 +863,13 @@ main(int argc, char *argv[])
 				free(k->model);
 				k->model = xstrdup(model);
 			}
+			/* The first batch of a model whose queue is unknown
+			 * tells it: by failing with token_limit_exceeded, it
+			 * teaches the limit, and the file queues again with
+			 * it, the same upload. */
+			if (auto_limit && learnt_limit(model) < 0 &&
+			    probe(k, model))
+				goto again;
 		}
 		k->ours = 1;
 		printf("%s\t%s\n", k->id, id);
@@ -676,6 +892,12 @@ main(int argc, char *argv[])
 		free(known[nknown].model);
 	}
 	free(known);
+	while (nlearnt > 0) {
+		nlearnt--;
+		free(learnt[nlearnt].model);
+		free(learnt[nlearnt].batch);
+	}
+	free(learnt);
 	reqcount_free(&rc);
 	http_close(http);
 	config_free(&cfg);

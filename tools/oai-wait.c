@@ -1,6 +1,8 @@
 /*
  * oai-wait: polls batches until they end and prints their result files,
- * one line each: file-ID TAB output|error TAB batch_ID TAB status.
+ * one line each: file-ID TAB output|error TAB batch_ID TAB status; with
+ * -b one line a batch instead, files or none: batch_ID TAB status TAB
+ * input, output and error file ids TAB the first error's code.
  */
 #include <err.h>
 #include <errno.h>
@@ -44,6 +46,7 @@ static size_t		 nbatches, abatches;
 static double		 start;
 static int		 live;		/* one live line per batch on stderr */
 static int		 quiet;
+static int		 by_batch;	/* -b: a line per batch */
 static double		 first_interval = 10;	/* -i */
 static int		 drawn;		/* live lines now on the screen */
 static struct http	*http;
@@ -52,7 +55,7 @@ static const char	*base_path;	/* "/v1": for messages */
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: oai-wait [-qv] [-i interval] [-t timeout] "
+	fprintf(fp, "usage: oai-wait [-bqv] [-i interval] [-t timeout] "
 	    "[batch-id ...]\n");
 }
 
@@ -144,30 +147,18 @@ printable(char *out, size_t n, const char *s)
 static void
 report_errors(const struct batch *b, struct json_object *o)
 {
-	struct json_object *errs, *data, *e, *v;
 	const char *code, *msg;
 	char cbuf[128], mbuf[1024];
-	size_t i, n;
+	long long line;
+	size_t n;
 
-	if (!json_object_object_get_ex(o, "errors", &errs) ||
-	    !json_object_object_get_ex(errs, "data", &data) ||
-	    !json_object_is_type(data, json_type_array))
-		return;
-	n = json_object_array_length(data);
-	for (i = 0; i < n && i < MAX_ERRORS; i++) {
-		e = json_object_array_get_idx(data, i);
-		code = json_object_object_get_ex(e, "code", &v) &&
-		    json_object_is_type(v, json_type_string) ?
-		    json_object_get_string(v) : "error";
-		msg = json_object_object_get_ex(e, "message", &v) &&
-		    json_object_is_type(v, json_type_string) ?
-		    json_object_get_string(v) : "";
-		code = printable(cbuf, sizeof(cbuf), code);
-		msg = printable(mbuf, sizeof(mbuf), msg);
-		if (json_object_object_get_ex(e, "line", &v) &&
-		    json_object_is_type(v, json_type_int))
-			say("%s: line %lld: %s: %s", b->id,
-			    (long long)json_object_get_int64(v), code, msg);
+	for (n = 0; batchobj_error(o, n, &code, &msg, &line); n++) {
+		if (n >= MAX_ERRORS)
+			continue;	/* only counted */
+		code = printable(cbuf, sizeof(cbuf), code ? code : "error");
+		msg = printable(mbuf, sizeof(mbuf), msg ? msg : "");
+		if (line >= 0)
+			say("%s: line %lld: %s: %s", b->id, line, code, msg);
 		else
 			say("%s: %s: %s: %s", b->id, b->last.status, code, msg);
 	}
@@ -175,18 +166,36 @@ report_errors(const struct batch *b, struct json_object *o)
 		say("%s: %zu more errors", b->id, n - MAX_ERRORS);
 }
 
-/* The result lines of an ended batch, flushed at once so the next program
- * of a pipeline can start on them.  Exits 1 when stdout fails: there is
- * no point waiting for results nobody can read. */
+/* The lines of an ended batch, flushed at once so the next program of a
+ * pipeline can start on them: its result files, or with -b the batch
+ * itself, where code is the first of its errors (NULL: none).  Exits 1
+ * when stdout fails: there is no point waiting for results nobody can
+ * read. */
 static void
-print_results(const struct batch *b)
+print_results(const struct batch *b, const char *code)
 {
-	if (b->last.output_file_id != NULL)
-		printf("%s\toutput\t%s\t%s\n", b->last.output_file_id, b->id,
-		    b->last.status);
-	if (b->last.error_file_id != NULL)
-		printf("%s\terror\t%s\t%s\n", b->last.error_file_id, b->id,
-		    b->last.status);
+	char cbuf[128];
+	const struct batchobj *l = &b->last;
+
+	if (by_batch) {
+		/* A field must stay one field: a code that is empty or
+		 * holds a TAB is no code a script could match. */
+		if (code == NULL || *code == '\0' || strchr(code, '\t'))
+			code = "-";
+		else
+			code = printable(cbuf, sizeof(cbuf), code);
+		printf("%s\t%s\t%s\t%s\t%s\t%s\n", b->id, l->status,
+		    l->input_file_id ? l->input_file_id : "-",
+		    l->output_file_id ? l->output_file_id : "-",
+		    l->error_file_id ? l->error_file_id : "-", code);
+	} else {
+		if (l->output_file_id != NULL)
+			printf("%s\toutput\t%s\t%s\n", l->output_file_id,
+			    b->id, l->status);
+		if (l->error_file_id != NULL)
+			printf("%s\terror\t%s\t%s\n", l->error_file_id,
+			    b->id, l->status);
+	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		live_clear();
 		warn("stdout");
@@ -200,7 +209,9 @@ poll_batch(struct batch *b)
 {
 	struct json_object *o = NULL;
 	struct batchobj got;
+	const char *code, *msg;
 	char path[300], line[512];
+	long long eline;
 	int r, changed;
 	double cap;
 
@@ -249,7 +260,9 @@ poll_batch(struct batch *b)
 		    COMPLETED : DEAD;
 		if (b->outcome == DEAD)
 			report_errors(b, o);
-		print_results(b);
+		if (!batchobj_error(o, 0, &code, &msg, &eline))
+			code = NULL;
+		print_results(b, code);
 	} else if (changed && strcmp(got.status, "finalizing") != 0)
 		b->interval = first_interval;
 	else
@@ -324,8 +337,11 @@ main(int argc, char *argv[])
 	int ch, r, verbose = 0, status = 0, timed_out = 0, reading, tick;
 	int input = 0;
 
-	while ((ch = getopt(argc, argv, "hi:qt:vV")) != -1) {
+	while ((ch = getopt(argc, argv, "bhi:qt:vV")) != -1) {
 		switch (ch) {
+		case 'b':
+			by_batch = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
