@@ -309,43 +309,6 @@ t_atomic_output_on_failure() {
 	expect_eq "$(wc -l <retry.jsonl)" 3 "retry lines"
 }
 
-# driver_agrees MOCK-OPTIONS...: oai-pipeline -r 0 on 60 requests (one of
-# them refused by the server with HTTP 400) against oai-mock with the
-# options; jsonl-triage on round 1's split files and result files writes
-# the same retry.jsonl and failed.txt, and the same counts.
-driver_agrees() {
-	mock_start -t 0.05,0.2,0.05 "$@"
-	awk 'BEGIN { for (i = 1; i <= 60; i++)
-		printf "{\"custom_id\":\"q%d\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{\"model\":\"gpt-4o-mini\",\"messages\":[%s],\"max_tokens\":5}}\n", i, i == 7 ? "" : "{\"role\":\"user\",\"content\":\"item " i "\"}" }' >req.jsonl
-	run oai-pipeline -i 0.05 -r 0 -l 20 -d run req.jsonl
-	# shellcheck disable=SC2154 # rc: set by run (tests/lib.sh)
-	[ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || { cat "$T/err"; fail "oai-pipeline exit $rc"; }
-	set --
-	while IFS= read -r name; do set -- "$@" "run/r1/$name"; done <run/r1/split
-	cat "$@" >r1.jsonl
-	set --
-	while IFS="$(printf '\t')" read -r id _; do set -- "$@" "run/r1/out/$id.jsonl"; done <run/r1/results
-	run jsonl-triage -r retry.jsonl -f failed.txt -c counts r1.jsonl "$@"
-	expect_rc 0
-	expect_same retry.jsonl run/r1/retry.jsonl
-	expect_same failed.txt run/r1/failed.txt
-	head -n 4 run/r1/classified >classified4
-	expect_same counts classified4
-	expect_grep '	retry	' failed.txt
-}
-
-t_same_as_the_driver_server_errors() {
-	driver_agrees -F fail-requests=0.3 -F expire=0.5:1
-	expect_grep '	retry	batch_expired: ' failed.txt
-	expect_grep '	retry	server_error: ' failed.txt
-}
-
-t_same_as_the_driver_http_statuses() {
-	driver_agrees -F fail-requests=0.3 -F fail-status=503
-	expect_grep '	retry	HTTP 503: ' failed.txt
-	expect_grep '^q7	final	HTTP 400: ' failed.txt
-}
-
 t_write_errors() {
 	local i
 	for i in $(seq 1 3000); do req "r$i"; done >req.jsonl
