@@ -7,12 +7,12 @@ net_fast
 t_usage_and_version() {
 	run oai-batch -h
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" "usage: oai-batch [-fqv] [-e endpoint] [-i interval] [-m key=value]... [-Q limit|auto]
+	expect_eq "$(cat "$T/out")" "usage: oai-batch [-fqvx] [-e endpoint] [-i interval] [-m key=value]... [-Q limit|auto]
                  [file-id ...]"
-	run oai-batch -x
+	run oai-batch -y
 	expect_rc 2
-	expect_eq "$(cat "$T/err")" "oai-batch: invalid option -- 'x'
-usage: oai-batch [-fqv] [-e endpoint] [-i interval] [-m key=value]... [-Q limit|auto]
+	expect_eq "$(cat "$T/err")" "oai-batch: invalid option -- 'y'
+usage: oai-batch [-fqvx] [-e endpoint] [-i interval] [-m key=value]... [-Q limit|auto]
                  [file-id ...]"
 	run oai-batch -V
 	expect_rc 0
@@ -70,6 +70,59 @@ t_endpoint_and_metadata() {
 	expect_eq "$(bw_member endpoint <batch.json)" /v1/embeddings
 	expect_eq "$(bw_member job <batch.json)" nightly
 	expect_eq "$(bw_member owner <batch.json)" ann
+}
+
+# A line naming the requests' file gives the batch their url as its
+# endpoint; -e must then agree with it.
+t_endpoint_from_the_file() {
+	mock_start
+	printf '{"custom_id":"e1","method":"POST","url":"/v1/embeddings","body":{"model":"text-embedding-3-small","input":"x"}}\n' >e.jsonl
+	printf '{"custom_id":"r1","method":"POST","url":"/v1\\/responses","body":{"model":"gpt-4o-mini","input":"x"}}\n' >r.jsonl
+	oai-upload -q e.jsonl r.jsonl >up
+	run oai-batch <up
+	expect_rc 0
+	expect_empty "$T/err"
+	mock_curl GET "/batches/$(sed -n 1p "$T/out" | cut -f1)" >batch.json
+	expect_eq "$(bw_member endpoint <batch.json)" /v1/embeddings
+	mock_curl GET "/batches/$(sed -n 2p "$T/out" | cut -f1)" >batch.json
+	expect_eq "$(bw_member endpoint <batch.json)" /v1/responses
+	net_lines 1 c.jsonl
+	oai-upload -q c.jsonl >up
+	run oai-batch -e /v1/embeddings <up
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-batch: c.jsonl: $(cut -f1 up): its requests are for /v1/chat/completions, not /v1/embeddings (-e)"
+	expect_empty "$T/out"
+	expect_eq "$(bw_batches "$(cut -f1 up)")" "" "batches"
+	printf '%s\tnosuch.jsonl\n' "$(cut -f1 up)" >up2
+	run oai-batch <up2
+	expect_rc 1
+	expect_grep '^oai-batch: nosuch.jsonl: No such file or directory$' "$T/err"
+}
+
+# -x: the first file that cannot get a batch ends the run at once, even
+# while more input may come (a pipe that would otherwise wait forever).
+t_stop_at_the_first_refused_file() {
+	mock_start
+	net_lines 1 a.jsonl
+	net_lines 1 b.jsonl
+	oai-upload -q a.jsonl b.jsonl >up
+	{ echo file-nosuch; cat up; } >in
+	run oai-batch -x <in
+	expect_rc 1
+	expect_grep '^oai-batch: .*file-nosuch' "$T/err"
+	expect_empty "$T/out"
+	expect_eq "$(bw_batches "$(sed -n 1p up | cut -f1)")" "" "batches after the refused file"
+	# Without -x the others go on.
+	run oai-batch <in
+	expect_rc 1
+	expect_eq "$(wc -l <"$T/out")" 2 "batches"
+	# With more input still to come: exits without waiting for it.
+	mkfifo feed
+	{ echo file-nosuch; sleep 30; } >feed &
+	writer=$!
+	run timeout 10 oai-batch -x <feed
+	kill "$writer" 2>/dev/null
+	expect_rc 1
 }
 
 t_ids_from_stdin_once_each() {

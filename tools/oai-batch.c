@@ -31,6 +31,7 @@
 #include "modeldata.h"
 #include "outcheck.h"
 #include "reqcount.h"
+#include "reqline.h"
 #include "retry.h"
 #include "xalloc.h"
 
@@ -88,13 +89,14 @@ static int		 auto_limit;	/* -Q auto */
 static struct http	*http;
 static const char	*base_path;
 static int		 force, quiet, live;
+static int		 stop_first;	/* -x */
 static long long	 covered = LLONG_MAX;	/* listed back to this */
 static double		 first_interval = 10;	/* -i */
 
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: oai-batch [-fqv] [-e endpoint] [-i interval] "
+	fprintf(fp, "usage: oai-batch [-fqvx] [-e endpoint] [-i interval] "
 	    "[-m key=value]... [-Q limit|auto]\n"
 	    "                 [file-id ...]\n");
 }
@@ -722,6 +724,59 @@ probe(struct known *k, const char *model)
 	return 0;
 }
 
+/* file_endpoint: the url of the first request of the file at path, the
+ * endpoint its batch must have (jsonl-split writes one url a file),
+ * copied to out (size bytes).  Returns 0, or -1 after saying why not (a
+ * read error, an empty file, a line that is not a request, a url that is
+ * not a path). */
+static int
+file_endpoint(const char *path, char *out, size_t size)
+{
+	struct reqline req;
+	struct buf idbuf = { 0 }, url = { 0 };
+	const char *why;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	FILE *fp;
+	int r = -1;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		warn("%s", path);
+		return -1;
+	}
+	if ((len = getline(&line, &cap, fp)) == -1) {
+		if (ferror(fp))
+			warn("%s", path);
+		else
+			warnx("%s: no requests", path);
+		goto out;
+	}
+	if (len > 0 && line[len - 1] == '\n')
+		len--;
+	if ((why = reqline_check(line, (size_t)len, &req, &idbuf)) != NULL) {
+		warnx("%s:1: %s", path, why);
+		goto out;
+	}
+	if (jscan_unescape(req.url, &url) == -1 || url.len == 0 ||
+	    url.len >= size || url.p[0] != '/' ||
+	    memchr(url.p, '\0', url.len) != NULL) {
+		warnx("%s:1: url %.*s: not an endpoint path such as "
+		    "/v1/chat/completions", path, (int)(req.url.n > 80 ? 80 :
+		    req.url.n), req.url.p);
+		goto out;
+	}
+	memcpy(out, url.p, url.len);
+	out[url.len] = '\0';
+	r = 0;
+out:
+	buf_free(&url);
+	buf_free(&idbuf);
+	free(line);
+	fclose(fp);
+	return r;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -729,13 +784,13 @@ main(int argc, char *argv[])
 	struct idsrc ids;
 	struct reqcount rc;
 	struct json_object *body, *meta;
-	char *pairs[MAX_METADATA], model[MAX_MODEL], num[32];
+	char *pairs[MAX_METADATA], model[MAX_MODEL], num[32], url[256], *path;
 	struct known *k;
-	const char *id, *endpoint = "/v1/chat/completions";
+	const char *id, *endpoint = NULL, *ep;
 	long long since, qtokens = 0, tokens = -1;
 	int ch, r, verbose = 0, status = 0, npairs = 0, qflag = 0, tier = 0;
 
-	while ((ch = getopt(argc, argv, "e:fhi:m:Q:qvV")) != -1) {
+	while ((ch = getopt(argc, argv, "e:fhi:m:Q:qvVx")) != -1) {
 		switch (ch) {
 		case 'e':
 			if (optarg[0] != '/') {
@@ -772,6 +827,9 @@ main(int argc, char *argv[])
 		case 'V':
 			puts("oai-batch batchpipe " BATCHPIPE_VERSION);
 			return stdout_close(1) ? 1 : 0;
+		case 'x':
+			stop_first = 1;
+			break;
 		default:
 			usage(stderr);
 			return 2;
@@ -800,24 +858,41 @@ main(int argc, char *argv[])
 		return 1;
 
 	body = json_object_new_object();
-	json_object_object_add(body, "endpoint",
-	    json_object_new_string(endpoint));
 	json_object_object_add(body, "completion_window",
 	    json_object_new_string("24h"));
 
 	while ((r = idsrc_next(&ids, &id)) == 1) {
 		if (!idsrc_valid(id)) {
 			warnx("%s: not a file id: %s", ids.where, id);
-			status = 1;
-			continue;
+			goto refused;
 		}
+		/* The endpoint is the requests' own when the line names
+		 * their file; -e, when given, must agree with it. */
+		ep = endpoint != NULL ? endpoint : "/v1/chat/completions";
+		if (ids.rest != NULL && ids.rest[0] != '\t' &&
+		    ids.rest[0] != '\0') {
+			path = xstrndup(ids.rest, strcspn(ids.rest, "\t"));
+			r = file_endpoint(path, url, sizeof(url));
+			if (r == 0 && endpoint != NULL &&
+			    strcmp(url, endpoint) != 0) {
+				warnx("%s: %s: its requests are for %s, not "
+				    "%s (-e)", path, id, url, endpoint);
+				r = -1;
+			}
+			free(path);
+			if (r == -1) {
+				goto refused;
+			}
+			ep = url;
+		}
+		json_object_object_add(body, "endpoint",
+		    json_object_new_string(ep));
 		/* The batches of a file are not older than the file: they
 		 * are listed back to it, once for the run when the files
 		 * come in the order they were uploaded.  A batch for the
 		 * file made after that listing is one made here. */
 		if ((r = file_since(id, &since)) == HTTP_FAILED) {
-			status = 1;
-			continue;
+			goto refused;
 		} else if (r != HTTP_OK)
 			break;
 		if (since < covered && (r = list_batches(since)) != HTTP_OK)
@@ -827,8 +902,7 @@ main(int argc, char *argv[])
 		if (k == NULL && qflag) {
 			if ((r = queue_file(&rc, ids.where, id, ids.rest,
 			    qtokens, tier, &tokens, model)) == HTTP_FAILED) {
-				status = 1;
-				continue;
+				goto refused;
 			} else if (r != HTTP_OK)
 				break;
 			/* Made by another run while this one waited? */
@@ -854,8 +928,7 @@ main(int argc, char *argv[])
 			r = create(id, since, body, &k);
 			json_object_object_del(body, "metadata");
 			if (r == HTTP_FAILED) {
-				status = 1;
-				continue;
+				goto refused;
 			} else if (r != HTTP_OK)
 				break;
 			if (qflag && k->tokens < 0) {
@@ -874,6 +947,15 @@ main(int argc, char *argv[])
 		k->ours = 1;
 		printf("%s\t%s\n", k->id, id);
 		stdout_flush();
+		continue;
+	refused:
+		/* -x: the first file that cannot get a batch ends the run,
+		 * so that a pipe feeding it learns at once. */
+		status = 1;
+		if (stop_first) {
+			r = HTTP_FAILED;
+			break;
+		}
 	}
 	idsrc_close(&ids);
 	/* r is 0 at the end of the input; else why the loop stopped: -1 a
