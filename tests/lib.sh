@@ -85,7 +85,8 @@ done
 . "$file"
 
 name=$(basename "$file" .sh)
-for t in $(declare -F | awk '$3 ~ /^t_/ { print $3 }'); do
+# BATCHPIPE_TESTS, an extended regex, picks the tests to run by name.
+for t in $(declare -F | awk -v only="${BATCHPIPE_TESTS:-.}" '$3 ~ /^t_/ && $3 ~ only { print $3 }'); do
 	T=$(mktemp -d "$WORK/$name.$t.XXXXXX")
 	export T
 	log=$T.log

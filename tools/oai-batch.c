@@ -617,16 +617,34 @@ metadata_object(char *const *pairs, int n)
  * bytes) set; HTTP_FAILED after saying why the file cannot be queued; or
  * as list_batches.  With -Q auto and no limit known for the model, even
  * after reading the listing back to the queue's horizon, it returns
- * HTTP_OK at once, not waiting: the batch made will be the probe. */
+ * HTTP_OK at once, not waiting: the batch made will be the probe.
+ * With -Q auto and a model of no known encoding (first_model, the first
+ * request's), it returns HTTP_OK with *tokens -1: nothing is counted. */
 static int
 queue_file(struct reqcount *rc, const char *where, const char *file_id,
-    const char *rest, long long qtokens, int tier, long long *tokens,
-    char *model)
+    const char *rest, const char *first_model, long long qtokens, int tier,
+    long long *tokens, char *model)
 {
+	static char said[MAX_MODEL];
 	unsigned long long requests;
 	long long limit;
 	char *path;
 	int r;
+
+	/* auto is the default of oai-pipeline: a model batchpipe cannot
+	 * count (one a compatible server names) still gets its batches. */
+	if (auto_limit && first_model[0] != '\0' &&
+	    model_encoding(first_model, strlen(first_model)) == NULL) {
+		if (strcmp(said, first_model) != 0)
+			warnx("model %s: no encoding known, so its tokens "
+			    "are not counted: its batches are created "
+			    "without waiting for room in the queue",
+			    first_model);
+		snprintf(said, sizeof(said), "%s", first_model);
+		snprintf(model, MAX_MODEL, "%s", first_model);
+		*tokens = -1;
+		return HTTP_OK;
+	}
 
 	if (rest == NULL || rest[0] == '\t' || rest[0] == '\0') {
 		warnx("%s: %s: -Q needs the file's path to count its tokens: "
@@ -724,16 +742,17 @@ probe(struct known *k, const char *model)
 	return 0;
 }
 
-/* file_endpoint: the url of the first request of the file at path, the
+/* file_first: the url of the first request of the file at path, the
  * endpoint its batch must have (jsonl-split writes one url a file),
- * copied to out (size bytes).  Returns 0, or -1 after saying why not (a
- * read error, an empty file, a line that is not a request, a url that is
- * not a path). */
+ * copied to out (size bytes), and its model, to model (MAX_MODEL bytes;
+ * "" when too long).  Returns 0, or -1 after saying why not (a read
+ * error, an empty file, a line that is not a request, a url that is not
+ * a path). */
 static int
-file_endpoint(const char *path, char *out, size_t size)
+file_first(const char *path, char *out, size_t size, char *model)
 {
 	struct reqline req;
-	struct buf idbuf = { 0 }, url = { 0 };
+	struct buf idbuf = { 0 }, url = { 0 }, name = { 0 };
 	const char *why;
 	char *line = NULL;
 	size_t cap = 0;
@@ -768,8 +787,15 @@ file_endpoint(const char *path, char *out, size_t size)
 	}
 	memcpy(out, url.p, url.len);
 	out[url.len] = '\0';
+	model[0] = '\0';
+	if (jscan_unescape(req.model, &name) == 0 && name.len < MAX_MODEL &&
+	    memchr(name.p, '\0', name.len) == NULL) {
+		memcpy(model, name.p, name.len);
+		model[name.len] = '\0';
+	}
 	r = 0;
 out:
+	buf_free(&name);
 	buf_free(&url);
 	buf_free(&idbuf);
 	free(line);
@@ -785,6 +811,7 @@ main(int argc, char *argv[])
 	struct reqcount rc;
 	struct json_object *body, *meta;
 	char *pairs[MAX_METADATA], model[MAX_MODEL], num[32], url[256], *path;
+	char first_model[MAX_MODEL];
 	struct known *k;
 	const char *id, *endpoint = NULL, *ep;
 	long long since, qtokens = 0, tokens = -1;
@@ -869,10 +896,11 @@ main(int argc, char *argv[])
 		/* The endpoint is the requests' own when the line names
 		 * their file; -e, when given, must agree with it. */
 		ep = endpoint != NULL ? endpoint : "/v1/chat/completions";
+		first_model[0] = '\0';
 		if (ids.rest != NULL && ids.rest[0] != '\t' &&
 		    ids.rest[0] != '\0') {
 			path = xstrndup(ids.rest, strcspn(ids.rest, "\t"));
-			r = file_endpoint(path, url, sizeof(url));
+			r = file_first(path, url, sizeof(url), first_model);
 			if (r == 0 && endpoint != NULL &&
 			    strcmp(url, endpoint) != 0) {
 				warnx("%s: %s: its requests are for %s, not "
@@ -901,7 +929,8 @@ main(int argc, char *argv[])
 		k = usable(id, 0);
 		if (k == NULL && qflag) {
 			if ((r = queue_file(&rc, ids.where, id, ids.rest,
-			    qtokens, tier, &tokens, model)) == HTTP_FAILED) {
+			    first_model, qtokens, tier, &tokens, model)) ==
+			    HTTP_FAILED) {
 				goto refused;
 			} else if (r != HTTP_OK)
 				break;
@@ -914,7 +943,7 @@ main(int argc, char *argv[])
 				    k->status);
 		} else {
 			meta = metadata_object(pairs, npairs);
-			if (qflag) {
+			if (qflag && tokens >= 0) {
 				snprintf(num, sizeof(num), "%lld", tokens);
 				json_object_object_add(meta, META_TOKENS,
 				    json_object_new_string(num));
@@ -931,7 +960,7 @@ main(int argc, char *argv[])
 				goto refused;
 			} else if (r != HTTP_OK)
 				break;
-			if (qflag && k->tokens < 0) {
+			if (qflag && tokens >= 0 && k->tokens < 0) {
 				k->tokens = tokens;
 				free(k->model);
 				k->model = xstrdup(model);
@@ -940,8 +969,8 @@ main(int argc, char *argv[])
 			 * tells it: by failing with token_limit_exceeded, it
 			 * teaches the limit, and the file queues again with
 			 * it, the same upload. */
-			if (auto_limit && learnt_limit(model) < 0 &&
-			    probe(k, model))
+			if (auto_limit && tokens >= 0 &&
+			    learnt_limit(model) < 0 && probe(k, model))
 				goto again;
 		}
 		k->ours = 1;
