@@ -267,6 +267,32 @@ t_token_limit_learnt_file_submitted_again() {
 	one_batch_per_file run/batches
 }
 
+# A job ten times the queue: 20 parts, room for 2 at once.  It finishes
+# with nothing failed; with the limit given nothing is refused, and with
+# -Q auto one batch at most (the one that teaches the limit).  (How full
+# the queue is kept, in queue cycles, is measured by make bench.)
+ten_times_the_queue() {
+	quick_mock -t 0.05,0.4,0.05 -F token-limit="$1"
+	mkreq 200 >req.jsonl
+	pipeline -Q "$2" -l 10 -d run req.jsonl
+	expect_rc 0
+	expect_lines 200 "$T/out"
+	expect_grep '^oai-pipeline: 200 requests: 200 succeeded, 0 failed; ' "$T/err"
+	batches_of_server >server.batches
+	expect_eq "$(grep -c '	failed$' server.batches)" "$3" "refused batches"
+	expect_eq "$(grep -c '	completed$' server.batches)" 20 "completed batches"
+	one_batch_per_file run/batches
+}
+
+t_job_ten_times_the_queue_limit_given() {
+	# A part of 10 requests holds 100 tokens: 2 fit in 250, not 3.
+	ten_times_the_queue 250 250 0
+}
+
+t_job_ten_times_the_queue_limit_learnt() {
+	ten_times_the_queue 250 auto 1
+}
+
 t_token_limit_given_none_refused() {
 	quick_mock -t 0.05,0.5,0.05 -F token-limit=300
 	mkreq 80 >req.jsonl
@@ -441,7 +467,7 @@ t_unreachable_server_75_then_rerun() {
 	export BATCHPIPE_MAX_TRIES=2 BATCHPIPE_RETRY_BASE_MS=10 BATCHPIPE_RETRY_MAX_MS=20
 	OPENAI_API_KEY=sk-test OPENAI_BASE_URL=http://127.0.0.1:9/v1 pipeline -d run req.jsonl
 	expect_rc 75
-	expect_grep '^oai-pipeline: oai-upload .*: temporary failure; run the same command again to carry on$' "$T/err"
+	expect_grep '^oai-pipeline: oai-upload: temporary failure; run the same command again to carry on$' "$T/err"
 	expect_empty "$T/out"
 	quick_mock
 	pipeline -d run req.jsonl
