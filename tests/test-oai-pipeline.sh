@@ -550,7 +550,7 @@ stop_then_resume() {
 	expect_eq "$rc" "$2" "exit status"
 	expect_grep "^oai-pipeline: stopped by SIG$1; run the same command again to carry on$" err1
 	# Its tools are gone too.
-	[ -z "$(grep -l -s -z -x -F "BATCHPIPE_RUN=$T/run" /proc/[0-9]*/environ)" ] || fail "a tool still runs"
+	! grep -q -s -z -x -F "BATCHPIPE_RUN=$T/run" /proc/[0-9]*/environ || fail "a tool still runs"
 	expect_empty run/done
 	whole_files run
 	pipeline -d run req.jsonl
@@ -572,7 +572,7 @@ state_of() {
 	local f
 	[ -d "$1" ] || { printf 'nothing'; return; }
 	[ -f "$1/parts.tsv" ] && printf 'parts=%s ' "$(wc -l <"$1/parts.tsv")"
-	for f in uploaded batches ended done; do
+	for f in uploaded batches ended "done"; do
 		[ -f "$1/$f" ] && printf '%s=%s ' "$f" "$(wc -l <"$1/$f")"
 	done
 	[ -f "$1/results.jsonl" ] && printf 'results'

@@ -135,7 +135,7 @@ printable(char *out, size_t n, const char *s)
 {
 	size_t i;
 
-	for (i = 0; i + 1 < n && s[i] != '\0'; i++)
+	for (i = 0; s[i] != '\0' && i + 1 < n; i++)
 		out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ?
 		    ' ' : s[i];
 	out[i] = '\0';
