@@ -239,6 +239,72 @@ t_expired_batch_recovered() {
 	expect_grep '^p0001.2.jsonl	15	-	2$' run/parts.tsv
 }
 
+# The driver dies after oai-wait saw a batch expire but before the end
+# was recorded (here: stopped, the end left in the pipe, then killed).
+# The next run asks the server for the batches whose end it has no
+# record of, and settles the expired one with its partial results: the
+# file gets no second batch for the requests the first one ran.
+t_expired_end_lost_then_resume() {
+	local pid fid bid
+	mock_start -t 0.05,0.4,0.05 -F expire=0.5:1
+	mkreq 10 >req.jsonl
+	setsid oai-pipeline -q -i 0.05 -d run req.jsonl >/dev/null 2>err1 &
+	pid=$!
+	for _ in $(seq 1 100); do
+		[ -s run/batches ] && break
+		sleep 0.05
+	done
+	[ -s run/batches ] || fail "no batch created"
+	kill -STOP "$pid"
+	bid=$(cut -f 1 run/batches)
+	fid=$(cut -f 2 run/batches)
+	for _ in $(seq 1 100); do
+		mock_curl GET "/batches/$bid" | grep -q '"status":"expired"' && break
+		sleep 0.05
+	done
+	sleep 0.5
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null || true
+	expect_empty run/ended
+	pipeline -d run req.jsonl
+	expect_rc 0
+	expect_lines 10 "$T/out"
+	expect_grep "^$bid	expired	" run/ended
+	batches_of_server >server.batches
+	expect_eq "$(awk -v f="$fid" '$2 == f' server.batches | wc -l)" 1 "batches of the first file"
+	expect_grep '^oai-pipeline: 10 requests: 10 succeeded, 0 failed; 2 batches \(5 requests submitted again\)$' "$T/err"
+}
+
+# -B with results in both an output and an error file; the counts and
+# the cost of each part on record.
+t_budget_with_failed_requests() {
+	quick_mock -F fail-requests=0.3
+	mkreq 40 >req.jsonl
+	pipeline -B 10 -l 20 -d run req.jsonl
+	expect_rc 0
+	expect_lines 40 "$T/out"
+	expect_grep '^oai-pipeline: 40 requests: 40 succeeded, 0 failed; ' "$T/err"
+	awk -F '\t' '$4 + $5 + $6 == 0 { bad = 1 } END { exit bad }' run/done || { cat run/done; fail "a part with no counts"; }
+	expect_eq "$(cut -f 1 run/cost | tr '\n' ' ')" "$(cut -f 1 run/done | tr '\n' ' ')" "parts costed"
+	awk -F '\t' '!($2 > 0) { bad = 1 } END { exit bad }' run/cost || { cat run/cost; fail "a part of no cost"; }
+}
+
+# The failures of a part settled as the last try stay final when a later
+# run gives more tries: failed.txt keeps them, with their requests.
+t_failed_txt_kept_by_a_run_with_more_tries() {
+	quick_mock -F fail-requests=0.3
+	mkreq 30 >req.jsonl
+	pipeline -r 0 -d run req.jsonl
+	expect_rc 3
+	n=$(wc -l <run/failed.txt)
+	[ "$n" -gt 0 ] || fail "nothing failed"
+	cp run/failed.txt failed.before
+	pipeline -r 3 -d run req.jsonl
+	expect_rc 3
+	expect_same run/failed.txt failed.before
+	expect_lines "$n" run/failed-requests.jsonl
+}
+
 t_cancelled_batch_recovered() {
 	quick_mock -F cancel=0.3:1
 	mkreq 20 >req.jsonl
