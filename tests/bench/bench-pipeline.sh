@@ -84,8 +84,8 @@ timed "one-line pipe" sh -c 'jsonl-split -d "$1/in" "$2" | oai-upload -q | oai-b
 pipe_ms=$ms
 
 # The driver, on a fresh server, to a fresh run directory.
-# shellcheck disable=SC2016 # expanded by the inner shell
 start_mock -t 0.2,1,0.2
+# shellcheck disable=SC2016 # expanded by the inner shell
 timed "oai-pipeline" sh -c 'oai-pipeline -q -i 0.2 -d "$1/run" -k uuid "$2" "$3" >"$1/driver.jsonl" 2>"$1/driver.log"' \
 	sh "$work" "$requests" "$items"
 drv_ms=$ms
