@@ -313,7 +313,7 @@ t_cancelled_batch_recovered() {
 	expect_lines 20 "$T/out"
 	expect_grep '	cancelled	' run/ended
 	expect_grep '	retry	batch_cancelled: ' run/settled/p0001.jsonl.failed
-	expect_grep '^p0001.jsonl	batch_[^	]+	cancelled	6	14	0$' run/done
+	expect_grep '^p0001.jsonl	batch_[^	]+	cancelled	6	14	0	-$' run/done
 	one_batch_per_file run/batches
 }
 
