@@ -3,9 +3,9 @@
 # files (tests/bench/gen-results, as bench-sortid-merge makes them), of
 # which 10% are turned into failures (server_error, batch_expired, HTTP
 # 400, 429 and 500, in turn), against the classification the driver ran
-# in awk until now (scripts/oai-pipeline's json_awk and classify_awk, run
-# as its step_classify runs them, its copies of the ok and failed lines
-# sent to /dev/null).  The two must write the same retry lines and the
+# in awk before jsonl-triage (tests/bench/classify-reference.awk, run as
+# its step_classify ran it, its copies of the ok and failed lines sent to
+# /dev/null).  The two must write the same retry lines and the
 # same failed.txt.
 #
 # Targets (the exit status is 1 when one is missed): jsonl-triage at
@@ -59,13 +59,8 @@ results=("$dir"/results/part*.jsonl)
 rbytes=$(cat "${results[@]}" | wc -c)
 cat "${results[@]}" "$dir/requests.jsonl" >/dev/null
 
-# The driver's awk, as it is in scripts/oai-pipeline.
-eval "$(sed -n "/^json_awk='/,/^'\$/p" "$TOP/scripts/oai-pipeline")"
-eval "$(sed -n "/^classify_awk='/,/^'\$/p" "$TOP/scripts/oai-pipeline")"
-# shellcheck disable=SC2154 # json_awk, classify_awk: set by the evals
-printf '%s%s' "$json_awk" "$classify_awk" >"$dir/classify.awk" || exit 1
 classify=(awk -v okf=/dev/null -v failf=/dev/null -v budget= -v retryf="$dir/awk.retry"
-	-v whyf="$dir/awk.failed" -f "$dir/classify.awk" mode=up /dev/null mode=bat /dev/null
+	-v whyf="$dir/awk.failed" -f "$TOP/tests/bench/classify-reference.awk" mode=up /dev/null mode=bat /dev/null
 	mode=st /dev/null mode=res /dev/null "${results[@]}" mode=held /dev/null
 	mode=req /dev/null "$dir/requests.jsonl")
 
