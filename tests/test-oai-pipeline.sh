@@ -359,6 +359,37 @@ t_job_ten_times_the_queue_limit_learnt() {
 	ten_times_the_queue 250 auto 1
 }
 
+# kill -9 of the driver alone while the queue is full (oai-batch waiting
+# for room, batches running): the same command run at once takes over,
+# stops the tools the dead driver left, and ends with every request once
+# and one live batch per file.
+t_kill_9_while_the_queue_is_full_then_resume_at_once() {
+	local pid
+	mock_start -t 0.05,0.6,0.05 -F token-limit=250
+	mkreq 100 >req.jsonl
+	setsid oai-pipeline -q -i 0.05 -Q 250 -l 10 -d run req.jsonl >/dev/null 2>err1 &
+	pid=$!
+	for _ in $(seq 1 200); do
+		[ "$(wc -l <run/batches 2>/dev/null || echo 0)" -ge 2 ] && break
+		sleep 0.05
+	done
+	[ "$(wc -l <run/batches)" -ge 2 ] || fail "the queue did not fill"
+	[ ! -s run/done ] || fail "a batch ended before the kill: the queue was not full"
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null || true
+	# The dead driver's tools still run.
+	grep -q -s -z -x -F "BATCHPIPE_RUN=$T/run" /proc/[0-9]*/environ || fail "no tool outlived the driver"
+	pipeline -Q 250 -l 10 -d run req.jsonl
+	expect_rc 0
+	expect_grep "^oai-pipeline: stopping the tools that an earlier oai-pipeline left running in $T/run$" "$T/err"
+	ids "$T/out" >got.ids
+	ids req.jsonl | sort >want.ids
+	expect_same got.ids want.ids
+	expect_eq "$(grep -c '	failed$' <(batches_of_server))" 0 "batches refused for the queue"
+	one_batch_per_file run/batches
+	whole_files run
+}
+
 t_token_limit_given_none_refused() {
 	quick_mock -t 0.05,0.5,0.05 -F token-limit=300
 	mkreq 80 >req.jsonl

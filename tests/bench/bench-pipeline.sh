@@ -111,7 +111,7 @@ awk 'BEGIN { for (i = 1; i <= 200; i++)
 	printf "{\"custom_id\":\"q%d\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"item %d\"}],\"max_tokens\":5}}\n", i, i }' >"$work/q.jsonl"
 for q in 250 auto; do
 	start_mock -t 0.2,1,0.2 -F token-limit=250
-	timed "20 parts, queue of 2, -Q $q" oai-pipeline -q -i 0.2 -Q "$q" -l 10 -d "$work/q-$q" "$work/q.jsonl" >/dev/null
+	timed "20 parts, queue of 2, -Q $q" oai-pipeline -q -i 0.2 -Q "$q" -l 10 -d "$work/q-$q" "$work/q.jsonl" >/dev/null 2>"$work/q-$q.log"
 	cyc=$(awk -v m="$ms" 'BEGIN { printf "%.2f", m / 1000 / 14 }')
 	echo "  x the ideal 10 cycles: $cyc (target <= 1.5)"
 	awk -v r="$cyc" 'BEGIN { exit !(r <= 1.5) }' || { echo "MISSED: -Q $q: $cyc x the ideal"; status=1; }
