@@ -53,7 +53,7 @@ t_api_error_message_holding_the_key_is_masked_before_the_cut() {
 
 t_redirect_to_the_key_and_an_escape_is_scrubbed() {
 	hostile_start -s '307 Temporary Redirect' \
-		-H "Location: http://127.0.0.1:1/v1/x?key=$CANARY&t=$ESC]0;pwned$(printf '\a')$ESC[2J"
+		-H "Location: http://127.0.0.1:1/v1/x?key=$CANARY&t=$ESC]0;pwned$(printf '\a')${ESC}[2J"
 	export OPENAI_API_KEY=$CANARY
 	run oai-rm file-x
 	expect_rc 1
