@@ -103,9 +103,9 @@ t_a_tool_holding_the_key_leaves_no_core() {
 	# A soft limit to lower (unless the hard limit is 0 already).
 	ulimit -S -c "$(ulimit -H -c)" 2>/dev/null || true
 	background oai-wait -q -i 60 batch_x
-	for i in $(seq 1 100); do
+	for i in $(seq 1 400); do
 		limits=$(grep '^Max core file size' "/proc/$!/limits" 2>/dev/null) || true
-		[ -n "$limits" ] && [ "$(awk '{ print $5 }' <<<"$limits")" = 0 ] && break
+		[ -n "$limits" ] && [ "$(awk '{ print $5 $6 }' <<<"$limits")" = 00 ] && break
 		sleep 0.05
 	done
 	expect_grep '^Max core file size +0 +0 ' "/proc/$!/limits"
