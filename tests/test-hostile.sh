@@ -114,3 +114,14 @@ t_a_tool_holding_the_key_leaves_no_core() {
 		expect_eq "$(stat -c %u "/proc/$!/status")" 0 "owner of /proc/PID/status"
 	: "$i"
 }
+
+t_message_is_cut_between_characters() {
+	# The cut at 1,000 bytes falls inside a two-byte character and a C1
+	# control (U+009B, a CSI to some terminals) is made a space.
+	printf '{"error": {"message": "\xc2\x9b%s\xc3\xa9\xc3\xa9"}}' "$(ys 998)" >error.json
+	hostile_start -s 400 -b error.json
+	export OPENAI_API_KEY=$CANARY
+	run oai-rm file-x
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-rm: DELETE /v1/files/file-x: HTTP 400:  $(ys 998)..."
+}
