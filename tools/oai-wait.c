@@ -17,9 +17,11 @@
 
 #include <json-c/json.h>
 
+#include "apipath.h"
 #include "argsec.h"
 #include "batchobj.h"
 #include "config.h"
+#include "buf.h"
 #include "http.h"
 #include "idsrc.h"
 #include "outcheck.h"
@@ -210,12 +212,14 @@ poll_batch(struct batch *b)
 	struct json_object *o = NULL;
 	struct batchobj got;
 	const char *code, *msg;
-	char path[300], line[512];
+	static struct buf pathbuf = BUF_INIT;	/* reused poll after poll */
+	const char *path;
+	char line[512];
 	long long eline;
 	int r, changed;
 	double cap;
 
-	snprintf(path, sizeof(path), "/batches/%s", b->id);
+	path = api_path(&pathbuf, "/batches/", b->id, NULL);
 	r = http_request(http, "GET", path, NULL, HTTP_QUIET, NULL, &o);
 	cap = fmax(CAP_SECONDS, first_interval);
 	if (r == HTTP_TEMPFAIL) {
@@ -233,9 +237,11 @@ poll_batch(struct batch *b)
 		return;
 	}
 	if (batchobj_parse(o, &got) == -1 || strcmp(got.id, b->id) != 0 ||
-	    !idsrc_valid(got.status) ||
-	    (got.output_file_id != NULL && !idsrc_valid(got.output_file_id)) ||
-	    (got.error_file_id != NULL && !idsrc_valid(got.error_file_id))) {
+	    !idsrc_valid(got.status, strlen(got.status)) ||
+	    (got.output_file_id != NULL && !idsrc_valid(got.output_file_id,
+	    strlen(got.output_file_id))) ||
+	    (got.error_file_id != NULL && !idsrc_valid(got.error_file_id,
+	    strlen(got.error_file_id)))) {
 		batchobj_free(&got);
 		say("GET %s%s: the answer is not a usable batch object",
 		    base_path, path);
@@ -274,12 +280,14 @@ poll_batch(struct batch *b)
 /* add_batch: one more id to wait for; 1 when it was taken (a new, well
  * formed id), 0 for a repeat, -1 for a malformed id (reported). */
 static int
-add_batch(const char *id, const char *where)
+add_batch(const char *id, size_t len, const char *where)
 {
+	char shown[80];
 	size_t i;
 
-	if (!idsrc_valid(id)) {
-		say("%s: not a batch id: %s", where, id);
+	if (!idsrc_valid(id, len)) {
+		say("%s: not a batch id: %s", where,
+		    idsrc_shown(id, len, shown, sizeof(shown)));
 		return -1;
 	}
 	for (i = 0; i < nbatches; i++)
@@ -393,7 +401,7 @@ main(int argc, char *argv[])
 			 * oai-batch write whole lines. */
 			input = 0;
 			if ((r = idsrc_next(&ids, &id)) == 1) {
-				if (add_batch(id, ids.where) == -1)
+				if (add_batch(id, ids.len, ids.where) == -1)
 					status = 1;
 				continue;
 			}
