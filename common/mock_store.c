@@ -200,6 +200,9 @@ mock_file_json(struct buf *b, const struct mock_file *f)
 void
 mock_batch_json(struct buf *b, const struct mock_batch *x)
 {
+	const struct mock_fault *odd = NULL;
+	size_t i;
+
 	buf_printf(b, "{\"id\":\"%s\",\"object\":\"batch\",\"endpoint\":",
 	    x->id);
 	add_str(b, x->endpoint);
@@ -217,7 +220,13 @@ mock_batch_json(struct buf *b, const struct mock_batch *x)
 	add_str(b, x->window);
 	buf_printf(b, ",\"status\":\"%s\",\"output_file_id\":",
 	    mock_bstatus_name[x->status]);
-	add_str(b, x->output_file_id);
+	for (i = 0; i < x->st->nfaults; i++)
+		if (x->st->faults[i].kind == MF_ODD_FILE_ID)
+			odd = &x->st->faults[i];
+	if (odd != NULL && x->output_file_id != NULL)
+		buf_add_json_string(b, odd->text, odd->textlen);
+	else
+		add_str(b, x->output_file_id);
 	buf_adds(b, ",\"error_file_id\":");
 	add_str(b, x->error_file_id);
 	add_time(b, "created_at", x->created_at);

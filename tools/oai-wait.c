@@ -211,7 +211,7 @@ poll_batch(struct batch *b)
 {
 	struct json_object *o = NULL;
 	struct batchobj got;
-	const char *code, *msg;
+	const char *code, *msg, *bad;
 	static struct buf pathbuf = BUF_INIT;	/* reused poll after poll */
 	const char *path;
 	char line[512];
@@ -237,14 +237,23 @@ poll_batch(struct batch *b)
 		return;
 	}
 	if (batchobj_parse(o, &got) == -1 || strcmp(got.id, b->id) != 0 ||
-	    !idsrc_valid(got.status, strlen(got.status)) ||
-	    (got.output_file_id != NULL && !idsrc_valid(got.output_file_id,
-	    strlen(got.output_file_id))) ||
-	    (got.error_file_id != NULL && !idsrc_valid(got.error_file_id,
-	    strlen(got.error_file_id)))) {
+	    !idsrc_valid(got.status, strlen(got.status))) {
 		batchobj_free(&got);
 		say("GET %s%s: the answer is not a usable batch object",
 		    base_path, path);
+		json_object_put(o);
+		b->outcome = BROKEN;
+		return;
+	}
+	/* The next tool takes these as operands: an odd one is refused
+	 * here, never passed on. */
+	if ((bad = got.output_file_id) == NULL ||
+	    idsrc_valid(bad, strlen(bad)))
+		bad = got.error_file_id;
+	if (bad != NULL && !idsrc_valid(bad, strlen(bad))) {
+		say("GET %s%s: not a file id: %s", base_path, path,
+		    idsrc_shown(bad, strlen(bad), line, sizeof(line)));
+		batchobj_free(&got);
 		json_object_put(o);
 		b->outcome = BROKEN;
 		return;
