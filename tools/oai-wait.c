@@ -440,8 +440,15 @@ main(int argc, char *argv[])
 		sleep_until(t);
 		if (now() >= deadline)
 			continue;
-		if (!tick && next < nbatches)
+		if (!tick && next < nbatches) {
 			poll_batch(&batches[next]);
+			/* With -b the reader waits for a line per batch, and
+			 * one that can no longer be followed (an answer with
+			 * an id to refuse, say) would keep it waiting for
+			 * ever: stop, and let the exit status tell. */
+			if (by_batch && batches[next].outcome == BROKEN)
+				break;
+		}
 		live_draw();
 	}
 	idsrc_close(&ids);
