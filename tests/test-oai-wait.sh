@@ -376,3 +376,14 @@ oai-wait: argument 3: not a batch id: -x'
 	expect_empty "$T/out"
 	expect_eq "$(cat "$T/err")" "oai-wait: stdin:1: not a batch id: $b\\x00x"
 }
+
+# With -b, whose reader waits for a line per batch, a batch that can no
+# longer be followed stops oai-wait at once (it used to wait for more ids,
+# and its reader for that batch's line, for ever).
+t_by_batch_stops_at_a_refused_file_id() {
+	bw_job 1 -F odd-file-id=-d..
+	run timeout 15 oai-wait -b -q -i 0.05 < <(echo "$b"; exec sleep 20)
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "oai-wait: GET /v1/batches/$b: not a file id: -d.."
+}
