@@ -2,7 +2,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,7 +42,7 @@ static int
 decode(const char *s, struct mock_fault *f)
 {
 	size_t i, o = 0, n = strlen(s);
-	unsigned int c;
+	char hex[3];
 
 	f->text = xmalloc(n + 1);
 	for (i = 0; i < n; i++) {
@@ -52,10 +51,12 @@ decode(const char *s, struct mock_fault *f)
 			continue;
 		}
 		if (i + 2 >= n || !isxdigit((unsigned char)s[i + 1]) ||
-		    !isxdigit((unsigned char)s[i + 2]) ||
-		    sscanf(s + i + 1, "%2x", &c) != 1)
+		    !isxdigit((unsigned char)s[i + 2]))
 			return -1;
-		f->text[o++] = (char)c;
+		hex[0] = s[i + 1];
+		hex[1] = s[i + 2];
+		hex[2] = '\0';
+		f->text[o++] = (char)strtoul(hex, NULL, 16);
 		i += 2;
 	}
 	f->text[o] = '\0';
