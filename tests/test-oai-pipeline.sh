@@ -856,6 +856,22 @@ t_odd_result_file_id_stops_the_job() {
 	(cd top && mkdir in && cp ../req.jsonl in/ && cd in &&
 		oai-pipeline -i 0.05 -d run req.jsonl >../out 2>../err) && rc=0 || rc=$?
 	expect_eq "$rc" 1 "exit status"
-	expect_grep '^oai-wait: GET /v1/batches/batch_[^:]*: not a file id: -d\.\.$' top/err
+	expect_grep '^oai-wait: GET /v1/batches/batch_[^:]*: not a file id: -d\.\.file-[A-Za-z0-9]*$' top/err
 	expect_eq "$(find top -name '*.jsonl' ! -path 'top/in/run/*' | sort | tr '\n' ' ')" "top/in/req.jsonl " "files outside the run directory"
+}
+
+# Ids may hold blanks and characters a shell or a URL gives a meaning to
+# ('=', ':', '*', '?', '#', a space, as base64-style ids do): the job
+# runs through, every such id escaped in the URLs and one argument each.
+t_result_file_ids_with_blanks_and_globs() {
+	quick_mock -F fail-requests=0.3 -F 'odd-file-id=x y=*?#:'
+	mkreq 10 >req.jsonl
+	pipeline -c -d run req.jsonl
+	expect_rc 0
+	expect_lines 10 "$T/out"
+	expect_grep '^oai-pipeline: 10 requests: 10 succeeded, 0 failed; ' "$T/err"
+	expect_grep '	x y=\*\?#:file-' run/ended
+	expect_grep '^x y=\*\?#:file-' run/removed
+	mock_curl GET /files >files.json
+	expect_no_grep '"id":"' files.json
 }
