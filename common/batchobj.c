@@ -7,9 +7,11 @@
 #include "xalloc.h"
 
 /* A string member as a fresh copy; NULL when absent, not a string, or
- * empty (the API writes null or "" for "no such file"). */
+ * empty (the API writes null or "" for "no such file").  *nul is set
+ * when the string holds a NUL byte ("\u0000"), which a C string would
+ * silently cut short. */
 static char *
-member_string(struct json_object *o, const char *key)
+member_string(struct json_object *o, const char *key, int *nul)
 {
 	struct json_object *v;
 	const char *s;
@@ -18,6 +20,8 @@ member_string(struct json_object *o, const char *key)
 	    !json_object_is_type(v, json_type_string))
 		return NULL;
 	s = json_object_get_string(v);
+	if (s != NULL && strlen(s) != (size_t)json_object_get_string_len(v))
+		*nul = 1;
 	return s != NULL && *s != '\0' ? xstrdup(s) : NULL;
 }
 
@@ -38,19 +42,20 @@ int
 batchobj_parse(struct json_object *o, struct batchobj *b)
 {
 	struct json_object *counts = NULL;
+	int nul = 0;
 
 	memset(b, 0, sizeof(*b));
 	if (!json_object_is_type(o, json_type_object))
 		return -1;
-	b->id = member_string(o, "id");
-	b->status = member_string(o, "status");
-	if (b->id == NULL || b->status == NULL) {
+	b->id = member_string(o, "id", &nul);
+	b->status = member_string(o, "status", &nul);
+	b->input_file_id = member_string(o, "input_file_id", &nul);
+	b->output_file_id = member_string(o, "output_file_id", &nul);
+	b->error_file_id = member_string(o, "error_file_id", &nul);
+	if (b->id == NULL || b->status == NULL || nul) {
 		batchobj_free(b);
 		return -1;
 	}
-	b->input_file_id = member_string(o, "input_file_id");
-	b->output_file_id = member_string(o, "output_file_id");
-	b->error_file_id = member_string(o, "error_file_id");
 	if (!json_object_object_get_ex(o, "request_counts", &counts) ||
 	    !json_object_is_type(counts, json_type_object))
 		counts = NULL;

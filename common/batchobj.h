@@ -18,7 +18,10 @@ struct batchobj {
 
 /* batchobj_parse: fills *b from a parsed Batch object.  Returns 0, or -1
  * (and *b empty) when o is not an object with string members id and
- * status.  The strings are copies: batchobj_free frees them. */
+ * status, or when one of id, status and the three file ids holds a NUL
+ * byte (it would be read cut short).  The ids are not checked further:
+ * that is idsrc_valid's, by strlen.  The strings are copies:
+ * batchobj_free frees them. */
 int	batchobj_parse(struct json_object *o, struct batchobj *b);
 void	batchobj_free(struct batchobj *b);
 

@@ -18,7 +18,7 @@ idsrc_open(struct idsrc *s, int argc, char **argv)
 int
 idsrc_next(struct idsrc *s, const char **id)
 {
-	char *line;
+	char *line, *p;
 	size_t len;
 	size_t n;
 	int r;
@@ -28,17 +28,22 @@ idsrc_next(struct idsrc *s, const char **id)
 			return 0;
 		snprintf(s->where, sizeof(s->where), "argument %d", s->next + 1);
 		*id = s->argv[s->next++];
+		s->len = strlen(*id);
 		s->rest = NULL;
 		return 1;
 	}
 	for (;;) {
 		if ((r = jsonl_next(&s->in, &line, &len)) <= 0)
 			return r;
-		n = strcspn(line, "\t");
-		s->rest = line[n] == '\t' ? line + n + 1 : NULL;
+		/* By the length, not strcspn: a NUL byte must not end
+		 * the id early (idsrc_valid refuses it by s->len). */
+		n = (p = memchr(line, '\t', len)) != NULL ?
+		    (size_t)(p - line) : len;
+		s->rest = p != NULL ? p + 1 : NULL;
 		line[n] = '\0';
-		if (line[0] == '\0')
+		if (n == 0)
 			continue;
+		s->len = n;
 		snprintf(s->where, sizeof(s->where), "%s:%lu", s->in.name,
 		    s->in.lineno);
 		*id = line;
@@ -47,13 +52,44 @@ idsrc_next(struct idsrc *s, const char **id)
 }
 
 int
-idsrc_valid(const char *id)
+idsrc_valid(const char *id, size_t len)
 {
-	size_t n;
+	size_t i;
 
-	n = strspn(id, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.");
-	return n > 0 && n < 256 && id[n] == '\0';
+	if (len == 0 || len > 255 || id[0] == '-' || id[0] == '.')
+		return 0;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)id[i] < 0x20 || id[i] == 0x7f ||
+		    id[i] == '/')
+			return 0;
+	return 1;
+}
+
+const char *
+idsrc_shown(const char *id, size_t len, char *buf, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char c;
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)id[i];
+		/* Room for this byte's form, and for "..." after it. */
+		if (o + 4 + 4 > size) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			buf[o++] = '\\';
+			buf[o++] = 'x';
+			buf[o++] = hex[c >> 4];
+			buf[o++] = hex[c & 15];
+		} else
+			buf[o++] = (char)c;
+	}
+	buf[o] = '\0';
+	return buf;
 }
 
 int

@@ -1,4 +1,5 @@
 /* Fault options of oai-mock(1); see mock_fault.h. */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -11,7 +12,7 @@ static const char *const names[] = {
 	"http400", "http408", "http409", "http429", "http500", "http502",
 	"http503", "redirect", "close", "cut", "lose-create", "lose-upload",
 	"slow", "retry-after", "fail-requests", "fail-status", "expire",
-	"cancel", "token-limit"
+	"cancel", "token-limit", "odd-file-id"
 };
 
 const char *
@@ -32,6 +33,34 @@ number(const char *s, double *out)
 	*out = strtod(s, &end);
 	if (*end != '\0' || errno != 0 || !isfinite(*out) || *out < 0)
 		return -1;
+	return 0;
+}
+
+/* s percent-decoded into a fresh f->text ("%00" is a NUL byte): 0, or
+ * -1 for a '%' without two hex digits. */
+static int
+decode(const char *s, struct mock_fault *f)
+{
+	size_t i, o = 0, n = strlen(s);
+	char hex[3];
+
+	f->text = xmalloc(n + 1);
+	for (i = 0; i < n; i++) {
+		if (s[i] != '%') {
+			f->text[o++] = s[i];
+			continue;
+		}
+		if (i + 2 >= n || !isxdigit((unsigned char)s[i + 1]) ||
+		    !isxdigit((unsigned char)s[i + 2]))
+			return -1;
+		hex[0] = s[i + 1];
+		hex[1] = s[i + 2];
+		hex[2] = '\0';
+		f->text[o++] = (char)strtoul(hex, NULL, 16);
+		i += 2;
+	}
+	f->text[o] = '\0';
+	f->textlen = o;
 	return 0;
 }
 
@@ -104,6 +133,14 @@ mock_fault_parse(const char *spec, struct mock_fault *f, const char **why)
 		if (value == NULL || fraction(value, &f->value) != 0)
 			goto out;
 		break;
+	case MF_ODD_FILE_ID:
+		if (at != NULL) {
+			*why = "odd-file-id takes no path prefix";
+			goto out;
+		}
+		if (value == NULL || *value == '\0' || decode(value, f) != 0)
+			goto out;
+		break;
 	case MF_EXPIRE:
 	case MF_CANCEL:
 		if (value == NULL)
@@ -141,6 +178,10 @@ mock_fault_parse(const char *spec, struct mock_fault *f, const char **why)
 	*why = NULL;
 	rc = 0;
 out:
+	if (rc != 0) {
+		free(f->text);
+		f->text = NULL;
+	}
 	free(s);
 	return rc;
 }

@@ -18,7 +18,8 @@ enum mock_fault_kind {
 	MF_FAIL_REQUESTS,		/* value: fraction of custom_ids */
 	MF_FAIL_STATUS,			/* value: HTTP status of those lines */
 	MF_EXPIRE, MF_CANCEL,		/* value: fraction; limit: batches */
-	MF_TOKEN_LIMIT			/* value: enqueued tokens */
+	MF_TOKEN_LIMIT,			/* value: enqueued tokens */
+	MF_ODD_FILE_ID			/* text: the output_file_id shown */
 };
 
 enum mock_fault_mode {
@@ -34,10 +35,13 @@ struct mock_fault {
 	long long		 limit;		/* expire/cancel: first N batches, 0 all */
 	int			 http_date;	/* retry-after=date:S */
 	char			*prefix;	/* NULL: every path */
+	char			*text;		/* odd-file-id: text[0..textlen) */
+	size_t			 textlen;
 	unsigned long long	 seen;		/* matching calls so far */
 };
 
-/* mock_fault_parse: parses spec into *f (f->prefix allocated, free it).
+/* mock_fault_parse: parses spec into *f (f->prefix and f->text allocated,
+ * free them).
  * Returns 0, or -1 with *why set to a static message. */
 int	mock_fault_parse(const char *spec, struct mock_fault *f,
 	    const char **why);

@@ -188,7 +188,9 @@ add_time(struct buf *b, const char *key, long long t)
 void
 mock_file_json(struct buf *b, const struct mock_file *f)
 {
-	buf_printf(b, "{\"object\":\"file\",\"id\":\"%s\",\"purpose\":", f->id);
+	buf_adds(b, "{\"object\":\"file\",\"id\":");
+	add_str(b, f->id);
+	buf_adds(b, ",\"purpose\":");
 	add_str(b, f->purpose);
 	buf_adds(b, ",\"filename\":");
 	add_str(b, f->filename);
@@ -200,6 +202,9 @@ mock_file_json(struct buf *b, const struct mock_file *f)
 void
 mock_batch_json(struct buf *b, const struct mock_batch *x)
 {
+	const struct mock_fault *odd = NULL;
+	size_t i;
+
 	buf_printf(b, "{\"id\":\"%s\",\"object\":\"batch\",\"endpoint\":",
 	    x->id);
 	add_str(b, x->endpoint);
@@ -217,7 +222,21 @@ mock_batch_json(struct buf *b, const struct mock_batch *x)
 	add_str(b, x->window);
 	buf_printf(b, ",\"status\":\"%s\",\"output_file_id\":",
 	    mock_bstatus_name[x->status]);
-	add_str(b, x->output_file_id);
+	/* A text with a NUL byte cannot name a file here: it is shown
+	 * before the real id (see publish). */
+	for (i = 0; i < x->st->nfaults; i++)
+		if (x->st->faults[i].kind == MF_ODD_FILE_ID)
+			odd = &x->st->faults[i];
+	if (odd != NULL && x->output_file_id != NULL &&
+	    memchr(odd->text, '\0', odd->textlen) != NULL) {
+		struct buf shown = BUF_INIT;
+
+		buf_add(&shown, odd->text, odd->textlen);
+		buf_adds(&shown, x->output_file_id);
+		buf_add_json_string(b, shown.p, shown.len);
+		buf_free(&shown);
+	} else
+		add_str(b, x->output_file_id);
 	buf_adds(b, ",\"error_file_id\":");
 	add_str(b, x->error_file_id);
 	add_time(b, "created_at", x->created_at);
@@ -673,8 +692,11 @@ publish(struct mock_batch *b, FILE **fp, char **path, size_t lines,
     const char *kind)
 {
 	struct mock_store *st = b->st;
+	struct mock_fault *odd = NULL;
 	char id[40], name[96], *dest, *ret = NULL;
+	struct buf shown = BUF_INIT;
 	struct stat sb;
+	size_t i;
 	int bad = 0;
 
 	if (*fp == NULL)
@@ -689,9 +711,23 @@ publish(struct mock_batch *b, FILE **fp, char **path, size_t lines,
 		dest = mock_store_path(st, id);
 		if (rename(*path, dest) == 0) {
 			snprintf(name, sizeof name, "%s_%s.jsonl", b->id, kind);
-			mock_file_add(st, id, name, "batch_output", dest,
+			/* odd-file-id: an output file is known by the text
+			 * followed by its own id (unique, and still a file
+			 * that can be fetched), but for a text with a NUL
+			 * byte, which mock_batch_json shows instead. */
+			for (i = 0; i < st->nfaults; i++)
+				if (st->faults[i].kind == MF_ODD_FILE_ID)
+					odd = &st->faults[i];
+			if (odd != NULL && strcmp(kind, "output") == 0 &&
+			    memchr(odd->text, '\0', odd->textlen) == NULL)
+				buf_adds(&shown, odd->text);
+			buf_adds(&shown, id);
+			if (shown.len >= sizeof(((struct mock_file *)0)->id))
+				errx(1, "odd-file-id: the id is too long");
+			mock_file_add(st, shown.p, name, "batch_output", dest,
 			    (long long)sb.st_size);
-			ret = xstrdup(id);
+			ret = xstrdup(shown.p);
+			buf_free(&shown);
 		} else
 			warn("rename %s", *path);
 		free(dest);

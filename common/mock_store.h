@@ -28,7 +28,7 @@ extern const char *const mock_bstatus_name[];
 #define MOCK_ANSWERS_PER_TICK	2000		/* at most, a batch a tick */
 
 struct mock_file {
-	char		 id[40];
+	char		 id[300];	/* 40 but with the odd-file-id fault */
 	char		*filename;
 	char		*purpose;
 	char		*path;		/* its content */

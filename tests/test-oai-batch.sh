@@ -289,10 +289,10 @@ t_unknown_file_is_an_error_the_rest_goes_on() {
 	mock_start
 	net_lines 1 a.jsonl
 	f=$(bw_upload a.jsonl)
-	run oai-batch file-nosuchfile 'bad id' "$f"
+	run oai-batch file-nosuchfile 'bad/id' "$f"
 	expect_rc 1
 	expect_grep '^oai-batch: POST /v1/batches: HTTP 404: .*file-nosuchfile' "$T/err"
-	expect_grep "^oai-batch: argument 2: not a file id: bad id\$" "$T/err"
+	expect_grep "^oai-batch: argument 2: not a file id: bad/id\$" "$T/err"
 	expect_eq "$(cat "$T/out")" "$(bw_batches "$f")	$f"
 }
 
@@ -658,4 +658,25 @@ t_queue_auto_other_failure_is_printed() {
 	bb=$(bw_batches "$fb")
 	expect_eq "$(sed -n 2p "$T/out")" "$bb	$fb"
 	expect_eq "$(bw_get "$bb" status)" failed
+}
+
+# Ids that getopt or a path could misread, and an id line with a NUL byte
+# (once taken as the id before the NUL), are refused: no batch is made.
+t_odd_and_nul_ids_refused() {
+	mock_start
+	net_lines 1 a.jsonl
+	f=$(bw_upload a.jsonl)
+	run oai-batch -- . .. -x "$(printf 'file-\tx')"
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" 'oai-batch: argument 1: not a file id: .
+oai-batch: argument 2: not a file id: ..
+oai-batch: argument 3: not a file id: -x
+oai-batch: argument 4: not a file id: file-\x09x'
+	printf '%s\0x\tpart.jsonl\n' "$f" >list
+	run sh -c 'oai-batch <list'
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "oai-batch: stdin:1: not a file id: $f\\x00x"
+	expect_eq "$(bw_batches "$f")" "" "batches of $f"
 }

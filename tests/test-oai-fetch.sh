@@ -191,3 +191,47 @@ t_no_temporary_file_left_behind() {
 	expect_eq "$(ls -A tmp)" "" "files in TMPDIR"
 	expect_eq "$(ls -A dl)" "$(cat ids).jsonl" "files in dl"
 }
+
+# ".", ".." and ids that getopt or a path could misread are refused before
+# any request: "-d.." as an operand once sent the download beside the
+# directory asked for, ".." asked GET /v1/files/content.
+t_dot_and_dash_ids_refused() {
+	MOCK_LOG=$T/mock.log mock_start
+	mkdir dl
+	run oai-fetch -d dl -- .. . -d.. .x 'a/b'
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "oai-fetch: argument 1: ..: not a file id
+oai-fetch: argument 2: .: not a file id
+oai-fetch: argument 3: -d..: not a file id
+oai-fetch: argument 4: .x: not a file id
+oai-fetch: argument 5: a/b: not a file id"
+	expect_eq "$(ls -A dl)" "" "files in dl"
+	kill "$MOCK_PID"
+	wait "$MOCK_PID" 2>/dev/null || true
+	expect_eq "$(grep -c '^oai-mock: ' "$T/mock.log")" 0 "requests"
+}
+
+# A NUL byte in an id line is refused, not taken as the id before it.
+t_nul_in_an_id_line() {
+	mock_start
+	net_lines 2 a.jsonl
+	net_put a.jsonl
+	printf '%s\0x\n' "$(cat ids)" >list
+	run sh -c 'oai-fetch <list'
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "oai-fetch: stdin:1: $(cat ids)\\x00x: not a file id"
+}
+
+# An id with characters a URL gives a meaning to ('?', '#', ' ') is sent
+# escaped: the server is asked for that id, not for another path.
+t_odd_id_escaped() {
+	MOCK_LOG=$T/mock.log mock_start
+	run oai-fetch 'file-a?x=1#y z'
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-fetch: GET /v1/files/file-a%3Fx%3D1%23y%20z: HTTP 404: No such File object: file-a?x=1#y z"
+	kill "$MOCK_PID"
+	wait "$MOCK_PID" 2>/dev/null || true
+	expect_eq "$(grep '^oai-mock: ' "$T/mock.log")" 'oai-mock: GET /v1/files/file-a?x=1#y z 404'
+}

@@ -815,3 +815,65 @@ t_budget_needs_known_prices() {
 	expect_rc 2
 	expect_grep '^oai-pipeline: -B 1,5: not an amount of dollars$' "$T/err"
 }
+
+# Operands whose names start with '-' are names, never options: the
+# driver passes every operand after "--" to every tool (once, `-dfoo` was
+# split by jsonl-split as `-d foo`, and the round recorded done with 0
+# requests; `-p.jsonl` broke mkdir; `-b1.jsonl` was "-b: not a size").
+t_operands_starting_with_dash() {
+	quick_mock -F fail-requests=0.2
+	mkreq 20 >-dfoo
+	pipeline -c -d run -- -dfoo
+	expect_rc 0
+	expect_lines 20 "$T/out"
+	ids "$T/out" >got.ids
+	ids ./-dfoo | sort >want.ids
+	expect_same got.ids want.ids
+	expect_grep '^oai-pipeline: 20 requests: 20 succeeded, 0 failed; ' "$T/err"
+	# The default run directory, named after the requests file.
+	mkreq 3 p- >-p.jsonl
+	pipeline -- -p.jsonl
+	expect_rc 0
+	expect_lines 3 "$T/out"
+	[ -f ./-p.run/results.jsonl ] || fail "no -p.run/results.jsonl"
+	# Items too.
+	mkitems 4
+	mv -- req.jsonl -b1.jsonl
+	mv -- items.jsonl -k.jsonl
+	pipeline -k sku -d run2 -- -b1.jsonl -k.jsonl
+	expect_rc 0
+	expect_lines 4 "$T/out"
+	expect_grep '^\{"sku":"S004","name":"Widget 4", "llm": ' "$T/out"
+	one_batch_per_file run/batches run2/batches ./-p.run/batches
+}
+
+# A result file id from the server that a tool could read as an option
+# ("-d..": once `oai-fetch -d run/out file-X -d..`, a download outside the
+# run directory) stops the job; nothing is written outside the run
+# directory, and the id is named.
+t_odd_result_file_id_stops_the_job() {
+	quick_mock -F odd-file-id=-d..
+	mkreq 3 >req.jsonl
+	mkdir top
+	(cd top && mkdir in && cp ../req.jsonl in/ && cd in &&
+		oai-pipeline -i 0.05 -d run req.jsonl >../out 2>../err) && rc=0 || rc=$?
+	expect_eq "$rc" 1 "exit status"
+	expect_grep '^oai-wait: GET /v1/batches/batch_[^:]*: not a file id: -d\.\.file-[A-Za-z0-9]*$' top/err
+	expect_eq "$(find top -name '*.jsonl' ! -path 'top/in/run/*' | sort | tr '\n' ' ')" "top/in/req.jsonl " "files outside the run directory"
+}
+
+# Ids may hold blanks and characters a shell or a URL gives a meaning to
+# ('=', ':', '*', '?', '#', a space, as base64-style ids do): the job
+# runs through, every such id escaped in the URLs and one argument each.
+t_result_file_ids_with_blanks_and_globs() {
+	quick_mock -F fail-requests=0.3 -F 'odd-file-id=x y=*?#:'
+	mkreq 10 >req.jsonl
+	pipeline -c -d run req.jsonl
+	expect_rc 0
+	expect_lines 10 "$T/out"
+	expect_grep '^oai-pipeline: 10 requests: 10 succeeded, 0 failed; ' "$T/err"
+	expect_grep '	x y=\*\?#:file-' run/ended
+	expect_grep '^x y=\*\?#:file-' run/removed
+	mock_curl GET /files >files.json
+	expect_no_grep '"id":"' files.json
+}

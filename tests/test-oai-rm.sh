@@ -108,3 +108,38 @@ t_stdout_full() {
 	expect_eq "$rc" 1 "exit status"
 	expect_eq "$(cat "$T/err")" "oai-rm: stdout: No space left on device"
 }
+
+# Ids may hold '=', ':', spaces and the like (base64-style ids do): each
+# goes into the URL escaped, as one path segment, never as a query or a
+# fragment; and ids that could be taken for an option or a path (".",
+# "..", a leading '-' or '.', a '/', a control character, a NUL) are
+# refused before any request is sent.
+t_odd_ids_escaped_or_refused() {
+	MOCK_LOG=$T/mock.log mock_start
+	run oai-rm -- 'file a?b=c#d%2F' 'x:y=' . .. -d.. .hidden "$(printf 'file-\033[31m')"
+	expect_rc 1
+	expect_eq "$(cat "$T/out")" "file a?b=c#d%2F
+x:y="
+	expect_eq "$(cat "$T/err")" 'oai-rm: argument 3: .: not a file id
+oai-rm: argument 4: ..: not a file id
+oai-rm: argument 5: -d..: not a file id
+oai-rm: argument 6: .hidden: not a file id
+oai-rm: argument 7: file-\x1b[31m: not a file id'
+	kill "$MOCK_PID"
+	wait "$MOCK_PID" 2>/dev/null || true
+	expect_eq "$(grep '^oai-mock: ' "$T/mock.log")" 'oai-mock: DELETE /v1/files/file a?b=c#d%2F 404
+oai-mock: DELETE /v1/files/x:y= 404'
+}
+
+# A NUL byte in an id line is refused, not taken as the id before it.
+t_nul_in_an_id_line() {
+	mock_start
+	net_lines 1 a.jsonl
+	f=$(bw_upload a.jsonl)
+	printf '%s\0x\tpath\n' "$f" >ids
+	run sh -c 'oai-rm <ids'
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "oai-rm: stdin:1: $f\\x00x: not a file id"
+	expect_eq "$(mock_curl GET "/files/$f" | bw_member id)" "$f"
+}

@@ -341,3 +341,50 @@ t_timeout_while_reading_ids() {
 		fail "-t 0.3 did not stop the wait for input"
 	fi
 }
+
+# A result file id from the server that the next tool could misread
+# ("-d.." as an option of oai-fetch, "." or "..", a '/', a control
+# character) or that a NUL byte would cut short is refused, never printed.
+t_odd_file_id_from_server_refused() {
+	for odd in -d.. .. . .x a%2Fb 'file-%1B[31m' 'file-a%00b'; do
+		bw_job 1 -F "odd-file-id=$odd"
+		run oai-wait -q -i 0.05 "$b"
+		expect_rc 1
+		expect_empty "$T/out"
+		case $odd in
+		*%00*) expect_eq "$(cat "$T/err")" "oai-wait: GET /v1/batches/$b: the answer is not a usable batch object" ;;
+		# The mock shows the text before the file's own id.
+		*) expect_eq "$(sed 's/file-[A-Za-z0-9]*$//' "$T/err")" "oai-wait: GET /v1/batches/$b: not a file id: $(printf '%s' "$odd" | sed 's,%2F,/,; s,%1B,\\x1b,')" ;;
+		esac
+		kill "$MOCK_PID"
+		wait "$MOCK_PID" 2>/dev/null || true
+	done
+}
+
+# Operands and id lines are checked alike; a NUL byte in an id line is
+# refused, not taken as the id before it.
+t_odd_and_nul_batch_ids_refused() {
+	bw_job 1
+	run oai-wait -q -i 0.05 -- . .. -x
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" 'oai-wait: argument 1: not a batch id: .
+oai-wait: argument 2: not a batch id: ..
+oai-wait: argument 3: not a batch id: -x'
+	printf '%s\0x\n' "$b" >list
+	run sh -c 'oai-wait -q -i 0.05 <list'
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "oai-wait: stdin:1: not a batch id: $b\\x00x"
+}
+
+# With -b, whose reader waits for a line per batch, a batch that can no
+# longer be followed stops oai-wait at once (it used to wait for more ids,
+# and its reader for that batch's line, for ever).
+t_by_batch_stops_at_a_refused_file_id() {
+	bw_job 1 -F odd-file-id=-d..
+	run timeout 15 oai-wait -b -q -i 0.05 < <(echo "$b"; exec sleep 20)
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(sed 's/file-[A-Za-z0-9]*$//' "$T/err")" "oai-wait: GET /v1/batches/$b: not a file id: -d.."
+}

@@ -23,8 +23,10 @@
 
 #include <json-c/json.h>
 
+#include "apipath.h"
 #include "argsec.h"
 #include "batchobj.h"
+#include "buf.h"
 #include "config.h"
 #include "http.h"
 #include "idsrc.h"
@@ -58,6 +60,8 @@
  * after a batch ended and made room. */
 #define QUEUE_GROWTH_MAX 6.0
 #define TOKEN_LIMIT	"token_limit_exceeded"	/* the queue was full */
+/* A string from the server fit to print and, for an id, to use. */
+#define VALID(s)	idsrc_valid((s), strlen(s))
 
 /* A batch the server has (or that this run created). */
 struct known {
@@ -302,10 +306,9 @@ collect(struct json_object *item, void *arg)
 		return 0;
 	/* A batch teaches the queue's size with or without its input
 	 * file, which the listing below needs. */
-	if (auto_limit && idsrc_valid(b.id))
+	if (auto_limit && VALID(b.id))
 		learn(item, b.id, b.status, when);
-	if (b.input_file_id != NULL && idsrc_valid(b.id) &&
-	    idsrc_valid(b.status))
+	if (b.input_file_id != NULL && VALID(b.id) && VALID(b.status))
 		remember(&b, when, item);
 	batchobj_free(&b);
 	return 0;
@@ -375,7 +378,7 @@ create(const char *file_id, long long since, struct json_object *body,
 		r = http_request(http, "POST", "/batches", body,
 		    HTTP_NORETRY, &code, &answer);
 		if (r == HTTP_OK && batchobj_parse(answer, &b) == 0) {
-			if (idsrc_valid(b.id) && idsrc_valid(b.status)) {
+			if (VALID(b.id) && VALID(b.status)) {
 				free(b.input_file_id);
 				b.input_file_id = xstrdup(file_id);
 				*made = remember(&b, created_at(answer),
@@ -434,14 +437,14 @@ static int
 file_since(const char *file_id, long long *since)
 {
 	struct json_object *answer;
-	char path[300];
+	struct buf path = BUF_INIT;
 	long code;
 	long long when;
 	int r;
 
-	snprintf(path, sizeof(path), "/files/%s", file_id);
-	r = http_request(http, "GET", path, NULL, HTTP_QUIET404, &code,
-	    &answer);
+	r = http_request(http, "GET", api_path(&path, "/files/", file_id,
+	    NULL), NULL, HTTP_QUIET404, &code, &answer);
+	buf_free(&path);
 	if (r == HTTP_FAILED && code == 404) {
 		*since = LLONG_MAX;
 		return HTTP_OK;
@@ -700,11 +703,12 @@ probe(struct known *k, const char *model)
 {
 	struct json_object *o;
 	struct batchobj b;
-	char path[300];
+	static struct buf pathbuf = BUF_INIT;	/* reused probe after probe */
+	const char *path;
 	double wait = first_interval, cap = fmax(CAP_SECONDS, first_interval);
 	int taught, polls;
 
-	snprintf(path, sizeof(path), "/batches/%s", k->id);
+	path = api_path(&pathbuf, "/batches/", k->id, NULL);
 	/* One that failed at once is read too: the create's answer, kept
 	 * only as a batchobj, is not read for its errors. */
 	for (polls = 0; strcmp(k->status, "validating") == 0 ||
@@ -720,7 +724,7 @@ probe(struct known *k, const char *model)
 		    HTTP_OK)
 			return 0;
 		if (batchobj_parse(o, &b) == -1 || strcmp(b.id, k->id) != 0 ||
-		    !idsrc_valid(b.status)) {
+		    !VALID(b.status)) {
 			batchobj_free(&b);
 			json_object_put(o);
 			warnx("GET %s%s: the answer is not a usable batch "
@@ -811,7 +815,7 @@ main(int argc, char *argv[])
 	struct reqcount rc;
 	struct json_object *body, *meta;
 	char *pairs[MAX_METADATA], model[MAX_MODEL], num[32], url[256], *path;
-	char first_model[MAX_MODEL];
+	char first_model[MAX_MODEL], shown[80];
 	struct known *k;
 	const char *id, *endpoint = NULL, *ep;
 	long long since, qtokens = 0, tokens = -1;
@@ -889,8 +893,9 @@ main(int argc, char *argv[])
 	    json_object_new_string("24h"));
 
 	while ((r = idsrc_next(&ids, &id)) == 1) {
-		if (!idsrc_valid(id)) {
-			warnx("%s: not a file id: %s", ids.where, id);
+		if (!idsrc_valid(id, ids.len)) {
+			warnx("%s: not a file id: %s", ids.where,
+			    idsrc_shown(id, ids.len, shown, sizeof(shown)));
 			goto refused;
 		}
 		/* The endpoint is the requests' own when the line names

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "apipath.h"
 #include "atomicfile.h"
 #include "buf.h"
 #include "config.h"
@@ -43,18 +44,20 @@ file_size(struct http *h, const char *base, const char *id, long long *size)
 	struct buf path = BUF_INIT;
 	int rc;
 
-	buf_printf(&path, "/files/%s", id);
+	api_path(&path, "/files/", id, NULL);
 	rc = http_request(h, "GET", path.p, NULL, 0, NULL, &answer);
-	buf_free(&path);
-	if (rc != HTTP_OK)
+	if (rc != HTTP_OK) {
+		buf_free(&path);
 		return rc;
+	}
 	if (!json_object_object_get_ex(answer, "bytes", &v) ||
 	    !json_object_is_type(v, json_type_int) ||
 	    (*size = json_object_get_int64(v)) < 0) {
-		warnx("GET %s/files/%s: the answer has no size (\"bytes\")",
-		    base, id);
+		warnx("GET %s%s: the answer has no size (\"bytes\")",
+		    base, path.p);
 		rc = HTTP_FAILED;
 	}
+	buf_free(&path);
 	json_object_put(answer);
 	return rc;
 }
@@ -131,7 +134,7 @@ main(int argc, char *argv[])
 	struct buf path = BUF_INIT, dest = BUF_INIT;
 	const char *dir = NULL, *outfile = NULL;
 	const char *id;
-	char *copybuf = NULL;
+	char *copybuf = NULL, shown[80];
 	long long size;
 	off_t at = 0;
 	int ch, quiet = 0, verbose = 0, failed = 0, temporary = 0, more, rc;
@@ -194,8 +197,9 @@ main(int argc, char *argv[])
 	h = http_open(&cfg, verbose);
 
 	while (!temporary && (more = idsrc_next(&in, &id)) == 1) {
-		if (!idsrc_valid(id)) {
-			warnx("%s: %s: not a file id", in.where, id);
+		if (!idsrc_valid(id, in.len)) {
+			warnx("%s: %s: not a file id", in.where,
+			    idsrc_shown(id, in.len, shown, sizeof(shown)));
 			failed = 1;
 			continue;
 		}
@@ -204,8 +208,7 @@ main(int argc, char *argv[])
 			failed = 1;
 			continue;
 		}
-		buf_reset(&path);
-		buf_printf(&path, "/files/%s/content", id);
+		api_path(&path, "/files/", id, "/content");
 		http_progress(h, !quiet && isatty(STDERR_FILENO) ? id : NULL);
 		if (dir != NULL) {
 			buf_reset(&dest);

@@ -1326,8 +1326,10 @@ main(int argc, char *argv[])
 	if (private_dir)
 		remove_dir(S.dir);
 	mock_store_free(&S);
-	for (i = 0; i < nfaults; i++)
+	for (i = 0; i < nfaults; i++) {
 		free(faults[i].prefix);
+		free(faults[i].text);
+	}
 	free(faults);
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "apipath.h"
 #include "buf.h"
 #include "config.h"
 #include "http.h"
@@ -27,6 +28,7 @@ main(int argc, char *argv[])
 	struct idsrc in;
 	struct buf path = BUF_INIT;
 	const char *id;
+	char shown[80];
 	long status;
 	int ch, quiet = 0, verbose = 0, failed = 0, temporary = 0, more, rc;
 
@@ -58,13 +60,13 @@ main(int argc, char *argv[])
 	h = http_open(&cfg, verbose);
 
 	while (!temporary && (more = idsrc_next(&in, &id)) == 1) {
-		if (!idsrc_valid(id)) {
-			warnx("%s: %s: not a file id", in.where, id);
+		if (!idsrc_valid(id, in.len)) {
+			warnx("%s: %s: not a file id", in.where,
+			    idsrc_shown(id, in.len, shown, sizeof(shown)));
 			failed = 1;
 			continue;
 		}
-		buf_reset(&path);
-		buf_printf(&path, "/files/%s", id);
+		api_path(&path, "/files/", id, NULL);
 		rc = http_request(h, "DELETE", path.p, NULL, HTTP_QUIET404,
 		    &status, &answer);
 		if (rc == HTTP_FAILED && status == 404) {
@@ -80,8 +82,8 @@ main(int argc, char *argv[])
 		} else if (!json_object_object_get_ex(answer, "deleted",
 		    &deleted) || !json_object_is_type(deleted,
 		    json_type_boolean) || !json_object_get_boolean(deleted)) {
-			warnx("DELETE %s/files/%s: the server did not delete "
-			    "it", cfg.base_path, id);
+			warnx("DELETE %s%s: the server did not delete it",
+			    cfg.base_path, path.p);
 			json_object_put(answer);
 			failed = 1;
 			continue;

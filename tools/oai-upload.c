@@ -99,11 +99,16 @@ static const char *
 string_member(struct json_object *o, const char *key)
 {
 	struct json_object *v;
+	const char *s;
 
 	if (!json_object_object_get_ex(o, key, &v) ||
 	    !json_object_is_type(v, json_type_string))
 		return NULL;
-	return json_object_get_string(v);
+	s = json_object_get_string(v);
+	/* A NUL byte ("\u0000") would cut it short: as good as none. */
+	if (strlen(s) != (size_t)json_object_get_string_len(v))
+		return NULL;
+	return s;
 }
 
 static int
@@ -132,7 +137,7 @@ collect(struct json_object *item, void *arg)
 	if (purpose != NULL && strcmp(purpose, "batch") != 0)
 		return 0;	/* a server that ignored ?purpose=batch */
 	if (id == NULL || name == NULL || int_member(item, "bytes",
-	    &bytes) != 0 || !hashed_name(name) || !idsrc_valid(id))
+	    &bytes) != 0 || !hashed_name(name) || !idsrc_valid(id, strlen(id)))
 		return 0;
 	if (status != NULL && (strcmp(status, "error") == 0 ||
 	    strcmp(status, "deleted") == 0))
@@ -229,7 +234,7 @@ upload(struct http *h, const char *base, struct catalog *cat,
 		cat->loaded = 0;
 	}
 	found = string_member(answer, "id");
-	if (found == NULL || !idsrc_valid(found) ||
+	if (found == NULL || !idsrc_valid(found, strlen(found)) ||
 	    int_member(answer, "bytes", &bytes) != 0) {
 		warnx("POST %s/files: %s: the answer has no file id or size",
 		    base, path);

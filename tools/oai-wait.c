@@ -17,10 +17,12 @@
 
 #include <json-c/json.h>
 
+#include "apipath.h"
 #include "argsec.h"
 #include "batchobj.h"
 #include "buf.h"
 #include "config.h"
+#include "buf.h"
 #include "http.h"
 #include "idsrc.h"
 #include "outcheck.h"
@@ -214,13 +216,15 @@ poll_batch(struct batch *b)
 {
 	struct json_object *o = NULL;
 	struct batchobj got;
-	const char *code, *msg;
-	char path[300], line[512];
+	const char *code, *msg, *bad;
+	static struct buf pathbuf = BUF_INIT;	/* reused poll after poll */
+	const char *path;
+	char line[512];
 	long long eline;
 	int r, changed;
 	double cap;
 
-	snprintf(path, sizeof(path), "/batches/%s", b->id);
+	path = api_path(&pathbuf, "/batches/", b->id, NULL);
 	r = http_request(http, "GET", path, NULL, HTTP_QUIET, NULL, &o);
 	cap = fmax(CAP_SECONDS, first_interval);
 	if (r == HTTP_TEMPFAIL) {
@@ -238,12 +242,23 @@ poll_batch(struct batch *b)
 		return;
 	}
 	if (batchobj_parse(o, &got) == -1 || strcmp(got.id, b->id) != 0 ||
-	    !idsrc_valid(got.status) ||
-	    (got.output_file_id != NULL && !idsrc_valid(got.output_file_id)) ||
-	    (got.error_file_id != NULL && !idsrc_valid(got.error_file_id))) {
+	    !idsrc_valid(got.status, strlen(got.status))) {
 		batchobj_free(&got);
 		say("GET %s%s: the answer is not a usable batch object",
 		    base_path, path);
+		json_object_put(o);
+		b->outcome = BROKEN;
+		return;
+	}
+	/* The next tool takes these as operands: an odd one is refused
+	 * here, never passed on. */
+	if ((bad = got.output_file_id) == NULL ||
+	    idsrc_valid(bad, strlen(bad)))
+		bad = got.error_file_id;
+	if (bad != NULL && !idsrc_valid(bad, strlen(bad))) {
+		say("GET %s%s: not a file id: %s", base_path, path,
+		    idsrc_shown(bad, strlen(bad), line, sizeof(line)));
+		batchobj_free(&got);
 		json_object_put(o);
 		b->outcome = BROKEN;
 		return;
@@ -279,12 +294,14 @@ poll_batch(struct batch *b)
 /* add_batch: one more id to wait for; 1 when it was taken (a new, well
  * formed id), 0 for a repeat, -1 for a malformed id (reported). */
 static int
-add_batch(const char *id, const char *where)
+add_batch(const char *id, size_t len, const char *where)
 {
+	char shown[80];
 	size_t i;
 
-	if (!idsrc_valid(id)) {
-		say("%s: not a batch id: %s", where, id);
+	if (!idsrc_valid(id, len)) {
+		say("%s: not a batch id: %s", where,
+		    idsrc_shown(id, len, shown, sizeof(shown)));
 		return -1;
 	}
 	for (i = 0; i < nbatches; i++)
@@ -399,7 +416,7 @@ main(int argc, char *argv[])
 			 * oai-batch write whole lines. */
 			input = 0;
 			if ((r = idsrc_next(&ids, &id)) == 1) {
-				if (add_batch(id, ids.where) == -1)
+				if (add_batch(id, ids.len, ids.where) == -1)
 					status = 1;
 				continue;
 			}
@@ -429,8 +446,15 @@ main(int argc, char *argv[])
 		sleep_until(t);
 		if (now() >= deadline)
 			continue;
-		if (!tick && next < nbatches)
+		if (!tick && next < nbatches) {
 			poll_batch(&batches[next]);
+			/* With -b the reader waits for a line per batch, and
+			 * one that can no longer be followed (an answer with
+			 * an id to refuse, say) would keep it waiting for
+			 * ever: stop, and let the exit status tell. */
+			if (by_batch && batches[next].outcome == BROKEN)
+				break;
+		}
 		live_draw();
 	}
 	idsrc_close(&ids);
