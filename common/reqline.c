@@ -27,22 +27,20 @@ key_is(struct jval k, const char *name, size_t n)
 
 /* The four top-level keys a request has, in the order of struct
  * reqline; a key that decodes to one of them counts, however written. */
-static const struct {
-	const char	*name;
-	size_t		 len;
-} keys[] = {
-	{ "custom_id", 9 }, { "method", 6 }, { "url", 3 }, { "body", 4 },
-};
+static const char *const keys[] = { "custom_id", "method", "url", "body" };
 
 /* Which of keys[] top-level key k is, or -1. */
 static int
 which(struct jval k)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (key_is(k, keys[i].name, keys[i].len))
-			return (int)i;
+	if (key_is(k, "custom_id", 9))
+		return 0;
+	if (key_is(k, "method", 6))
+		return 1;
+	if (key_is(k, "url", 3))
+		return 2;
+	if (key_is(k, "body", 4))
+		return 3;
 	return -1;
 }
 
@@ -57,7 +55,7 @@ take(struct jval k, struct jval v, struct reqline *r)
 	if ((i = which(k)) < 0)
 		return NULL;
 	if (slot[i]->type != JT_NONE)
-		return keys[i].name;
+		return keys[i];
 	*slot[i] = v;
 	return NULL;
 }

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # rc is read by expect_rc (tests/lib.sh)
 # jsonl-sortid: result lines ordered by custom_id.
 
 # lines ID...: one short result line an id, {"custom_id":"ID","k":N}.
@@ -215,9 +216,7 @@ bad() {
 	expect_empty out
 	expect_eq "$(cat err)" "jsonl-sortid: in:2: $2"
 	# Through a pipe, checked as it is spooled: the same message.
-	rc=0
-	cat in | jsonl-sortid >out 2>err || rc=$?
-	expect_rc 1
+	jsonl-sortid < <(cat in) >out 2>err && fail "exit status 0"
 	expect_empty out
 	expect_eq "$(cat err)" "jsonl-sortid: stdin:2: $2"
 }
@@ -270,9 +269,7 @@ t_stream_long_lines_are_fine() {
 		head -c 5000000 /dev/zero | tr '\0' a
 		printf '\u00e9\xc3\xa9"}\n  \t   {"custom_id":"1"}\n'
 	} >in
-	rc=0
-	cat in | jsonl-sortid >out 2>err || rc=$?
-	expect_rc 0
+	jsonl-sortid < <(cat in) >out 2>err || fail "exit status $?"
 	expect_empty err
 	expect_eq "$(ids out)" "1 2"
 }

@@ -447,7 +447,7 @@ t_stale_temporaries_removed() {
 	kill -KILL "$pid"
 	wait "$pid" 2>/dev/null || true
 	exec 3>&-
-	ls -A d | grep -q '^\.batch-0001\.jsonl\.tmp\.......$' || fail "no temporary left: $(ls -A d)"
+	[ -n "$(find d -name '.batch-0001.jsonl.tmp.??????')" ] || fail "no temporary left: $(ls -A d)"
 	: >d/.job-0001.jsonl.tmp.abcdef
 	: >d/.batch-0001.jsonl.tmp.abcdefg
 	: >d/.batch-001.jsonl.tmp.abcdef
@@ -455,13 +455,13 @@ t_stale_temporaries_removed() {
 	: >d/.batch-00001.jsonl.tmp.abcdef
 	: >d/batch-0001.jsonl.tmp.abcdef
 	: >d/.batch-12345.jsonl.tmp.abcdef
-	ls -A d | grep -v '^\.batch-0001\.jsonl\.tmp\.......$' | grep -v '^\.batch-12345' | sort >want.left
+	find d -mindepth 1 ! -name '.batch-0001.jsonl.tmp.??????' ! -name '.batch-12345.*' -printf '%P\n' | sort >want.left
 	good 2 >r.jsonl
 	run jsonl-split -d d r.jsonl
 	expect_rc 0
 	expect_empty "$T/err"
 	{ cat want.left; echo batch-0001.jsonl; } | sort >want.sorted
-	ls -A d | sort >left
+	find d -mindepth 1 -printf '%P\n' | sort >left
 	expect_same left want.sorted
 	# A run still writing keeps its temporaries while another run ends.
 	rm -r d
