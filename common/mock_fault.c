@@ -12,7 +12,7 @@ static const char *const names[] = {
 	"http400", "http408", "http409", "http429", "http500", "http502",
 	"http503", "redirect", "close", "cut", "lose-create", "lose-upload",
 	"slow", "retry-after", "fail-requests", "fail-status", "expire",
-	"cancel", "token-limit", "odd-file-id"
+	"cancel", "token-limit", "odd-file-id", "extra-result"
 };
 
 const char *
@@ -154,6 +154,14 @@ mock_fault_parse(const char *spec, struct mock_fault *f, const char **why)
 		}
 		if (fraction(value, &f->value) != 0)
 			goto out;
+		break;
+	case MF_EXTRA_RESULT:
+		if (value == NULL)
+			break;
+		if (number(value, &d) != 0 || d < 1 || d != floor(d) ||
+		    d >= 9.2e18)
+			goto out;
+		f->limit = (long long)d;
 		break;
 	default:
 		f->mode = MFM_ALL;

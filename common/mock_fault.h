@@ -19,7 +19,8 @@ enum mock_fault_kind {
 	MF_FAIL_STATUS,			/* value: HTTP status of those lines */
 	MF_EXPIRE, MF_CANCEL,		/* value: fraction; limit: batches */
 	MF_TOKEN_LIMIT,			/* value: enqueued tokens */
-	MF_ODD_FILE_ID			/* text: the output_file_id shown */
+	MF_ODD_FILE_ID,			/* text: the output_file_id shown */
+	MF_EXTRA_RESULT			/* limit: batches, 0 all */
 };
 
 enum mock_fault_mode {
@@ -32,7 +33,8 @@ struct mock_fault {
 	enum mock_fault_kind	 kind;
 	enum mock_fault_mode	 mode;
 	double			 value;
-	long long		 limit;		/* expire/cancel: first N batches, 0 all */
+	long long		 limit;		/* expire/cancel/extra-result: first
+						 * N batches, 0 all */
 	int			 http_date;	/* retry-after=date:S */
 	char			*prefix;	/* NULL: every path */
 	char			*text;		/* odd-file-id: text[0..textlen) */

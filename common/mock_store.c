@@ -739,11 +739,48 @@ publish(struct mock_batch *b, FILE **fp, char **path, size_t lines,
 	return ret;
 }
 
+/* extra-result: a result line for a custom_id no request had,
+ * "mock-unsent-N" (N counts over the server's life), added to the output
+ * file of the batches the fault hits, as a server in error could. */
+static void
+add_extra_results(struct mock_batch *b)
+{
+	struct mock_store *st = b->st;
+	struct buf line = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < st->nfaults && b->out != NULL; i++) {
+		struct mock_fault *f = &st->faults[i];
+
+		if (f->kind != MF_EXTRA_RESULT ||
+		    (f->limit > 0 && f->seen >= (unsigned long long)f->limit))
+			continue;
+		f->seen++;
+		buf_reset(&line);
+		buf_addc(&line, '{');
+		result_id(st, &line, "id", "batch_req_");
+		buf_printf(&line, ",\"custom_id\":\"mock-unsent-%llu\","
+		    "\"response\":{\"status_code\":200,", f->seen);
+		result_id(st, &line, "request_id", "req_");
+		buf_adds(&line, ",\"body\":{\"object\":\"chat.completion\","
+		    "\"choices\":[{\"index\":0,\"message\":{\"role\":"
+		    "\"assistant\",\"content\":\"an answer to no request\"},"
+		    "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":"
+		    "1,\"completion_tokens\":1,\"total_tokens\":2}}},"
+		    "\"error\":null}\n");
+		if (fwrite(line.p, 1, line.len, b->out) != line.len)
+			warn("%s", b->out_path);
+		b->out_lines++;
+	}
+	buf_free(&line);
+}
+
 static void
 finish(struct mock_batch *b, enum mock_bstatus final)
 {
 	long long now = wall();
 
+	add_extra_results(b);
 	b->output_file_id = publish(b, &b->out, &b->out_path, b->out_lines,
 	    "output");
 	b->error_file_id = publish(b, &b->err, &b->err_path, b->err_lines,

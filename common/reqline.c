@@ -25,47 +25,77 @@ key_is(struct jval k, const char *name, size_t n)
 	    jscan_streq(k, name);
 }
 
+/* The four top-level keys a request has, in the order of struct
+ * reqline; a key that decodes to one of them counts, however written. */
+static const char *const keys[] = { "custom_id", "method", "url", "body" };
+
+/* Which of keys[] top-level key k is, or -1. */
+static int
+which(struct jval k)
+{
+	if (key_is(k, "custom_id", 9))
+		return 0;
+	if (key_is(k, "method", 6))
+		return 1;
+	if (key_is(k, "url", 3))
+		return 2;
+	if (key_is(k, "body", 4))
+		return 3;
+	return -1;
+}
+
+/* Member k of the request, value v: stored in *r, or the name of the key
+ * when it was already seen. */
+static const char *
+take(struct jval k, struct jval v, struct reqline *r)
+{
+	struct jval *slot[] = { &r->custom_id, &r->method, &r->url, &r->body };
+	int i;
+
+	if ((i = which(k)) < 0)
+		return NULL;
+	if (slot[i]->type != JT_NONE)
+		return keys[i];
+	*slot[i] = v;
+	return NULL;
+}
+
 /* The members a request needs, from the members jscan_doc_members took
- * (or, for a line with too many, from walks over it); the last of a
- * repeated key counts, as with jscan_member. */
-static void
+ * (or, for a line with too many, from a walk over it).  Returns NULL, or
+ * the name of a top-level key that repeats (the members are then
+ * unspecified).  A repeated body.model counts by its last occurrence, as
+ * with jscan_member. */
+static const char *
 pick(struct jval top, const struct jmember *m, size_t count,
     struct reqline *r)
 {
+	struct jiter it;
 	struct jval k, v;
+	const char *twice;
 	size_t i;
 
 	r->custom_id.type = r->method.type = r->url.type = JT_NONE;
 	r->body.type = r->model.type = JT_NONE;
 	if (count > MAX_MEMBERS) {
-		jscan_member(top, "custom_id", &r->custom_id);
-		jscan_member(top, "method", &r->method);
-		jscan_member(top, "url", &r->url);
-		jscan_member(top, "body", &r->body);
+		jscan_iter(top, &it);
+		while (jscan_next(&it, &k, &v))
+			if ((twice = take(k, v, r)) != NULL)
+				return twice;
 		jscan_member(r->body, "model", &r->model);
-		return;
+		return NULL;
 	}
-	for (i = 0; i < count; i++) {
-		if (m[i].depth != 1)
-			continue;
-		k = m[i].key;
-		v = m[i].val;
-		if (key_is(k, "custom_id", 9))
-			r->custom_id = v;
-		else if (key_is(k, "method", 6))
-			r->method = v;
-		else if (key_is(k, "url", 3))
-			r->url = v;
-		else if (key_is(k, "body", 4))
-			r->body = v;
-	}
+	for (i = 0; i < count; i++)
+		if (m[i].depth == 1 &&
+		    (twice = take(m[i].key, m[i].val, r)) != NULL)
+			return twice;
 	if (r->body.type != JT_OBJECT)
-		return;
+		return NULL;
 	for (i = 0; i < count; i++)
 		if (m[i].depth == 2 && m[i].val.p > r->body.p &&
 		    m[i].val.p < r->body.p + r->body.n &&
 		    key_is(m[i].key, "model", 5))
 			r->model = m[i].val;
+	return NULL;
 }
 
 /* A reason with a part taken from the line, in r->why. */
@@ -87,6 +117,7 @@ reqline_check(const char *line, size_t len, struct reqline *r,
 	struct jmember members[MAX_MEMBERS];
 	struct jval top;
 	struct jerr e;
+	const char *twice;
 	size_t count;
 
 	if (len == 0)
@@ -96,7 +127,8 @@ reqline_check(const char *line, size_t len, struct reqline *r,
 		return e.msg;
 	if (top.type != JT_OBJECT)
 		return why(r, "%s, not an object", jscan_a_typename(top.type));
-	pick(top, members, count, r);
+	if ((twice = pick(top, members, count, r)) != NULL)
+		return why(r, "repeated key \"%s\"", twice);
 	if (r->custom_id.type != JT_STRING)
 		return r->custom_id.type == JT_NONE ? "no custom_id" :
 		    why(r, "custom_id is %s, not a string",

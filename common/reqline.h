@@ -24,9 +24,12 @@ struct reqline {
  * reqline_check: line[0..len) (no newline) must be one JSON object
  * (jscan_doc's rules) with a string custom_id that decodes to at least
  * one byte, a method that is the string "POST", a string url, an object
- * body, and a string body.model; a repeated key counts by its last
- * occurrence, as with jscan_member.  Checked in that order, and the line
- * is scanned once.
+ * body, and a string body.model; none of the four top-level keys
+ * custom_id, method, url and body may appear twice, however written
+ * ("custom\u005fid" is custom_id): tools and the server could read
+ * different members.  Other repeated keys, body.model among them, count
+ * by their last occurrence, as with jscan_member.  Checked in that order
+ * (the repeated keys first), and the line is scanned once.
  *
  * Returns NULL on a good line and fills *r: the five members (each with
  * the right type), and id/idlen, the decoded custom_id: a pointer into
@@ -35,13 +38,14 @@ struct reqline {
  *
  * On a bad line returns the reason, one line of text without the line
  * number ("blank line", a jscan error such as "invalid UTF-8 in string",
- * "an array, not an object", "no custom_id", "custom_id is a number, not
- * a string", "no method", "method is \"GET\", not \"POST\"" (at most 40
- * bytes of the value), "no url", "url is null, not a string", "no body",
- * "body is a string, not an object", "no body.model", "body.model is an
- * array, not a string", "empty custom_id"): static text, or for a reason
- * that names a type or quotes the method, text in r->why.  The members
- * in *r are then unspecified.
+ * "an array, not an object", "repeated key \"url\"" (the key's name
+ * decoded), "no custom_id", "custom_id is a number, not a string", "no
+ * method", "method is \"GET\", not \"POST\"" (at most 40 bytes of the
+ * value), "no url", "url is null, not a string", "no body", "body is a
+ * string, not an object", "no body.model", "body.model is an array, not a
+ * string", "empty custom_id"): static text, or for a reason that names a
+ * type or a repeated key or quotes the method, text in r->why.  The
+ * members in *r are then unspecified.
  */
 const char	*reqline_check(const char *line, size_t len, struct reqline *r,
 		    struct buf *idbuf);

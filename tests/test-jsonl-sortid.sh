@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # rc is read by expect_rc (tests/lib.sh)
 # jsonl-sortid: result lines ordered by custom_id.
 
 # lines ID...: one short result line an id, {"custom_id":"ID","k":N}.
@@ -214,6 +215,10 @@ bad() {
 	expect_rc 1
 	expect_empty out
 	expect_eq "$(cat err)" "jsonl-sortid: in:2: $2"
+	# Through a pipe, checked as it is spooled: the same message.
+	jsonl-sortid < <(cat in) >out 2>err && fail "exit status 0"
+	expect_empty out
+	expect_eq "$(cat err)" "jsonl-sortid: stdin:2: $2"
 }
 
 t_bad_blank_line() { bad '\n{"custom_id":"2"}\n' "blank line"; }
@@ -225,6 +230,49 @@ t_bad_top_level_array() { bad '[{"custom_id":"2"}]\n' "a JSON array, not an obje
 t_bad_numeric_custom_id() { bad '{"custom_id":2}\n' "custom_id is a number, not a string"; }
 t_bad_missing_custom_id() { bad '{"id":"batch_req_2"}\n' "no custom_id"; }
 t_bad_empty_custom_id() { bad '{"custom_id":""}\n' "empty custom_id"; }
+
+# stream_fails MESSAGE: what the commands after it write goes to a pipe
+# that stays open: jsonl-sortid must fail with MESSAGE before the end of
+# its input, as it spools it, not after copying all of it.
+stream_fails() {
+	local msg=$1 pid
+	shift
+	rm -f fifo
+	mkfifo fifo
+	timeout 20 jsonl-sortid <fifo >out 2>err &
+	pid=$!
+	exec 3>fifo
+	"$@" >&3 2>/dev/null || true
+	rc=0
+	wait "$pid" || rc=$?
+	exec 3>&-
+	expect_rc 1
+	expect_empty out
+	expect_eq "$(cat err)" "jsonl-sortid: $msg"
+}
+
+t_stream_fails_at_its_first_bad_line() {
+	stream_fails 'stdin:1: NUL byte' head -c 3000000 /dev/zero
+	stream_fails 'stdin:1: unexpected character' printf 'hello\n'
+	stream_fails 'stdin:3: no custom_id' printf '{"custom_id":"1"}\n{"custom_id":"2"}\n{}\n{"custom_id":"4"}\n'
+	# A bad start of a line whose end has not come yet: a fault well
+	# before it, or a line over the limit.
+	stream_fails 'stdin:2: unexpected character' sh -c 'printf "{\"custom_id\":\"1\"}\n{\"custom_id\":x\"%020000d" 0'
+	stream_fails 'stdin:1: line longer than 67108864 bytes' sh -c 'printf "{\"custom_id\":\"1\",\"x\":\""; head -c 70000000 /dev/zero | tr "\\0" a'
+}
+
+# A long good line, carried over many reads of the pipe, with a start that
+# is checked on its own before its end comes.
+t_stream_long_lines_are_fine() {
+	{
+		printf '{"custom_id":"2","x":"'
+		head -c 5000000 /dev/zero | tr '\0' a
+		printf '\u00e9\xc3\xa9"}\n  \t   {"custom_id":"1"}\n'
+	} >in
+	jsonl-sortid < <(cat in) >out 2>err || fail "exit status $?"
+	expect_empty err
+	expect_eq "$(ids out)" "1 2"
+}
 
 t_bad_bom() {
 	printf '\xef\xbb\xbf{"custom_id":"1"}\n' >in

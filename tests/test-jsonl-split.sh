@@ -290,6 +290,34 @@ t_method_url_body_model_checked() {
 	split_fails 'jsonl-split: r.jsonl:1: body.model is an array, not a string' r.jsonl
 }
 
+# A request with custom_id, method, url or body twice is refused: readers
+# that take the first and readers that take the last see different
+# requests.  An escape in the key does not hide it; a repeated key inside
+# body, or any other top-level key, is the server's business.
+t_repeated_top_level_key() {
+	good 5 >r.jsonl
+	printf '%s\n' '{"custom_id":"a","method":"POST","url":"/v1/chat/completions","url":"/v1/embeddings","body":{"model":"m"}}' >>r.jsonl
+	good 2 >>r.jsonl
+	split_fails 'jsonl-split: r.jsonl:6: repeated key "url"' -l 2 r.jsonl
+	printf '%s\n' '{"custom_id":"a","method":"POST","url":"/v1/x","body":{"model":"m"},"custom\u005fid":"b"}' >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:1: repeated key "custom_id"' r.jsonl
+	printf '%s\n' '{"custom_id":"a","method":"POST","\u006dethod":"POST","url":"/v1/x","body":{"model":"m"}}' >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:1: repeated key "method"' r.jsonl
+	printf '%s\n' '{"body":{"model":"m"},"custom_id":"a","method":"POST","url":"/v1/x","body":{"model":"m"}}' >r.jsonl
+	split_fails 'jsonl-split: stdin:1: repeated key "body"' - <r.jsonl
+	printf '%s\n' '{"custom_id":"a","method":"POST","url":"/v1/x","body":{"model":"m"},"body":{"model":"m"}}' >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:1: repeated key "body"' r.jsonl
+	# Many members: the other path to the fields checks the same.
+	many=$(for i in $(seq 1 70); do printf '"k%d":%d,' "$i" "$i"; done)
+	printf '{%s"custom_id":"a","method":"POST","url":"/v1/x","custom_i\\u0064":"b","body":{"model":"m"}}\n' "$many" >r.jsonl
+	split_fails 'jsonl-split: r.jsonl:1: repeated key "custom_id"' r.jsonl
+	# Not refused: other keys twice, and a key inside body twice.
+	printf '%s\n' '{"custom_id":"a","x":1,"x":2,"method":"POST","url":"/v1/x","body":{"model":"m","model":"n","url":"/v1/y"},"custom_idx":"b"}' >r.jsonl
+	run jsonl-split -d d r.jsonl
+	expect_rc 0
+	expect_same d/batch-0001.jsonl r.jsonl
+}
+
 t_stdin_is_named_stdin() {
 	rc=0
 	{ good 2; echo '{}'; } | jsonl-split -d d 2>e || rc=$?
@@ -400,6 +428,61 @@ t_killed_midway_leaves_nothing() {
 	expect_rc 143
 	expect_eq "$(ls -A d)" ""
 	expect_empty paths
+}
+
+# A run killed with SIGKILL cannot remove its temporaries; a later run
+# with the same directory and prefix does, and nothing else: not another
+# prefix's, not a name of another shape, not the temporaries of a run that
+# is still writing.
+t_stale_temporaries_removed() {
+	mkfifo fifo
+	jsonl-split -d d <fifo >paths 2>err &
+	pid=$!
+	exec 3>fifo
+	good 3 >&3
+	for _ in $(seq 100); do
+		[ -n "$(ls -A d 2>/dev/null)" ] && break
+		sleep 0.1
+	done
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null || true
+	exec 3>&-
+	[ -n "$(find d -name '.batch-0001.jsonl.tmp.??????')" ] || fail "no temporary left: $(ls -A d)"
+	: >d/.job-0001.jsonl.tmp.abcdef
+	: >d/.batch-0001.jsonl.tmp.abcdefg
+	: >d/.batch-001.jsonl.tmp.abcdef
+	: >d/.batch-x0001.jsonl.tmp.abcdef
+	: >d/.batch-00001.jsonl.tmp.abcdef
+	: >d/batch-0001.jsonl.tmp.abcdef
+	: >d/.batch-12345.jsonl.tmp.abcdef
+	find d -mindepth 1 ! -name '.batch-0001.jsonl.tmp.??????' ! -name '.batch-12345.*' -printf '%P\n' | sort >want.left
+	good 2 >r.jsonl
+	run jsonl-split -d d r.jsonl
+	expect_rc 0
+	expect_empty "$T/err"
+	{ cat want.left; echo batch-0001.jsonl; } | sort >want.sorted
+	find d -mindepth 1 -printf '%P\n' | sort >left
+	expect_same left want.sorted
+	# A run still writing keeps its temporaries while another run ends.
+	rm -r d
+	jsonl-split -d d <fifo >paths 2>err &
+	pid=$!
+	exec 3>fifo
+	good 3 >&3
+	for _ in $(seq 100); do
+		[ -n "$(ls -A d 2>/dev/null)" ] && break
+		sleep 0.1
+	done
+	live=$(ls -A d)
+	run jsonl-split -d d r.jsonl
+	expect_rc 0
+	[ -e "d/$live" ] || fail "the live run's temporary d/$live was removed"
+	exec 3>&-
+	rc=0
+	wait "$pid" || rc=$?
+	expect_rc 0
+	expect_eq "$(cut -f 1-2 paths)" "d/batch-0001.jsonl${tab}3"
+	expect_eq "$(ls -A d)" batch-0001.jsonl
 }
 
 # Requests with many members take another path to their fields: same checks.

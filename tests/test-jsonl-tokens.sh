@@ -363,3 +363,12 @@ total	gpt-4o-mini	2000000"
 	expect_rc 2
 	expect_eq "$(head -n 1 "$T/err")" "jsonl-tokens: -T 6: not a usage tier (1 to 5)"
 }
+
+# A repeated top-level key is refused as jsonl-split refuses it.
+t_repeated_top_level_key() {
+	printf '%s\n' '{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[]},"b\u006fdy":{"model":"gpt-4o-mini","messages":[]}}' >r.jsonl
+	run jsonl-tokens r.jsonl
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" 'jsonl-tokens: r.jsonl:1: repeated key "body"'
+	expect_empty "$T/out"
+}

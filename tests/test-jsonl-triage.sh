@@ -41,7 +41,7 @@ retried() {
 t_usage_and_version() {
 	run jsonl-triage -h
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" "usage: jsonl-triage [-Fq] [-c counts-file] [-f failed-file] [-m text] [-o results-file] [-r retry-file] [-u failed-requests-file] requests-file results-file ..."
+	expect_eq "$(cat "$T/out")" "usage: jsonl-triage [-Fq] [-c counts-file] [-f failed-file] [-m text] [-o results-file] [-r retry-file] [-u failed-requests-file] [-x unknown-file] requests-file results-file ..."
 	# The man page's synopsis says the same (where mandoc is installed).
 	if command -v mandoc >/dev/null; then
 		expect_eq "usage: $(mandoc -Tascii "$TOP/man/jsonl-triage.1" | col -b |
@@ -54,7 +54,7 @@ t_usage_and_version() {
 	run jsonl-triage req.jsonl
 	expect_rc 2
 	expect_grep '^usage: jsonl-triage ' "$T/err"
-	run jsonl-triage -x a b
+	run jsonl-triage -y a b
 	expect_rc 2
 	run jsonl-triage - -
 	expect_rc 2
@@ -383,6 +383,37 @@ t_results_settled() {
 	ok zz >>r2.jsonl
 	run jsonl-triage -q -o settled5.jsonl req.jsonl r1.jsonl r2.jsonl
 	expect_same settled5.jsonl settled.jsonl
+}
+
+# Results for ids that no request has (a server that answers a request
+# never sent) are never settled, nor counted as a request's: reported,
+# counted as unknown, and kept apart with -x; the exit status stays 0.
+t_unknown_results_kept_apart() {
+	req a b c >req.jsonl
+	{ ok a; ok ghost; err b server_error x; err ghost2 server_error y; ok ghost; ok c; } >res.jsonl
+	triage -o settled.jsonl -x unknown.jsonl req.jsonl res.jsonl
+	expect_rc 0
+	expect_eq "$(cat "$T/err")" "jsonl-triage: 2 results match no request (the first: custom_id ghost)"
+	{ ok a; ok c; } >want
+	expect_same settled.jsonl want
+	{ ok ghost; err ghost2 server_error y; } >want
+	expect_same unknown.jsonl want
+	expect_eq "$(cat counts)" "requests 3
+succeeded 2
+retry 1
+failed 0
+unknown 2"
+	expect_eq "$(retried)" "b "
+	# None: no unknown line, an empty -x file.
+	triage -x unknown.jsonl req.jsonl req.jsonl
+	expect_eq "$(tail -n 1 counts)" "failed 0"
+	[ -e unknown.jsonl ] || fail "unknown.jsonl is missing"
+	expect_empty unknown.jsonl
+	# Without -c the counts on stderr say it too.
+	run jsonl-triage req.jsonl res.jsonl
+	expect_eq "$(tail -n 1 "$T/err")" "unknown 2"
+	run jsonl-triage -x '' req.jsonl res.jsonl
+	expect_rc 2
 }
 
 t_last_try() {

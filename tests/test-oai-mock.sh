@@ -100,6 +100,9 @@ t_usage() {
 	run oai-mock -F retry-after=date:soon
 	expect_rc 2
 	expect_grep '^oai-mock: -F retry-after=date:soon: bad value$' "$T/err"
+	run oai-mock -F extra-result=0
+	expect_rc 2
+	expect_grep '^oai-mock: -F extra-result=0: bad value$' "$T/err"
 	run oai-mock -F 'http500@files'
 	expect_rc 2
 	expect_grep 'the path prefix must start with /' "$T/err"
@@ -882,6 +885,26 @@ t_fault_fail_status() {
 	content "$(jget output_file_id "$T/b.json")"
 	expect_lines 3 "$T/content"
 	expect_grep '^\{"id":"batch_req_[0-9a-f]+","custom_id":"r1","response":\{"status_code":500,"request_id":"req_[0-9a-f]+","body":\{"error":\{"message":"[^"]+","type":"server_error","param":null,"code":null\}\}\},"error":null\}$' "$T/content"
+}
+
+t_fault_extra_result() {
+	mock_start -q -t 0,0,0 -F extra-result=1 -F fail-requests=100% -F fail-status=500
+	chat_input 3 >in.jsonl
+	upload in.jsonl
+	create_batch "$fid"
+	wait_status "$bid" completed
+	# The counts are the requests'; the output has one line more.
+	expect_grep '"request_counts":\{"total":3,"completed":0,"failed":3\}' "$T/b.json"
+	content "$(jget output_file_id "$T/b.json")"
+	expect_lines 4 "$T/content"
+	expect_eq "$(grep -c '"custom_id":"mock-unsent-1","response":{"status_code":200,' "$T/content")" 1
+	expect_grep '^\{"id":"batch_req_[0-9a-f]+","custom_id":"mock-unsent-1","response":\{"status_code":200,"request_id":"req_[0-9a-f]+","body":\{"object":"chat.completion",.*\},"error":null\}$' "$T/content"
+	# =1: the next batch has none.
+	create_batch "$fid"
+	wait_status "$bid" completed
+	content "$(jget output_file_id "$T/b.json")"
+	expect_lines 3 "$T/content"
+	expect_no_grep 'mock-unsent' "$T/content"
 }
 
 t_fault_expire() {

@@ -200,6 +200,37 @@ t_failed_requests_submitted_again() {
 	one_batch_per_file run/batches
 }
 
+# A server that answers a request never sent: 20 requests, 21 result
+# lines on the server.  The job's output holds the 20, the extra line is
+# reported and kept apart, and the requests all count as answered.
+t_result_for_a_request_never_sent_kept_apart() {
+	quick_mock -F extra-result
+	mkreq 20 >req.jsonl
+	pipeline -d run req.jsonl
+	expect_rc 0
+	expect_lines 20 "$T/out"
+	expect_eq "$(ids "$T/out" | sort | tr '\n' ' ')" "$(ids req.jsonl | sort | tr '\n' ' ')"
+	expect_no_grep 'mock-unsent' "$T/out"
+	expect_no_grep 'mock-unsent' run/results.jsonl
+	expect_lines 20 run/results.jsonl
+	# The server's output file held 21 lines.
+	oid=$(mock_curl GET '/batches?limit=10' | grep -o '"output_file_id":"file-[^"]*"' | cut -d '"' -f 4)
+	expect_eq "$(mock_curl GET "/files/$oid/content" | wc -l)" 21 "result lines on the server"
+	expect_grep '^jsonl-triage: 1 result matches no request \(the first: custom_id mock-unsent-1\)$' "$T/err"
+	expect_grep '^oai-pipeline: 20 requests: 20 succeeded, 0 failed; 1 batch \(0 requests submitted again\)$' "$T/err"
+	expect_grep '^oai-pipeline: 20 items: 20 answered, 0 failed, 0 missing$' "$T/err"
+	expect_grep "^oai-pipeline: 1 result line for a custom_id that was never sent was left out of the results: see $PWD/run/unknown-results.jsonl\$" "$T/err"
+	expect_lines 1 run/unknown-results.jsonl
+	expect_grep '"custom_id":"mock-unsent-1"' run/unknown-results.jsonl
+	expect_grep '^unknown 1$' run/summary
+	# Again: the same answer from what is on disk.
+	pipeline -d run req.jsonl
+	expect_rc 0
+	expect_lines 20 "$T/out"
+	expect_lines 1 run/unknown-results.jsonl
+	expect_grep '^unknown 1$' run/summary
+}
+
 t_failures_after_the_last_try_exit_3_then_more_tries() {
 	quick_mock -F fail-requests=0.2 -F fail-status=500
 	mkreq 40 >req.jsonl

@@ -175,6 +175,44 @@ index_input(struct part *pt, size_t fileno)
 	return status;
 }
 
+/* The check of a line of an input being spooled (spool_check): the rules
+ * of index_input, so that a pipe that is not result lines (a device, a
+ * binary, an endless bad line) fails at its first bad line, with the
+ * message that the index would give it, before it fills TMPDIR.  The
+ * start of a line fails when its length is over the limit, or when the
+ * JSON scanner finds a fault well before its end (where no later byte
+ * can change it). */
+static const char *
+spooled_line(void *arg, const char *p, size_t n, unsigned long lineno,
+    int partial)
+{
+	static char refused[80];
+	static struct buf scratch = BUF_INIT;
+	struct jval top;
+	struct jerr e;
+	const char *id, *why;
+	size_t idlen, i;
+
+	(void)arg;
+	if ((why = jsonl_line_check(p, &n, lineno, JSONL_MAXLINE_DEFAULT,
+	    refused, sizeof(refused))) != NULL)
+		return why;
+	if (!partial) {
+		why = NULL;
+		customid_get(p, n, &top, &scratch, &id, &idlen, &why);
+		return why;
+	}
+	/* Blanks alone are no fault yet: a value may follow. */
+	for (i = 0; i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r');
+	    i++)
+		;
+	/* 16: the farthest a fault's cause can lie past where it is
+	 * reported, a cut UTF-8 sequence or \u escape pair. */
+	if (i + 16 < n && jscan_doc(p, n, &top, &e) < 0 && e.off + 16 < n)
+		return e.msg;
+	return NULL;
+}
+
 /* Runs fn(first) in a second thread and fn(second) in this one, then
  * waits for both; with threaded 0 (too little work to share), runs both
  * here, first first. */
@@ -942,7 +980,8 @@ main(int argc, char *argv[])
 			inputs[i].again = 1;
 			continue;
 		}
-		inputs[i].fd = spool_fd(fd, inputs[i].name);
+		inputs[i].fd = spool_fd_lines(fd, inputs[i].name,
+		    JSONL_MAXLINE_DEFAULT, spooled_line, NULL);
 		if (inputs[i].fd < 0 || mapfile_open(&inputs[i].map,
 		    inputs[i].fd, inputs[i].name) < 0)
 			return 1;

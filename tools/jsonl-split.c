@@ -10,10 +10,14 @@
  * it nothing is tokenized (about three times the rest of the work) and
  * the tokens column of the output is "-".
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 
+#include <ctype.h>
+#include <dirent.h>
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -203,6 +207,64 @@ make_dir(const char *dir)
 	free(copy);
 }
 
+/* 1 when name is a temporary name a run with this prefix gives its files
+ * (afile_open's ".NAME.tmp.XXXXXX" for NAME prefix, a number of four or
+ * five digits, ".jsonl"), else 0. */
+static int
+own_temporary(const char *name, const char *prefix)
+{
+	size_t n = strlen(prefix), digits = 0;
+	const char *p;
+
+	if (name[0] != '.' || strncmp(name + 1, prefix, n) != 0)
+		return 0;
+	for (p = name + 1 + n; isdigit((unsigned char)*p); p++)
+		digits++;
+	if (digits < 4 || digits > 5 || (digits == 5 && name[1 + n] == '0'))
+		return 0;
+	if (strncmp(p, ".jsonl.tmp.", 11) != 0)
+		return 0;
+	return strlen(p + 11) == 6 && strchr(p + 11, '/') == NULL;
+}
+
+/*
+ * Takes the lock of the output directory dir, held until exit, and, when
+ * no other jsonl-split holds it, removes the temporaries that a killed run
+ * with the same prefix left there (own_temporary).  Every run holds a
+ * shared flock(2) on dir while it writes there, so a run that gets it
+ * exclusively knows that no temporary in dir is being written.  When
+ * another run holds it nothing is removed: the next run alone does it.  A
+ * file system without flock: nothing is removed either.  An unreadable
+ * dir, or a temporary that cannot be removed, is reported and exits 1.
+ */
+static void
+lock_and_clean(const char *dir, const char *prefix)
+{
+	struct dirent *e;
+	DIR *d;
+	int fd;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		err(1, "%s", dir);
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EWOULDBLOCK)
+			while (flock(fd, LOCK_SH) != 0 && errno == EINTR)
+				;
+		return;
+	}
+	if ((d = opendir(dir)) == NULL)
+		err(1, "%s", dir);
+	while ((errno = 0, e = readdir(d)) != NULL)
+		if (own_temporary(e->d_name, prefix) &&
+		    unlinkat(fd, e->d_name, 0) != 0 && errno != ENOENT)
+			err(1, "%s/%s", dir, e->d_name);
+	if (errno != 0)
+		err(1, "%s", dir);
+	closedir(d);
+	while (flock(fd, LOCK_SH) != 0 && errno == EINTR)
+		;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -307,6 +369,7 @@ main(int argc, char *argv[])
 			}
 			if (!dir_made) {
 				make_dir(dircopy);
+				lock_and_clean(dircopy, prefix);
 				dir_made = 1;
 			}
 			files = xreallocarray(files, nfiles + 1,

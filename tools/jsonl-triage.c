@@ -65,7 +65,7 @@ usage(int status)
 {
 	fprintf(status ? stderr : stdout, "usage: jsonl-triage [-Fq] "
 	    "[-c counts-file] [-f failed-file] [-m text] [-o results-file] "
-	    "[-r retry-file] [-u failed-requests-file] "
+	    "[-r retry-file] [-u failed-requests-file] [-x unknown-file] "
 	    "requests-file results-file ...\n");
 	exit(status);
 }
@@ -230,8 +230,10 @@ main(int argc, char *argv[])
 {
 	const char *retry_path = NULL, *failed_path = NULL, *counts_path = NULL;
 	const char *settled_path = NULL, *lost_path = NULL, *missing = NULL;
+	const char *unknown_path = NULL;
 	struct afile retry_f = { NULL, NULL, NULL }, failed_f = retry_f;
 	struct afile counts_f = retry_f, settled_f = retry_f, lost_f = retry_f;
+	struct afile unknown_f = retry_f;
 	struct spool_input *ins;
 	struct buf scratch = BUF_INIT, rec = BUF_INIT, why = BUF_INIT;
 	struct buf show = BUF_INIT, lbuf = BUF_INIT, noresult = BUF_INIT;
@@ -245,7 +247,7 @@ main(int argc, char *argv[])
 	unsigned long long nreq = 0, nok = 0, nretry = 0, nfinal = 0;
 	int ch, got, quiet = 0, last = 0, stdin_used = 0, i, again;
 
-	while ((ch = getopt(argc, argv, "c:Ff:hm:o:qr:u:V")) != -1) {
+	while ((ch = getopt(argc, argv, "c:Ff:hm:o:qr:u:Vx:")) != -1) {
 		switch (ch) {
 		case 'c': counts_path = optarg; break;
 		case 'F': last = 1; break;
@@ -259,6 +261,7 @@ main(int argc, char *argv[])
 		case 'V':
 			puts("jsonl-triage batchpipe " BATCHPIPE_VERSION);
 			return stdout_close(1) ? 1 : 0;
+		case 'x': unknown_path = optarg; break;
 		default: usage(2);
 		}
 	}
@@ -277,7 +280,8 @@ main(int argc, char *argv[])
 	    (failed_path != NULL && *failed_path == '\0') ||
 	    (counts_path != NULL && *counts_path == '\0') ||
 	    (settled_path != NULL && *settled_path == '\0') ||
-	    (lost_path != NULL && *lost_path == '\0')) {
+	    (lost_path != NULL && *lost_path == '\0') ||
+	    (unknown_path != NULL && *unknown_path == '\0')) {
 		warnx("empty file name");
 		usage(2);
 	}
@@ -301,6 +305,8 @@ main(int argc, char *argv[])
 	if (settled_path != NULL && afile_open(&settled_f, settled_path) != 0)
 		exit(1);
 	if (lost_path != NULL && afile_open(&lost_f, lost_path) != 0)
+		exit(1);
+	if (unknown_path != NULL && afile_open(&unknown_f, unknown_path) != 0)
 		exit(1);
 	no_result(missing, &noresult);
 
@@ -367,9 +373,18 @@ main(int argc, char *argv[])
 		exit(1);
 	jsonl_close(&rq);
 
-	for (e = 0; e < index_.count; e++)
-		if (!(entries[e].flags & E_REQUEST) && unknown++ == 0)
+	/* Results for ids no request has: never among the settled (-o),
+	 * reported, counted and, with -x, kept apart. */
+	for (e = 0; e < index_.count; e++) {
+		if (entries[e].flags & E_REQUEST)
+			continue;
+		if (unknown++ == 0)
 			first_unknown = e;
+		if (unknown_path != NULL) {
+			readback(ins, &entries[e], &lbuf);
+			putline(unknown_f.fp, &unknown_f, lbuf.p, lbuf.len);
+		}
+	}
 	if (unknown > 0) {
 		id = idmap_id(&index_, first_unknown, &idlen);
 		warnx("%zu result%s match%s no request (the first: custom_id "
@@ -380,6 +395,8 @@ main(int argc, char *argv[])
 	buf_reset(&rec);
 	buf_printf(&rec, "requests %llu\nsucceeded %llu\nretry %llu\n"
 	    "failed %llu\n", nreq, nok, nretry, nfinal);
+	if (unknown > 0)
+		buf_printf(&rec, "unknown %zu\n", unknown);
 	if (counts_path != NULL)
 		put(counts_f.fp, &counts_f, rec.p, rec.len);
 
@@ -391,6 +408,7 @@ main(int argc, char *argv[])
 	if ((settled_path != NULL && afile_commit(&settled_f) != 0) ||
 	    (lost_path != NULL && afile_commit(&lost_f) != 0) ||
 	    (failed_path != NULL && afile_commit(&failed_f) != 0) ||
+	    (unknown_path != NULL && afile_commit(&unknown_f) != 0) ||
 	    (retry_path != NULL && afile_commit(&retry_f) != 0) ||
 	    (counts_path != NULL && afile_commit(&counts_f) != 0))
 		return 1;
