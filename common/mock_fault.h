@@ -18,7 +18,9 @@ enum mock_fault_kind {
 	MF_FAIL_REQUESTS,		/* value: fraction of custom_ids */
 	MF_FAIL_STATUS,			/* value: HTTP status of those lines */
 	MF_EXPIRE, MF_CANCEL,		/* value: fraction; limit: batches */
-	MF_TOKEN_LIMIT			/* value: enqueued tokens */
+	MF_TOKEN_LIMIT,			/* value: enqueued tokens */
+	MF_CURSOR_CYCLE,		/* value: cursors in the cycle */
+	MF_CURSOR_ENDLESS		/* listings never end */
 };
 
 enum mock_fault_mode {
