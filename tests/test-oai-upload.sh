@@ -257,3 +257,16 @@ t_listing_without_end_is_capped() {
 	expect_eq "$(cat "$T/err")" "oai-upload: GET /v1/files: more than 4 pages (BATCHPIPE_MAX_PAGES): the listing does not end"
 	expect_eq "$(grep -c '^oai-mock: POST /v1/files ' "$T/mock.log")" 1 "uploads"
 }
+
+# A FIFO among the paths is refused at once, not waited on for a writer;
+# the other files are still uploaded.
+t_fifo_is_refused_without_blocking() {
+	mock_start
+	net_lines 2 a.jsonl
+	mkfifo fifo
+	run timeout 10 oai-upload fifo a.jsonl
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-upload: fifo: not a regular file"
+	expect_grep '^file-[^	]+	a\.jsonl$' "$T/out"
+	expect_lines 1 "$T/out"
+}
