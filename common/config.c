@@ -1,4 +1,8 @@
+#include <sys/resource.h>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -173,6 +177,20 @@ optional_header(const char *var)
 	return xstrdup(v);
 }
 
+/* no_core: a process that holds the key leaves no core dump (it would
+ * hold the key) and, on Linux, cannot be attached to by other processes
+ * of the user.  Best effort: a failure changes nothing else. */
+static void
+no_core(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	(void)setrlimit(RLIMIT_CORE, &rl);
+#ifdef __linux__
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
+}
+
 int
 config_load(struct oai_config *c)
 {
@@ -180,6 +198,7 @@ config_load(struct oai_config *c)
 	size_t n;
 
 	memset(c, 0, sizeof(*c));
+	no_core();
 	v = getenv("OPENAI_API_KEY");
 	kf = getenv("OPENAI_API_KEY_FILE");
 	if (v != NULL && *v != '\0')

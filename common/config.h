@@ -23,7 +23,10 @@ struct oai_config {
  * character or a space, a base URL that is not http(s), and plain http://
  * to a host that is not loopback (127.0.0.0/8, localhost, [::1]).
  * Returns 0, or -1 after reporting "prog: reason" (the key itself is never
- * in a message).  config_free wipes the key and frees everything. */
+ * in a message).  config_free wipes the key and frees everything.
+ * First of all it turns core dumps off for the process, for good
+ * (RLIMIT_CORE 0, and on Linux PR_SET_DUMPABLE 0): a core of a process
+ * that holds the key would hold the key. */
 int	config_load(struct oai_config *c);
 void	config_free(struct oai_config *c);
 

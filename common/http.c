@@ -16,10 +16,14 @@
 #include "http.h"
 #include "idset.h"
 #include "jscan.h"
+#include "scrub.h"
 #include "xalloc.h"
 
 #define ANSWER_MAX	((size_t)64 << 20)	/* a JSON answer, at most */
 #define ERRBODY_MAX	((size_t)64 << 10)	/* an error body we keep */
+#define HEADERS_MAX	((size_t)100 << 10)	/* an answer's headers, in all */
+#define MESSAGE_MAX	1000	/* the API's error message, as shown */
+#define LOCATION_MAX	300	/* a redirect's Location, as shown */
 #define XFER_BUFSIZE	(512L << 10)
 #define CONNECT_TIMEOUT_MS 30000L
 
@@ -50,6 +54,9 @@ struct http {
 	int		 write_failed;	/* download: errno of a failed write */
 	char		*after_ms;	/* retry-after-ms header value */
 	char		*after;		/* Retry-After header value */
+	size_t		 headers;	/* bytes of headers so far */
+	int		 too_big;	/* a JSON answer over ANSWER_MAX */
+	int		 too_many;	/* headers over HEADERS_MAX */
 };
 
 static long
@@ -116,20 +123,16 @@ base_headers(const struct oai_config *c)
 	return add_header(l, "Accept: %s", "application/json");
 }
 
-/* Prints s[0..n) to stderr with the key masked wherever it appears. */
+/* Prints s[0..n) to stderr scrubbed: the key masked wherever it
+ * appears, control characters made spaces. */
 static void
 put_masked(const struct http *h, const char *s, size_t n)
 {
-	const char *key = h->cfg->key, *hit;
-	size_t klen = strlen(key);
+	struct buf b = BUF_INIT;
 
-	while (klen > 0 && (hit = memmem(s, n, key, klen)) != NULL) {
-		fwrite(s, 1, (size_t)(hit - s), stderr);
-		fputs("[redacted]", stderr);
-		n -= (size_t)(hit - s) + klen;
-		s = hit + klen;
-	}
-	fwrite(s, 1, n, stderr);
+	scrub(&b, s, n, h->cfg->key, 0);
+	fwrite(b.p, 1, b.len, stderr);
+	buf_free(&b);
 }
 
 /* Traces header lines (one or many, "\r\n"-ended) with a prefix. */
@@ -268,6 +271,13 @@ on_header(char *data, size_t size, size_t nitems, void *arg)
 	char **slot = NULL;
 	const char *v;
 
+	/* A new header block (after a 100 Continue) counts afresh. */
+	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0)
+		h->headers = 0;
+	if ((h->headers += n) > HEADERS_MAX) {
+		h->too_many = 1;
+		return 0;
+	}
 	if (n > 15 && strncasecmp(data, "retry-after-ms:", 15) == 0) {
 		slot = &h->after_ms;
 		v = data + 15;
@@ -327,8 +337,10 @@ on_write(char *data, size_t size, size_t nmemb, void *arg)
 		return n;
 	}
 	if (h->body.len + n > h->body_max) {
-		if (code >= 200 && code <= 299)
+		if (code >= 200 && code <= 299) {
+			h->too_big = 1;
 			return 0;	/* an answer this big is not ours */
+		}
 		n = h->body_max - h->body.len;	/* keep what fits */
 		buf_add(&h->body, data, n);
 		return size * nmemb;
@@ -438,17 +450,16 @@ describe(struct buf *b, const struct http *h, const char *method,
 	    (int)strcspn(path, "?"), path);
 }
 
-/* errmsg = "HTTP 400: <error.message>" from an error body, with control
- * characters replaced (the text comes from the network) and the key
- * masked (servers have echoed keys back). */
+/* errmsg = "HTTP 400: <error.message>" from an error body, scrubbed (the
+ * text comes from the network: servers have echoed keys back, and sent
+ * terminal escapes), the key masked before the message is cut. */
 static void
 set_http_error(struct http *h, long code)
 {
 	struct json_object *o = NULL, *e, *m;
 	struct jval top;
 	struct jerr je;
-	const char *msg = NULL, *key = h->cfg->key, *p, *hit;
-	size_t i, klen = strlen(key);
+	const char *msg = NULL;
 
 	buf_reset(&h->errmsg);
 	buf_printf(&h->errmsg, "HTTP %ld", code);
@@ -456,9 +467,13 @@ set_http_error(struct http *h, long code)
 		char *loc = NULL;
 
 		curl_easy_getinfo(h->curl, CURLINFO_REDIRECT_URL, &loc);
-		buf_printf(&h->errmsg, ": redirected to %s; redirects are not "
-		    "followed (check OPENAI_BASE_URL)", loc != NULL ? loc :
-		    "another place");
+		buf_adds(&h->errmsg, ": redirected to ");
+		if (loc != NULL)
+			scrubs(&h->errmsg, loc, h->cfg->key, LOCATION_MAX);
+		else
+			buf_adds(&h->errmsg, "another place");
+		buf_adds(&h->errmsg, "; redirects are not followed (check "
+		    "OPENAI_BASE_URL)");
 		return;
 	}
 	if (h->body.len > 0 && jscan_doc(h->body.p, h->body.len, &top,
@@ -469,19 +484,9 @@ set_http_error(struct http *h, long code)
 	    json_object_is_type(m, json_type_string))
 		msg = json_object_get_string(m);
 	if (msg != NULL && *msg != '\0') {
-		struct buf clean = BUF_INIT;
-
-		for (i = 0; i < 1000 && msg[i] != '\0'; i++)
-			buf_addc(&clean, (unsigned char)msg[i] < 0x20 ||
-			    msg[i] == 0x7f ? ' ' : msg[i]);
 		buf_adds(&h->errmsg, ": ");
-		for (p = clean.p; klen > 0 && (hit = strstr(p, key)) != NULL;
-		    p = hit + klen) {
-			buf_add(&h->errmsg, p, (size_t)(hit - p));
-			buf_adds(&h->errmsg, "[redacted]");
-		}
-		buf_adds(&h->errmsg, p);
-		buf_free(&clean);
+		scrub(&h->errmsg, msg, (size_t)json_object_get_string_len(m),
+		    h->cfg->key, MESSAGE_MAX);
 	}
 	json_object_put(o);
 }
@@ -515,10 +520,32 @@ judge(struct http *h, CURLcode rc, long code, int flags)
 		buf_printf(&h->errmsg, "write: %s", strerror(h->write_failed));
 		return FAIL;
 	}
+	if (rc == CURLE_WRITE_ERROR && h->too_big) {
+		buf_reset(&h->errmsg);
+		buf_printf(&h->errmsg, "answer larger than %zu MB",
+		    ANSWER_MAX >> 20);
+		return FAIL;
+	}
+	/* Too many header bytes: our cap (a write error) or libcurl's on
+	 * one header line, which it reports as "out of memory" (after the
+	 * status line was read: libcurl ran out of nothing else there), or
+	 * since 8.6 as CURLE_TOO_LARGE. */
+	if ((rc == CURLE_WRITE_ERROR && h->too_many) ||
+	    (rc == CURLE_OUT_OF_MEMORY && (response_code(h) != 0 ||
+	    strstr(h->curlerr, "header") != NULL))
+#if LIBCURL_VERSION_NUM >= 0x080600
+	    || rc == CURLE_TOO_LARGE
+#endif
+	    ) {
+		buf_reset(&h->errmsg);
+		buf_printf(&h->errmsg, "header too large (more than %zu kB)",
+		    HEADERS_MAX >> 10);
+		return FAIL;
+	}
 	if (rc != CURLE_OK) {
 		buf_reset(&h->errmsg);
-		buf_adds(&h->errmsg, h->curlerr[0] != '\0' ? h->curlerr :
-		    curl_easy_strerror(rc));
+		scrubs(&h->errmsg, h->curlerr[0] != '\0' ? h->curlerr :
+		    curl_easy_strerror(rc), h->cfg->key, MESSAGE_MAX);
 		if (nothing_sent(h))
 			return RETRY;
 		switch (rc) {
@@ -630,6 +657,8 @@ begin(struct http *h, const struct call *c)
 	h->got = 0;
 	h->expect = c->fd >= 0 ? c->expect : -1;
 	h->oversize = h->write_failed = 0;
+	h->headers = 0;
+	h->too_big = h->too_many = 0;
 	free(h->after_ms);
 	free(h->after);
 	h->after_ms = h->after = NULL;

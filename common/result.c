@@ -125,13 +125,18 @@ result_why(const struct result *r, struct buf *out)
 		buf_adds(out, ": ");
 		add_value(out, r->message);
 	}
-	/* Runs of TAB, CR, LF and NUL become one space. */
+	/* Runs of TAB, CR, LF and NUL become one space; any other
+	 * control character a space of its own (the text is the server's:
+	 * it must not drive the terminal of whoever reads the reasons). */
 	for (i = j = start; i < out->len; i++) {
 		c = out->p[i];
 		if (c == '\t' || c == '\r' || c == '\n' || c == '\0') {
 			if (!folding)
 				out->p[j++] = ' ';
 			folding = 1;
+		} else if ((unsigned char)c < 0x20 || c == 0x7f) {
+			out->p[j++] = ' ';
+			folding = 0;
 		} else {
 			out->p[j++] = c;
 			folding = 0;

@@ -67,7 +67,9 @@ void	result_from(struct jval error, struct jval status, struct jval body,
  * written; the code, or "no error code"; the message when there is one).
  * Strings are decoded; a code or message that is not a string is shown as
  * written.  Every run of TABs, carriage returns, newlines and NUL bytes
- * becomes one space, so the reason fits in a TAB-separated record.
+ * becomes one space, so the reason fits in a TAB-separated record; any
+ * other control character (escapes, DEL) becomes a space.  The key is
+ * not masked: this code never holds it (see batchpipe(7)).
  * Appends nothing for a result that succeeded.
  */
 void	result_why(const struct result *r, struct buf *out);

@@ -470,3 +470,13 @@ q9	retry	no result (batch batch_abc expired)"
 	run jsonl-triage -q -F -m 'batch batch_abc cancelled' -f failed.txt req.jsonl res.jsonl
 	expect_eq "$(sed -n 2p failed.txt)" "q9	retry	no result (batch batch_abc cancelled)"
 }
+
+t_reason_control_characters_become_spaces() {
+	# A server's escape sequence or bell must not reach the terminal of
+	# whoever reads the reasons; line breaks still fold to one space.
+	req a >req.jsonl
+	err a server_error 'x\u001b]0;t\u0007y\u001b[2J\r\nz\u007f' >res.jsonl
+	triage -F req.jsonl res.jsonl
+	expect_rc 0
+	expect_eq "$(cat failed.txt)" "$(printf 'a\tretry\tserver_error: x ]0;t y [2J z ')"
+}

@@ -19,11 +19,13 @@
 
 #include "argsec.h"
 #include "batchobj.h"
+#include "buf.h"
 #include "config.h"
 #include "http.h"
 #include "idset.h"
 #include "idsrc.h"
 #include "outcheck.h"
+#include "scrub.h"
 #include "xalloc.h"
 
 #define GROWTH		1.5	/* the interval after a poll that shows
@@ -32,6 +34,8 @@
 #define MAX_ERRORS	20	/* error lines shown per batch */
 #define RATE		20.0	/* GETs a second, all batches together (-r) */
 #define RATE_MAX	1000.0
+#define CODE_MAX	127	/* an error code, as shown, in bytes */
+#define MESSAGE_MAX	1000	/* an error message, as shown, in bytes */
 
 enum outcome { WAITING, COMPLETED, DEAD, BROKEN };
 
@@ -60,6 +64,7 @@ static double		 first_interval = 10;	/* -i */
 static int		 drawn;		/* live lines now on the screen */
 static struct http	*http;
 static const char	*base_path;	/* "/v1": for messages */
+static const char	*apikey;	/* masked in the server's text */
 
 static void
 usage(FILE *fp)
@@ -137,18 +142,15 @@ live_draw(void)
 	fflush(stderr);
 }
 
-/* printable: s with control characters made spaces (a server's text
- * must not drive the terminal), at most n bytes, in out. */
+/* printable: the server's text s (NULL: dflt) scrubbed (common/scrub.h):
+ * the key masked, control characters made spaces (it must not drive the
+ * terminal), then cut to at most n bytes. */
 static const char *
-printable(char *out, size_t n, const char *s)
+printable(struct buf *out, size_t n, const char *s, const char *dflt)
 {
-	size_t i;
-
-	for (i = 0; s[i] != '\0' && i + 1 < n; i++)
-		out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ?
-		    ' ' : s[i];
-	out[i] = '\0';
-	return out;
+	buf_reset(out);
+	scrubs(out, s != NULL ? s : dflt, apikey, n);
+	return out->p;
 }
 
 /* A Batch's errors: "line N: code: message" when a line is named, else
@@ -156,16 +158,16 @@ printable(char *out, size_t n, const char *s)
 static void
 report_errors(const struct batch *b, struct json_object *o)
 {
+	struct buf cbuf = BUF_INIT, mbuf = BUF_INIT;
 	const char *code, *msg;
-	char cbuf[128], mbuf[1024];
 	long long line;
 	size_t n;
 
 	for (n = 0; batchobj_error(o, n, &code, &msg, &line); n++) {
 		if (n >= MAX_ERRORS)
 			continue;	/* only counted */
-		code = printable(cbuf, sizeof(cbuf), code ? code : "error");
-		msg = printable(mbuf, sizeof(mbuf), msg ? msg : "");
+		code = printable(&cbuf, CODE_MAX, code, "error");
+		msg = printable(&mbuf, MESSAGE_MAX, msg, "");
 		if (line >= 0)
 			say("%s: line %lld: %s: %s", b->id, line, code, msg);
 		else
@@ -173,6 +175,8 @@ report_errors(const struct batch *b, struct json_object *o)
 	}
 	if (n > MAX_ERRORS)
 		say("%s: %zu more errors", b->id, n - MAX_ERRORS);
+	buf_free(&cbuf);
+	buf_free(&mbuf);
 }
 
 /* The lines of an ended batch, flushed at once so the next program of a
@@ -183,7 +187,7 @@ report_errors(const struct batch *b, struct json_object *o)
 static void
 print_results(const struct batch *b, const char *code)
 {
-	char cbuf[128];
+	struct buf cbuf = BUF_INIT;
 	const struct batchobj *l = &b->last;
 
 	if (by_batch) {
@@ -192,7 +196,7 @@ print_results(const struct batch *b, const char *code)
 		if (code == NULL || *code == '\0' || strchr(code, '\t'))
 			code = "-";
 		else
-			code = printable(cbuf, sizeof(cbuf), code);
+			code = printable(&cbuf, CODE_MAX, code, "-");
 		printf("%s\t%s\t%s\t%s\t%s\t%s\n", b->id, l->status,
 		    l->input_file_id ? l->input_file_id : "-",
 		    l->output_file_id ? l->output_file_id : "-",
@@ -205,6 +209,7 @@ print_results(const struct batch *b, const char *code)
 			printf("%s\terror\t%s\t%s\n", l->error_file_id,
 			    b->id, l->status);
 	}
+	buf_free(&cbuf);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		live_clear();
 		warn("stdout");
@@ -435,6 +440,7 @@ main(int argc, char *argv[])
 		return 1;
 	http = http_open(&cfg, verbose);
 	base_path = cfg.base_path;
+	apikey = cfg.key;
 
 	if (idsrc_open(&ids, argc, argv) == -1)
 		return 1;

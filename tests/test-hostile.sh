@@ -1,0 +1,127 @@
+# shellcheck shell=bash
+# What a hostile server sends (tests/hostile-server): the key echoed back,
+# terminal escapes, a header of a megabyte, an answer over the cap.  The
+# key never shows unmasked, not even in part where a message is cut; no
+# control character of the server's reaches the terminal; the messages say
+# what happened.
+
+CANARY=sk-canary-7f3e9d1c5b2a4e6f8091
+ESC=$(printf '\033')
+
+# ys N: N letters y.
+ys() {
+	head -c "$1" /dev/zero | tr '\0' y
+}
+
+# no_key FILE...: no piece of the key (its first 9 bytes are enough to
+# see a cut one) and no escape character in the files.
+no_key() {
+	local f
+	for f do
+		expect_no_grep 'sk-canary' "$f"
+		expect_no_grep "$ESC" "$f"
+	done
+}
+
+t_batch_error_message_holding_the_key_is_masked() {
+	# The key in the code, and twice in a message of more than 1,000
+	# bytes, where the cut falls inside the second one.
+	printf '{"id": "batch_x", "object": "batch", "status": "failed", "errors": {"object": "list", "data": [{"code": "bad_%s", "message": "%s is not valid: %s\\u001b[2J%s", "line": 3}]}}' \
+		"$CANARY" "$(ys 965)" "$CANARY" "$CANARY" >batch.json
+	hostile_start -b batch.json
+	export OPENAI_API_KEY=$CANARY
+	run oai-wait batch_x
+	expect_rc 4
+	no_key "$T/err"
+	expect_grep "^oai-wait: batch_x: line 3: bad_\[redacted\]: y{965} is not valid: \[redacted\] \[2J\[redac\.\.\.$" "$T/err"
+	run oai-wait -b batch_x
+	expect_rc 4
+	no_key "$T/out" "$T/err"
+	expect_eq "$(cat "$T/out")" "$(printf 'batch_x\tfailed\t-\t-\t-\tbad_[redacted]')"
+}
+
+t_api_error_message_holding_the_key_is_masked_before_the_cut() {
+	printf '{"error": {"message": "%s: %s%s", "type": "invalid_request_error"}}' \
+		"$(ys 980)" "$CANARY" "$CANARY" >error.json
+	hostile_start -s '400 Bad Request' -b error.json
+	export OPENAI_API_KEY=$CANARY
+	run oai-rm file-x
+	expect_rc 1
+	no_key "$T/err"
+	expect_grep "^oai-rm: DELETE /v1/files/file-x: HTTP 400: y{980}: \[redacted\]\[redacte\.\.\.$" "$T/err"
+}
+
+t_redirect_to_the_key_and_an_escape_is_scrubbed() {
+	hostile_start -s '307 Temporary Redirect' \
+		-H "Location: http://127.0.0.1:1/v1/x?key=$CANARY&t=$ESC]0;pwned$(printf '\a')${ESC}[2J"
+	export OPENAI_API_KEY=$CANARY
+	run oai-rm file-x
+	expect_rc 1
+	no_key "$T/err"
+	expect_eq "$(cat "$T/err")" "oai-rm: DELETE /v1/files/file-x: HTTP 307: redirected to http://127.0.0.1:1/v1/x?key=[redacted]&t= ]0;pwned  [2J; redirects are not followed (check OPENAI_BASE_URL)"
+	# The verbose trace of the headers is scrubbed too.
+	run oai-rm -v file-x
+	expect_rc 1
+	no_key "$T/err"
+	expect_grep '^< Location: http://127\.0\.0\.1:1/v1/x\?key=\[redacted\]&t= \]0;pwned  \[2J$' "$T/err"
+}
+
+t_header_of_a_megabyte_is_too_large() {
+	hostile_start -G 1048576
+	export OPENAI_API_KEY=$CANARY
+	run oai-rm file-x
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-rm: DELETE /v1/files/file-x: header too large (more than 100 kB)"
+}
+
+t_many_headers_are_too_large() {
+	local i args=()
+	for i in $(seq 1 1100); do args+=(-H "X-Hostile-$i: $(ys 90)"); done
+	hostile_start "${args[@]}"
+	export OPENAI_API_KEY=$CANARY
+	run oai-rm file-x
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-rm: DELETE /v1/files/file-x: header too large (more than 100 kB)"
+}
+
+t_answer_over_the_cap_is_named() {
+	hostile_start -B $((65 * 1024 * 1024))
+	export OPENAI_API_KEY=$CANARY
+	run oai-rm file-x
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-rm: DELETE /v1/files/file-x: answer larger than 64 MB"
+	run oai-fetch file-x
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-fetch: GET /v1/files/file-x: answer larger than 64 MB"
+}
+
+t_a_tool_holding_the_key_leaves_no_core() {
+	local i limits=''
+	printf '{"id": "batch_x", "object": "batch", "status": "in_progress"}' >batch.json
+	hostile_start -b batch.json
+	export OPENAI_API_KEY=$CANARY
+	# A soft limit to lower (unless the hard limit is 0 already).
+	ulimit -S -c "$(ulimit -H -c)" 2>/dev/null || true
+	background oai-wait -q -i 60 batch_x
+	for i in $(seq 1 400); do
+		limits=$(grep '^Max core file size' "/proc/$!/limits" 2>/dev/null) || true
+		[ -n "$limits" ] && [ "$(awk '{ print $5 $6 }' <<<"$limits")" = 00 ] && break
+		sleep 0.05
+	done
+	expect_grep '^Max core file size +0 +0 ' "/proc/$!/limits"
+	# Not dumpable (Linux): its /proc files belong to root, not to us.
+	[ "$(id -u)" -eq 0 ] ||
+		expect_eq "$(stat -c %u "/proc/$!/status")" 0 "owner of /proc/PID/status"
+	: "$i"
+}
+
+t_message_is_cut_between_characters() {
+	# The cut at 1,000 bytes falls inside a two-byte character and a C1
+	# control (U+009B, a CSI to some terminals) is made a space.
+	printf '{"error": {"message": "\xc2\x9b%s\xc3\xa9\xc3\xa9"}}' "$(ys 998)" >error.json
+	hostile_start -s 400 -b error.json
+	export OPENAI_API_KEY=$CANARY
+	run oai-rm file-x
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-rm: DELETE /v1/files/file-x: HTTP 400:  $(ys 998)..."
+}
