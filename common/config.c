@@ -8,13 +8,13 @@
 #include <curl/curl.h>
 #include <err.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "regfile.h"
 #include "xalloc.h"
 
 #define KEYFILE_MAX 4096
@@ -41,19 +41,14 @@ read_keyfile(const char *path)
 	ssize_t n;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	/* A FIFO would block the open until a writer came. */
+	fd = regfile_open(path, &st);
+	if (fd == -1) {
 		warn("OPENAI_API_KEY_FILE: %s", path);
 		return NULL;
 	}
-	if (fstat(fd, &st) != 0) {
-		warn("OPENAI_API_KEY_FILE: %s", path);
-		close(fd);
-		return NULL;
-	}
-	if (!S_ISREG(st.st_mode)) {
+	if (fd == -2) {
 		warnx("OPENAI_API_KEY_FILE: %s: not a regular file", path);
-		close(fd);
 		return NULL;
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "http.h"
+#include "idset.h"
 #include "jscan.h"
 #include "scrub.h"
 #include "xalloc.h"
@@ -35,6 +36,7 @@ struct http {
 	struct curl_slist *json_hdrs;	/* the same + Content-Type */
 	struct retry_policy policy;
 	long		 stall_s;	/* BATCHPIPE_TIMEOUT */
+	long		 max_pages;	/* BATCHPIPE_MAX_PAGES */
 	int		 verbose;
 	char		*progress;	/* label, or NULL */
 	double		 progress_last;
@@ -72,6 +74,24 @@ env_seconds(const char *var, long def)
 	if (errno != 0 || *end != '\0' || n < 1 || n > 86400)
 		errx(2, "%s: %s: expected a whole number of seconds from 1 "
 		    "to 86400", var, v);
+	return n;
+}
+
+static long
+env_pages(const char *var, long def)
+{
+	const char *v;
+	char *end;
+	long n;
+
+	v = getenv(var);
+	if (v == NULL || *v == '\0')
+		return def;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n < 1 || n > 100000000)
+		errx(2, "%s: %s: expected a whole number of pages from 1 "
+		    "to 100000000", var, v);
 	return n;
 }
 
@@ -343,6 +363,7 @@ http_open(const struct oai_config *c, int verbose)
 	h->fd = -1;
 	retry_policy_env(&h->policy);
 	h->stall_s = env_seconds("BATCHPIPE_TIMEOUT", 60);
+	h->max_pages = env_pages("BATCHPIPE_MAX_PAGES", HTTP_MAX_PAGES);
 	h->hdrs = base_headers(c);
 	h->json_hdrs = base_headers(c);
 	h->json_hdrs = add_header(h->json_hdrs, "Content-Type: %s",
@@ -850,17 +871,47 @@ http_download(struct http *h, const char *path, int fd, off_t start,
 	return perform(h, &c);
 }
 
+/* next_cursor: the cursor a page of n items hands on: its last_id, else
+ * its last item's id; NULL when it has neither as a string. */
+static const char *
+next_cursor(struct json_object *page, struct json_object *data, size_t n)
+{
+	struct json_object *last;
+
+	if ((!json_object_object_get_ex(page, "last_id", &last) ||
+	    !json_object_is_type(last, json_type_string)) &&
+	    (n == 0 || !json_object_object_get_ex(
+	    json_object_array_get_idx(data, n - 1), "id", &last)))
+		return NULL;
+	return json_object_is_type(last, json_type_string) ?
+	    json_object_get_string(last) : NULL;
+}
+
 int
 http_list(struct http *h, const char *path,
     int (*each)(struct json_object *item, void *arg), void *arg)
 {
-	struct json_object *page, *data, *more, *last, *item;
+	struct json_object *page, *data, *more, *item;
 	struct buf p = BUF_INIT, what = BUF_INIT;
+	struct idset *seen;
+	const char *cur;
 	char *after = NULL, *esc;
 	size_t i, n;
+	long pages = 0;
 	int rc, r, done = 0;
 
+	/* Every cursor of this walk: a server whose cursors cycle (A, B,
+	 * A, ...) would otherwise be walked for ever. */
+	seen = idset_new();
 	while (!done) {
+		if (pages == h->max_pages) {
+			describe(&what, h, "GET", path);
+			warnx("%s: more than %ld pages (BATCHPIPE_MAX_PAGES): "
+			    "the listing does not end", what.p, h->max_pages);
+			rc = HTTP_FAILED;
+			break;
+		}
+		pages++;
 		buf_reset(&p);
 		buf_adds(&p, path);
 		if (after != NULL) {
@@ -891,31 +942,29 @@ http_list(struct http *h, const char *path,
 				rc = r < 0 ? HTTP_FAILED : HTTP_OK;
 			}
 		}
-		if (!done) {
+		if (!done)
 			done = !json_object_object_get_ex(page, "has_more",
 			    &more) || !json_object_get_boolean(more) || n == 0;
-			last = NULL;
-			if (!done && (!json_object_object_get_ex(page, "last_id",
-			    &last) || !json_object_is_type(last,
-			    json_type_string)) && !json_object_object_get_ex(
-			    json_object_array_get_idx(data, n - 1), "id", &last))
-				last = NULL;
-			if (!done && (last == NULL ||
-			    !json_object_is_type(last, json_type_string) ||
-			    (after != NULL && strcmp(after,
-			    json_object_get_string(last)) == 0))) {
-				describe(&what, h, "GET", path);
-				warnx("%s: has_more without a new last_id",
-				    what.p);
+		if (!done) {
+			describe(&what, h, "GET", path);
+			if ((cur = next_cursor(page, data, n)) == NULL) {
+				warnx("%s: has_more without a last_id", what.p);
 				rc = HTTP_FAILED;
 				done = 1;
-			} else if (!done) {
+			} else if (!idset_add(seen, cur, strlen(cur))) {
+				warnx("%s: page %ld hands on a cursor an earlier "
+				    "page gave: the listing cycles", what.p,
+				    pages);
+				rc = HTTP_FAILED;
+				done = 1;
+			} else {
 				free(after);
-				after = xstrdup(json_object_get_string(last));
+				after = xstrdup(cur);
 			}
 		}
 		json_object_put(page);
 	}
+	idset_free(seen);
 	free(after);
 	buf_free(&p);
 	buf_free(&what);

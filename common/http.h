@@ -50,6 +50,10 @@ enum http_rc {
 	HTTP_LOST = 3
 };
 
+/* The default cap on the pages of one http_list walk: a million batches
+ * at 100 a page, far more files at 10,000. */
+#define HTTP_MAX_PAGES	10000
+
 /* Flags of a call. */
 #define HTTP_NORETRY	0x1	/* not idempotent (batch creation, upload):
 				 * only retried when the server certainly
@@ -60,8 +64,8 @@ enum http_rc {
 #define HTTP_QUIET	0x4	/* report nothing; see http_errmsg */
 
 /* http_open: a client for configuration c (which must outlive it).
- * Reads the retry policy and BATCHPIPE_TIMEOUT from the environment
- * (exits 2 on a bad value).  Never fails but for memory (exit 1). */
+ * Reads the retry policy, BATCHPIPE_TIMEOUT and BATCHPIPE_MAX_PAGES from
+ * the environment (exits 2 on a bad value).  Never fails but for memory (exit 1). */
 struct http *http_open(const struct oai_config *c, int verbose);
 void	http_close(struct http *h);
 
@@ -86,7 +90,11 @@ int	http_request(struct http *h, const char *method, const char *path,
  * JSON object; it is put after the call: take a reference to keep it).
  * each returns 0 to go on, 1 to stop the walk (found), -1 to stop it after
  * reporting an error (http_list then returns HTTP_FAILED).  Returns HTTP_OK
- * when the walk ended or each stopped it, else as http_request. */
+ * when the walk ended or each stopped it, else as http_request.  A walk
+ * that cannot end is HTTP_FAILED, reported: has_more with no cursor, a
+ * cursor that an earlier page of this walk gave (the server's pagination
+ * cycles), or more than BATCHPIPE_MAX_PAGES pages (default
+ * HTTP_MAX_PAGES). */
 int	http_list(struct http *h, const char *path,
 	    int (*each)(struct json_object *item, void *arg), void *arg);
 

@@ -12,7 +12,8 @@ static const char *const names[] = {
 	"http400", "http408", "http409", "http429", "http500", "http502",
 	"http503", "redirect", "close", "cut", "lose-create", "lose-upload",
 	"slow", "retry-after", "fail-requests", "fail-status", "expire",
-	"cancel", "token-limit", "odd-file-id", "extra-result"
+	"cancel", "token-limit", "odd-file-id", "extra-result", "cursor-cycle",
+	"cursor-endless"
 };
 
 const char *
@@ -127,6 +128,17 @@ mock_fault_parse(const char *spec, struct mock_fault *f, const char **why)
 			goto out;
 		if (f->kind == MF_FAIL_STATUS &&
 		    (f->value < 100 || f->value > 599 || f->value != floor(f->value)))
+			goto out;
+		break;
+	case MF_CURSOR_CYCLE:
+		f->value = 2;
+		if (value != NULL && (number(value, &f->value) != 0 ||
+		    f->value < 1 || f->value > 1e6 ||
+		    f->value != floor(f->value)))
+			goto out;
+		break;
+	case MF_CURSOR_ENDLESS:
+		if (value != NULL)
 			goto out;
 		break;
 	case MF_FAIL_REQUESTS:

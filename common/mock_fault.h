@@ -20,7 +20,9 @@ enum mock_fault_kind {
 	MF_EXPIRE, MF_CANCEL,		/* value: fraction; limit: batches */
 	MF_TOKEN_LIMIT,			/* value: enqueued tokens */
 	MF_ODD_FILE_ID,			/* text: the output_file_id shown */
-	MF_EXTRA_RESULT			/* limit: batches, 0 all */
+	MF_EXTRA_RESULT,		/* limit: batches, 0 all */
+	MF_CURSOR_CYCLE,		/* value: cursors in the cycle */
+	MF_CURSOR_ENDLESS		/* listings never end */
 };
 
 enum mock_fault_mode {

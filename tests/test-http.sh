@@ -45,6 +45,19 @@ t_key_file_readable_by_others_is_refused() {
 	expect_eq "$(cat "$T/err")" "oai-rm: OPENAI_API_KEY_FILE: $T/nokey: No such file or directory"
 }
 
+# A FIFO as the key file is refused at once: opening it must not wait
+# for a writer that never comes.  A directory likewise.
+t_key_file_fifo_is_refused_without_blocking() {
+	mkfifo -m 600 key
+	OPENAI_API_KEY_FILE=$T/key run timeout 10 oai-rm file-x
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-rm: OPENAI_API_KEY_FILE: $T/key: not a regular file"
+	mkdir -m 700 keydir
+	OPENAI_API_KEY_FILE=$T/keydir run timeout 10 oai-rm file-x
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-rm: OPENAI_API_KEY_FILE: $T/keydir: not a regular file"
+}
+
 t_key_with_control_character_is_refused() {
 	OPENAI_API_KEY="$(printf 'sk-abc\r\nX-Evil: 1')" run oai-rm file-x
 	expect_rc 1

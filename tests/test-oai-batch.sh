@@ -680,3 +680,41 @@ oai-batch: argument 4: not a file id: file-\x09x'
 	expect_eq "$(cat "$T/err")" "oai-batch: stdin:1: not a file id: $f\\x00x"
 	expect_eq "$(bw_batches "$f")" "" "batches of $f"
 }
+
+# A server whose listing cursors alternate (A, B, A, ...): the walk stops
+# at the first cursor seen before, with a message, instead of asking for
+# the same pages for ever.  Nothing is created: the listing did not end.
+t_listing_that_cycles_stops() {
+	MOCK_LOG=$T/mock.log mock_start -F cursor-cycle=2@/v1/batches
+	net_lines 1 a.jsonl
+	net_lines 1 b.jsonl
+	fa=$(bw_upload a.jsonl)
+	fb=$(bw_upload b.jsonl)
+	bw_create "$fa" >/dev/null
+	run timeout 20 oai-batch "$fb"
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "oai-batch: GET /v1/batches: page 3 hands on a cursor an earlier page gave: the listing cycles"
+	net_log_wait 3 '^oai-mock: GET /v1/batches ' "$T/mock.log"
+	expect_eq "$(grep -c '^oai-mock: GET /v1/batches ' "$T/mock.log")" 3 "list requests"
+	expect_eq "$(bw_batches "$fb")" "" "batches of b"
+}
+
+# Ever-new cursors: the walk stops after BATCHPIPE_MAX_PAGES pages.
+t_listing_without_end_is_capped() {
+	MOCK_LOG=$T/mock.log mock_start -F cursor-endless@/v1/batches
+	net_lines 1 a.jsonl
+	net_lines 1 b.jsonl
+	fa=$(bw_upload a.jsonl)
+	fb=$(bw_upload b.jsonl)
+	bw_create "$fa" >/dev/null
+	BATCHPIPE_MAX_PAGES=7 run timeout 20 oai-batch "$fb"
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "oai-batch: GET /v1/batches: more than 7 pages (BATCHPIPE_MAX_PAGES): the listing does not end"
+	net_log_wait 7 '^oai-mock: GET /v1/batches ' "$T/mock.log"
+	expect_eq "$(grep -c '^oai-mock: GET /v1/batches ' "$T/mock.log")" 7 "list requests"
+	BATCHPIPE_MAX_PAGES=0 run oai-batch "$fb"
+	expect_rc 2
+	expect_eq "$(cat "$T/err")" "oai-batch: BATCHPIPE_MAX_PAGES: 0: expected a whole number of pages from 1 to 100000000"
+}

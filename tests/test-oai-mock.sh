@@ -1064,3 +1064,25 @@ t_old_batches() {
 	now=$(date +%s)
 	[ $((now - t1)) -ge $((3 * 24 * 3600)) ] || fail "the newest is not three days old: $t1"
 }
+
+# The cursor faults: listings that never end, their cursors in a cycle of
+# N or ever new; an empty listing still ends.
+t_cursor_faults() {
+	for bad in cursor-cycle=0 cursor-cycle=1.5 cursor-endless=2; do
+		run oai-mock -F "$bad"
+		expect_rc 2
+		expect_grep "^oai-mock: -F $bad: bad value\$" "$T/err"
+	done
+	mock_start -q -F cursor-cycle=3@/v1/files -F cursor-endless@/v1/batches
+	expect_eq "$(mock_curl GET /files | bw_member has_more)" false "empty"
+	printf '{}\n' >a.jsonl
+	f=$(bw_upload a.jsonl)
+	b=$(bw_create "$f")
+	page() { mock_curl GET "$1" | grep -oE '"(last_id|has_more)":[^,}]*' | tr '\n' ' '; }
+	expect_eq "$(page /files)" '"last_id":"cursor_0" "has_more":true '
+	expect_eq "$(page '/files?after=cursor_0')" '"last_id":"cursor_1" "has_more":true '
+	expect_eq "$(page '/files?after=cursor_2')" '"last_id":"cursor_0" "has_more":true '
+	expect_grep "\"id\":\"$f\"" <(mock_curl GET '/files?after=cursor_2')
+	expect_eq "$(page '/batches?after=cursor_41')" '"last_id":"cursor_42" "has_more":true '
+	expect_grep "\"id\":\"$b\"" <(mock_curl GET '/batches?after=cursor_41')
+}

@@ -228,3 +228,45 @@ t_lost_upload_answer_reuses_the_stored_file() {
 	expect_grep '^\* a\.jsonl: the server has it already: '"$id"'$' "$T/err"
 	expect_no_grep '^oai-upload: ' "$T/err"
 }
+
+# Listing files whose cursors alternate stops at the first one seen
+# before: nothing is uploaded, since what the server has is unknown.
+t_listing_that_cycles_stops() {
+	MOCK_LOG=$T/mock.log mock_start -F cursor-cycle@/v1/files
+	net_lines 2 a.jsonl
+	net_lines 2 b.jsonl
+	run timeout 20 oai-upload a.jsonl
+	expect_rc 0
+	run timeout 20 oai-upload b.jsonl
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "oai-upload: GET /v1/files: page 3 hands on a cursor an earlier page gave: the listing cycles"
+	expect_eq "$(grep -c '^oai-mock: POST /v1/files ' "$T/mock.log")" 1 "uploads"
+}
+
+# Ever-new cursors: the walk stops after BATCHPIPE_MAX_PAGES pages.
+t_listing_without_end_is_capped() {
+	MOCK_LOG=$T/mock.log mock_start -F cursor-endless@/v1/files
+	net_lines 2 a.jsonl
+	net_lines 2 b.jsonl
+	run timeout 20 oai-upload a.jsonl
+	expect_rc 0
+	BATCHPIPE_MAX_PAGES=4 run timeout 20 oai-upload b.jsonl
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "oai-upload: GET /v1/files: more than 4 pages (BATCHPIPE_MAX_PAGES): the listing does not end"
+	expect_eq "$(grep -c '^oai-mock: POST /v1/files ' "$T/mock.log")" 1 "uploads"
+}
+
+# A FIFO among the paths is refused at once, not waited on for a writer;
+# the other files are still uploaded.
+t_fifo_is_refused_without_blocking() {
+	mock_start
+	net_lines 2 a.jsonl
+	mkfifo fifo
+	run timeout 10 oai-upload fifo a.jsonl
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-upload: fifo: not a regular file"
+	expect_grep '^file-[^	]+	a\.jsonl$' "$T/out"
+	expect_lines 1 "$T/out"
+}

@@ -18,11 +18,11 @@ bw_job() {
 t_usage_and_version() {
 	run oai-wait -h
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" "usage: oai-wait [-bqv] [-i interval] [-t timeout] [batch-id ...]"
+	expect_eq "$(cat "$T/out")" "usage: oai-wait [-bqv] [-i interval] [-r rate] [-t timeout] [batch-id ...]"
 	run oai-wait -x
 	expect_rc 2
 	expect_eq "$(cat "$T/err")" "oai-wait: invalid option -- 'x'
-usage: oai-wait [-bqv] [-i interval] [-t timeout] [batch-id ...]"
+usage: oai-wait [-bqv] [-i interval] [-r rate] [-t timeout] [batch-id ...]"
 	run oai-wait -V
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" "oai-wait batchpipe 0.1.0"
@@ -387,4 +387,30 @@ t_by_batch_stops_at_a_refused_file_id() {
 	expect_rc 1
 	expect_empty "$T/out"
 	expect_eq "$(sed 's/file-[A-Za-z0-9]*$//' "$T/err")" "oai-wait: GET /v1/batches/$b: not a file id: -d.."
+}
+
+# The polls of all batches together keep to -r a second: 16 ended
+# batches take 16 polls, 0.25 s apart at -r 4, not one burst.  Each id is
+# polled once, repeats included once.
+t_polls_are_paced_in_total() {
+	MOCK_LOG=$T/mock.log mock_start -O 16
+	mock_curl GET '/batches?limit=100' | grep -oE '"id":"batch_[^"]*"' |
+		cut -d'"' -f4 >ids
+	expect_lines 16 ids
+	cat ids ids >twice
+	t0=$(net_ms)
+	run oai-wait -q -b -r 4 <twice
+	t1=$(net_ms)
+	expect_rc 0
+	expect_lines 16 "$T/out"
+	cut -f1 "$T/out" >got
+	expect_same got ids
+	net_log_wait 16 '^oai-mock: GET /v1/batches/' "$T/mock.log"
+	expect_eq "$(grep -c '^oai-mock: GET /v1/batches/' "$T/mock.log")" 16 "polls"
+	[ $((t1 - t0)) -ge 3700 ] || fail "16 polls at 4 a second took $((t1 - t0)) ms"
+	for bad in 0 -1 abc 1001 nan; do
+		run oai-wait -r "$bad" batch_x
+		expect_rc 2
+		expect_grep "^oai-wait: -r $bad: not a number of polls a second \(above 0, at most 1000\)\$" "$T/err"
+	done
 }

@@ -17,6 +17,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -368,6 +369,7 @@ list_params(struct MHD_Connection *c, struct req *r, long dflt, long max,
 struct page {
 	struct buf	 b;
 	const char	*first, *last;
+	const char	*cursor;	/* a cursor fault's last_id */
 	long		 count, limit;
 	int		 more;
 };
@@ -403,9 +405,57 @@ page_took(struct page *p, const char *id)
 	p->last = id;
 }
 
+/* The cursor faults: the one that applies to a listing of path (the
+ * first given), or NULL. */
+static const struct mock_fault *
+cursor_fault(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < S.nfaults; i++)
+		if ((S.faults[i].kind == MF_CURSOR_CYCLE ||
+		    S.faults[i].kind == MF_CURSOR_ENDLESS) &&
+		    mock_fault_matches(&S.faults[i], path))
+			return &S.faults[i];
+	return NULL;
+}
+
+/* cursor_take: under cursor fault f (or none), a cursor "cursor_K" of
+ * the fault's own is taken: *after becomes NULL (the listing starts
+ * over) and p is set to close with has_more and the next made-up cursor
+ * in cur: cursor_K+1, modulo the cycle for cursor-cycle.  Any other
+ * cursor (or none) leads to cursor_0. */
+static void
+cursor_take(const struct mock_fault *f, const char **after, struct page *p,
+    char *cur, size_t n)
+{
+	long long k = -1;
+	char *end;
+
+	if (f == NULL)
+		return;
+	if (*after != NULL && strncmp(*after, "cursor_", 7) == 0) {
+		errno = 0;
+		k = strtoll(*after + 7, &end, 10);
+		if (errno != 0 || *end != '\0' || k < 0 || k == LLONG_MAX)
+			k = -1;
+		else
+			*after = NULL;
+	}
+	k++;
+	if (f->kind == MF_CURSOR_CYCLE)
+		k %= (long long)f->value;
+	snprintf(cur, n, "cursor_%lld", k);
+	p->cursor = cur;
+}
+
 static void
 page_close(struct page *p)
 {
+	if (p->cursor != NULL && p->count > 0) {
+		p->last = p->cursor;
+		p->more = 1;
+	}
 	buf_adds(&p->b, "],\"first_id\":");
 	add_str(&p->b, p->first);
 	buf_adds(&p->b, ",\"last_id\":");
@@ -419,6 +469,7 @@ list_files(struct MHD_Connection *c, struct req *r)
 	const char *purpose = MHD_lookup_connection_value(c,
 	    MHD_GET_ARGUMENT_KIND, "purpose");
 	const char *after;
+	char cur[32];
 	struct page p;
 	enum MHD_Result ret;
 	long limit;
@@ -427,9 +478,10 @@ list_files(struct MHD_Connection *c, struct req *r)
 
 	if (!list_params(c, r, 10000, 10000, &limit, &after, &asc, &ret))
 		return ret;
-	skipping = after != NULL;
 	page_open(&p, limit);
 	pthread_mutex_lock(&G.lock);
+	cursor_take(cursor_fault(r->path), &after, &p, cur, sizeof cur);
+	skipping = after != NULL;
 	for (k = 0; k < S.nfiles; k++) {
 		struct mock_file *f = S.files[asc ? k : S.nfiles - 1 - k];
 
@@ -828,6 +880,7 @@ static enum MHD_Result
 list_batches(struct MHD_Connection *c, struct req *r)
 {
 	const char *after;
+	char cur[32];
 	struct page p;
 	enum MHD_Result ret;
 	long limit;
@@ -836,9 +889,10 @@ list_batches(struct MHD_Connection *c, struct req *r)
 
 	if (!list_params(c, r, 20, 100, &limit, &after, &asc, &ret))
 		return ret;
-	skipping = after != NULL;
 	page_open(&p, limit);
 	pthread_mutex_lock(&G.lock);
+	cursor_take(cursor_fault(r->path), &after, &p, cur, sizeof cur);
+	skipping = after != NULL;
 	for (k = 0; k < S.nbatches; k++) {
 		struct mock_batch *x = S.batches[S.nbatches - 1 - k];
 

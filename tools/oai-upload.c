@@ -12,7 +12,6 @@
 
 #include <err.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <json-c/json.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -26,6 +25,7 @@
 #include "http.h"
 #include "idsrc.h"
 #include "outcheck.h"
+#include "regfile.h"
 #include "xalloc.h"
 
 #define HASH_CHARS 32		/* 128 bits of SHA-256 in the name */
@@ -302,17 +302,12 @@ main(int argc, char *argv[])
 			failed = 1;
 			continue;
 		}
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-			warn("%s", path);
-			failed = 1;
-			continue;
-		}
-		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-			if (fstat(fd, &st) != 0)
+		/* A FIFO would block the open until a writer came. */
+		if ((fd = regfile_open(path, &st)) < 0) {
+			if (fd == -1)
 				warn("%s", path);
 			else
 				warnx("%s: not a regular file", path);
-			close(fd);
 			failed = 1;
 			continue;
 		}

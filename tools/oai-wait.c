@@ -24,6 +24,7 @@
 #include "config.h"
 #include "buf.h"
 #include "http.h"
+#include "idset.h"
 #include "idsrc.h"
 #include "outcheck.h"
 #include "scrub.h"
@@ -33,6 +34,8 @@
 				 * nothing new */
 #define CAP_SECONDS	120.0	/* ...up to this, or -i if longer */
 #define MAX_ERRORS	20	/* error lines shown per batch */
+#define RATE		20.0	/* GETs a second, all batches together (-r) */
+#define RATE_MAX	1000.0
 #define CODE_MAX	127	/* an error code, as shown, in bytes */
 #define MESSAGE_MAX	1000	/* an error message, as shown, in bytes */
 
@@ -49,6 +52,12 @@ struct batch {
 
 static struct batch	*batches;
 static size_t		 nbatches, abatches;
+static struct idset	*taken;		/* every id in batches */
+static size_t		*due;		/* the waiting batches, a min-heap by
+					 * next_poll, ties in input order */
+static size_t		 ndue, adue;
+static double		 rate = RATE;	/* -r */
+static double		 next_get;	/* no poll before this */
 static double		 start;
 static int		 live;		/* one live line per batch on stderr */
 static int		 quiet;
@@ -62,8 +71,8 @@ static const char	*apikey;	/* masked in the server's text */
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: oai-wait [-bqv] [-i interval] [-t timeout] "
-	    "[batch-id ...]\n");
+	fprintf(fp, "usage: oai-wait [-bqv] [-i interval] [-r rate] "
+	    "[-t timeout] [batch-id ...]\n");
 }
 
 static double
@@ -291,22 +300,65 @@ poll_batch(struct batch *b)
 	json_object_put(o);
 }
 
+/* due_before: whether batch a is due before batch b. */
+static int
+due_before(size_t a, size_t b)
+{
+	double ta = batches[a].next_poll, tb = batches[b].next_poll;
+
+	return ta != tb ? ta < tb : a < b;
+}
+
+/* due_push: batch i waits for its next poll. */
+static void
+due_push(size_t i)
+{
+	size_t k, up;
+
+	if (ndue == adue) {
+		adue = adue ? adue * 2 : 16;
+		due = xreallocarray(due, adue, sizeof(*due));
+	}
+	for (k = ndue++; k > 0; k = up) {
+		up = (k - 1) / 2;
+		if (!due_before(i, due[up]))
+			break;
+		due[k] = due[up];
+	}
+	due[k] = i;
+}
+
+/* due_pop: takes the batch due first off the heap (which is not empty). */
+static void
+due_pop(void)
+{
+	size_t k, c, last = due[--ndue];
+
+	for (k = 0; (c = 2 * k + 1) < ndue; k = c) {
+		if (c + 1 < ndue && due_before(due[c + 1], due[c]))
+			c++;
+		if (!due_before(due[c], last))
+			break;
+		due[k] = due[c];
+	}
+	due[k] = last;
+}
+
 /* add_batch: one more id to wait for; 1 when it was taken (a new, well
- * formed id), 0 for a repeat, -1 for a malformed id (reported). */
+ * formed id), 0 for a repeat, -1 for a malformed id (reported).  A set
+ * of the ids finds repeats: reading stays linear in the ids. */
 static int
 add_batch(const char *id, size_t len, const char *where)
 {
 	char shown[80];
-	size_t i;
 
 	if (!idsrc_valid(id, len)) {
 		say("%s: not a batch id: %s", where,
 		    idsrc_shown(id, len, shown, sizeof(shown)));
 		return -1;
 	}
-	for (i = 0; i < nbatches; i++)
-		if (strcmp(batches[i].id, id) == 0)
-			return 0;
+	if (!idset_add(taken, id, strlen(id)))
+		return 0;
 	if (nbatches == abatches) {
 		abatches = abatches ? abatches * 2 : 16;
 		batches = xreallocarray(batches, abatches, sizeof(*batches));
@@ -315,7 +367,7 @@ add_batch(const char *id, size_t len, const char *where)
 	batches[nbatches].id = xstrdup(id);
 	batches[nbatches].interval = first_interval;
 	batches[nbatches].next_poll = now();
-	nbatches++;
+	due_push(nbatches++);
 	return 1;
 }
 
@@ -354,12 +406,13 @@ main(int argc, char *argv[])
 	struct oai_config cfg;
 	struct idsrc ids;
 	const char *id;
+	char *end;
 	double timeout = 0, deadline, t;
 	size_t i, next;
 	int ch, r, verbose = 0, status = 0, timed_out = 0, reading, tick;
 	int input = 0;
 
-	while ((ch = getopt(argc, argv, "bhi:qt:vV")) != -1) {
+	while ((ch = getopt(argc, argv, "bhi:qr:t:vV")) != -1) {
 		switch (ch) {
 		case 'b':
 			by_batch = 1;
@@ -372,6 +425,17 @@ main(int argc, char *argv[])
 			break;
 		case 'q':
 			quiet = 1;
+			break;
+		case 'r':
+			errno = 0;
+			rate = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' || errno != 0 ||
+			    !(rate > 0 && rate <= RATE_MAX)) {
+				warnx("-r %s: not a number of polls a second "
+				    "(above 0, at most %g)", optarg, RATE_MAX);
+				usage(stderr);
+				return 2;
+			}
 			break;
 		case 't':
 			timeout = arg_seconds(optarg, 't', usage);
@@ -398,6 +462,7 @@ main(int argc, char *argv[])
 
 	if (idsrc_open(&ids, argc, argv) == -1)
 		return 1;
+	taken = idset_new();
 	/* A trace would scroll the live lines away: -v gets plain lines. */
 	live = !quiet && !verbose && isatty(STDERR_FILENO);
 	start = now();
@@ -427,15 +492,13 @@ main(int argc, char *argv[])
 			continue;
 		}
 		/* The batch due first; ties go to the earlier in the input,
-		 * so batches that end in one round print in input order. */
-		next = nbatches;
-		for (i = 0; i < nbatches; i++)
-			if (batches[i].outcome == WAITING && (next == nbatches ||
-			    batches[i].next_poll < batches[next].next_poll))
-				next = i;
+		 * so batches that end in one round print in input order.
+		 * The polls of all batches together keep to -r a second. */
+		next = ndue > 0 ? due[0] : nbatches;
 		if (next == nbatches && !reading)
 			break;
-		t = next < nbatches ? batches[next].next_poll : INFINITY;
+		t = next < nbatches ? fmax(batches[next].next_poll, next_get) :
+		    INFINITY;
 		t = fmin(t, deadline);
 		/* The live lines show the time: keep it running. */
 		tick = live && t > now() + 1;
@@ -447,7 +510,11 @@ main(int argc, char *argv[])
 		if (now() >= deadline)
 			continue;
 		if (!tick && next < nbatches) {
+			due_pop();
+			next_get = now() + 1 / rate;
 			poll_batch(&batches[next]);
+			if (batches[next].outcome == WAITING)
+				due_push(next);
 			/* With -b the reader waits for a line per batch, and
 			 * one that can no longer be followed (an answer with
 			 * an id to refuse, say) would keep it waiting for
@@ -477,6 +544,8 @@ main(int argc, char *argv[])
 		free(batches[i].id);
 	}
 	free(batches);
+	free(due);
+	idset_free(taken);
 	http_close(http);
 	config_free(&cfg);
 	if (stdout_close(1) == -1)
