@@ -8,7 +8,8 @@
  * string, method the string "POST", url a string, body an object and
  * body.model a string; the members are the ones jscan_member finds, the
  * decoded id is jscan_unescape's; a rejected line has exactly the reason
- * expected (one line of text).  Both member-picking paths: the same line
+ * expected (one line of text; a top-level custom_id, method, url or body
+ * given twice is refused).  Both member-picking paths: the same line
  * with 65 extra members in front (more than reqline takes while scanning,
  * so it walks) gets the same verdict and the same member texts.
  * same_text is 1 exactly when the decoded string equals the text.
@@ -53,8 +54,12 @@ same_bytes(struct jval got, struct jval want)
 static const char *
 expected(const char *s, size_t n, char *msg, size_t size, struct buf *tmp)
 {
-	struct jval top, v, method;
+	static const char *const names[] = { "custom_id", "method", "url",
+	    "body" };
+	struct jval top, v, method, k;
+	struct jiter it;
 	struct jerr e;
+	int seen[4] = { 0 }, i;
 
 	if (n == 0)
 		return "blank line";
@@ -65,6 +70,16 @@ expected(const char *s, size_t n, char *msg, size_t size, struct buf *tmp)
 		    jscan_a_typename(top.type));
 		return msg;
 	}
+	/* A top-level custom_id, method, url or body given twice, however
+	 * spelt: the first to repeat, at its second occurrence. */
+	jscan_iter(top, &it);
+	while (jscan_next(&it, &k, &v))
+		for (i = 0; i < 4; i++)
+			if (jscan_streq(k, names[i]) && seen[i]++) {
+				snprintf(msg, size, "repeated key \"%s\"",
+				    names[i]);
+				return msg;
+			}
 	jscan_member(top, "custom_id", &v);
 	if (v.type == JT_NONE)
 		return "no custom_id";
