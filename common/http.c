@@ -59,8 +59,10 @@ struct http {
 	int		 too_many;	/* headers over HEADERS_MAX */
 };
 
+/* env_whole: the whole number of units (1 to max) in variable var, or
+ * def when it is unset or empty; exits 2 on anything else. */
 static long
-env_seconds(const char *var, long def)
+env_whole(const char *var, long def, long max, const char *units)
 {
 	const char *v;
 	char *end;
@@ -71,27 +73,9 @@ env_seconds(const char *var, long def)
 		return def;
 	errno = 0;
 	n = strtol(v, &end, 10);
-	if (errno != 0 || *end != '\0' || n < 1 || n > 86400)
-		errx(2, "%s: %s: expected a whole number of seconds from 1 "
-		    "to 86400", var, v);
-	return n;
-}
-
-static long
-env_pages(const char *var, long def)
-{
-	const char *v;
-	char *end;
-	long n;
-
-	v = getenv(var);
-	if (v == NULL || *v == '\0')
-		return def;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno != 0 || *end != '\0' || n < 1 || n > 100000000)
-		errx(2, "%s: %s: expected a whole number of pages from 1 "
-		    "to 100000000", var, v);
+	if (errno != 0 || *end != '\0' || n < 1 || n > max)
+		errx(2, "%s: %s: expected a whole number of %s from 1 to %ld",
+		    var, v, units, max);
 	return n;
 }
 
@@ -362,8 +346,9 @@ http_open(const struct oai_config *c, int verbose)
 	h->verbose = verbose;
 	h->fd = -1;
 	retry_policy_env(&h->policy);
-	h->stall_s = env_seconds("BATCHPIPE_TIMEOUT", 60);
-	h->max_pages = env_pages("BATCHPIPE_MAX_PAGES", HTTP_MAX_PAGES);
+	h->stall_s = env_whole("BATCHPIPE_TIMEOUT", 60, 86400, "seconds");
+	h->max_pages = env_whole("BATCHPIPE_MAX_PAGES", HTTP_MAX_PAGES, 100000000,
+	    "pages");
 	h->hdrs = base_headers(c);
 	h->json_hdrs = base_headers(c);
 	h->json_hdrs = add_header(h->json_hdrs, "Content-Type: %s",
