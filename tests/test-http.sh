@@ -143,14 +143,15 @@ t_canary_key_never_written_anywhere() {
 
 t_429_honours_retry_after_ms() {
 	# The base wait is a minute: only the server's retry-after-ms (100 ms
-	# by default in oai-mock) can make this quick.
+	# by default in oai-mock) can make this quick. Three backoff waits
+	# would take three minutes, so the bound leaves room for a busy machine.
 	mock_start -F http429=3
 	export BATCHPIPE_RETRY_BASE_MS=60000
 	start=$(net_ms)
 	run oai-rm -v file-x
 	expect_rc 0
 	elapsed=$(($(net_ms) - start))
-	[ "$elapsed" -lt 5000 ] || fail "took $elapsed ms"
+	[ "$elapsed" -lt 30000 ] || fail "took $elapsed ms"
 	expect_eq "$(grep -c 'retrying in 100 ms' "$T/err")" 3 "waits of 100 ms"
 }
 
@@ -179,7 +180,9 @@ t_429_retry_after_http_date() {
 	expect_grep '^< Retry-After: [A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} GMT$' "$T/err"
 	expect_grep 'HTTP 429: .*; retrying in (1000|2000) ms \(try 2 of 8\)$' "$T/err"
 	[ "$elapsed" -ge 900 ] || fail "retried after $elapsed ms, not after the date"
-	[ "$elapsed" -lt 5000 ] || fail "took $elapsed ms"
+	# The message above proves the wait; this bound only catches a wait
+	# of the backoff cap or longer, so a loaded machine does not fail it.
+	[ "$elapsed" -lt 20000 ] || fail "took $elapsed ms"
 }
 
 t_server_wait_is_clamped_to_the_cap() {
@@ -227,7 +230,7 @@ t_slow_server_times_out_then_gives_up() {
 	run oai-rm file-x
 	expect_rc 75
 	elapsed=$(($(net_ms) - start))
-	[ "$elapsed" -lt 6000 ] || fail "took $elapsed ms"
+	[ "$elapsed" -lt 14000 ] || fail "took $elapsed ms"
 	expect_grep '^oai-rm: DELETE /v1/files/file-x: Operation too slow\. .* \(gave up after 2 tries\)$' "$T/err"
 }
 

@@ -246,7 +246,7 @@ t_timeout_is_75() {
 	run oai-wait -i 0.05 -t 0.5 "$b"
 	expect_rc 75
 	elapsed=$(($(net_ms) - start))
-	if [ "$elapsed" -lt 500 ] || [ "$elapsed" -ge 3000 ]; then
+	if [ "$elapsed" -lt 500 ] || [ "$elapsed" -ge 10000 ]; then
 		fail "-t 0.5 took $elapsed ms"
 	fi
 	expect_empty "$T/out"
