@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "envnum.h"
 #include "http.h"
 #include "idset.h"
 #include "jscan.h"
@@ -58,26 +59,6 @@ struct http {
 	int		 too_big;	/* a JSON answer over ANSWER_MAX */
 	int		 too_many;	/* headers over HEADERS_MAX */
 };
-
-/* env_whole: the whole number of units (1 to max) in variable var, or
- * def when it is unset or empty; exits 2 on anything else. */
-static long
-env_whole(const char *var, long def, long max, const char *units)
-{
-	const char *v;
-	char *end;
-	long n;
-
-	v = getenv(var);
-	if (v == NULL || *v == '\0')
-		return def;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno != 0 || *end != '\0' || n < 1 || n > max)
-		errx(2, "%s: %s: expected a whole number of %s from 1 to %ld",
-		    var, v, units, max);
-	return n;
-}
 
 static struct curl_slist *
 add_header(struct curl_slist *l, const char *fmt, const char *v)
@@ -346,9 +327,9 @@ http_open(const struct oai_config *c, int verbose)
 	h->verbose = verbose;
 	h->fd = -1;
 	retry_policy_env(&h->policy);
-	h->stall_s = env_whole("BATCHPIPE_TIMEOUT", 60, 86400, "seconds");
-	h->max_pages = env_whole("BATCHPIPE_MAX_PAGES", HTTP_MAX_PAGES, 100000000,
-	    "pages");
+	h->stall_s = envnum_whole("BATCHPIPE_TIMEOUT", 60, 1, 86400, "seconds");
+	h->max_pages = envnum_whole("BATCHPIPE_MAX_PAGES", HTTP_MAX_PAGES, 1,
+	    100000000, "pages");
 	h->hdrs = base_headers(c);
 	h->json_hdrs = base_headers(c);
 	h->json_hdrs = add_header(h->json_hdrs, "Content-Type: %s",

@@ -6,32 +6,18 @@
 #include <string.h>
 #include <time.h>
 
+#include "envnum.h"
 #include "retry.h"
-
-static long
-env_long(const char *var, long def, long min, long max)
-{
-	const char *v;
-	char *end;
-	long n;
-
-	v = getenv(var);
-	if (v == NULL || *v == '\0')
-		return def;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno != 0 || *end != '\0' || n < min || n > max)
-		errx(2, "%s: %s: expected a whole number from %ld to %ld",
-		    var, v, min, max);
-	return n;
-}
 
 void
 retry_policy_env(struct retry_policy *p)
 {
-	p->base_ms = env_long("BATCHPIPE_RETRY_BASE_MS", 1000, 0, 3600000);
-	p->cap_ms = env_long("BATCHPIPE_RETRY_MAX_MS", 60000, 0, 3600000);
-	p->max_tries = (int)env_long("BATCHPIPE_MAX_TRIES", 8, 1, 1000);
+	p->base_ms = envnum_whole("BATCHPIPE_RETRY_BASE_MS", 1000, 0, 3600000,
+	    NULL);
+	p->cap_ms = envnum_whole("BATCHPIPE_RETRY_MAX_MS", 60000, 0, 3600000,
+	    NULL);
+	p->max_tries = (int)envnum_whole("BATCHPIPE_MAX_TRIES", 8, 1, 1000,
+	    NULL);
 }
 
 int

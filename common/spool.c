@@ -74,40 +74,7 @@ spool_tmpfile(void)
 int
 spool_fd(int fd, const char *name)
 {
-	struct stat st;
-	char *chunk;
-	ssize_t n;
-	int tmp;
-
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-		return fd;
-	if ((tmp = spool_tmpfile()) < 0)
-		return -1;
-	chunk = xmalloc(SPOOL_CHUNK);
-	for (;;) {
-		n = read(fd, chunk, SPOOL_CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			warn("%s", name);
-			break;
-		}
-		if (n == 0) {
-			free(chunk);
-			if (lseek(tmp, 0, SEEK_SET) == 0)
-				return tmp;
-			warn("temporary file in %s", tmpdir());
-			close(tmp);
-			return -1;
-		}
-		if (write_all(tmp, chunk, (size_t)n) < 0) {
-			warn("temporary file in %s", tmpdir());
-			break;
-		}
-	}
-	free(chunk);
-	close(tmp);
-	return -1;
+	return spool_fd_lines(fd, name, 0, NULL, NULL);
 }
 
 /* The lines of chunk[0..n) for spool_fd_lines: whole lines are checked
@@ -181,8 +148,8 @@ spool_fd_lines(int fd, const char *name, size_t maxline, spool_check check,
 			break;
 		}
 		if (n == 0) {
-			why = held.len == 0 ? NULL : check(arg, held.p,
-			    held.len, lineno + 1, 0);
+			why = held.len == 0 || check == NULL ? NULL :
+			    check(arg, held.p, held.len, lineno + 1, 0);
 			if (why != NULL) {
 				warnx("%s:%lu: %s", name, lineno + 1, why);
 				break;
@@ -195,8 +162,8 @@ spool_fd_lines(int fd, const char *name, size_t maxline, spool_check check,
 			close(tmp);
 			return -1;
 		}
-		if (check_chunk(chunk, (size_t)n, &held, &next, maxline,
-		    &lineno, name, check, arg) < 0)
+		if (check != NULL && check_chunk(chunk, (size_t)n, &held,
+		    &next, maxline, &lineno, name, check, arg) < 0)
 			break;
 		if (write_all(tmp, chunk, (size_t)n) < 0) {
 			warn("temporary file in %s", tmpdir());

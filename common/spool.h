@@ -38,7 +38,8 @@ typedef const char *(*spool_check)(void *arg, const char *p, size_t n,
  * maxline and a read more), and the checks take time linear in the
  * input.  Lines are numbered from 1 at the current position of fd.  On a
  * reason, reports "prog: name:lineno: reason" and returns -1; other
- * failures as spool_fd.  A regular fd is returned as it is, unchecked. */
+ * failures as spool_fd.  A regular fd is returned as it is, unchecked.
+ * With check NULL, nothing is checked: that is spool_fd. */
 int	spool_fd_lines(int fd, const char *name, size_t maxline,
 	    spool_check check, void *arg);
 

@@ -125,3 +125,31 @@ t_message_is_cut_between_characters() {
 	expect_rc 1
 	expect_eq "$(cat "$T/err")" "oai-rm: DELETE /v1/files/file-x: HTTP 400:  $(ys 998)..."
 }
+
+# A server whose batch ids hold a '/' (which no id used in a path or a
+# file name may hold): the create's answer holds a batch, so it is the
+# file's batch and no other is created, though it cannot be used.  Every
+# request gets the same answer here: a batch for GET /files/ID and POST
+# /batches, and an empty list for GET /batches.
+t_created_batch_of_an_odd_id_is_not_created_again() {
+	printf '{"object":"batch","id":"batch_a/b=","status":"validating","input_file_id":"file-1","created_at":1,"data":[],"has_more":false}\n' >odd.json
+	hostile_start -b odd.json -l requests.log
+	export OPENAI_API_KEY=$CANARY BATCHPIPE_RETRY_BASE_MS=1
+	run oai-batch file-1
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "oai-batch: file-1: its batch batch_a/b= has an id or status unfit to use; no other batch is created for it"
+	expect_eq "$(grep -c '^POST /v1/batches$' requests.log)" 1 "creates"
+}
+
+# The same batch found in the listing: nothing is created at all.
+t_listed_batch_of_an_odd_id_stops_a_create() {
+	printf '{"object":"list","id":"file-1","created_at":1,"data":[{"object":"batch","id":"batch_a/b=","status":"in_progress","input_file_id":"file-1","created_at":2}],"has_more":false}\n' >odd.json
+	hostile_start -b odd.json -l requests.log
+	export OPENAI_API_KEY=$CANARY
+	run oai-batch file-1
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "oai-batch: file-1: its batch batch_a/b= has an id or status unfit to use; no other batch is created for it"
+	expect_no_grep '^POST' requests.log
+}

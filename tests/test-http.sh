@@ -253,6 +253,13 @@ t_bad_retry_settings_are_usage_errors() {
 	BATCHPIPE_TIMEOUT=-1 run oai-rm file-x
 	expect_rc 2
 	expect_eq "$(cat "$T/err")" "oai-rm: BATCHPIPE_TIMEOUT: -1: expected a whole number of seconds from 1 to 86400"
+	# Blanks and signs, which strtol(3) would take, are refused as well.
+	BATCHPIPE_MAX_TRIES=' 3' run oai-rm file-x
+	expect_rc 2
+	expect_eq "$(cat "$T/err")" "oai-rm: BATCHPIPE_MAX_TRIES:  3: expected a whole number from 1 to 1000"
+	BATCHPIPE_TIMEOUT=+5 run oai-rm file-x
+	expect_rc 2
+	expect_eq "$(cat "$T/err")" "oai-rm: BATCHPIPE_TIMEOUT: +5: expected a whole number of seconds from 1 to 86400"
 }
 
 # redirect_message TOOL METHOD PATH: the error a redirect of PATH gives.

@@ -161,6 +161,36 @@ t_rerun_reuses_the_batch() {
 	expect_eq "$(bw_batches "$f")" "$b" "the batches of the file"
 }
 
+# A batch that ran, even one that expired or was cancelled, holds results
+# that were paid for: a run for its file gets that batch, whose partial
+# results are then fetched, never a second batch for the same requests.
+# A failed one ran nothing, and the file gets a new batch.
+t_batch_that_ran_is_reused_whatever_its_end() {
+	mock_start -t 0.05,0.3,0.05 -F expire=0.5:1
+	net_lines 4 a.jsonl
+	net_lines 4 b.jsonl
+	echo 'not a request' >c.jsonl
+	fa=$(bw_upload a.jsonl)
+	fb=$(bw_upload b.jsonl)
+	fc=$(bw_upload c.jsonl)
+	ba=$(bw_create "$fa")
+	bb=$(bw_create "$fb")
+	bc=$(bw_create "$fc")
+	bw_wait_for "$ba" expired
+	mock_curl POST "/batches/$bb/cancel" >/dev/null
+	bw_wait_for "$bb" cancelled
+	bw_wait_for "$bc" failed
+	run oai-batch "$fa" "$fb" "$fc"
+	expect_rc 0
+	expect_eq "$(sed -n 1,2p "$T/out")" "$(printf '%s\t%s\n%s\t%s' "$ba" "$fa" "$bb" "$fb")"
+	expect_grep "^oai-batch: $fa: reusing $ba \(expired\)\$" "$T/err"
+	expect_grep "^oai-batch: $fb: reusing $bb \(cancelled\)\$" "$T/err"
+	expect_eq "$(bw_batches "$fa")" "$ba" "the batches of a"
+	expect_eq "$(bw_batches "$fb")" "$bb" "the batches of b"
+	expect_eq "$(bw_batches "$fc" | wc -l)" 2 "the batches of c"
+	expect_no_grep "^$bc	" "$T/out"
+}
+
 t_force_creates_another() {
 	mock_start
 	net_lines 1 a.jsonl

@@ -306,6 +306,29 @@ t_expired_end_lost_then_resume() {
 	expect_grep '^oai-pipeline: 10 requests: 10 succeeded, 0 failed; 2 batches \(5 requests submitted again\)$' "$T/err"
 }
 
+# The create is refused after the upload was recorded; then the batch is
+# made behind the driver's back (a crash between a create and its
+# record), and it expires.  The re-run adopts that batch, fetches its
+# partial results and submits only the requests it left unanswered: the
+# first file never gets a second batch.
+t_unrecorded_batch_that_expired_is_adopted() {
+	mock_start -t 0.1,0.6,0.1 -F http400=1@/v1/batches -F expire=0.5:1
+	mkreq 10 >req.jsonl
+	pipeline -d run req.jsonl
+	expect_rc 1
+	expect_lines 1 run/uploaded
+	fid=$(cut -f 1 run/uploaded)
+	expect_empty run/batches
+	bid=$(bw_create "$fid")
+	bw_wait_for "$bid" expired
+	pipeline -d run req.jsonl
+	expect_rc 0
+	expect_lines 10 "$T/out"
+	expect_grep "^$bid	$fid\$" run/batches
+	expect_eq "$(bw_batches "$fid")" "$bid" "the batches of the first file"
+	expect_grep '^oai-pipeline: 10 requests: 10 succeeded, 0 failed; 2 batches \(5 requests submitted again\)$' "$T/err"
+}
+
 # -B with results in both an output and an error file; the counts and
 # the cost of each part on record.
 t_budget_with_failed_requests() {

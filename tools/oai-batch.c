@@ -1,8 +1,9 @@
 /*
  * oai-batch: starts one batch per input file id and prints
  * batch_ID TAB file-ID.  It never pays twice: a file that already has a
- * batch that is still good gets that batch, and a create whose answer was
- * lost is reconciled by listing the batches, never blindly sent again.
+ * batch that did not fail gets that batch (one that expired or was
+ * cancelled holds paid results), and a create whose answer was lost is
+ * reconciled by listing the batches, never blindly sent again.
  * With -Q it creates a batch only once its input tokens fit in the
  * model's batch queue beside those already enqueued, and writes them in
  * the batch's metadata, for itself and for the other runs to count.
@@ -74,6 +75,9 @@ struct known {
 	int		 before;	/* listed before the create in progress */
 	int		 ours;		/* created (or found after a loss) here */
 	int		 warned;	/* enqueued, of unknown tokens: said */
+	/* Its id or status is unfit to use (VALID): it is still the
+	 * file's batch, so no other is created, but it is not printed. */
+	int		 odd;
 };
 
 /* A model's batch queue, learnt (-Q auto) from a batch that failed with
@@ -172,6 +176,7 @@ remember(const struct batchobj *b, long long when, struct json_object *o)
 		k->status = xstrdup(b->status);
 		k->created_at = when;
 		k->tokens = -1;
+		k->odd = !VALID(b->id) || !VALID(b->status);
 	}
 	if (tokens >= 0 && k->tokens < 0) {
 		k->tokens = tokens;
@@ -179,6 +184,16 @@ remember(const struct batchobj *b, long long when, struct json_object *o)
 		k->model = model != NULL ? xstrdup(model) : NULL;
 	}
 	return k;
+}
+
+/* id_shown: k's id fit for a message (an odd one escaped), valid until the
+ * next call. */
+static const char *
+id_shown(const struct known *k)
+{
+	static char buf[80];
+
+	return idsrc_shown(k->id, strlen(k->id), buf, sizeof(buf));
 }
 
 /* limit_number: the number after "Limit:" in a token_limit_exceeded
@@ -289,9 +304,10 @@ learn(struct json_object *o, const char *id, const char *status,
 	return 1;
 }
 
-/* collect: http_list callback; the batches without an input file, or
- * with an id or status unfit to print, are of no use here.  The list is
- * newest first: the first batch created before *since ends the walk. */
+/* collect: http_list callback; the batches without an input file are of
+ * no use here.  One whose id or status is unfit to use is kept as odd: it
+ * still stops a second batch for its file.  The list is newest first: the
+ * first batch created before *since ends the walk. */
 static int
 collect(struct json_object *item, void *arg)
 {
@@ -308,7 +324,7 @@ collect(struct json_object *item, void *arg)
 	 * file, which the listing below needs. */
 	if (auto_limit && VALID(b.id))
 		learn(item, b.id, b.status, when);
-	if (b.input_file_id != NULL && VALID(b.id) && VALID(b.status))
+	if (b.input_file_id != NULL)
 		remember(&b, when, item);
 	batchobj_free(&b);
 	return 0;
@@ -327,11 +343,14 @@ list_batches(long long since)
 	return r;
 }
 
-/* usable: the newest batch of file_id that may still produce results;
- * with -f only one this run made counts.  With after_loss: the newest one
- * that was not there before the create whose answer was lost, whatever
- * its status (it is the one created: one that failed validation at once
- * would fail again). */
+/* usable: the newest batch of file_id that is not failed: one still
+ * running, or one that ran (completed, expired, cancelled) and holds
+ * results that were paid for; running the file again would pay twice.
+ * A failed batch ran nothing (it failed validation, or the queue was
+ * full), so another may be made.  With -f only one this run made counts.
+ * With after_loss: the newest one that was not there before the create
+ * whose answer was lost, whatever its status (it is the one created: one
+ * that failed validation at once would fail again). */
 static struct known *
 usable(const char *file_id, int after_loss)
 {
@@ -342,7 +361,7 @@ usable(const char *file_id, int after_loss)
 		if (strcmp(known[i].file_id, file_id) != 0)
 			continue;
 		if (after_loss ? known[i].before :
-		    batch_status_dead(known[i].status) ||
+		    strcmp(known[i].status, "failed") == 0 ||
 		    (force && !known[i].ours))
 			continue;
 		if (best == NULL || known[i].created_at > best->created_at)
@@ -378,16 +397,14 @@ create(const char *file_id, long long since, struct json_object *body,
 		r = http_request(http, "POST", "/batches", body,
 		    HTTP_NORETRY, &code, &answer);
 		if (r == HTTP_OK && batchobj_parse(answer, &b) == 0) {
-			if (VALID(b.id) && VALID(b.status)) {
-				free(b.input_file_id);
-				b.input_file_id = xstrdup(file_id);
-				*made = remember(&b, created_at(answer),
-				    NULL);
-				batchobj_free(&b);
-				json_object_put(answer);
-				return HTTP_OK;
-			}
+			/* A batch, even one of an odd id, was created: it
+			 * is never created again. */
+			free(b.input_file_id);
+			b.input_file_id = xstrdup(file_id);
+			*made = remember(&b, created_at(answer), NULL);
 			batchobj_free(&b);
+			json_object_put(answer);
+			return HTTP_OK;
 		}
 		if (r == HTTP_OK || (r == HTTP_FAILED && code / 100 == 2)) {
 			/* A 2xx answer that holds no usable batch: created,
@@ -479,7 +496,7 @@ enqueued(const char *model, long long since)
 		if (k->tokens < 0 || k->model == NULL) {
 			if (!quiet && !k->warned)
 				warnx("%s (%s): no %s in its metadata: its "
-				    "tokens are not counted", k->id,
+				    "tokens are not counted", id_shown(k),
 				    k->status, META_TOKENS);
 			k->warned = 1;
 			continue;
@@ -943,7 +960,7 @@ main(int argc, char *argv[])
 			k = usable(id, 0);
 		}
 		if (k != NULL) {
-			if (!quiet && !k->ours)
+			if (!quiet && !k->ours && !k->odd)
 				warnx("%s: reusing %s (%s)", id, k->id,
 				    k->status);
 		} else {
@@ -977,6 +994,12 @@ main(int argc, char *argv[])
 			if (auto_limit && tokens >= 0 &&
 			    learnt_limit(model) < 0 && probe(k, model))
 				goto again;
+		}
+		if (k->odd) {
+			warnx("%s: its batch %s has an id or status unfit to "
+			    "use; no other batch is created for it", id,
+			    id_shown(k));
+			goto refused;
 		}
 		k->ours = 1;
 		printf("%s\t%s\n", k->id, id);
