@@ -8,19 +8,11 @@
 # OPENAI_BASE_URL and HOSTILE_URL (the URL, ending in /v1).  The test sets
 # OPENAI_API_KEY itself: the server checks no key.
 hostile_start() {
-	local url='' i
+	local url
 	: >"$T/hostile.url"
 	background python3 "$TOP/tests/hostile-server" "$@" >"$T/hostile.url"
 	HOSTILE_PID=$!
-	for i in $(seq 1 200); do
-		IFS= read -r url <"$T/hostile.url" || true
-		[ -n "$url" ] && break
-		kill -0 "$HOSTILE_PID" 2>/dev/null ||
-			{ fail "hostile-server exited before printing its URL"; return 1; }
-		sleep 0.05
-	done
-	[ -n "$url" ] || { fail "hostile-server printed no URL within 10 s"; return 1; }
+	url=$(net_server_url hostile-server "$HOSTILE_PID" "$T/hostile.url") || return 1
 	HOSTILE_URL=$url OPENAI_BASE_URL=$url
 	export HOSTILE_URL OPENAI_BASE_URL HOSTILE_PID
-	: "$i"
 }

@@ -8,7 +8,7 @@
 # given, else sk-test-mock).  The server's log goes to the test's stderr,
 # or to the file $MOCK_LOG when that is set.
 mock_start() {
-	local key=sk-test-mock prev='' a i url=''
+	local key=sk-test-mock prev='' a url
 	for a in "$@"; do
 		[ "$prev" = -k ] && key=$a
 		prev=$a
@@ -21,17 +21,9 @@ mock_start() {
 		background "$BIN/oai-mock" -p 0 -d "$T/mock" "$@" >"$T/mock.url"
 	fi
 	MOCK_PID=$!
-	for i in $(seq 1 200); do
-		IFS= read -r url <"$T/mock.url" || true
-		[ -n "$url" ] && break
-		kill -0 "$MOCK_PID" 2>/dev/null ||
-			{ fail "oai-mock exited before printing its URL"; return 1; }
-		sleep 0.05
-	done
-	[ -n "$url" ] || { fail "oai-mock printed no URL within 10 s"; return 1; }
+	url=$(net_server_url oai-mock "$MOCK_PID" "$T/mock.url") || return 1
 	MOCK_URL=$url OPENAI_BASE_URL=$url OPENAI_API_KEY=$key
 	export MOCK_URL OPENAI_BASE_URL OPENAI_API_KEY MOCK_PID
-	: "$i"
 }
 
 # mock_curl METHOD PATH [curl args]: calls the server with the key, e.g.

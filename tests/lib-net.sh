@@ -52,3 +52,20 @@ net_log_wait() {
 	done
 	: "$i"
 }
+
+# net_server_url NAME PID FILE: waits (10 s at most) for the base URL that
+# server NAME (process PID) prints as the first line of FILE, and prints
+# it; fails the test when the server exits first or prints nothing.
+net_server_url() {
+	local url='' i
+	for i in $(seq 1 200); do
+		IFS= read -r url <"$3" || true
+		[ -n "$url" ] && break
+		kill -0 "$2" 2>/dev/null ||
+			{ fail "$1 exited before printing its URL"; return 1; }
+		sleep 0.05
+	done
+	[ -n "$url" ] || { fail "$1 printed no URL within 10 s"; return 1; }
+	printf '%s\n' "$url"
+	: "$i"
+}
