@@ -6,7 +6,7 @@
 CANARY=sk-canary-7f3e9d1c5b2a4e6f8091
 
 t_missing_key_names_both_variables() {
-	run oai-rm file-x
+	run oai-rm -f file-x
 	expect_rc 1
 	expect_empty "$T/out"
 	expect_eq "$(cat "$T/err")" "oai-rm: no API key: set OPENAI_API_KEY, or OPENAI_API_KEY_FILE to a file holding it"
@@ -21,11 +21,11 @@ t_key_file() {
 	printf '%s\n' "$CANARY" >key
 	chmod 600 key
 	export OPENAI_API_KEY_FILE=$T/key
-	run oai-rm file-x
+	run oai-rm -f file-x
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" "file-x"
 	# OPENAI_API_KEY wins over the file.
-	OPENAI_API_KEY=sk-wrong-but-first run oai-rm file-x
+	OPENAI_API_KEY=sk-wrong-but-first run oai-rm -f file-x
 	expect_rc 1
 	expect_grep '^oai-rm: DELETE /v1/files/file-x: HTTP 401: Incorrect API key provided' "$T/err"
 }
@@ -33,14 +33,14 @@ t_key_file() {
 t_key_file_readable_by_others_is_refused() {
 	printf 'sk-abc\n' >key
 	chmod 640 key
-	OPENAI_API_KEY_FILE=$T/key run oai-rm file-x
+	OPENAI_API_KEY_FILE=$T/key run oai-rm -f file-x
 	expect_rc 1
 	expect_eq "$(cat "$T/err")" "oai-rm: OPENAI_API_KEY_FILE: $T/key: accessible by group or others (mode 640); chmod 600 it"
 	chmod 604 key
-	OPENAI_API_KEY_FILE=$T/key run oai-rm file-x
+	OPENAI_API_KEY_FILE=$T/key run oai-rm -f file-x
 	expect_rc 1
 	expect_grep 'accessible by group or others \(mode 604\)' "$T/err"
-	OPENAI_API_KEY_FILE=$T/nokey run oai-rm file-x
+	OPENAI_API_KEY_FILE=$T/nokey run oai-rm -f file-x
 	expect_rc 1
 	expect_eq "$(cat "$T/err")" "oai-rm: OPENAI_API_KEY_FILE: $T/nokey: No such file or directory"
 }
@@ -59,15 +59,15 @@ t_key_file_fifo_is_refused_without_blocking() {
 }
 
 t_key_with_control_character_is_refused() {
-	OPENAI_API_KEY="$(printf 'sk-abc\r\nX-Evil: 1')" run oai-rm file-x
+	OPENAI_API_KEY="$(printf 'sk-abc\r\nX-Evil: 1')" run oai-rm -f file-x
 	expect_rc 1
 	expect_eq "$(cat "$T/err")" "oai-rm: OPENAI_API_KEY: the key holds a space or a control character"
 	printf 'sk-abc\001def\n' >key
 	chmod 600 key
-	OPENAI_API_KEY_FILE=$T/key run oai-rm file-x
+	OPENAI_API_KEY_FILE=$T/key run oai-rm -f file-x
 	expect_rc 1
 	expect_eq "$(cat "$T/err")" "oai-rm: OPENAI_API_KEY_FILE: the key holds a space or a control character"
-	OPENAI_API_KEY=sk-a OPENAI_ORG_ID="$(printf 'org\nx')" run oai-rm file-x
+	OPENAI_API_KEY=sk-a OPENAI_ORG_ID="$(printf 'org\nx')" run oai-rm -f file-x
 	expect_rc 1
 	expect_eq "$(cat "$T/err")" "oai-rm: OPENAI_ORG_ID: holds a space or a control character"
 }
@@ -75,17 +75,17 @@ t_key_with_control_character_is_refused() {
 t_plain_http_only_to_loopback() {
 	export OPENAI_API_KEY=$CANARY
 	for url in http://example.com/v1 http://10.0.0.1:8080/v1 http://128.0.0.1/v1 "http://[::2]/v1"; do
-		OPENAI_BASE_URL=$url run oai-rm file-x
+		OPENAI_BASE_URL=$url run oai-rm -f file-x
 		expect_rc 1
 		expect_eq "$(cat "$T/err")" "oai-rm: OPENAI_BASE_URL: $url: plain http:// is refused except to loopback; use https://"
 	done
-	OPENAI_BASE_URL=ftp://127.0.0.1/v1 run oai-rm file-x
+	OPENAI_BASE_URL=ftp://127.0.0.1/v1 run oai-rm -f file-x
 	expect_rc 1
 	expect_eq "$(cat "$T/err")" "oai-rm: OPENAI_BASE_URL: ftp://127.0.0.1/v1: only https:// (or http:// to loopback) is allowed"
 	# Loopback is allowed: these fail only to connect (nothing listens).
 	export BATCHPIPE_RETRY_BASE_MS=1 BATCHPIPE_MAX_TRIES=2
 	for url in http://127.0.0.1:9/v1 http://127.1.2.3:9/v1 http://localhost:9/v1 "http://[::1]:9/v1"; do
-		OPENAI_BASE_URL=$url run oai-rm file-x
+		OPENAI_BASE_URL=$url run oai-rm -f file-x
 		expect_rc 75
 		expect_grep "^oai-rm: DELETE /v1/files/file-x: .*(Couldn't connect to server|Connection refused).* \\(gave up after 2 tries\\)\$" "$T/err"
 	done
@@ -93,7 +93,7 @@ t_plain_http_only_to_loopback() {
 
 t_base_url_trailing_slash_and_prefix() {
 	mock_start
-	OPENAI_BASE_URL=$MOCK_URL/ run oai-rm file-x
+	OPENAI_BASE_URL=$MOCK_URL/ run oai-rm -f file-x
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" "file-x"
 	# The path in messages carries the base URL's own path.
@@ -105,7 +105,7 @@ t_base_url_trailing_slash_and_prefix() {
 t_verbose_trace_redacts_the_key() {
 	mock_start -k "$CANARY"
 	export OPENAI_ORG_ID=org-123 OPENAI_PROJECT_ID=proj_456
-	run oai-rm -v file-x
+	run oai-rm -f -v file-x
 	expect_rc 0
 	expect_grep '^> DELETE /v1/files/file-x HTTP/1\.1$' "$T/err"
 	expect_grep '^> Authorization: Bearer \[redacted\]$' "$T/err"
@@ -126,8 +126,8 @@ t_canary_key_never_written_anywhere() {
 		oai-fetch -v <up >fetched
 		oai-fetch -v -d dl <up
 		oai-fetch -v -o all.jsonl <up
-		oai-rm -v <up >removed
-		oai-rm -v <up >>removed
+		oai-rm -f -v <up >removed
+		oai-rm -f -v <up >>removed
 	} 2>log
 	expect_lines 4 removed
 	cat a.jsonl b.jsonl >want
@@ -148,7 +148,7 @@ t_429_honours_retry_after_ms() {
 	mock_start -F http429=3
 	export BATCHPIPE_RETRY_BASE_MS=60000
 	start=$(net_ms)
-	run oai-rm -v file-x
+	run oai-rm -f -v file-x
 	expect_rc 0
 	elapsed=$(($(net_ms) - start))
 	[ "$elapsed" -lt 30000 ] || fail "took $elapsed ms"
@@ -159,7 +159,7 @@ t_429_retry_after_seconds() {
 	mock_start -F http429=2 -F retry-after=1
 	export BATCHPIPE_RETRY_BASE_MS=1
 	start=$(net_ms)
-	run oai-rm -v file-x
+	run oai-rm -f -v file-x
 	expect_rc 0
 	elapsed=$(($(net_ms) - start))
 	[ "$elapsed" -ge 2000 ] || fail "retried after $elapsed ms, not after 2 x 1 s"
@@ -173,7 +173,7 @@ t_429_retry_after_http_date() {
 	mock_start -F http429=1 -F retry-after=date:2
 	export BATCHPIPE_RETRY_BASE_MS=1
 	start=$(net_ms)
-	run oai-rm -v file-x
+	run oai-rm -f -v file-x
 	expect_rc 0
 	elapsed=$(($(net_ms) - start))
 	expect_eq "$(cat "$T/out")" "file-x"
@@ -188,7 +188,7 @@ t_429_retry_after_http_date() {
 t_server_wait_is_clamped_to_the_cap() {
 	mock_start -F http429=1 -F retry-after=3600
 	export BATCHPIPE_RETRY_MAX_MS=200
-	run oai-rm -v file-x
+	run oai-rm -f -v file-x
 	expect_rc 0
 	expect_grep 'retrying in 200 ms \(try 2 of 8\)$' "$T/err"
 }
@@ -196,7 +196,7 @@ t_server_wait_is_clamped_to_the_cap() {
 t_5xx_burst_and_closed_connections() {
 	mock_start -F http500=2 -F http502=2 -F http503=2 -F close=2
 	net_fast
-	run oai-rm file-x
+	run oai-rm -f file-x
 	expect_rc 0
 	expect_empty "$T/err"
 	expect_eq "$(cat "$T/out")" "file-x"
@@ -205,7 +205,7 @@ t_5xx_burst_and_closed_connections() {
 t_retries_exhausted_exit_75() {
 	mock_start -F http503
 	net_fast 4
-	run oai-rm -v file-x
+	run oai-rm -f -v file-x
 	expect_rc 75
 	expect_eq "$(grep -c '^> DELETE' "$T/err")" 4 "tries"
 	expect_grep '^oai-rm: DELETE /v1/files/file-x: HTTP 503: The engine is currently overloaded, please try again later\. \(gave up after 4 tries\)$' "$T/err"
@@ -227,7 +227,7 @@ t_slow_server_times_out_then_gives_up() {
 	export BATCHPIPE_TIMEOUT=1
 	net_fast 2
 	start=$(net_ms)
-	run oai-rm file-x
+	run oai-rm -f file-x
 	expect_rc 75
 	elapsed=$(($(net_ms) - start))
 	[ "$elapsed" -lt 14000 ] || fail "took $elapsed ms"
@@ -237,27 +237,27 @@ t_slow_server_times_out_then_gives_up() {
 t_slow_server_within_the_timeout() {
 	mock_start -F slow=1500
 	export BATCHPIPE_TIMEOUT=3
-	run oai-rm file-x
+	run oai-rm -f file-x
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" "file-x"
 }
 
 t_bad_retry_settings_are_usage_errors() {
 	export OPENAI_API_KEY=sk-a
-	BATCHPIPE_MAX_TRIES=0 run oai-rm file-x
+	BATCHPIPE_MAX_TRIES=0 run oai-rm -f file-x
 	expect_rc 2
 	expect_eq "$(cat "$T/err")" "oai-rm: BATCHPIPE_MAX_TRIES: 0: expected a whole number from 1 to 1000"
-	BATCHPIPE_RETRY_BASE_MS=1s run oai-rm file-x
+	BATCHPIPE_RETRY_BASE_MS=1s run oai-rm -f file-x
 	expect_rc 2
 	expect_eq "$(cat "$T/err")" "oai-rm: BATCHPIPE_RETRY_BASE_MS: 1s: expected a whole number from 0 to 3600000"
-	BATCHPIPE_TIMEOUT=-1 run oai-rm file-x
+	BATCHPIPE_TIMEOUT=-1 run oai-rm -f file-x
 	expect_rc 2
 	expect_eq "$(cat "$T/err")" "oai-rm: BATCHPIPE_TIMEOUT: -1: expected a whole number of seconds from 1 to 86400"
 	# Blanks and signs, which strtol(3) would take, are refused as well.
-	BATCHPIPE_MAX_TRIES=' 3' run oai-rm file-x
+	BATCHPIPE_MAX_TRIES=' 3' run oai-rm -f file-x
 	expect_rc 2
 	expect_eq "$(cat "$T/err")" "oai-rm: BATCHPIPE_MAX_TRIES:  3: expected a whole number from 1 to 1000"
-	BATCHPIPE_TIMEOUT=+5 run oai-rm file-x
+	BATCHPIPE_TIMEOUT=+5 run oai-rm -f file-x
 	expect_rc 2
 	expect_eq "$(cat "$T/err")" "oai-rm: BATCHPIPE_TIMEOUT: +5: expected a whole number of seconds from 1 to 86400"
 }

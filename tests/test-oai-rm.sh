@@ -10,11 +10,11 @@ net_put1() {
 t_usage_and_version() {
 	run oai-rm -h
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" "usage: oai-rm [-qv] [file-id ...]"
+	expect_eq "$(cat "$T/out")" "usage: oai-rm [-fqv] [file-id ...]"
 	run oai-rm -z
 	expect_rc 2
 	expect_eq "$(cat "$T/err")" "oai-rm: invalid option -- 'z'
-usage: oai-rm [-qv] [file-id ...]"
+usage: oai-rm [-fqv] [file-id ...]"
 	run oai-rm -V
 	expect_eq "$(cat "$T/out")" "oai-rm batchpipe 0.1.0"
 }
@@ -46,28 +46,61 @@ $b"
 	expect_eq "$(net_count_files)" 0 "files left"
 }
 
-t_already_gone_is_not_an_error() {
+# An id the server does not know is an error, not a deletion: a typo must
+# not look like success.  The others are still deleted.
+t_unknown_id_is_an_error() {
+	mock_start
+	net_lines 2 a.jsonl
+	net_lines 2 b.jsonl
+	a=$(net_put1 a.jsonl)
+	b=$(net_put1 b.jsonl)
+	run oai-rm file-typo "$a" hello
+	expect_rc 1
+	expect_eq "$(cat "$T/out")" "$a"
+	expect_eq "$(cat "$T/err")" "oai-rm: file-typo: not found (already deleted?)
+oai-rm: hello: not found (already deleted?)"
+	run oai-rm "$a" "$b"
+	expect_rc 1
+	expect_eq "$(cat "$T/out")" "$b"
+	expect_eq "$(net_count_files)" 0 "files left"
+}
+
+# -f: already gone is what was asked for, so a re-run of a clean-up
+# prints the same ids and exits 0.
+t_force_already_gone_is_not_an_error() {
 	mock_start
 	net_lines 2 a.jsonl
 	a=$(net_put1 a.jsonl)
 	run oai-rm "$a"
 	expect_rc 0
-	run oai-rm -v "$a" file-neverwas
+	run oai-rm -f -v "$a" file-neverwas
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" "$a
 file-neverwas"
 	expect_grep "^\\* $a: already gone\$" "$T/err"
-	run oai-rm "$a"
+	run oai-rm -f "$a"
 	expect_rc 0
 	expect_empty "$T/err"
 }
 
+# An argument that cannot be a file id (a batch's id is the common slip)
+# is a usage error, found before anything is deleted.  On standard input
+# it is skipped with a message, and the others are deleted.
 t_malformed_id() {
 	mock_start
-	run oai-rm 'file-a/../b' file-ok
+	net_lines 2 a.jsonl
+	a=$(net_put1 a.jsonl)
+	run oai-rm "$a" 'file-a/../b' batch_4079abc
+	expect_rc 2
+	expect_eq "$(cat "$T/err")" "oai-rm: argument 2: file-a/../b: not a file id
+oai-rm: argument 3: batch_4079abc: a batch id, not a file id"
+	expect_empty "$T/out"
+	expect_eq "$(net_count_files)" 1 "files left"
+	printf '%s\nbatch_4079abc\n' "$a" >ids
+	run sh -c 'oai-rm <ids'
 	expect_rc 1
-	expect_eq "$(cat "$T/err")" "oai-rm: argument 1: file-a/../b: not a file id"
-	expect_eq "$(cat "$T/out")" "file-ok"
+	expect_eq "$(cat "$T/out")" "$a"
+	expect_eq "$(cat "$T/err")" "oai-rm: stdin:2: batch_4079abc: a batch id, not a file id"
 }
 
 t_wrong_key_is_permanent() {
@@ -104,7 +137,7 @@ t_retries_exhausted_exit_75() {
 t_stdout_full() {
 	mock_start
 	rc=0
-	oai-rm file-x >/dev/full 2>"$T/err" || rc=$?
+	oai-rm -f file-x >/dev/full 2>"$T/err" || rc=$?
 	expect_eq "$rc" 1 "exit status"
 	expect_eq "$(cat "$T/err")" "oai-rm: stdout: No space left on device"
 }
@@ -116,15 +149,18 @@ t_stdout_full() {
 # refused before any request is sent.
 t_odd_ids_escaped_or_refused() {
 	MOCK_LOG=$T/mock.log mock_start
-	run oai-rm -- 'file a?b=c#d%2F' 'x:y=' . .. -d.. .hidden "$(printf 'file-\033[31m')"
-	expect_rc 1
+	run oai-rm -- . .. -d.. .hidden "$(printf 'file-\033[31m')"
+	expect_rc 2
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" 'oai-rm: argument 1: .: not a file id
+oai-rm: argument 2: ..: not a file id
+oai-rm: argument 3: -d..: not a file id
+oai-rm: argument 4: .hidden: not a file id
+oai-rm: argument 5: file-\x1b[31m: not a file id'
+	run oai-rm -f -- 'file a?b=c#d%2F' 'x:y='
+	expect_rc 0
 	expect_eq "$(cat "$T/out")" "file a?b=c#d%2F
 x:y="
-	expect_eq "$(cat "$T/err")" 'oai-rm: argument 3: .: not a file id
-oai-rm: argument 4: ..: not a file id
-oai-rm: argument 5: -d..: not a file id
-oai-rm: argument 6: .hidden: not a file id
-oai-rm: argument 7: file-\x1b[31m: not a file id'
 	kill "$MOCK_PID"
 	wait "$MOCK_PID" 2>/dev/null || true
 	expect_eq "$(grep '^oai-mock: ' "$T/mock.log")" 'oai-mock: DELETE /v1/files/file a?b=c#d%2F 404

@@ -1,4 +1,6 @@
-/* oai-rm: deletes remote files; prints the ids that are gone. */
+/* oai-rm: deletes remote files; prints the ids that are gone.  An id the
+ * server does not know is an error unless -f says it may be gone already:
+ * a typo must not read as a deletion. */
 #include <err.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -16,7 +18,21 @@
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: oai-rm [-qv] [file-id ...]\n");
+	fprintf(fp, "usage: oai-rm [-fqv] [file-id ...]\n");
+}
+
+/* not_file_id: why id (len bytes) cannot be a file id, or NULL.  Any id
+ * fit for a path may be one (servers name files their own way), but a
+ * batch's id is a common slip, and deleting it would fail only at the
+ * server, after the files before it were gone. */
+static const char *
+not_file_id(const char *id, size_t len)
+{
+	if (!idsrc_valid(id, len))
+		return "not a file id";
+	if (len > 6 && strncmp(id, "batch_", 6) == 0)
+		return "a batch id, not a file id";
+	return NULL;
 }
 
 int
@@ -27,13 +43,17 @@ main(int argc, char *argv[])
 	struct http *h;
 	struct idsrc in;
 	struct buf path = BUF_INIT;
-	const char *id;
+	const char *id, *why;
 	char shown[80];
 	long status;
-	int ch, quiet = 0, verbose = 0, failed = 0, temporary = 0, more, rc;
+	int ch, force = 0, quiet = 0, verbose = 0, failed = 0, temporary = 0;
+	int more, rc, i;
 
-	while ((ch = getopt(argc, argv, "hqvV")) != -1)
+	while ((ch = getopt(argc, argv, "fhqvV")) != -1)
 		switch (ch) {
+		case 'f':
+			force = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -52,6 +72,16 @@ main(int argc, char *argv[])
 		}
 	argc -= optind;
 	argv += optind;
+	/* The ids given as arguments are all checked before any is
+	 * deleted: a slip among them is a usage error. */
+	for (i = 0, rc = 0; i < argc; i++)
+		if ((why = not_file_id(argv[i], strlen(argv[i]))) != NULL) {
+			warnx("argument %d: %s: %s", i + 1, idsrc_shown(argv[i],
+			    strlen(argv[i]), shown, sizeof(shown)), why);
+			rc = 2;
+		}
+	if (rc != 0)
+		return rc;
 
 	if (config_load(&cfg) != 0)
 		return 1;
@@ -60,17 +90,21 @@ main(int argc, char *argv[])
 	h = http_open(&cfg, verbose);
 
 	while (!temporary && (more = idsrc_next(&in, &id)) == 1) {
-		if (!idsrc_valid(id, in.len)) {
-			warnx("%s: %s: not a file id", in.where,
-			    idsrc_shown(id, in.len, shown, sizeof(shown)));
+		if ((why = not_file_id(id, in.len)) != NULL) {
+			warnx("%s: %s: %s", in.where,
+			    idsrc_shown(id, in.len, shown, sizeof(shown)), why);
 			failed = 1;
 			continue;
 		}
 		api_path(&path, "/files/", id, NULL);
 		rc = http_request(h, "DELETE", path.p, NULL, HTTP_QUIET404,
 		    &status, &answer);
-		if (rc == HTTP_FAILED && status == 404) {
-			/* Already gone is what was asked for. */
+		if (rc == HTTP_FAILED && status == 404 && !force) {
+			warnx("%s: not found (already deleted?)", id);
+			failed = 1;
+			continue;
+		} else if (rc == HTTP_FAILED && status == 404) {
+			/* -f: already gone is what was asked for. */
 			if (!quiet)
 				http_trace(h, "%s: already gone", id);
 		} else if (rc == HTTP_TEMPFAIL) {
