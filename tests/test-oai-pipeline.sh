@@ -90,6 +90,41 @@ t_usage() {
 	expect_grep '^oai-pipeline: -Q lots: not a number of tokens, tier-1 to tier-5 or auto$' "$T/err"
 }
 
+# Every option value is checked before anything is split, uploaded or
+# created: a bad one found later, by the tool that uses it, would come
+# after the money was spent.  Each error names what is wrong first.
+t_bad_options_stop_before_anything() {
+	quick_mock
+	mkreq 3 >req.jsonl
+	mkitems 3
+	while IFS='|' read -r opts msg; do
+		# shellcheck disable=SC2086 # opts is a list of words
+		run oai-pipeline -d run $opts req.jsonl
+		expect_rc 2
+		expect_eq "$(head -n 1 "$T/err")" "oai-pipeline: $msg"
+		expect_grep '^usage: oai-pipeline ' "$T/err"
+	done <<'EOF2'
+-i 0|-i 0: not a number of seconds
+-i 1s|-i 1s: not a number of seconds
+-t abc|-t abc: not a number of seconds
+-l 0|-l 0: not a positive number of requests
+-l -5|-l -5: not a positive number of requests
+-e chat|-e chat: an endpoint is a path such as /v1/embeddings
+-x|-x: no such option
+EOF2
+	run oai-pipeline -d run -i
+	expect_rc 2
+	expect_eq "$(head -n 1 "$T/err")" "oai-pipeline: -i: needs a value"
+	run oai-pipeline -d run
+	expect_rc 2
+	expect_eq "$(head -n 1 "$T/err")" "oai-pipeline: no requests file given"
+	run oai-pipeline -d run req.jsonl items.jsonl -k sku
+	expect_rc 2
+	expect_eq "$(head -n 1 "$T/err")" "oai-pipeline: -k: options come before the requests file"
+	[ ! -e run ] || fail "a run directory was made"
+	expect_eq "$(net_count_files)" 0 "files on the server"
+}
+
 t_items_merged_in_items_order() {
 	quick_mock
 	mkitems 40
