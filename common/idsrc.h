@@ -17,8 +17,8 @@ struct idsrc {
 	size_t		  len;		/* see idsrc_next */
 };
 
-/* idsrc_open: argc operands in argv; none means stdin.  Returns 0, or -1
- * after reporting the error. */
+/* idsrc_open: argc operands in argv; none, or a lone "-", means stdin.
+ * Returns 0, or -1 after reporting the error. */
 int	idsrc_open(struct idsrc *s, int argc, char **argv);
 
 /* idsrc_next: the next id in *id (NUL-terminated, valid until the next

@@ -301,7 +301,7 @@ t_stdout_dev_full() {
 t_usage_and_version() {
 	run jsonl-merge items
 	expect_rc 2
-	expect_eq "$(cat err)" "usage: jsonl-merge [-k key-field] [-f field] [-P prices-file] items-file results-file"
+	expect_eq "$(cat err)" "usage: jsonl-merge [-c] [-k key-field] [-f field] [-P prices-file] items-file results-file"
 	run jsonl-merge - -
 	expect_rc 2
 	run jsonl-merge -f '' a b
@@ -433,4 +433,38 @@ t_error_code_by_the_shared_rule() {
 	expect_eq "$(cat out)" '{"id":"a", "llm_error": {"code": "invalid_request_error", "message": "no such model"}}
 {"id":"b", "llm_error": {"code": "http_500", "message": "boom"}}
 {"id":"c", "llm_error": {"code": "top_code", "message": "top"}}'
+}
+
+# -c checks the keys alone, on the requests as well as on results, and
+# names the member that would join them.
+t_check_keys_only() {
+	printf '{"uuid":"u%d","n":%d}\n' 1 1 2 2 3 3 >items
+	printf '{"custom_id":"u%d","method":"POST","url":"/v1/chat/completions","body":{}}\n' 1 2 3 >requests
+	run jsonl-merge -c -k uuid items requests
+	expect_rc 0
+	expect_empty out
+	expect_empty err
+	run jsonl-merge -c items requests
+	expect_rc 3
+	expect_empty out
+	expect_eq "$(cat err)" 'jsonl-merge: items: 3 of 3 items match no custom_id of requests, and 3 custom_ids match no item; did you mean -k uuid?'
+	head -n 2 requests >two
+	run jsonl-merge -c -k uuid items two
+	expect_rc 3
+	expect_eq "$(cat err)" 'jsonl-merge: items: 1 of 3 items match no custom_id of two, and 0 custom_ids match no item'
+	BATCHPIPE_PRICES=$T/none run jsonl-merge -c -k uuid items requests
+	expect_rc 0
+}
+
+# A wrong key makes every result match no item: the first 10 are named,
+# the rest counted, so the summary is not buried.
+t_unknown_ids_named_ten_then_counted() {
+	prices
+	printf '{"id":"x"}\n' >items
+	for i in $(seq 1 25); do chat "r$i" '"a"'; done >results
+	run jsonl-merge -P p.tsv -k id items results
+	expect_rc 3
+	expect_eq "$(grep -c 'matches no item$' err)" 10 "named"
+	expect_grep '^jsonl-merge: results: 15 more custom_ids match no item$' err
+	expect_grep '^jsonl-merge: 1 items: 0 answered, 0 failed, 1 missing$' err
 }

@@ -96,6 +96,7 @@ t_body_merge_compacts_json() {
 t_body_errors() {
 	prompt_fails 2 'jsonl-prompt: -b: "model" is already set by the other options' -m m -b '{"model":"x"}' /nonexistent
 	prompt_fails 2 'jsonl-prompt: -b: "max_tokens" is already set by the other options' -m m -T 5 -b '{"max_tokens":9}'
+	prompt_fails 2 'jsonl-prompt: -b: "max_completion_tokens" is already set by the other options' -m m -T 5 -b '{"max_completion_tokens":9}'
 	prompt_fails 2 'jsonl-prompt: -b: "instructions" is already set by the other options' -m m -e /v1/responses -s "$P/system.txt" -b '{"instructions":"x"}'
 	prompt_fails 2 'jsonl-prompt: -b: "seed" is given twice' -m m -b '{"seed":1,"seed":2}'
 	prompt_fails 2 'jsonl-prompt: -b: unexpected character at byte 17' -m m -b '{"temperature": NaN}'
@@ -410,8 +411,8 @@ t_big_input_same_output() {
 	expect_rc 0
 	expect_empty "$T/err"
 	expect_lines 20000 "$T/out"
-	expect_eq "$(wc -c <"$T/out")" 8005799 "output bytes"
-	expect_eq "$(sha256sum <"$T/out")" "52a4e41769e4c7378b62c647a94d09d7a766d19b8dec360c5de5cbece47cbe1d  -"
+	expect_eq "$(wc -c <"$T/out")" 8225799 "output bytes"
+	expect_eq "$(sha256sum <"$T/out")" "72c88a7493ff2c6ebc4a401dedd437144e4069fd2dd5b5e2594b02a85759c021  -"
 	jsonl-prompt -m gpt-4o-mini -i id -T 100 i.jsonl | cat >piped.out
 	expect_same piped.out "$T/out"
 	# A reader that starts late: the pipe fills up, and writes into a

@@ -434,6 +434,39 @@ t_killed_midway_leaves_nothing() {
 # with the same directory and prefix does, and nothing else: not another
 # prefix's, not a name of another shape, not the temporaries of a run that
 # is still writing.
+# A split into fewer files than an earlier one in the same directory is
+# refused, whole: the earlier split's extra files would otherwise sit
+# beside the new ones, and `oai-upload d/*.jsonl` would pay for their
+# requests twice.  The earlier files are left as they were.
+t_earlier_longer_split_refused() {
+	reqs 300 >x.jsonl
+	run jsonl-split -d d -l 50 x.jsonl
+	expect_rc 0
+	expect_lines 6 "$T/out"
+	(cd d && cat batch-*.jsonl) >before
+	run jsonl-split -d d -l 100 x.jsonl
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "jsonl-split: d: batch-0004.jsonl and 2 more files are from an earlier split, which this one (3 files) does not replace; remove them or use another -d or -p: nothing was written"
+	expect_eq "$(ls -A d | tr '\n' ' ')" "batch-0001.jsonl batch-0002.jsonl batch-0003.jsonl batch-0004.jsonl batch-0005.jsonl batch-0006.jsonl " "files in d"
+	(cd d && cat batch-*.jsonl) >after
+	expect_same after before
+	run jsonl-split -d d -l 60 x.jsonl
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "jsonl-split: d: batch-0006.jsonl is from an earlier split, which this one (5 files) does not replace; remove it or use another -d or -p: nothing was written"
+	# The same split again, a longer one, or another prefix: fine.
+	run jsonl-split -d d -l 50 x.jsonl
+	expect_rc 0
+	run jsonl-split -d d -l 25 x.jsonl
+	expect_rc 0
+	expect_lines 12 "$T/out"
+	run jsonl-split -d d -p other- -l 100 x.jsonl
+	expect_rc 0
+	: >empty
+	run jsonl-split -d d -p other- empty
+	expect_rc 1
+}
+
 t_stale_temporaries_removed() {
 	mkfifo fifo
 	jsonl-split -d d <fifo >paths 2>err &

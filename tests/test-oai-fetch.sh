@@ -51,6 +51,10 @@ t_ids_from_stdin_first_field() {
 	expect_rc 0
 	cat a.jsonl b.jsonl >want
 	expect_same "$T/out" want
+	# A lone "-" is standard input too, as for any filter.
+	run sh -c 'oai-fetch - <list'
+	expect_rc 0
+	expect_same "$T/out" want
 }
 
 t_directory_one_file_per_id() {

@@ -575,15 +575,27 @@ t_empty_requests() {
 	expect_no_grep '"id":"file-' files.json
 }
 
-t_item_without_request_exit_3() {
+# Items that do not join onto the requests stop the job before anything is
+# paid for: an item without a request, or a forgotten -k, with the field
+# that would join them named.
+t_items_that_do_not_join_stop_before_upload() {
 	quick_mock
 	mkitems 5
+	cp items.jsonl items5.jsonl
 	printf '{"sku":"S999","name":"Orphan"}\n' >>items.jsonl
 	pipeline -k sku -d run req.jsonl items.jsonl
-	expect_rc 3
-	expect_lines 6 "$T/out"
-	expect_grep '^\{"sku":"S999","name":"Orphan", "llm_error": ' "$T/out"
-	expect_grep "^oai-pipeline: some items have no answer: see $T/run/merge.log$" "$T/err"
+	expect_rc 2
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "oai-pipeline: items.jsonl: 1 of 6 items match no custom_id of req.jsonl, and 0 custom_ids match no item
+oai-pipeline: the items do not join onto the requests (see -k in oai-pipeline(1)); nothing was submitted"
+	pipeline -d run req.jsonl items5.jsonl
+	expect_rc 2
+	expect_eq "$(head -n 1 "$T/err")" "oai-pipeline: items5.jsonl: 5 of 5 items match no custom_id of req.jsonl, and 5 custom_ids match no item; did you mean -k sku?"
+	[ ! -e run ] || fail "a run directory was made"
+	expect_eq "$(net_count_files)" 0 "files on the server"
+	pipeline -k sku -d run req.jsonl items5.jsonl
+	expect_rc 0
+	expect_lines 5 "$T/out"
 }
 
 t_duplicate_custom_id_stops_before_upload() {

@@ -49,6 +49,11 @@ t_completed_batch() {
 	fi
 	expect_eq "$(cut -d, -f1 "$T/err" | uniq | wc -l)" "$(wc -l <"$T/err")" "lines without a change"
 	expect_eq "$(tail -n 1 "$T/err" | sed 's/, [0-9]*s$//')" "oai-wait: $b: completed, 3 completed, 0 failed of 3"
+	# A lone "-" reads the ids from standard input.
+	echo "$b" >ids
+	run sh -c 'oai-wait -q - <ids'
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" "$out	output	$b	completed"
 }
 
 t_quiet() {

@@ -48,7 +48,7 @@ static size_t		 entries_cap;
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: jsonl-merge [-k key-field] [-f field] "
+	fprintf(fp, "usage: jsonl-merge [-c] [-k key-field] [-f field] "
 	    "[-P prices-file] items-file results-file\n");
 	exit(fp == stdout ? 0 : 2);
 }
@@ -434,6 +434,36 @@ key_eq(struct jval k, const char *name)
 	return jscan_streq(k, name);
 }
 
+/* The maximum of "matches no item" messages: past it only a count, so
+ * that a wrong -k does not bury the summary under a line per item. */
+#define MAX_UNKNOWN_SHOWN	10
+
+/* A member of the first item whose value is a custom_id of the results:
+ * the likely key field when the one given (or the line numbers) matches
+ * nothing. */
+static struct buf suggested = BUF_INIT;
+
+/* suggest: when suggested is still empty and the value v (a string or
+ * an integer) of member k is a custom_id of the results, k is taken. */
+static void
+suggest(struct jval k, struct jval v, struct buf *scratch)
+{
+	size_t e;
+
+	if (suggested.len > 0)
+		return;
+	buf_reset(scratch);
+	if (v.type == JT_STRING)
+		jscan_unescape(v, scratch);
+	else if (v.type == JT_NUMBER && strcspn(v.p, ".eE-") >= v.n)
+		buf_add(scratch, v.p, v.n);
+	else
+		return;
+	e = idmap_find(&index_, scratch->p, scratch->len);
+	if (e != IDMAP_NONE && entries[e].rline != 0)
+		jscan_unescape(k, &suggested);
+}
+
 /* Pass one over the items: checks every line, finds its key and joins it
  * to the index.  Returns the entry number of each item, in order. */
 static uint32_t *
@@ -483,6 +513,8 @@ join_items(const char *keyfield, const char *field, size_t *nitems)
 				    key_eq(k, field) ? field : errfield.p);
 			if (keyfield != NULL && key_eq(k, keyfield))
 				key = v;
+			if (r.lineno == 1)
+				suggest(k, v, &scratch);
 			p = skip_blank(p);
 			if (*p == ',')
 				p = skip_blank(p + 1);
@@ -815,12 +847,15 @@ main(int argc, char *argv[])
 	struct buf show = BUF_INIT;
 	struct tally t;
 	uint32_t *refs;
-	size_t nitems, e, unknown = 0, idlen;
+	size_t nitems, e, unknown = 0, unmatched = 0, idlen;
 	const char *id;
-	int ch;
+	int ch, check = 0;
 
-	while ((ch = getopt(argc, argv, "f:hk:P:V")) != -1) {
+	while ((ch = getopt(argc, argv, "cf:hk:P:V")) != -1) {
 		switch (ch) {
+		case 'c':
+			check = 1;
+			break;
 		case 'f':
 			field = optarg;
 			break;
@@ -853,7 +888,7 @@ main(int argc, char *argv[])
 		usage(stderr);
 	}
 
-	if (prices_load(prices_opt) < 0)
+	if (!check && prices_load(prices_opt) < 0)
 		return 1;
 	spool_open(&results, argv[1]);
 	spool_open(&items, argv[0]);
@@ -862,15 +897,39 @@ main(int argc, char *argv[])
 	refs = join_items(keyfield, field, &nitems);
 
 	for (e = 0; e < index_.count; e++) {
-		if (entries[e].rline == 0 || entries[e].iline != 0)
+		if (entries[e].rline == 0) {
+			unmatched++;
+			continue;
+		}
+		if (entries[e].iline != 0)
+			continue;
+		if (++unknown > MAX_UNKNOWN_SHOWN || check)
 			continue;
 		id = idmap_id(&index_, e, &idlen);
 		warnx("%s:%lu: custom_id %s matches no item", results.name,
 		    (unsigned long)entries[e].rline,
 		    customid_show(&show, id, idlen));
-		unknown++;
 	}
 	buf_free(&show);
+	if (check) {
+		/* -c: the keys alone, before anything is paid for. */
+		free(refs);
+		if (unmatched == 0 && unknown == 0)
+			return 0;
+		if (keyfield != NULL && strcmp(suggested.p == NULL ? "" :
+		    suggested.p, keyfield) == 0)
+			buf_reset(&suggested);
+		warnx("%s: %zu of %zu items match no custom_id of %s, and "
+		    "%zu custom_ids match no item%s%s%s", items.name,
+		    unmatched, nitems, results.name, unknown,
+		    suggested.len > 0 ? "; did you mean -k " : "",
+		    suggested.len > 0 ? suggested.p : "",
+		    suggested.len > 0 ? "?" : "");
+		return 3;
+	}
+	if (unknown > MAX_UNKNOWN_SHOWN)
+		warnx("%s: %zu more custom_ids match no item", results.name,
+		    unknown - MAX_UNKNOWN_SHOWN);
 
 	memset(&t, 0, sizeof(t));
 	write_items(refs, nitems, field, &t);

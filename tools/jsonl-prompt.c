@@ -537,7 +537,7 @@ main(int argc, char *argv[])
 	const char *model = NULL, *url = "/v1/chat/completions";
 	const char *system_path = NULL, *template = NULL, *idfield = NULL;
 	const char *body_json = "{}", *input;
-	const char *generated[5];
+	const char *generated[6];
 	enum endpoint ep = EP_CHAT;
 	struct buf head = BUF_INIT, tail = BUF_INIT, out = BUF_INIT;
 	struct buf idtext = BUF_INIT;
@@ -642,8 +642,13 @@ main(int argc, char *argv[])
 		buf_adds(&head, "{\"role\":\"user\",\"content\":\"");
 		buf_adds(&tail, "\"}]");
 		generated[n++] = "messages";
+		/* max_tokens is deprecated for chat, and reasoning models
+		 * refuse it.  A limit in -b under either name would be a
+		 * second one: it is refused like any key written here. */
 		if (max_tokens) {
-			buf_printf(&tail, ",\"max_tokens\":%ld", max_tokens);
+			buf_printf(&tail, ",\"max_completion_tokens\":%ld",
+			    max_tokens);
+			generated[n++] = "max_completion_tokens";
 			generated[n++] = "max_tokens";
 		}
 		break;

@@ -18,6 +18,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -207,24 +208,87 @@ make_dir(const char *dir)
 	free(copy);
 }
 
+/* The number in name when name is one a run with this prefix gives its
+ * files (prefix, a number of four or five digits, ".jsonl"), else 0; *rest
+ * gets what follows ".jsonl". */
+static size_t
+own_number(const char *name, const char *prefix, const char **rest)
+{
+	size_t n = strlen(prefix), digits = 0, number = 0;
+	const char *p;
+
+	if (strncmp(name, prefix, n) != 0)
+		return 0;
+	for (p = name + n; isdigit((unsigned char)*p); p++) {
+		digits++;
+		number = number * 10 + (size_t)(*p - '0');
+	}
+	if (digits < 4 || digits > 5 || (digits == 5 && name[n] == '0'))
+		return 0;
+	if (strncmp(p, ".jsonl", 6) != 0)
+		return 0;
+	*rest = p + 6;
+	return number;
+}
+
 /* 1 when name is a temporary name a run with this prefix gives its files
- * (afile_open's ".NAME.tmp.XXXXXX" for NAME prefix, a number of four or
- * five digits, ".jsonl"), else 0. */
+ * (afile_open's ".NAME.tmp.XXXXXX" for an own_number NAME), else 0. */
 static int
 own_temporary(const char *name, const char *prefix)
 {
-	size_t n = strlen(prefix), digits = 0;
-	const char *p;
+	const char *rest;
 
-	if (name[0] != '.' || strncmp(name + 1, prefix, n) != 0)
+	if (name[0] != '.' || own_number(name + 1, prefix, &rest) == 0)
 		return 0;
-	for (p = name + 1 + n; isdigit((unsigned char)*p); p++)
-		digits++;
-	if (digits < 4 || digits > 5 || (digits == 5 && name[1 + n] == '0'))
+	if (strncmp(rest, ".tmp.", 5) != 0)
 		return 0;
-	if (strncmp(p, ".jsonl.tmp.", 11) != 0)
-		return 0;
-	return strlen(p + 11) == 6 && strchr(p + 11, '/') == NULL;
+	return strlen(rest + 5) == 6 && strchr(rest + 5, '/') == NULL;
+}
+
+/*
+ * Refuses (exits 1, the new files still under their temporary names, so
+ * removed at exit) when dir holds files of this prefix numbered past
+ * written, the number of files this run made: an earlier, longer split's, which this one would not replace.
+ * Left there, "dir/prefix*.jsonl" would upload them beside the new ones,
+ * and their requests would be paid for twice.
+ */
+static void
+refuse_stale(const char *dir, const char *prefix, size_t written)
+{
+	struct dirent *e;
+	const char *rest;
+	char first[NAME_MAX + 1] = "";
+	size_t n, stale = 0, lowest = 0;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL) {
+		if (errno == ENOENT && written == 0)
+			return;
+		err(1, "%s", dir);
+	}
+	while ((errno = 0, e = readdir(d)) != NULL) {
+		n = own_number(e->d_name, prefix, &rest);
+		if (n <= written || *rest != '\0')
+			continue;
+		stale++;
+		if (lowest == 0 || n < lowest) {
+			lowest = n;
+			snprintf(first, sizeof(first), "%s", e->d_name);
+		}
+	}
+	if (errno != 0)
+		err(1, "%s", dir);
+	closedir(d);
+	if (stale == 0)
+		return;
+	if (stale == 1)
+		errx(1, "%s: %s is from an earlier split, which this one "
+		    "(%zu files) does not replace; remove it or use another "
+		    "-d or -p: nothing was written", dir, first, written);
+	errx(1, "%s: %s and %zu more files are from an earlier split, which "
+	    "this one (%zu files) does not replace; remove them or use "
+	    "another -d or -p: nothing was written", dir, first, stale - 1,
+	    written);
 }
 
 /*
@@ -414,6 +478,7 @@ main(int argc, char *argv[])
 	}
 
 	/* The whole input is good: now the files get their names. */
+	refuse_stale(dircopy, prefix, nfiles);
 	for (i = 0; i < nfiles; i++)
 		if (afile_commit(&files[i]) != 0)
 			exit(1);
