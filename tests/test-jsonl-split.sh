@@ -448,7 +448,7 @@ t_earlier_longer_split_refused() {
 	expect_rc 1
 	expect_empty "$T/out"
 	expect_eq "$(cat "$T/err")" "jsonl-split: d: batch-0004.jsonl and 2 more files are from an earlier split, which this one (3 files) does not replace; remove them or use another -d or -p: nothing was written"
-	expect_eq "$(ls -A d | tr '\n' ' ')" "batch-0001.jsonl batch-0002.jsonl batch-0003.jsonl batch-0004.jsonl batch-0005.jsonl batch-0006.jsonl " "files in d"
+	expect_eq "$(cd d && printf '%s ' *)" "batch-0001.jsonl batch-0002.jsonl batch-0003.jsonl batch-0004.jsonl batch-0005.jsonl batch-0006.jsonl " "files in d"
 	(cd d && cat batch-*.jsonl) >after
 	expect_same after before
 	run jsonl-split -d d -l 60 x.jsonl
