@@ -111,13 +111,15 @@ config_loopback_host(const char *host)
 	return 0;
 }
 
-/* check_base_url: http or https only; http only to loopback.  Uses
+/* check_base_url: http or https only; http only to loopback, or to the
+ * one host BATCHPIPE_INSECURE_HTTP names.  Uses
  * libcurl's own URL parser, so we judge the host curl will connect to. */
 static int
 check_base_url(const char *url)
 {
 	CURLU *u;
 	char *scheme = NULL, *host = NULL;
+	const char *insecure;
 	int ok = 0;
 
 	u = curl_url();
@@ -134,11 +136,20 @@ check_base_url(const char *url)
 	else if (strcmp(scheme, "http") != 0)
 		warnx("OPENAI_BASE_URL: %s: only https:// (or http:// to "
 		    "loopback) is allowed", url);
-	else if (!config_loopback_host(host))
-		warnx("OPENAI_BASE_URL: %s: plain http:// is refused except to "
-		    "loopback; use https://", url);
-	else
+	else if (config_loopback_host(host))
 		ok = 1;
+	else if ((insecure = getenv("BATCHPIPE_INSECURE_HTTP")) != NULL &&
+	    strcasecmp(insecure, host) == 0) {
+		/* An opt-in by name, for a test server in another
+		 * container: never a default, and said every time. */
+		warnx("warning: plain http:// to %s (BATCHPIPE_INSECURE_HTTP): "
+		    "the API key and the data cross the network unencrypted",
+		    host);
+		ok = 1;
+	} else
+		warnx("OPENAI_BASE_URL: %s: plain http:// is refused except to "
+		    "loopback, or to the host BATCHPIPE_INSECURE_HTTP names; "
+		    "use https://", url);
 	if (ok && (strchr(url, '?') != NULL || strchr(url, '#') != NULL)) {
 		warnx("OPENAI_BASE_URL: %s: must not hold a query or fragment",
 		    url);

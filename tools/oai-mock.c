@@ -1363,6 +1363,12 @@ main(int argc, char *argv[])
 	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	if (pthread_create(&tick, NULL, ticker, NULL) != 0)
 		errx(1, "cannot start the lifecycle thread");
+	/* The wildcard address is not one to connect to: the URL printed
+	 * is the loopback one, which the tools accept as it is. */
+	if (strcmp(addr, "0.0.0.0") == 0)
+		addr = "127.0.0.1";
+	else if (strcmp(addr, "::") == 0)
+		addr = "::1";
 	if (v6)
 		printf("http://[%s]:%u/v1\n", addr, info->port);
 	else
