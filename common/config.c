@@ -235,8 +235,15 @@ config_load(struct oai_config *c)
 	}
 
 	v = getenv("OPENAI_BASE_URL");
-	c->base_url = xstrdup(v != NULL && *v != '\0' ? v :
-	    OAI_DEFAULT_BASE_URL);
+	/* Set but empty is most often a command substitution that found
+	 * nothing (a server not up yet): the key must not go to the real
+	 * API in its place. */
+	if (v != NULL && *v == '\0') {
+		warnx("OPENAI_BASE_URL is set but empty: give the URL, or unset "
+		    "it for %s", OAI_DEFAULT_BASE_URL);
+		goto fail;
+	}
+	c->base_url = xstrdup(v != NULL ? v : OAI_DEFAULT_BASE_URL);
 	n = strlen(c->base_url);
 	while (n > 0 && c->base_url[n - 1] == '/')
 		c->base_url[--n] = '\0';

@@ -99,6 +99,15 @@ t_plain_http_only_to_loopback() {
 	expect_grep 'plain http:// is refused except to loopback' "$T/err"
 }
 
+# An empty OPENAI_BASE_URL (a command substitution that found nothing) is
+# refused: the key must not go to the real API in the mock's place.
+t_empty_base_url_refused() {
+	export OPENAI_API_KEY=$CANARY
+	OPENAI_BASE_URL= run oai-rm -f file-x
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-rm: OPENAI_BASE_URL is set but empty: give the URL, or unset it for https://api.openai.com/v1"
+}
+
 # oai-mock on the wildcard address prints a URL the tools accept.
 t_mock_on_every_interface_prints_a_loopback_url() {
 	mock_start -a 0.0.0.0
