@@ -103,7 +103,7 @@ t_plain_http_only_to_loopback() {
 # refused: the key must not go to the real API in the mock's place.
 t_empty_base_url_refused() {
 	export OPENAI_API_KEY=$CANARY
-	OPENAI_BASE_URL= run oai-rm -f file-x
+	OPENAI_BASE_URL='' run oai-rm -f file-x
 	expect_rc 1
 	expect_eq "$(cat "$T/err")" "oai-rm: OPENAI_BASE_URL is set but empty: give the URL, or unset it for https://api.openai.com/v1"
 }

@@ -189,8 +189,10 @@ t_template_errors() {
 t_usage_errors() {
 	local usage='usage: jsonl-prompt -m model [-e endpoint] [-s system-file] [-t template]
                     [-i id-field] [-T max-tokens] [-b body-json] [file]'
-	prompt_fails 2 "$usage"
-	prompt_fails 2 "$usage" -m m a b
+	prompt_fails 2 "jsonl-prompt: -m model is required
+$usage"
+	prompt_fails 2 "jsonl-prompt: b: one input file at most
+$usage" -m m a b
 	run jsonl-prompt -x
 	expect_rc 2
 	expect_grep '^usage: jsonl-prompt ' "$T/err"

@@ -310,6 +310,7 @@ t_usage_and_version() {
 	expect_grep '^usage: jsonl-sortid \[-r requests-file \| -n count\] \[file \.\.\.\]$' err
 	run jsonl-sortid -r a -n 3
 	expect_rc 2
+	expect_grep '^jsonl-sortid: -r and -n cannot be used together$' err
 	run jsonl-sortid -n 3x
 	expect_rc 2
 	expect_grep '^jsonl-sortid: -n: not a count' err
@@ -416,7 +417,11 @@ t_halves_merge_keeps_ties_in_input_order() {
 	run jsonl-sortid in
 	expect_rc 0
 	expect_same out want
-	expect_eq "$(wc -l <err)" "$(($(wc -l <in) - $(cut -d'"' -f4 in | sort -u | wc -l)))"
+	# Every repeat is counted: the first 10 named, the rest in one line.
+	dups=$(($(wc -l <in) - $(cut -d'"' -f4 in | sort -u | wc -l)))
+	expect_eq "$(grep -c ': duplicate custom_id ' err)" 10 "duplicates named"
+	expect_eq "$(tail -n 1 err)" "jsonl-sortid: $((dups - 10)) more duplicate custom_ids"
+	expect_lines 11 err
 }
 
 t_halves_merge_numeric() {
@@ -451,4 +456,22 @@ t_windows_spread_and_dense_inputs() {
 	expect_rc 0
 	expect_empty err
 	expect_same out want
+}
+
+# A wrong requests file or count makes every id a message: the first 10 of
+# each kind are named, the rest counted in one line, so the summary is not
+# buried.  The exit status still counts them all.
+t_messages_per_id_named_ten_then_counted() {
+	printf '{"custom_id":"r%s"}\n' $(seq 1 25) >requests
+	lines $(seq 1 15) >results
+	run jsonl-sortid -r requests results
+	expect_rc 3
+	expect_eq "$(grep -c 'is not in the requests$' err)" 10 "strays named"
+	expect_grep '^jsonl-sortid: 5 more custom_ids are not in the requests$' err
+	expect_eq "$(grep -c '^jsonl-sortid: no result for custom_id r' err)" 10 "missing named"
+	expect_grep '^jsonl-sortid: no result for 15 more custom_ids$' err
+	run jsonl-sortid -n 30 results
+	expect_rc 3
+	expect_eq "$(grep -c '^jsonl-sortid: no result for custom_id ' err)" 10 "missing named"
+	expect_grep '^jsonl-sortid: no result for 5 more custom_ids$' err
 }

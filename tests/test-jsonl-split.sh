@@ -360,6 +360,8 @@ t_50mb_line() {
 t_usage_errors() {
 	local usage='usage: jsonl-split [-d dir] [-p prefix] [-l max-lines] [-b max-bytes] [-t max-tokens] [file]'
 	run jsonl-split a b
+	expect_eq "$(head -n 1 "$T/err")" "jsonl-split: b: one input file at most"
+	sed -i 1d "$T/err"
 	expect_rc 2
 	expect_eq "$(cat "$T/err")" "$usage"
 	run jsonl-split -x

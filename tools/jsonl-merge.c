@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "capwarn.h"
 #include "customid.h"
 #include "idmap.h"
 #include "jscan.h"
@@ -434,10 +435,6 @@ key_eq(struct jval k, const char *name)
 	return jscan_streq(k, name);
 }
 
-/* The maximum of "matches no item" messages: past it only a count, so
- * that a wrong -k does not bury the summary under a line per item. */
-#define MAX_UNKNOWN_SHOWN	10
-
 /* A member of the first item whose value is a custom_id of the results:
  * the likely key field when the one given (or the line numbers) matches
  * nothing. */
@@ -847,6 +844,7 @@ main(int argc, char *argv[])
 	struct buf show = BUF_INIT;
 	struct tally t;
 	uint32_t *refs;
+	struct capwarn shown_unknown = { 0 };
 	size_t nitems, e, unknown = 0, unmatched = 0, idlen;
 	const char *id;
 	int ch, check = 0;
@@ -903,7 +901,8 @@ main(int argc, char *argv[])
 		}
 		if (entries[e].iline != 0)
 			continue;
-		if (++unknown > MAX_UNKNOWN_SHOWN || check)
+		unknown++;
+		if (check || !capwarn_show(&shown_unknown))
 			continue;
 		id = idmap_id(&index_, e, &idlen);
 		warnx("%s:%lu: custom_id %s matches no item", results.name,
@@ -927,9 +926,9 @@ main(int argc, char *argv[])
 		    suggested.len > 0 ? "?" : "");
 		return 3;
 	}
-	if (unknown > MAX_UNKNOWN_SHOWN)
+	if (capwarn_hidden(&shown_unknown) > 0)
 		warnx("%s: %zu more custom_ids match no item", results.name,
-		    unknown - MAX_UNKNOWN_SHOWN);
+		    capwarn_hidden(&shown_unknown));
 
 	memset(&t, 0, sizeof(t));
 	write_items(refs, nitems, field, &t);

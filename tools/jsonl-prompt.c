@@ -584,8 +584,14 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (model == NULL || argc > 1)
+	if (model == NULL) {
+		warnx("-m model is required");
 		usage(2);
+	}
+	if (argc > 1) {
+		warnx("%s: one input file at most", argv[1]);
+		usage(2);
+	}
 	input = argc == 1 ? argv[0] : "-";
 	if (*model == '\0')
 		errx(2, "-m: empty model name");

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "capwarn.h"
 #include "customid.h"
 #include "idmap.h"
 #include "jsonl.h"
@@ -676,20 +677,23 @@ static void
 report_duplicates(const struct skey *order)
 {
 	struct buf show = BUF_INIT;
+	struct capwarn dup = { 0 };
 	const struct rec *r, *f;
 	size_t i, first = 0;
 
 	for (i = 1; i < nrecs; i++) {
 		r = rec_at(order[i].rec);
 		f = rec_at(order[first].rec);
-		if (order[i].key == order[first].key && same_id(r, f))
+		if (order[i].key != order[first].key || !same_id(r, f))
+			first = i;
+		else if (capwarn_show(&dup))
 			warnx("%s:%lu: duplicate custom_id %s (first at %s:%lu)",
 			    inputs[r->file].name, (unsigned long)r->line,
 			    customid_show(&show, id_of(r), r->idlen),
 			    inputs[f->file].name, (unsigned long)f->line);
-		else
-			first = i;
 	}
+	if (capwarn_hidden(&dup) > 0)
+		warnx("%zu more duplicate custom_ids", capwarn_hidden(&dup));
 	buf_free(&show);
 }
 
@@ -809,6 +813,7 @@ static size_t
 check_requests(const char *path)
 {
 	struct buf scratch = BUF_INIT, show = BUF_INIT;
+	struct capwarn stray = { 0 }, missing = { 0 };
 	const struct rec *rec;
 	struct idmap want;
 	struct jsonl r;
@@ -843,19 +848,27 @@ check_requests(const char *path)
 			seen[e] = 1;
 			continue;
 		}
-		warnx("%s:%lu: custom_id %s is not in the requests",
-		    inputs[rec->file].name, (unsigned long)rec->line,
-		    customid_show(&show, id_of(rec), rec->idlen));
+		if (capwarn_show(&stray))
+			warnx("%s:%lu: custom_id %s is not in the requests",
+			    inputs[rec->file].name, (unsigned long)rec->line,
+			    customid_show(&show, id_of(rec), rec->idlen));
 		reported++;
 	}
+	if (capwarn_hidden(&stray) > 0)
+		warnx("%zu more custom_ids are not in the requests",
+		    capwarn_hidden(&stray));
 	for (e = 0; e < want.count; e++) {
 		if (seen[e])
 			continue;
 		id = idmap_id(&want, e, &idlen);
-		warnx("no result for custom_id %s",
-		    customid_show(&show, id, idlen));
+		if (capwarn_show(&missing))
+			warnx("no result for custom_id %s",
+			    customid_show(&show, id, idlen));
 		reported++;
 	}
+	if (capwarn_hidden(&missing) > 0)
+		warnx("no result for %zu more custom_ids",
+		    capwarn_hidden(&missing));
 	free(seen);
 	idmap_free(&want);
 	buf_free(&scratch);
@@ -868,6 +881,7 @@ static size_t
 check_count(unsigned long long count)
 {
 	struct buf show = BUF_INIT;
+	struct capwarn stray = { 0 }, missing = { 0 };
 	const struct rec *r;
 	char *seen = xcalloc(count + 1, 1);
 	unsigned long long v, k;
@@ -886,16 +900,24 @@ check_count(unsigned long long count)
 			seen[v] = 1;
 			continue;
 		}
-		warnx("%s:%lu: custom_id %s is not in 1..%llu",
-		    inputs[r->file].name, (unsigned long)r->line,
-		    customid_show(&show, s, r->idlen), count);
+		if (capwarn_show(&stray))
+			warnx("%s:%lu: custom_id %s is not in 1..%llu",
+			    inputs[r->file].name, (unsigned long)r->line,
+			    customid_show(&show, s, r->idlen), count);
 		reported++;
 	}
+	if (capwarn_hidden(&stray) > 0)
+		warnx("%zu more custom_ids are not in 1..%llu",
+		    capwarn_hidden(&stray), count);
 	for (k = 1; k <= count; k++)
 		if (!seen[k]) {
-			warnx("no result for custom_id %llu", k);
+			if (capwarn_show(&missing))
+				warnx("no result for custom_id %llu", k);
 			reported++;
 		}
+	if (capwarn_hidden(&missing) > 0)
+		warnx("no result for %zu more custom_ids",
+		    capwarn_hidden(&missing));
 	free(seen);
 	buf_free(&show);
 	return reported;
@@ -942,8 +964,10 @@ main(int argc, char *argv[])
 		warnx("%s", errstr);
 		usage(stderr);
 	}
-	if (requests != NULL && have_count)
+	if (requests != NULL && have_count) {
+		warnx("-r and -n cannot be used together");
 		usage(stderr);
+	}
 	for (i = 0; i < (size_t)argc; i++)
 		if (strcmp(argv[i], "-") == 0)
 			use_stdin = 1;

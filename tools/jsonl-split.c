@@ -368,8 +368,10 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc > 1)
+	if (argc > 1) {
+		warnx("%s: one input file at most", argv[1]);
 		usage(2);
+	}
 	input = argc == 1 ? argv[0] : "-";
 	if (strchr(prefix, '/') != NULL)
 		errx(2, "-p: a prefix cannot contain '/': %s", prefix);

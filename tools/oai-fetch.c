@@ -167,6 +167,7 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	if (dir != NULL && outfile != NULL) {
+		warnx("-d and -o cannot be used together");
 		usage(stderr);
 		return 2;
 	}

@@ -1365,10 +1365,9 @@ main(int argc, char *argv[])
 		errx(1, "cannot start the lifecycle thread");
 	/* The wildcard address is not one to connect to: the URL printed
 	 * is the loopback one, which the tools accept as it is. */
-	if (strcmp(addr, "0.0.0.0") == 0)
-		addr = "127.0.0.1";
-	else if (strcmp(addr, "::") == 0)
-		addr = "::1";
+	if (v6 ? IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr) :
+	    sin->sin_addr.s_addr == htonl(INADDR_ANY))
+		addr = v6 ? "::1" : "127.0.0.1";
 	if (v6)
 		printf("http://[%s]:%u/v1\n", addr, info->port);
 	else
