@@ -718,3 +718,88 @@ t_listing_without_end_is_capped() {
 	expect_rc 2
 	expect_eq "$(cat "$T/err")" "oai-batch: BATCHPIPE_MAX_PAGES: 0: expected a whole number of pages from 1 to 100000000"
 }
+
+# live_batches FILE-ID: how many of the server's batches for FILE-ID are
+# validating, in progress or finalizing.
+live_batches() {
+	local b n=0
+	for b in $(bw_batches "$1"); do
+		case $(bw_get "$b" status) in
+		validating | in_progress | finalizing) n=$((n + 1)) ;;
+		esac
+	done
+	echo "$n"
+}
+
+# Two processes on one machine, the same file at once, a slow server: the
+# second waits for the first's lock, lists again and reuses its batch.
+t_two_at_once_one_batch() {
+	mock_start -q -F slow=300 -t 30,30,30
+	net_lines 2 a.jsonl
+	f=$(bw_upload a.jsonl)
+	oai-batch "$f" >out1 2>err1 &
+	p1=$!
+	oai-batch "$f" >out2 2>err2 &
+	p2=$!
+	wait "$p1" || fail "the first oai-batch failed: $(cat err1)"
+	wait "$p2" || fail "the second oai-batch failed: $(cat err2)"
+	expect_eq "$(bw_batches "$f" | wc -l)" 1 "batches of the file"
+	expect_lines 1 out1
+	expect_same out2 out1
+	cat err1 err2 >err
+	expect_grep "^oai-batch: $f: another process is making the same batch: waiting for it$" err
+	expect_grep "^oai-batch: $f: reusing batch_" err
+}
+
+# A holder of the lock killed with SIGKILL leaves no lock held: the next
+# run does not wait for it.
+t_killed_holder_leaves_no_lock() {
+	mock_start -q -F slow=2000 -t 30,30,30
+	net_lines 2 a.jsonl
+	f=$(bw_upload a.jsonl)
+	oai-batch "$f" >out1 2>err1 &
+	p1=$!
+	held=''
+	for _ in $(seq 1 200); do
+		for l in "$XDG_STATE_HOME"/batchpipe/locks/batch-*; do
+			[ -f "$l" ] && ! flock -n "$l" true && held=$l
+		done
+		[ -n "$held" ] && break
+		sleep 0.05
+	done
+	[ -n "$held" ] || fail "oai-batch never held its lock"
+	kill -9 "$p1"
+	wait "$p1" || true
+	flock -n "$held" true || fail "the lock is still held after its holder died"
+	run timeout 60 oai-batch "$f"
+	expect_rc 0
+	expect_no_grep 'waiting' "$T/err"
+	expect_eq "$(bw_batches "$f" | wc -l)" 1 "batches of the file"
+	expect_eq "$(cut -f1 "$T/out")" "$(bw_batches "$f")" "batch printed"
+}
+
+# Two machines (no lock shared) create a batch for the same file at the
+# same moment: the newer one is cancelled at once, and both print the
+# older one.  With -f nothing is cancelled.
+t_two_machines_newer_duplicate_cancelled() {
+	mock_start -q -F slow=300 -t 30,30,30
+	net_lines 2 a.jsonl
+	f=$(bw_upload a.jsonl)
+	XDG_STATE_HOME=$T/m1 oai-batch "$f" >out1 2>err1 &
+	p1=$!
+	XDG_STATE_HOME=$T/m2 oai-batch "$f" >out2 2>err2 &
+	p2=$!
+	wait "$p1" || fail "the first oai-batch failed: $(cat err1)"
+	wait "$p2" || fail "the second oai-batch failed: $(cat err2)"
+	cat err1 err2 >err
+	expect_eq "$(bw_batches "$f" | wc -l)" 2 "batches of the file (the race was run)"
+	expect_eq "$(live_batches "$f")" 1 "live batches of the file"
+	older=$(bw_batches "$f" | tail -n 1)
+	newer=$(bw_batches "$f" | head -n 1)
+	expect_eq "$(cut -f1 out1)" "$older" "first printed"
+	expect_eq "$(cut -f1 out2)" "$older" "second printed"
+	expect_grep "^oai-batch: $f: $older, made at the same time by another process, is the file's batch: cancelled the duplicate $newer \(the requests it ran already are paid for\)$" err
+	run oai-batch -f "$f"
+	expect_rc 0
+	expect_eq "$(live_batches "$f")" 2 "live batches after -f"
+}

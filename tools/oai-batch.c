@@ -497,9 +497,18 @@ static struct known *
 converge(const char *file_id, long long since, struct known *k)
 {
 	struct known *oldest = NULL;
+	char *id;
 	size_t i;
+	int r;
 
-	if (list_batches(since) != HTTP_OK || k->listing != listing)
+	/* The listing may move known[]: k is found again by its id. */
+	id = xstrdup(k->id);
+	r = list_batches(since);
+	for (i = 0; i < nknown; i++)
+		if (strcmp(known[i].id, id) == 0)
+			k = &known[i];
+	free(id);
+	if (r != HTTP_OK || k->listing != listing)
 		return k;
 	for (i = 0; i < nknown; i++) {
 		struct known *o = &known[i];
