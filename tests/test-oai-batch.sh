@@ -754,24 +754,18 @@ t_two_at_once_one_batch() {
 # A holder of the lock killed with SIGKILL leaves no lock held: the next
 # run does not wait for it.
 t_killed_holder_leaves_no_lock() {
-	mock_start -q -F slow=2000 -t 30,30,30
+	MOCK_LOG=$T/mock.log mock_start -F slow=2000 -t 30,30,30
 	net_lines 2 a.jsonl
 	f=$(bw_upload a.jsonl)
 	oai-batch "$f" >out1 2>err1 &
 	p1=$!
-	held=''
-	for _ in $(seq 1 200); do
-		for l in "$XDG_STATE_HOME"/batchpipe/locks/batch-*; do
-			[ -f "$l" ] && ! flock -n "$l" true && held=$l
-		done
-		[ -n "$held" ] && break
-		sleep 0.05
-	done
-	[ -n "$held" ] || fail "oai-batch never held its lock"
+	# The lock is taken before the file is asked for, and held until
+	# the batch is printed: killed in the listing that follows.
+	net_log_wait 1 "GET /v1/files/$f" "$T/mock.log"
+	grep -q "GET /v1/files/$f" "$T/mock.log" || fail "oai-batch never asked for the file"
 	kill -9 "$p1"
 	wait "$p1" || true
-	flock -n "$held" true || fail "the lock is still held after its holder died"
-	run timeout 60 oai-batch "$f"
+	run timeout 30 oai-batch "$f"
 	expect_rc 0
 	expect_no_grep 'waiting' "$T/err"
 	expect_eq "$(bw_batches "$f" | wc -l)" 1 "batches of the file"
@@ -802,4 +796,31 @@ t_two_machines_newer_duplicate_cancelled() {
 	run oai-batch -f "$f"
 	expect_rc 0
 	expect_eq "$(live_batches "$f")" 2 "live batches after -f"
+}
+
+# A run that listed the batches before another process made one for a
+# later file lists them again when it comes to that file (the lock says a
+# batch was made under it since), and reuses it.
+t_later_file_batched_meanwhile() {
+	mock_start -q -t 30,30,30
+	net_lines 2 a.jsonl
+	net_lines 3 b.jsonl
+	fa=$(bw_upload a.jsonl)
+	fb=$(bw_upload b.jsonl)
+	mkfifo ids
+	oai-batch <ids >out1 2>err1 &
+	p1=$!
+	exec 3>ids
+	echo "$fa" >&3
+	for _ in $(seq 1 200); do
+		[ -s out1 ] && break
+		sleep 0.05
+	done
+	run oai-batch "$fb"
+	expect_rc 0
+	echo "$fb" >&3
+	exec 3>&-
+	wait "$p1" || fail "the first oai-batch failed: $(cat err1)"
+	expect_eq "$(bw_batches "$fb" | wc -l)" 1 "batches of the second file"
+	expect_eq "$(sed -n 2p out1)" "$(cat "$T/out")" "the second file's line"
 }

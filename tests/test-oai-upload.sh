@@ -315,3 +315,28 @@ t_no_state_dir_goes_on() {
 	expect_grep '^oai-upload: XDG_STATE_HOME: neither it nor HOME is an absolute path: going on' err2
 	expect_eq "$(net_count_files)" 2 "files on the server"
 }
+
+# A run that listed the server's files before another process uploaded
+# one of its later files lists them again when it comes to that file (the
+# lock says an upload was made under it since), and reuses it.
+t_later_file_uploaded_meanwhile() {
+	mock_start -q
+	net_lines 2 a.jsonl
+	net_lines 3 b.jsonl
+	mkfifo paths
+	oai-upload <paths >out1 2>err1 &
+	p1=$!
+	exec 3>paths
+	echo a.jsonl >&3
+	for _ in $(seq 1 200); do
+		[ -s out1 ] && break
+		sleep 0.05
+	done
+	run oai-upload b.jsonl
+	expect_rc 0
+	echo b.jsonl >&3
+	exec 3>&-
+	wait "$p1" || fail "the first oai-upload failed: $(cat err1)"
+	expect_eq "$(net_count_files)" 2 "files on the server"
+	expect_eq "$(sed -n 2p out1)" "$(cat "$T/out")" "b.jsonl's line"
+}
