@@ -252,11 +252,14 @@ t_create_refused_with_429_is_sent_again_unlisted() {
 	expect_no_grep 'looking for the batch' "$T/err"
 	expect_grep '^\* POST /v1/batches: HTTP 429: Rate limit reached for requests\. Please try again in 1s\.; retrying in [0-9]+ ms \(try 2 of 8\)$' "$T/err"
 	# The file's creation, one listing back to it, before the create;
-	# the create sent twice.
+	# the create sent twice; the listing that looks for a duplicate,
+	# refused once (every second call to /v1/batches is).
 	grep -E '^> (GET|POST) ' "$T/err" >calls
 	printf '%s\n' "> GET /v1/files/$f HTTP/1.1" \
 		'> GET /v1/batches?limit=100 HTTP/1.1' \
-		'> POST /v1/batches HTTP/1.1' '> POST /v1/batches HTTP/1.1' >want
+		'> POST /v1/batches HTTP/1.1' '> POST /v1/batches HTTP/1.1' \
+		'> GET /v1/batches?limit=100 HTTP/1.1' \
+		'> GET /v1/batches?limit=100 HTTP/1.1' >want
 	expect_same calls want
 }
 
@@ -536,16 +539,19 @@ t_listing_is_bounded() {
 	run oai-batch <up
 	expect_rc 0
 	expect_empty "$T/err"
-	net_log_wait 1 '^oai-mock: POST /v1/batches ' "$T/mock.log"
-	expect_eq "$(grep -c '^oai-mock: GET /v1/batches ' "$T/mock.log")" 1 "list requests"
+	# One listing back to a's creation before the create, one after it
+	# for a duplicate: a page each.
+	net_log_wait 2 '^oai-mock: GET /v1/batches ' "$T/mock.log"
+	expect_eq "$(grep -c '^oai-mock: GET /v1/batches ' "$T/mock.log")" 2 "list requests"
 	oai-upload -q b.jsonl >up
 	run oai-batch -q -Q 1M <up
 	expect_rc 0
 	expect_empty "$T/err"
 	expect_lines 1 "$T/out"
-	net_log_wait 2 '^oai-mock: POST /v1/batches ' "$T/mock.log"
-	# One listing back to b's creation, one for the queue.
-	expect_eq "$(grep -c '^oai-mock: GET /v1/batches ' "$T/mock.log")" 3 "list requests"
+	# One listing back to b's creation, one for the queue, one for a
+	# duplicate.
+	net_log_wait 5 '^oai-mock: GET /v1/batches ' "$T/mock.log"
+	expect_eq "$(grep -c '^oai-mock: GET /v1/batches ' "$T/mock.log")" 5 "list requests"
 }
 
 # On a terminal the wait is said: when it starts, when the queue changes,
