@@ -95,6 +95,9 @@ for t in $(declare -F | awk -v only="${BATCHPIPE_TESTS:-.}" '$3 ~ /^t_/ && $3 ~ 
 	# middle of a test would not stop it.
 	(
 		cd "$T" || exit 1
+		# The tools' locks go to the test's own state directory,
+		# never the user's.
+		export XDG_STATE_HOME="$T.state"
 		export ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$T.san"
 		export UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$T.san"
 		set -e
@@ -128,4 +131,5 @@ for t in $(declare -F | awk -v only="${BATCHPIPE_TESTS:-.}" '$3 ~ /^t_/ && $3 ~ 
 		rm -f "$log"
 	fi
 	rm -f "$T".san.*
+	rm -rf "$T.state"
 done

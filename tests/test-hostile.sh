@@ -153,3 +153,16 @@ t_listed_batch_of_an_odd_id_stops_a_create() {
 	expect_eq "$(cat "$T/err")" "oai-batch: file-1: its batch batch_a/b= has an id or status unfit to use; no other batch is created for it"
 	expect_no_grep '^POST' requests.log
 }
+
+# A NUL inside the batch id of a create's answer: the batch exists, so it
+# is not created again, though no tool can use its id.
+t_created_batch_of_a_nul_id_is_not_created_again() {
+	printf '{"object":"batch","id":"batch_\\u0000x","status":"validating","input_file_id":"file-1","created_at":1,"data":[],"has_more":false}\n' >odd.json
+	hostile_start -b odd.json -l requests.log
+	export OPENAI_API_KEY=$CANARY BATCHPIPE_RETRY_BASE_MS=1
+	run oai-batch file-1
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "oai-batch: POST /v1/batches: file-1: the answer's batch has an id no tool can use; no other batch is created for it"
+	expect_eq "$(grep -c '^POST /v1/batches$' requests.log)" 1 "creates"
+}

@@ -282,11 +282,14 @@ t_create_refused_with_429_is_sent_again_unlisted() {
 	expect_no_grep 'looking for the batch' "$T/err"
 	expect_grep '^\* POST /v1/batches: HTTP 429: Rate limit reached for requests\. Please try again in 1s\.; retrying in [0-9]+ ms \(try 2 of 8\)$' "$T/err"
 	# The file's creation, one listing back to it, before the create;
-	# the create sent twice.
+	# the create sent twice; the listing that looks for a duplicate,
+	# refused once (every second call to /v1/batches is).
 	grep -E '^> (GET|POST) ' "$T/err" >calls
 	printf '%s\n' "> GET /v1/files/$f HTTP/1.1" \
 		'> GET /v1/batches?limit=100 HTTP/1.1' \
-		'> POST /v1/batches HTTP/1.1' '> POST /v1/batches HTTP/1.1' >want
+		'> POST /v1/batches HTTP/1.1' '> POST /v1/batches HTTP/1.1' \
+		'> GET /v1/batches?limit=100 HTTP/1.1' \
+		'> GET /v1/batches?limit=100 HTTP/1.1' >want
 	expect_same calls want
 }
 
@@ -566,16 +569,19 @@ t_listing_is_bounded() {
 	run oai-batch <up
 	expect_rc 0
 	expect_empty "$T/err"
-	net_log_wait 1 '^oai-mock: POST /v1/batches ' "$T/mock.log"
-	expect_eq "$(grep -c '^oai-mock: GET /v1/batches ' "$T/mock.log")" 1 "list requests"
+	# One listing back to a's creation before the create, one after it
+	# for a duplicate: a page each.
+	net_log_wait 2 '^oai-mock: GET /v1/batches ' "$T/mock.log"
+	expect_eq "$(grep -c '^oai-mock: GET /v1/batches ' "$T/mock.log")" 2 "list requests"
 	oai-upload -q b.jsonl >up
 	run oai-batch -q -Q 1M <up
 	expect_rc 0
 	expect_empty "$T/err"
 	expect_lines 1 "$T/out"
-	net_log_wait 2 '^oai-mock: POST /v1/batches ' "$T/mock.log"
-	# One listing back to b's creation, one for the queue.
-	expect_eq "$(grep -c '^oai-mock: GET /v1/batches ' "$T/mock.log")" 3 "list requests"
+	# One listing back to b's creation, one for the queue, one for a
+	# duplicate.
+	net_log_wait 5 '^oai-mock: GET /v1/batches ' "$T/mock.log"
+	expect_eq "$(grep -c '^oai-mock: GET /v1/batches ' "$T/mock.log")" 5 "list requests"
 }
 
 # On a terminal the wait is said: when it starts, when the queue changes,
@@ -747,4 +753,110 @@ t_listing_without_end_is_capped() {
 	BATCHPIPE_MAX_PAGES=0 run oai-batch "$fb"
 	expect_rc 2
 	expect_eq "$(cat "$T/err")" "oai-batch: BATCHPIPE_MAX_PAGES: 0: expected a whole number of pages from 1 to 100000000"
+}
+
+# live_batches FILE-ID: how many of the server's batches for FILE-ID are
+# validating, in progress or finalizing.
+live_batches() {
+	local b n=0
+	for b in $(bw_batches "$1"); do
+		case $(bw_get "$b" status) in
+		validating | in_progress | finalizing) n=$((n + 1)) ;;
+		esac
+	done
+	echo "$n"
+}
+
+# Two processes on one machine, the same file at once, a slow server: the
+# second waits for the first's lock, lists again and reuses its batch.
+t_two_at_once_one_batch() {
+	mock_start -q -F slow=300 -t 30,30,30
+	net_lines 2 a.jsonl
+	f=$(bw_upload a.jsonl)
+	oai-batch "$f" >out1 2>err1 &
+	p1=$!
+	oai-batch "$f" >out2 2>err2 &
+	p2=$!
+	wait "$p1" || fail "the first oai-batch failed: $(cat err1)"
+	wait "$p2" || fail "the second oai-batch failed: $(cat err2)"
+	expect_eq "$(bw_batches "$f" | wc -l)" 1 "batches of the file"
+	expect_lines 1 out1
+	expect_same out2 out1
+	cat err1 err2 >err
+	expect_grep "^oai-batch: $f: another process is making the same batch: waiting for it$" err
+	expect_grep "^oai-batch: $f: reusing batch_" err
+}
+
+# A holder of the lock killed with SIGKILL leaves no lock held: the next
+# run does not wait for it.
+t_killed_holder_leaves_no_lock() {
+	MOCK_LOG=$T/mock.log mock_start -F slow=2000 -t 30,30,30
+	net_lines 2 a.jsonl
+	f=$(bw_upload a.jsonl)
+	oai-batch "$f" >out1 2>err1 &
+	p1=$!
+	# The lock is taken before the file is asked for, and held until
+	# the batch is printed: killed in the listing that follows.
+	net_log_wait 1 "GET /v1/files/$f" "$T/mock.log"
+	grep -q "GET /v1/files/$f" "$T/mock.log" || fail "oai-batch never asked for the file"
+	kill -9 "$p1"
+	wait "$p1" || true
+	run timeout 30 oai-batch "$f"
+	expect_rc 0
+	expect_no_grep 'waiting' "$T/err"
+	expect_eq "$(bw_batches "$f" | wc -l)" 1 "batches of the file"
+	expect_eq "$(cut -f1 "$T/out")" "$(bw_batches "$f")" "batch printed"
+}
+
+# Two machines (no lock shared) create a batch for the same file at the
+# same moment: the newer one is cancelled at once, and both print the
+# older one.  With -f nothing is cancelled.
+t_two_machines_newer_duplicate_cancelled() {
+	mock_start -q -F slow=300 -t 30,30,30
+	net_lines 2 a.jsonl
+	f=$(bw_upload a.jsonl)
+	XDG_STATE_HOME=$T/m1 oai-batch "$f" >out1 2>err1 &
+	p1=$!
+	XDG_STATE_HOME=$T/m2 oai-batch "$f" >out2 2>err2 &
+	p2=$!
+	wait "$p1" || fail "the first oai-batch failed: $(cat err1)"
+	wait "$p2" || fail "the second oai-batch failed: $(cat err2)"
+	cat err1 err2 >err
+	expect_eq "$(bw_batches "$f" | wc -l)" 2 "batches of the file (the race was run)"
+	expect_eq "$(live_batches "$f")" 1 "live batches of the file"
+	older=$(bw_batches "$f" | tail -n 1)
+	newer=$(bw_batches "$f" | head -n 1)
+	expect_eq "$(cut -f1 out1)" "$older" "first printed"
+	expect_eq "$(cut -f1 out2)" "$older" "second printed"
+	expect_grep "^oai-batch: $f: $older, made at the same time by another process, is the file's batch: cancelled the duplicate $newer \(the requests it ran already are paid for\)$" err
+	run oai-batch -f "$f"
+	expect_rc 0
+	expect_eq "$(live_batches "$f")" 2 "live batches after -f"
+}
+
+# A run that listed the batches before another process made one for a
+# later file lists them again when it comes to that file (the lock says a
+# batch was made under it since), and reuses it.
+t_later_file_batched_meanwhile() {
+	mock_start -q -t 30,30,30
+	net_lines 2 a.jsonl
+	net_lines 3 b.jsonl
+	fa=$(bw_upload a.jsonl)
+	fb=$(bw_upload b.jsonl)
+	mkfifo ids
+	oai-batch <ids >out1 2>err1 &
+	p1=$!
+	exec 3>ids
+	echo "$fa" >&3
+	for _ in $(seq 1 200); do
+		[ -s out1 ] && break
+		sleep 0.05
+	done
+	run oai-batch "$fb"
+	expect_rc 0
+	echo "$fb" >&3
+	exec 3>&-
+	wait "$p1" || fail "the first oai-batch failed: $(cat err1)"
+	expect_eq "$(bw_batches "$fb" | wc -l)" 1 "batches of the second file"
+	expect_eq "$(sed -n 2p out1)" "$(cat "$T/out")" "the second file's line"
 }

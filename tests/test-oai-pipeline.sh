@@ -978,3 +978,26 @@ t_result_file_ids_with_blanks_and_globs() {
 	mock_curl GET /files >files.json
 	expect_no_grep '"id":"' files.json
 }
+
+# Two drivers at once on the same requests, each in its own run
+# directory, on a slow server: each part is uploaded once and gets one
+# batch, which both drivers use; both jobs end with every result.
+t_two_drivers_same_requests() {
+	local p1 p2
+	mock_start -q -t 0.05,0.2,0.05 -F slow=100
+	mkreq 60 >req.jsonl
+	oai-pipeline -i 0.05 -l 10 -d run1 -- req.jsonl >out1 2>err1 &
+	p1=$!
+	oai-pipeline -i 0.05 -l 10 -d run2 -- req.jsonl >out2 2>err2 &
+	p2=$!
+	wait "$p1" || fail "the first driver failed: $(tail -n 5 err1)"
+	wait "$p2" || fail "the second driver failed: $(tail -n 5 err2)"
+	net_files_on_server >server.files
+	expect_eq "$(cut -f 2 server.files | grep -cE '^p[0-9]+\.[0-9a-f]{32}\.jsonl$')" 6 "parts uploaded"
+	batches_of_server >server.batches
+	expect_eq "$(wc -l <server.batches)" 6 "batches on the server"
+	expect_eq "$(cut -f 2 server.batches | sort -u | wc -l)" 6 "files with a batch"
+	expect_eq "$(cut -f 1 run1/batches | sort | tr '\n' ' ')" "$(cut -f 1 run2/batches | sort | tr '\n' ' ')" "batches of the two runs"
+	expect_lines 60 out1
+	expect_same out2 out1
+}

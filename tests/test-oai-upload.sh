@@ -270,3 +270,73 @@ t_fifo_is_refused_without_blocking() {
 	expect_grep '^file-[^	]+	a\.jsonl$' "$T/out"
 	expect_lines 1 "$T/out"
 }
+
+# Two processes uploading the same new file at once, on a slow server: the
+# second waits for the first (it says so) and reuses its upload.
+t_two_at_once_upload_once() {
+	mock_start -q -F slow=300
+	net_lines 20 a.jsonl
+	oai-upload a.jsonl >out1 2>err1 &
+	p1=$!
+	oai-upload a.jsonl >out2 2>err2 &
+	p2=$!
+	wait "$p1" || fail "the first oai-upload failed: $(cat err1)"
+	wait "$p2" || fail "the second oai-upload failed: $(cat err2)"
+	expect_eq "$(net_count_files)" 1 "files on the server"
+	expect_lines 1 out1
+	expect_same out2 out1
+	cat err1 err2 >err
+	expect_grep '^oai-upload: a\.jsonl: another process is making the same upload: waiting for it$' err
+	# -q: the wait is not said.
+	net_lines 21 b.jsonl
+	oai-upload -q b.jsonl >out3 2>err3 &
+	p3=$!
+	oai-upload -q b.jsonl >out4 2>err4 &
+	wait "$p3" && wait $!
+	expect_same out4 out3
+	expect_empty err3
+	expect_empty err4
+	expect_eq "$(net_count_files)" 2 "files on the server"
+}
+
+# With no state directory to keep the lock in, that is said once and the
+# upload goes on.
+t_no_state_dir_goes_on() {
+	mock_start
+	net_lines 2 a.jsonl
+	net_lines 3 b.jsonl
+	: >notadir
+	XDG_STATE_HOME=$T/notadir/state run oai-upload a.jsonl b.jsonl
+	expect_rc 0
+	expect_lines 2 "$T/out"
+	expect_eq "$(grep -c 'going on without the lock' "$T/err")" 1 "warnings"
+	expect_grep "^oai-upload: $T/notadir/state: Not a directory: going on without the lock that keeps two processes from making the same upload or batch at once$" "$T/err"
+	env -u XDG_STATE_HOME HOME=relative oai-upload a.jsonl >out2 2>err2
+	expect_grep '^oai-upload: XDG_STATE_HOME: neither it nor HOME is an absolute path: going on' err2
+	expect_eq "$(net_count_files)" 2 "files on the server"
+}
+
+# A run that listed the server's files before another process uploaded
+# one of its later files lists them again when it comes to that file (the
+# lock says an upload was made under it since), and reuses it.
+t_later_file_uploaded_meanwhile() {
+	mock_start -q
+	net_lines 2 a.jsonl
+	net_lines 3 b.jsonl
+	mkfifo paths
+	oai-upload <paths >out1 2>err1 &
+	p1=$!
+	exec 3>paths
+	echo a.jsonl >&3
+	for _ in $(seq 1 200); do
+		[ -s out1 ] && break
+		sleep 0.05
+	done
+	run oai-upload b.jsonl
+	expect_rc 0
+	echo b.jsonl >&3
+	exec 3>&-
+	wait "$p1" || fail "the first oai-upload failed: $(cat err1)"
+	expect_eq "$(net_count_files)" 2 "files on the server"
+	expect_eq "$(sed -n 2p out1)" "$(cat "$T/out")" "b.jsonl's line"
+}

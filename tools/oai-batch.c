@@ -11,6 +11,13 @@
  * token_limit_exceeded, one on record or the first this run makes.
  * The batches are listed newest first and only as far back as can
  * matter: the input file's creation, or the queue's horizon.
+ *
+ * Two processes at once on the same file would both find no batch and
+ * both create one.  On one machine a lock (runlock.h) keyed by the server
+ * and the file id makes the second wait, list again and reuse the
+ * first's batch.  Across machines, after each create the file's batches
+ * are listed again and a newer live duplicate made at the same time is
+ * cancelled at once (converge()).
  */
 #include <err.h>
 #include <errno.h>
@@ -36,6 +43,7 @@
 #include "reqcount.h"
 #include "reqline.h"
 #include "retry.h"
+#include "runlock.h"
 #include "xalloc.h"
 
 #define MAX_METADATA	16	/* CreateBatchRequest: Metadata */
@@ -78,6 +86,9 @@ struct known {
 	/* Its id or status is unfit to use (VALID): it is still the
 	 * file's batch, so no other is created, but it is not printed. */
 	int		 odd;
+	unsigned	 listing;	/* the last listing it was in, or 0 */
+	long		 rank;		/* its place in that listing, 1 the
+					 * newest */
 };
 
 /* A model's batch queue, learnt (-Q auto) from a batch that failed with
@@ -100,6 +111,9 @@ static int		 force, quiet, live;
 static int		 stop_first;	/* -x */
 static long long	 covered = LLONG_MAX;	/* listed back to this */
 static double		 first_interval = 10;	/* -i */
+static unsigned		 listing;	/* listings read so far */
+static long		 listed;	/* batches in the current listing */
+static time_t		 listed_at;	/* when the last listing was asked */
 
 static void
 usage(FILE *fp)
@@ -324,8 +338,12 @@ collect(struct json_object *item, void *arg)
 	 * file, which the listing below needs. */
 	if (auto_limit && VALID(b.id))
 		learn(item, b.id, b.status, when);
-	if (b.input_file_id != NULL)
-		remember(&b, when, item);
+	if (b.input_file_id != NULL) {
+		struct known *k = remember(&b, when, item);
+
+		k->listing = listing;
+		k->rank = ++listed;
+	}
 	batchobj_free(&b);
 	return 0;
 }
@@ -337,6 +355,9 @@ list_batches(long long since)
 {
 	int r;
 
+	listing++;
+	listed = 0;
+	listed_at = time(NULL);
 	r = http_list(http, "/batches?limit=100", collect, &since);
 	if (r == HTTP_OK && since < covered)
 		covered = since;
@@ -368,6 +389,18 @@ usable(const char *file_id, int after_loss)
 			best = &known[i];
 	}
 	return best;
+}
+
+/* answer_has_id: 1 when answer is an object with a string "id": a
+ * batch, even one batchobj_parse refuses. */
+static int
+answer_has_id(struct json_object *answer)
+{
+	struct json_object *v;
+
+	return json_object_is_type(answer, json_type_object) &&
+	    json_object_object_get_ex(answer, "id", &v) &&
+	    json_object_is_type(v, json_type_string);
 }
 
 /* create: POST /batches for file_id.  Returns HTTP_OK with *made set, or
@@ -406,6 +439,16 @@ create(const char *file_id, long long since, struct json_object *body,
 			json_object_put(answer);
 			return HTTP_OK;
 		}
+		if (r == HTTP_OK && answer_has_id(answer)) {
+			/* A batch was made, but of an id that does not
+			 * even parse (a NUL in it, say): it is not made
+			 * again either. */
+			warnx("POST %s/batches: %s: the answer's batch has an "
+			    "id no tool can use; no other batch is created "
+			    "for it", base_path, file_id);
+			json_object_put(answer);
+			return HTTP_FAILED;
+		}
 		if (r == HTTP_OK || (r == HTTP_FAILED && code / 100 == 2)) {
 			/* A 2xx answer that holds no usable batch: created,
 			 * presumably, but we cannot tell its id.  As good
@@ -443,6 +486,93 @@ create(const char *file_id, long long since, struct json_object *body,
 		http_trace(http, "no batch for %s: creating it again",
 		    file_id);
 	}
+}
+
+/* batch_live: 1 when status is that of a batch that will still run
+ * requests (and be paid for them). */
+static int
+batch_live(const char *status)
+{
+	return strcmp(status, "validating") == 0 ||
+	    strcmp(status, "in_progress") == 0 ||
+	    strcmp(status, "finalizing") == 0;
+}
+
+/* cancel: POST /batches/ID/cancel for k, whose status becomes the
+ * answer's.  Returns as http_request, having reported a failure. */
+static int
+cancel(struct known *k)
+{
+	struct json_object *answer = NULL;
+	struct buf path = BUF_INIT;
+	struct batchobj b;
+	int r;
+
+	r = http_request(http, "POST", api_path(&path, "/batches/", k->id,
+	    "/cancel"), NULL, 0, NULL, &answer);
+	buf_free(&path);
+	if (r == HTTP_OK && batchobj_parse(answer, &b) == 0) {
+		if (VALID(b.status)) {
+			free(k->status);
+			k->status = xstrdup(b.status);
+		}
+		batchobj_free(&b);
+	}
+	json_object_put(answer);
+	return r;
+}
+
+/* converge: k was just created for file_id, which had no batch to reuse
+ * in the listing read before.  Another process may have created one for
+ * it at the same moment (on another machine: the lock covers this one).
+ * So the batches are listed again; when the file has another live batch
+ * listed after k (older: the listing is newest first), k is the
+ * duplicate: it is cancelled at once, and the oldest live batch is the
+ * file's.  Every process that sees both batches picks the same one; a
+ * process whose listing came before the other's create sees only its
+ * own, which is then the older one.  Returns the file's batch (k when
+ * the listing fails, reported). */
+static struct known *
+converge(const char *file_id, long long since, struct known *k)
+{
+	struct known *oldest = NULL;
+	char *id;
+	size_t i;
+	int r;
+
+	/* The listing may move known[]: k is found again by its id. */
+	id = xstrdup(k->id);
+	r = list_batches(since);
+	for (i = 0; i < nknown; i++)
+		if (strcmp(known[i].id, id) == 0)
+			k = &known[i];
+	free(id);
+	if (r != HTTP_OK || k->listing != listing)
+		return k;
+	for (i = 0; i < nknown; i++) {
+		struct known *o = &known[i];
+
+		if (o->listing == listing && o->rank > k->rank &&
+		    strcmp(o->file_id, file_id) == 0 &&
+		    batch_live(o->status) &&
+		    (oldest == NULL || o->rank > oldest->rank))
+			oldest = o;
+	}
+	if (oldest == NULL)
+		return k;
+	if (batch_live(k->status)) {
+		if (cancel(k) != HTTP_OK)
+			warnx("%s: %s duplicates %s, made at the same time by "
+			    "another process, and could not be cancelled: "
+			    "it runs, and is paid for", file_id, k->id,
+			    oldest->id);
+		else if (!quiet)
+			warnx("%s: %s, made at the same time by another "
+			    "process, is the file's batch: cancelled the "
+			    "duplicate %s (the requests it ran already are "
+			    "paid for)", file_id, oldest->id, k->id);
+	}
+	return oldest;
 }
 
 /* file_since: how far back the batches of file_id can be: its creation
@@ -834,6 +964,7 @@ main(int argc, char *argv[])
 	char *pairs[MAX_METADATA], model[MAX_MODEL], num[32], url[256], *path;
 	char first_model[MAX_MODEL], shown[80];
 	struct known *k;
+	struct runlock lock = RUNLOCK_NONE;
 	const char *id, *endpoint = NULL, *ep;
 	long long since, qtokens = 0, tokens = -1;
 	int ch, r, verbose = 0, status = 0, npairs = 0, qflag = 0, tier = 0;
@@ -940,12 +1071,16 @@ main(int argc, char *argv[])
 		/* The batches of a file are not older than the file: they
 		 * are listed back to it, once for the run when the files
 		 * come in the order they were uploaded.  A batch for the
-		 * file made after that listing is one made here. */
+		 * file made after that listing is one made here, or by a
+		 * process that held the file's lock since (it marked it). */
+		runlock_acquire(&lock, cfg.base_url, "batch", id, id, quiet);
 		if ((r = file_since(id, &since)) == HTTP_FAILED) {
 			goto refused;
 		} else if (r != HTTP_OK)
 			break;
-		if (since < covered && (r = list_batches(since)) != HTTP_OK)
+		if ((since < covered ||
+		    runlock_marked_since(&lock, listed_at)) &&
+		    (r = list_batches(since)) != HTTP_OK)
 			break;
 	again:
 		k = usable(id, 0);
@@ -977,11 +1112,14 @@ main(int argc, char *argv[])
 			else
 				json_object_put(meta);
 			r = create(id, since, body, &k);
+			runlock_mark(&lock);
 			json_object_object_del(body, "metadata");
 			if (r == HTTP_FAILED) {
 				goto refused;
 			} else if (r != HTTP_OK)
 				break;
+			if (!force)
+				k = converge(id, since, k);
 			if (qflag && tokens >= 0 && k->tokens < 0) {
 				k->tokens = tokens;
 				free(k->model);
@@ -1002,6 +1140,7 @@ main(int argc, char *argv[])
 			goto refused;
 		}
 		k->ours = 1;
+		runlock_release(&lock);
 		printf("%s\t%s\n", k->id, id);
 		stdout_flush();
 		continue;
@@ -1014,6 +1153,7 @@ main(int argc, char *argv[])
 			break;
 		}
 	}
+	runlock_release(&lock);
 	idsrc_close(&ids);
 	/* r is 0 at the end of the input; else why the loop stopped: -1 a
 	 * read error, HTTP_FAILED, HTTP_TEMPFAIL. */

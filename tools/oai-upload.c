@@ -7,7 +7,14 @@
  * exactly that name and size is reused; a different file that merely has
  * the same plain name has a different hash, so it is never mistaken for
  * this one.  An upload whose answer was lost is reconciled the same way
- * (list again, reuse what arrived) before it is tried again. */
+ * (list again, reuse what arrived) before it is tried again.
+ *
+ * Two processes of the same user uploading the same content to the same
+ * server at once would both find nothing and both upload: each upload
+ * takes a lock (runlock.h) keyed by the server and the name uploaded
+ * under, so the second waits and then finds the first one's file (the
+ * listing is read again when the lock says something was uploaded since
+ * it was read). */
 #include <sys/stat.h>
 
 #include <err.h>
@@ -17,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -26,6 +34,7 @@
 #include "idsrc.h"
 #include "outcheck.h"
 #include "regfile.h"
+#include "runlock.h"
 #include "xalloc.h"
 
 #define HASH_CHARS 32		/* 128 bits of SHA-256 in the name */
@@ -41,6 +50,7 @@ struct catalog {
 	struct known	*v;
 	size_t		 n, cap;
 	int		 loaded;
+	time_t		 loaded_at;	/* when the listing was asked for */
 	int		 broken;	/* the listing failed for good */
 };
 
@@ -152,6 +162,7 @@ catalog_load(struct http *h, struct catalog *c)
 	int rc;
 
 	catalog_clear(c);
+	c->loaded_at = time(NULL);
 	rc = http_list(h, "/files?purpose=batch&limit=10000", collect, c);
 	if (rc == HTTP_OK)
 		c->loaded = 1;
@@ -257,7 +268,8 @@ int
 main(int argc, char *argv[])
 {
 	struct oai_config cfg;
-	struct catalog cat = { NULL, 0, 0, 0, 0 };
+	struct catalog cat = { NULL, 0, 0, 0, 0, 0 };
+	struct runlock lock = RUNLOCK_NONE;
 	struct http *h;
 	struct idsrc in;
 	struct buf name = BUF_INIT;
@@ -319,9 +331,16 @@ main(int argc, char *argv[])
 		}
 		close(fd);
 		remote_name(&name, path, hex);
+		runlock_acquire(&lock, cfg.base_url, "upload", name.p, path,
+		    quiet);
+		if (runlock_marked_since(&lock, cat.loaded_at))
+			cat.loaded = 0;
 		http_progress(h, !quiet && isatty(STDERR_FILENO) ? path : NULL);
 		rc = upload(h, cfg.base_path, &cat, path, name.p,
 		    (long long)size, &id);
+		/* Whatever happened, the next holder lists again. */
+		runlock_mark(&lock);
+		runlock_release(&lock);
 		if (rc == HTTP_TEMPFAIL)
 			temporary = 1;
 		else if (cat.broken) {
