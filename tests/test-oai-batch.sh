@@ -166,7 +166,7 @@ t_rerun_reuses_the_batch() {
 # results are then fetched, never a second batch for the same requests.
 # A failed one ran nothing, and the file gets a new batch.
 t_batch_that_ran_is_reused_whatever_its_end() {
-	mock_start -t 0.05,0.3,0.05 -F expire=0.5:1
+	mock_start -t 0.05,3,0.05 -F expire=0.5:1
 	net_lines 4 a.jsonl
 	net_lines 4 b.jsonl
 	echo 'not a request' >c.jsonl
@@ -538,7 +538,7 @@ t_queue_needs_the_path() {
 t_queue_counts_the_other_batches() {
 	# Long enough for oai-batch to load its vocabulary (ASan, a busy
 	# machine) while the batch without metadata still runs.
-	mock_start -t 0.1,4,0.1
+	mock_start -t 0.1,8,0.1
 	net_lines 3 a.jsonl
 	net_lines 3 b.jsonl
 	n=$(bw_tokens a.jsonl)
