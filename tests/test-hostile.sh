@@ -185,3 +185,29 @@ t_bad_min_rate_is_a_usage_error() {
 	expect_rc 2
 	expect_eq "$(cat "$T/err")" "oai-fetch: BATCHPIPE_MIN_RATE: 0: expected a whole number of kB/s from 1 to 1000000"
 }
+
+# upload_answer ID: the answer to an upload of a.jsonl (its size right),
+# with id ID written as JSON text, in upload.json.
+upload_answer() {
+	printf '{"id": "%s", "object": "file", "purpose": "batch", "filename": "a.jsonl", "bytes": %s, "status": "processed"}' \
+		"$1" "$(wc -c <a.jsonl)" >upload.json
+}
+
+t_upload_answer_with_a_nul_in_its_id_is_refused() {
+	printf '{"custom_id":"1","method":"POST","url":"/v1/chat/completions","body":{"model":"m"}}\n' >a.jsonl
+	printf '{"object": "list", "data": [], "has_more": false}' >list.json
+	export OPENAI_API_KEY=$CANARY
+	# The same answer with a plain id is taken: the NUL is the reason.
+	upload_answer 'file-x'
+	hostile_start -b list.json -a 'POST /v1/files=upload.json'
+	run oai-upload a.jsonl
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" "$(printf 'file-x\ta.jsonl')"
+	kill "$HOSTILE_PID"
+	upload_answer 'file-\u0000x'
+	hostile_start -b list.json -a 'POST /v1/files=upload.json'
+	run oai-upload a.jsonl
+	expect_rc 1
+	expect_eq "$(cat "$T/out")" ""
+	expect_eq "$(cat "$T/err")" "oai-upload: POST /v1/files: a.jsonl: the answer has no file id or size"
+}
