@@ -1308,7 +1308,7 @@ main(int argc, char *argv[])
 			return 2;
 		}
 		faults[i].text = xstrdup(G.key);
-		faults[i].textlen = strlen(G.key);
+		faults[i].textlen = strlen(faults[i].text);
 	}
 	if (mock_answer_init() != 0)
 		return 1;
