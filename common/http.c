@@ -60,7 +60,7 @@ struct http {
 	int		 too_big;	/* a JSON answer over ANSWER_MAX */
 	int		 too_many;	/* headers over HEADERS_MAX */
 	double		 started;	/* download: when the try began */
-	double		 limit_s;	/* download: its total limit, or 0 */
+	double		 limit_s;	/* download: its total limit, seconds */
 	int		 too_slow;	/* download: over limit_s */
 };
 
