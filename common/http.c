@@ -1,4 +1,5 @@
 #include <sys/types.h>
+#include <sys/statvfs.h>
 
 #include <curl/curl.h>
 #include <err.h>
@@ -37,6 +38,7 @@ struct http {
 	struct curl_slist *json_hdrs;	/* the same + Content-Type */
 	struct retry_policy policy;
 	long		 stall_s;	/* BATCHPIPE_TIMEOUT */
+	long		 min_rate;	/* BATCHPIPE_MIN_RATE, kB/s */
 	long		 max_pages;	/* BATCHPIPE_MAX_PAGES */
 	int		 verbose;
 	char		*progress;	/* label, or NULL */
@@ -58,6 +60,9 @@ struct http {
 	size_t		 headers;	/* bytes of headers so far */
 	int		 too_big;	/* a JSON answer over ANSWER_MAX */
 	int		 too_many;	/* headers over HEADERS_MAX */
+	double		 started;	/* download: when the try began */
+	double		 limit_s;	/* download: its total limit, seconds */
+	int		 too_slow;	/* download: over limit_s */
 };
 
 static struct curl_slist *
@@ -195,21 +200,52 @@ progress_erase(struct http *h)
 	}
 }
 
+static double
+seconds_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* download_limit: the seconds a download of size bytes may take in all:
+ * five stall timeouts (what a JSON call gets), plus the size at
+ * BATCHPIPE_MIN_RATE.  A server that drips a byte a second stays under
+ * the stall timeout for ever; this bounds it. */
+static double
+download_limit(const struct http *h, double size)
+{
+	return 5.0 * (double)h->stall_s + size / (1000.0 * (double)h->min_rate);
+}
+
+/* Called by libcurl at least once a second during a transfer: enforces a
+ * download's total limit, and draws the progress line when asked to. */
 static int
 on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
     curl_off_t ultotal, curl_off_t ulnow)
 {
 	struct http *h = arg;
-	struct timespec ts;
 	double now, done, total;
 	char a[32], b[32];
 
+	now = seconds_now();
+	if (h->fd >= 0) {
+		/* The size the file object gave, else the Content-Length
+		 * once it is known. */
+		if (h->expect < 0 && dltotal > 0)
+			h->limit_s = download_limit(h, (double)dltotal);
+		if (now - h->started > h->limit_s) {
+			h->too_slow = 1;
+			return 1;	/* aborts the transfer */
+		}
+	}
+	if (h->progress == NULL)
+		return 0;
 	/* Before the first byte curl knows no total yet: a line drawn
 	 * then would hold the throttle and could be the only one. */
 	if (ultotal <= 0 && dltotal <= 0 && ulnow <= 0 && dlnow <= 0)
 		return 0;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = ts.tv_sec + ts.tv_nsec / 1e9;
 	if (now - h->progress_last < 0.2)
 		return 0;
 	h->progress_last = now;
@@ -328,6 +364,8 @@ http_open(const struct oai_config *c, int verbose)
 	h->fd = -1;
 	retry_policy_env(&h->policy);
 	h->stall_s = envnum_whole("BATCHPIPE_TIMEOUT", 60, 1, 86400, "seconds");
+	h->min_rate = envnum_whole("BATCHPIPE_MIN_RATE", HTTP_MIN_RATE, 1,
+	    1000000, "kB/s");
 	h->max_pages = envnum_whole("BATCHPIPE_MAX_PAGES", HTTP_MAX_PAGES, 1,
 	    100000000, "pages");
 	h->hdrs = base_headers(c);
@@ -481,6 +519,15 @@ judge(struct http *h, CURLcode rc, long code, int flags)
 		    "bytes expected", h->expect);
 		return RETRY;
 	}
+	if (rc == CURLE_ABORTED_BY_CALLBACK && h->too_slow) {
+		buf_reset(&h->errmsg);
+		buf_printf(&h->errmsg, "slower than %ld kB/s on average "
+		    "(BATCHPIPE_MIN_RATE): %lld ", h->min_rate, h->got);
+		if (h->expect >= 0)
+			buf_printf(&h->errmsg, "of %lld ", h->expect);
+		buf_printf(&h->errmsg, "bytes in %.0f s", h->limit_s);
+		return RETRY;
+	}
 	if (rc == CURLE_WRITE_ERROR && h->write_failed) {
 		buf_reset(&h->errmsg);
 		buf_printf(&h->errmsg, "write: %s", strerror(h->write_failed));
@@ -630,6 +677,34 @@ begin(struct http *h, const struct call *c)
 	h->after_ms = h->after = NULL;
 	h->curlerr[0] = '\0';
 	h->progress_last = 0;
+	h->too_slow = 0;
+	h->started = seconds_now();
+	h->limit_s = download_limit(h, h->expect >= 0 ? (double)h->expect :
+	    0.0);
+}
+
+/* no_room: 1 when the filesystem of fd has fewer than size bytes free
+ * (errmsg then says so): a file that cannot fit is refused before a byte
+ * of it is fetched, not after hours.  A filesystem that reports no
+ * size at all is given the benefit of the doubt. */
+static int
+no_room(struct http *h, int fd, long long size)
+{
+	struct statvfs st;
+	double avail;
+	char a[32], b[32];
+
+	if (size <= 0 || fstatvfs(fd, &st) != 0 || st.f_blocks == 0)
+		return 0;
+	avail = (double)st.f_bavail * (double)st.f_frsize;
+	if ((double)size <= avail)
+		return 0;
+	human(a, sizeof(a), (double)size);
+	human(b, sizeof(b), avail);
+	buf_reset(&h->errmsg);
+	buf_printf(&h->errmsg, "%lld bytes announced (%s), more than the %s "
+	    "free on the destination's filesystem", size, a, b);
+	return 1;
 }
 
 static int
@@ -652,6 +727,13 @@ perform(struct http *h, const struct call *c)
 			    lseek(c->fd, c->start, SEEK_SET) < 0) {
 				buf_reset(&h->errmsg);
 				buf_printf(&h->errmsg, "%s", strerror(errno));
+				code = 0;
+				ret = HTTP_FAILED;
+				report(h, c->method, c->path, c->flags, 0, tries,
+				    0);
+				break;
+			}
+			if (no_room(h, c->fd, c->expect)) {
 				code = 0;
 				ret = HTTP_FAILED;
 				report(h, c->method, c->path, c->flags, 0, tries,
@@ -681,8 +763,9 @@ perform(struct http *h, const struct call *c)
 		 * file only the stall limit. */
 		curl_easy_setopt(cu, CURLOPT_TIMEOUT, c->fd < 0 &&
 		    c->mime == NULL ? 5 * h->stall_s : 0L);
-		curl_easy_setopt(cu, CURLOPT_NOPROGRESS, h->progress != NULL &&
-		    (c->fd >= 0 || c->mime != NULL) ? 0L : 1L);
+		/* A download's total limit is kept by on_progress. */
+		curl_easy_setopt(cu, CURLOPT_NOPROGRESS, c->fd >= 0 ||
+		    (h->progress != NULL && c->mime != NULL) ? 0L : 1L);
 		/* On a reused connection that turns out dead, libcurl sends
 		 * the request again by itself ("Connection died, retrying a
 		 * fresh connect"), even a POST the server may have acted on:

@@ -14,7 +14,10 @@
  * 401, 403, 404, 413, 422, ...) are permanent.  Redirects are not
  * followed: a 3xx is a permanent error.  TLS is always verified; every
  * transfer has a connect timeout and a stall timeout (BATCHPIPE_TIMEOUT
- * seconds without progress).
+ * seconds without progress); a JSON call also a total limit of five stall
+ * timeouts, a download five stall timeouts plus its size at
+ * BATCHPIPE_MIN_RATE kB/s (a server dripping bytes is retried like a
+ * stalled one).
  *
  * With verbose on, requests and answer headers are traced to stderr as
  * "> " and "< " lines, the Authorization header shown as
@@ -54,6 +57,11 @@ enum http_rc {
  * at 100 a page, far more files at 10,000. */
 #define HTTP_MAX_PAGES	10000
 
+/* The default of BATCHPIPE_MIN_RATE, in kB/s: a download of N bytes may
+ * take five stall timeouts plus N at this rate in all.  Low enough for a
+ * slow link (800 kbit/s); a hostile server is bounded all the same. */
+#define HTTP_MIN_RATE	100
+
 /* Flags of a call. */
 #define HTTP_NORETRY	0x1	/* not idempotent (batch creation, upload):
 				 * only retried when the server certainly
@@ -64,7 +72,8 @@ enum http_rc {
 #define HTTP_QUIET	0x4	/* report nothing; see http_errmsg */
 
 /* http_open: a client for configuration c (which must outlive it).
- * Reads the retry policy, BATCHPIPE_TIMEOUT and BATCHPIPE_MAX_PAGES from
+ * Reads the retry policy, BATCHPIPE_TIMEOUT, BATCHPIPE_MIN_RATE and
+ * BATCHPIPE_MAX_PAGES from
  * the environment (exits 2 on a bad value).  Never fails but for memory (exit 1). */
 struct http *http_open(const struct oai_config *c, int verbose);
 void	http_close(struct http *h);
@@ -110,8 +119,12 @@ int	http_upload(struct http *h, const char *path, const char *filepath,
 /* http_download: GET path, writing the body to fd from offset start on;
  * every try first truncates fd to start, so a retry begins afresh.  With
  * expect >= 0 the body must be exactly expect bytes: a short or long body
- * is retried like a dropped connection.  Memory stays constant.  Returns
- * as http_request; on failure fd holds garbage past start. */
+ * is retried like a dropped connection.  The whole try must end within
+ * the limit above, scaled to expect (or, when expect < 0, to the
+ * Content-Length).  A body of expect bytes that cannot fit in the free
+ * space of fd's filesystem is HTTP_FAILED at once, reported.  Memory
+ * stays constant.  Returns as http_request; on failure fd holds garbage
+ * past start. */
 int	http_download(struct http *h, const char *path, int fd, off_t start,
 	    long long expect, int flags);
 

@@ -13,7 +13,7 @@ static const char *const names[] = {
 	"http503", "redirect", "close", "cut", "lose-create", "lose-upload",
 	"slow", "retry-after", "fail-requests", "fail-status", "expire",
 	"cancel", "token-limit", "odd-file-id", "extra-result", "cursor-cycle",
-	"cursor-endless"
+	"cursor-endless", "echo-key", "fail-batch"
 };
 
 const char *
@@ -153,6 +153,14 @@ mock_fault_parse(const char *spec, struct mock_fault *f, const char **why)
 		if (value == NULL || *value == '\0' || decode(value, f) != 0)
 			goto out;
 		break;
+	case MF_ECHO_KEY:
+		if (at != NULL) {
+			*why = "echo-key takes no path prefix";
+			goto out;
+		}
+		if (value != NULL && (*value == '\0' || decode(value, f) != 0))
+			goto out;
+		break;
 	case MF_EXPIRE:
 	case MF_CANCEL:
 		if (value == NULL)
@@ -168,6 +176,7 @@ mock_fault_parse(const char *spec, struct mock_fault *f, const char **why)
 			goto out;
 		break;
 	case MF_EXTRA_RESULT:
+	case MF_FAIL_BATCH:
 		if (value == NULL)
 			break;
 		if (number(value, &d) != 0 || d < 1 || d != floor(d) ||

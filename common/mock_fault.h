@@ -22,7 +22,9 @@ enum mock_fault_kind {
 	MF_ODD_FILE_ID,			/* text: the output_file_id shown */
 	MF_EXTRA_RESULT,		/* limit: batches, 0 all */
 	MF_CURSOR_CYCLE,		/* value: cursors in the cycle */
-	MF_CURSOR_ENDLESS		/* listings never end */
+	MF_CURSOR_ENDLESS,		/* listings never end */
+	MF_ECHO_KEY,			/* text: echoed in error messages */
+	MF_FAIL_BATCH			/* limit: batches, 0 all */
 };
 
 enum mock_fault_mode {
@@ -35,11 +37,15 @@ struct mock_fault {
 	enum mock_fault_kind	 kind;
 	enum mock_fault_mode	 mode;
 	double			 value;
-	long long		 limit;		/* expire/cancel/extra-result: first
-						 * N batches, 0 all */
+	long long		 limit;		/* expire/cancel/extra-result/
+						 * fail-batch: first N batches,
+						 * 0 all */
 	int			 http_date;	/* retry-after=date:S */
 	char			*prefix;	/* NULL: every path */
-	char			*text;		/* odd-file-id: text[0..textlen) */
+	char			*text;		/* odd-file-id, echo-key:
+						 * text[0..textlen); echo-key
+						 * without a value: NULL until
+						 * the caller sets its key */
 	size_t			 textlen;
 	unsigned long long	 seen;		/* matching calls so far */
 };

@@ -260,6 +260,35 @@ mock_batch_json(struct buf *b, const struct mock_batch *x)
 
 /* ---- the batch lifecycle (callers hold the lock) ---- */
 
+/* echoed: appends message to m; under the echo-key fault with
+ * " (key TEXT)" after it, as a server that echoes what it was sent
+ * would write it. */
+static void
+echoed(const struct mock_store *st, struct buf *m, const char *message)
+{
+	size_t i;
+
+	buf_adds(m, message);
+	for (i = 0; i < st->nfaults; i++)
+		if (st->faults[i].kind == MF_ECHO_KEY &&
+		    st->faults[i].text != NULL) {
+			buf_adds(m, " (key ");
+			buf_add(m, st->faults[i].text, st->faults[i].textlen);
+			buf_addc(m, ')');
+		}
+}
+
+/* add_message: message, echoed, as a JSON string. */
+static void
+add_message(const struct mock_store *st, struct buf *b, const char *message)
+{
+	struct buf m = BUF_INIT;
+
+	echoed(st, &m, message);
+	buf_add_json_string(b, m.p, m.len);
+	buf_free(&m);
+}
+
 static void
 batch_error(struct mock_batch *b, const char *code, long line,
     const char *message, const char *param)
@@ -275,7 +304,7 @@ batch_error(struct mock_batch *b, const char *code, long line,
 	else
 		buf_adds(&b->errors, ",\"line\":null");
 	buf_adds(&b->errors, ",\"message\":");
-	add_str(&b->errors, message);
+	add_message(b->st, &b->errors, message);
 	buf_adds(&b->errors, ",\"param\":");
 	add_str(&b->errors, param);
 	buf_addc(&b->errors, '}');
@@ -526,6 +555,19 @@ start_processing(struct mock_batch *b, double now)
 	for (i = 0; i < st->nfaults; i++) {
 		struct mock_fault *f = &st->faults[i];
 
+		if (f->kind != MF_FAIL_BATCH || (f->limit > 0 &&
+		    f->seen >= (unsigned long long)f->limit))
+			continue;
+		f->seen++;
+		batch_error(b, "invalid_request", 0, "The batch was refused "
+		    "(a fault oai-mock was told to inject).", NULL);
+		b->total = 0;
+		release_input(b);
+		goto failed;
+	}
+	for (i = 0; i < st->nfaults; i++) {
+		struct mock_fault *f = &st->faults[i];
+
 		if (f->kind == MF_TOKEN_LIMIT &&
 		    (double)(enqueued_tokens(st) + b->est_tokens) > f->value) {
 			snprintf(msg, sizeof msg, "Enqueued token limit reached "
@@ -587,7 +629,7 @@ process_one(struct mock_batch *b)
 	const char *p = b->map + s.off;
 	struct jval top, cid, body;
 	struct jerr e;
-	struct buf line = BUF_INIT, ans = BUF_INIT;
+	struct buf line = BUF_INIT, ans = BUF_INIT, msg = BUF_INIT;
 	struct mock_usage u;
 	struct mock_fault *fail = NULL, *fail_status = NULL;
 	FILE *to;
@@ -618,16 +660,19 @@ process_one(struct mock_batch *b)
 			    (int)fail_status->value);
 			result_id(st, &line, "request_id", "req_");
 			buf_adds(&line, ",\"body\":");
-			mock_error_body(&line, "The server had an error while "
-			    "processing your request. Sorry about that!",
-			    "server_error", NULL, NULL);
+			echoed(st, &msg, "The server had an error while "
+			    "processing your request. Sorry about that!");
+			mock_error_body(&line, msg.p, "server_error", NULL,
+			    NULL);
 			buf_adds(&line, "},\"error\":null}\n");
 			to = b->out;
 			b->out_lines++;
 		} else {
 			buf_adds(&line, ",\"response\":null,\"error\":{\"code\":"
-			    "\"server_error\",\"message\":\"The server had an "
-			    "error while processing this request.\"}}\n");
+			    "\"server_error\",\"message\":");
+			add_message(st, &line, "The server had an error while "
+			    "processing this request.");
+			buf_adds(&line, "}}\n");
 			to = b->err;
 			b->err_lines++;
 		}
@@ -655,6 +700,7 @@ process_one(struct mock_batch *b)
 		warn("%s", to == b->out ? b->out_path : b->err_path);
 	buf_free(&line);
 	buf_free(&ans);
+	buf_free(&msg);
 }
 
 /* Writes every request not answered as an error line with code. */
@@ -677,7 +723,9 @@ abandon_rest(struct mock_batch *b, const char *code, const char *message)
 		buf_adds(&line, ",\"custom_id\":");
 		buf_add(&line, cid.p, cid.n);
 		buf_printf(&line, ",\"response\":null,\"error\":{\"code\":\"%s\","
-		    "\"message\":\"%s\"}}\n", code, message);
+		    "\"message\":", code);
+		add_message(st, &line, message);
+		buf_adds(&line, "}}\n");
 		if (fwrite(line.p, 1, line.len, b->err) != line.len)
 			warn("%s", b->err_path);
 		b->err_lines++;

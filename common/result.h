@@ -69,7 +69,7 @@ void	result_from(struct jval error, struct jval status, struct jval body,
  * written.  Every run of TABs, carriage returns, newlines and NUL bytes
  * becomes one space, so the reason fits in a TAB-separated record; any
  * other control character (escapes, DEL) becomes a space.  The key is
- * not masked: this code never holds it (see batchpipe(7)).
+ * not masked here: jsonl-triage masks it (see batchpipe(7)).
  * Appends nothing for a result that succeeded.
  */
 void	result_why(const struct result *r, struct buf *out);

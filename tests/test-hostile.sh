@@ -166,3 +166,89 @@ t_created_batch_of_a_nul_id_is_not_created_again() {
 	expect_eq "$(cat "$T/err")" "oai-batch: POST /v1/batches: file-1: the answer's batch has an id no tool can use; no other batch is created for it"
 	expect_eq "$(grep -c '^POST /v1/batches$' requests.log)" 1 "creates"
 }
+
+# file_object BYTES: the file object of file-x, of BYTES bytes, in meta.json.
+file_object() {
+	printf '{"id": "file-x", "object": "file", "purpose": "batch_output", "bytes": %s}' "$1" >meta.json
+}
+
+t_download_that_drips_is_given_up_after_its_total_limit() {
+	# 10 bytes a second never stalls (BATCHPIPE_TIMEOUT=1), but 1,000
+	# bytes at 1 kB/s get 5 stall timeouts plus 1 s: 6 s a try, far
+	# from the 100 s the drip would take.
+	file_object 1000
+	ys 1000 >content
+	hostile_start -b meta.json -a 'GET /v1/files/file-x/content=content' -D 100
+	export OPENAI_API_KEY=$CANARY BATCHPIPE_TIMEOUT=1 BATCHPIPE_MIN_RATE=1
+	net_fast 2
+	mkdir dest
+	start=$(net_ms)
+	run oai-fetch -d dest file-x
+	elapsed=$(($(net_ms) - start))
+	expect_rc 75
+	expect_grep '^oai-fetch: GET /v1/files/file-x/content: slower than 1 kB/s on average \(BATCHPIPE_MIN_RATE\): [0-9]+ of 1000 bytes in 6 s \(gave up after 2 tries\)$' "$T/err"
+	expect_eq "$(wc -l <"$T/err")" 1 "error lines"
+	expect_eq "$(ls -A dest)" "" "files in dest"
+	[ "$elapsed" -ge 12000 ] || fail "gave up after $elapsed ms, before two limits of 6 s"
+	[ "$elapsed" -lt 90000 ] || fail "took $elapsed ms"
+}
+
+t_download_slow_but_within_its_limit_arrives() {
+	# 100 bytes at 10 ms a byte: about 1 s, under the 5 s floor.
+	file_object 100
+	ys 100 >content
+	hostile_start -b meta.json -a 'GET /v1/files/file-x/content=content' -D 10
+	export OPENAI_API_KEY=$CANARY BATCHPIPE_TIMEOUT=1
+	net_fast 1
+	run oai-fetch file-x
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" "$(ys 100)"
+	expect_eq "$(cat "$T/err")" ""
+}
+
+t_download_larger_than_the_disk_is_refused_before_it_starts() {
+	file_object 1000000000000000000
+	hostile_start -b meta.json -l requests.log
+	export OPENAI_API_KEY=$CANARY
+	run oai-fetch file-x
+	expect_rc 1
+	expect_grep '^oai-fetch: GET /v1/files/file-x/content: 1000000000000000000 bytes announced \(1000000000\.00 GB\), more than the [0-9.]+ [MG]B free on the destination.s filesystem$' "$T/err"
+	expect_eq "$(cat requests.log)" "GET /v1/files/file-x" "requests"
+	mkdir dest
+	run oai-fetch -d dest file-x
+	expect_rc 1
+	expect_eq "$(ls -A dest)" "" "files in dest"
+}
+
+t_bad_min_rate_is_a_usage_error() {
+	export OPENAI_API_KEY=$CANARY
+	BATCHPIPE_MIN_RATE=0 run oai-fetch file-x
+	expect_rc 2
+	expect_eq "$(cat "$T/err")" "oai-fetch: BATCHPIPE_MIN_RATE: 0: expected a whole number of kB/s from 1 to 1000000"
+}
+
+# upload_answer ID: the answer to an upload of a.jsonl (its size right),
+# with id ID written as JSON text, in upload.json.
+upload_answer() {
+	printf '{"id": "%s", "object": "file", "purpose": "batch", "filename": "a.jsonl", "bytes": %s, "status": "processed"}' \
+		"$1" "$(wc -c <a.jsonl)" >upload.json
+}
+
+t_upload_answer_with_a_nul_in_its_id_is_refused() {
+	printf '{"custom_id":"1","method":"POST","url":"/v1/chat/completions","body":{"model":"m"}}\n' >a.jsonl
+	printf '{"object": "list", "data": [], "has_more": false}' >list.json
+	export OPENAI_API_KEY=$CANARY
+	# The same answer with a plain id is taken: the NUL is the reason.
+	upload_answer 'file-x'
+	hostile_start -b list.json -a 'POST /v1/files=upload.json'
+	run oai-upload a.jsonl
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" "$(printf 'file-x\ta.jsonl')"
+	kill "$HOSTILE_PID"
+	upload_answer 'file-\u0000x'
+	hostile_start -b list.json -a 'POST /v1/files=upload.json'
+	run oai-upload a.jsonl
+	expect_rc 1
+	expect_eq "$(cat "$T/out")" ""
+	expect_eq "$(cat "$T/err")" "oai-upload: POST /v1/files: a.jsonl: the answer has no file id or size"
+}

@@ -103,6 +103,15 @@ t_usage() {
 	run oai-mock -F extra-result=0
 	expect_rc 2
 	expect_grep '^oai-mock: -F extra-result=0: bad value$' "$T/err"
+	run oai-mock -F fail-batch=0
+	expect_rc 2
+	expect_grep '^oai-mock: -F fail-batch=0: bad value$' "$T/err"
+	run oai-mock -F echo-key
+	expect_rc 2
+	expect_grep '^oai-mock: -F echo-key: no key to echo: give -k, or the text as echo-key=TEXT$' "$T/err"
+	run oai-mock -F echo-key@/v1/batches
+	expect_rc 2
+	expect_grep '^oai-mock: -F echo-key@/v1/batches: echo-key takes no path prefix$' "$T/err"
 	run oai-mock -F 'http500@files'
 	expect_rc 2
 	expect_grep 'the path prefix must start with /' "$T/err"

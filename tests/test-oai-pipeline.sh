@@ -1001,3 +1001,46 @@ t_two_drivers_same_requests() {
 	expect_lines 60 out1
 	expect_same out2 out1
 }
+
+# A server that echoes the key back (oai-mock -F echo-key) in a failed
+# batch's error message and in the messages of failed results.  The key
+# shows nowhere the tools show or record messages: not on stderr, not in
+# any file of the run directory but the result files, which are the
+# server's data kept as they came (results.jsonl, settled/*.jsonl, and
+# so stdout); its masked form does show, so there was something to mask.
+t_key_echoed_by_the_server_is_never_shown() {
+	local canary=sk-canary-7f3e9d1c5b2a4e6f8091 f
+	quick_mock -k "$canary" -F echo-key -F fail-batch=1 -F fail-requests=0.2
+	mkreq 40 >req.jsonl
+	pipeline -r 1 -l 20 -d run req.jsonl
+	expect_rc 3
+	expect_lines 40 "$T/out"
+	expect_no_grep "$canary" "$T/err"
+	expect_grep ': failed: invalid_request: The batch was refused \(a fault oai-mock was told to inject\)\. \(key \[redacted\]\)$' "$T/err"
+	expect_grep '	retry	server_error: The server had an error while processing this request\. \(key \[redacted\]\)$' run/failed.txt
+	expect_grep '	retry	server_error: The server had an error while processing this request\. \(key \[redacted\]\)$' run/settled/*.failed
+	grep -rlF -e "$canary" run | sort >with.key || true
+	while IFS= read -r f; do
+		case $f in
+		run/results.jsonl | run/settled/*.jsonl | run/out/*.jsonl) ;;
+		*) fail "$f holds the key" ;;
+		esac
+	done <with.key
+	# The server did echo it into the results, kept as data.
+	expect_grep "$canary" run/results.jsonl
+	expect_grep 'key \[redacted\]' run/failed.txt
+}
+
+# A batch that fails before it runs has no result file: its requests are
+# settled as without a result and go again (once, jsonl-triage was called
+# with no results file and the driver stopped on its usage error).
+t_batch_failed_before_running_goes_again() {
+	quick_mock -F fail-batch=1
+	mkreq 20 >req.jsonl
+	pipeline -d run req.jsonl
+	expect_rc 0
+	expect_lines 20 "$T/out"
+	expect_grep '^p0001\.jsonl	batch_[0-9a-f]+	failed	0	20	0	-$' run/done
+	[ -n "$(tried 2)" ] || fail "the requests were not tried again"
+	expect_grep '^oai-pipeline: 20 requests: 20 succeeded, 0 failed; 2 batches \(20 requests submitted again\)$' "$T/err"
+}

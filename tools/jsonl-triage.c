@@ -32,6 +32,7 @@
 #include "jsonl.h"
 #include "outcheck.h"
 #include "result.h"
+#include "scrub.h"
 #include "spool.h"
 #include "xalloc.h"
 
@@ -161,6 +162,10 @@ readback(const struct spool_input *ins, const struct entry *en,
 		errx(1, "%s: file changed while being read", in->name);
 }
 
+/* The key in OPENAI_API_KEY, masked in the reasons (a server can echo
+ * it back in a message); NULL when unset. */
+static const char *apikey;
+
 /* The reason of the failed result of en, into why; its line into line. */
 static void
 reason(const struct spool_input *ins, const struct entry *en, struct buf *line,
@@ -169,14 +174,17 @@ reason(const struct spool_input *ins, const struct entry *en, struct buf *line,
 	struct jval top;
 	struct jerr e;
 	struct result res;
+	struct buf raw = BUF_INIT;
 
 	readback(ins, en, line);
 	if (jscan_doc(line->p, line->len, &top, &e) < 0 ||
 	    top.type != JT_OBJECT)
 		errx(1, "%s: file changed while being read", ins[en->file].name);
 	result_of(top, &res);
+	result_why(&res, &raw);
 	buf_reset(why);
-	result_why(&res, why);
+	scrub(why, raw.p != NULL ? raw.p : "", raw.len, apikey, 0);
+	buf_free(&raw);
 }
 
 /* Writes p[0..n) to fp (stdout or the file of a), or exits 1. */
@@ -247,6 +255,8 @@ main(int argc, char *argv[])
 	unsigned long long nreq = 0, nok = 0, nretry = 0, nfinal = 0;
 	int ch, got, quiet = 0, last = 0, stdin_used = 0, i, again;
 
+	if ((apikey = getenv("OPENAI_API_KEY")) != NULL && *apikey == '\0')
+		apikey = NULL;
 	while ((ch = getopt(argc, argv, "c:Ff:hm:o:qr:u:Vx:")) != -1) {
 		switch (ch) {
 		case 'c': counts_path = optarg; break;

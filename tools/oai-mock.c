@@ -1297,6 +1297,19 @@ main(int argc, char *argv[])
 		usage(stderr);
 		return 2;
 	}
+	/* echo-key without a text echoes the key the server checks. */
+	for (i = 0; i < nfaults; i++) {
+		if (faults[i].kind != MF_ECHO_KEY || faults[i].text != NULL)
+			continue;
+		if (G.key == NULL) {
+			warnx("-F echo-key: no key to echo: give -k, or the "
+			    "text as echo-key=TEXT");
+			usage(stderr);
+			return 2;
+		}
+		faults[i].text = xstrdup(G.key);
+		faults[i].textlen = strlen(faults[i].text);
+	}
 	if (mock_answer_init() != 0)
 		return 1;
 	memset(&ss, 0, sizeof ss);
