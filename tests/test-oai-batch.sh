@@ -718,3 +718,36 @@ t_listing_without_end_is_capped() {
 	expect_rc 2
 	expect_eq "$(cat "$T/err")" "oai-batch: BATCHPIPE_MAX_PAGES: 0: expected a whole number of pages from 1 to 100000000"
 }
+
+# A create refused with a 500 was not carried out: nothing new turns up
+# in the list, so the batch made before it (here with -f, which wants a
+# new one) is never taken for the one just created.  At 34% the mock
+# fails the third call to /v1/batches: bw_create, the list, the create.
+t_refused_create_never_adopts_an_older_batch() {
+	mock_start -F 'http500=34%@/v1/batches'
+	net_fast
+	net_lines 1 a.jsonl
+	f=$(bw_upload a.jsonl)
+	b1=$(bw_create "$f")
+	run oai-batch -f "$f"
+	expect_rc 0
+	expect_grep '^oai-batch: POST /v1/batches: HTTP 500: .*: the answer was lost; looking for the batch$' "$T/err"
+	expect_eq "$(bw_batches "$f" | wc -l)" 2 "batches"
+	b2=$(bw_batches "$f" | grep -v "^$b1\$")
+	expect_eq "$(cat "$T/out")" "$b2	$f"
+}
+
+# The batch whose create lost its answer has failed by the time it is
+# listed (the listing is slowed past its validation): it is still the
+# one created, adopted, never created again.
+t_lost_create_adopts_a_batch_already_failed() {
+	mock_start -t 0,0.2,0.05 -F lose-create=1 -F slow=300@/v1/batches
+	printf 'not json\n' >bad.jsonl
+	f=$(bw_upload bad.jsonl)
+	run oai-batch "$f"
+	expect_rc 0
+	b=$(bw_batches "$f")
+	expect_eq "$(echo "$b" | wc -l)" 1 "batches"
+	expect_eq "$(bw_get "$b" status)" failed "its status"
+	expect_eq "$(cat "$T/out")" "$b	$f"
+}
