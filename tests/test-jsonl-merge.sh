@@ -454,3 +454,15 @@ t_status_400_with_error_null_is_a_failure() {
 {"id":"good", "llm": "fine"}'
 	expect_eq "$(sed -n 1p err)" 'jsonl-merge: 3 items: 1 answered, 2 failed, 0 missing'
 }
+
+t_escaped_result_id_joins_its_item() {
+	# The id is compared decoded: a result's "a\/b" or "\u00e9" is the
+	# item's "a/b" or "é", never a missing item and a stray result.
+	prices
+	printf '{"id":"a/b"}\n{"id":"\303\251"}\n' >items
+	{ chat 'a\/b' '"1"'; chat '\u00e9' '"2"'; } >results
+	run jsonl-merge -P p.tsv -k id items results
+	expect_rc 0
+	expect_eq "$(cat out)" "$(printf '{"id":"a/b", "llm": "1"}\n{"id":"\303\251", "llm": "2"}')"
+	expect_eq "$(sed -n 1p err)" 'jsonl-merge: 2 items: 2 answered, 0 failed, 0 missing'
+}
