@@ -468,3 +468,35 @@ t_unknown_ids_named_ten_then_counted() {
 	expect_grep '^jsonl-merge: results: 15 more custom_ids match no item$' err
 	expect_grep '^jsonl-merge: 1 items: 0 answered, 0 failed, 1 missing$' err
 }
+
+t_status_400_with_error_null_is_a_failure() {
+	# The usual shape of a rejected request in an output file: "error"
+	# is null, the status says 400.  It is a failure (exit 3), never an
+	# answer, whatever else the body holds; 200 with an error object is
+	# a failure too.
+	prices
+	printf '{"id":"%s"}\n' bad odd good >items
+	{
+		echo '{"id":"b1","custom_id":"bad","response":{"status_code":400,"request_id":"q","body":{"error":{"message":"Invalid value for messages","type":"invalid_request_error","param":"messages","code":null}}},"error":null}'
+		echo '{"id":"b2","custom_id":"odd","response":{"status_code":400,"request_id":"q","body":{"object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"not an answer"}}]}},"error":null}'
+		chat good '"fine"'
+	} >results
+	run jsonl-merge -P p.tsv -k id items results
+	expect_rc 3
+	expect_eq "$(cat out)" '{"id":"bad", "llm_error": {"code": "invalid_request_error", "message": "Invalid value for messages"}}
+{"id":"odd", "llm_error": {"code": "http_400", "message": "HTTP status 400"}}
+{"id":"good", "llm": "fine"}'
+	expect_eq "$(sed -n 1p err)" 'jsonl-merge: 3 items: 1 answered, 2 failed, 0 missing'
+}
+
+t_escaped_result_id_joins_its_item() {
+	# The id is compared decoded: a result's "a\/b" or "\u00e9" is the
+	# item's "a/b" or "é", never a missing item and a stray result.
+	prices
+	printf '{"id":"a/b"}\n{"id":"\303\251"}\n' >items
+	{ chat 'a\/b' '"1"'; chat '\u00e9' '"2"'; } >results
+	run jsonl-merge -P p.tsv -k id items results
+	expect_rc 0
+	expect_eq "$(cat out)" "$(printf '{"id":"a/b", "llm": "1"}\n{"id":"\303\251", "llm": "2"}')"
+	expect_eq "$(sed -n 1p err)" 'jsonl-merge: 2 items: 2 answered, 0 failed, 0 missing'
+}

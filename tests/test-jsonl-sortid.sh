@@ -103,6 +103,17 @@ t_requests_unknown_result_is_reported_and_exit_3() {
 	expect_eq "$(cat err)" 'jsonl-sortid: results:2: custom_id x is not in the requests'
 }
 
+t_requests_duplicate_id_is_reported() {
+	# Two requests with one id: one result can only answer one of them,
+	# so the requests file is worth a word even when nothing is missing.
+	printf '{"custom_id":"%s"}\n' a b a >requests
+	lines a b >results
+	run jsonl-sortid -r requests results
+	expect_rc 0
+	expect_eq "$(ids out)" "a b"
+	expect_eq "$(cat err)" 'jsonl-sortid: requests:3: duplicate custom_id a in the requests'
+}
+
 t_requests_all_there_exit_0() {
 	printf '{"custom_id":"%s"}\n' b a >requests
 	lines a b >results

@@ -860,3 +860,103 @@ t_later_file_batched_meanwhile() {
 	expect_eq "$(bw_batches "$fb" | wc -l)" 1 "batches of the second file"
 	expect_eq "$(sed -n 2p out1)" "$(cat "$T/out")" "the second file's line"
 }
+
+# A create refused with a 500 was not carried out: nothing new turns up
+# in the list, so the batch made before it (here with -f, which wants a
+# new one) is never taken for the one just created.  At 34% the mock
+# fails the third call to /v1/batches: bw_create, the list, the create.
+t_refused_create_never_adopts_an_older_batch() {
+	mock_start -F 'http500=34%@/v1/batches'
+	net_fast
+	net_lines 1 a.jsonl
+	f=$(bw_upload a.jsonl)
+	b1=$(bw_create "$f")
+	run oai-batch -f "$f"
+	expect_rc 0
+	expect_grep '^oai-batch: POST /v1/batches: HTTP 500: .*: the answer was lost; looking for the batch$' "$T/err"
+	expect_eq "$(bw_batches "$f" | wc -l)" 2 "batches"
+	b2=$(bw_batches "$f" | grep -v "^$b1\$")
+	expect_eq "$(cat "$T/out")" "$b2	$f"
+}
+
+# The batch whose create lost its answer has failed by the time it is
+# listed (the listing is slowed past its validation): it is still the
+# one created, adopted, never created again.
+t_lost_create_adopts_a_batch_already_failed() {
+	mock_start -t 0,0.2,0.05 -F lose-create=1 -F slow=300@/v1/batches
+	printf 'not json\n' >bad.jsonl
+	f=$(bw_upload bad.jsonl)
+	run oai-batch "$f"
+	expect_rc 0
+	b=$(bw_batches "$f")
+	expect_eq "$(echo "$b" | wc -l)" 1 "batches"
+	expect_eq "$(bw_get "$b" status)" failed "its status"
+	expect_eq "$(cat "$T/out")" "$b	$f"
+}
+
+# A finalizing batch still holds its tokens in the queue (as the server
+# counts them): the next file waits until it has completed.
+t_queue_counts_a_finalizing_batch() {
+	mock_start -t 0.05,0.05,6
+	net_lines 3 a.jsonl
+	net_lines 3 b.jsonl
+	n=$(bw_tokens a.jsonl)
+	oai-upload -q a.jsonl b.jsonl >up
+	fa=$(head -n 1 up | cut -f1)
+	ba=$(mock_curl POST /batches -H 'Content-Type: application/json' \
+		-d "{\"input_file_id\":\"$fa\",\"endpoint\":\"/v1/chat/completions\",\"completion_window\":\"24h\",\"metadata\":{\"batchpipe_tokens\":\"$n\",\"batchpipe_model\":\"gpt-4o-mini\"}}" |
+		bw_member id)
+	bw_wait_for "$ba" finalizing
+	sed -n 2p up >upb
+	run oai-batch -v -i 0.05 -Q $((2 * n - 1)) <upb
+	expect_rc 0
+	expect_grep "^\* b\.jsonl: $n tokens of gpt-4o-mini enqueued, $n more would pass $((2 * n - 1)): waiting " "$T/err"
+	expect_eq "$(bw_get "$ba" status)" completed "the batch waited for"
+}
+
+# The queue is a model's: the tokens of another model's live batch do not
+# hold back a file of this one.
+t_queue_counts_only_the_same_model() {
+	mock_start -t 0.05,20,0.05
+	net_lines 3 a.jsonl
+	net_lines 3 b.jsonl
+	n=$(bw_tokens a.jsonl)
+	oai-upload -q a.jsonl b.jsonl >up
+	fa=$(head -n 1 up | cut -f1)
+	ba=$(mock_curl POST /batches -H 'Content-Type: application/json' \
+		-d "{\"input_file_id\":\"$fa\",\"endpoint\":\"/v1/chat/completions\",\"completion_window\":\"24h\",\"metadata\":{\"batchpipe_tokens\":\"$n\",\"batchpipe_model\":\"gpt-4o\"}}" |
+		bw_member id)
+	bw_wait_for "$ba" in_progress
+	sed -n 2p up >upb
+	run oai-batch -v -i 0.05 -Q $((2 * n - 1)) <upb
+	expect_rc 0
+	expect_no_grep 'would pass' "$T/err"
+	expect_eq "$(bw_get "$ba" status)" in_progress "the other model's batch"
+	expect_lines 1 "$T/out"
+}
+
+# -Q auto takes the queue's size from the newest batch that failed with
+# token_limit_exceeded, not from an older one that saw another limit: the
+# file fits under the old limit, not under the new one, and is refused.
+t_queue_auto_learns_from_the_newest_failure() {
+	now=$(date +%s)
+	limit_fail() {	# ID CREATED LIMIT
+		printf '{"id":"%s","object":"batch","endpoint":"/v1/chat/completions","input_file_id":"file-%s","status":"failed","created_at":%s,"metadata":{"batchpipe_tokens":"10","batchpipe_model":"gpt-4o-mini"},"errors":{"object":"list","data":[{"code":"token_limit_exceeded","message":"Enqueued token limit reached for gpt-4o-mini in organization org-x. Limit: %s enqueued tokens. Please try again once some in_progress batches have been completed.","line":null}]}}' \
+			"$1" "$1" "$2" "$3"
+	}
+	printf '{"object":"list","data":[%s,%s],"has_more":false}' \
+		"$(limit_fail batch_new "$now" 100)" \
+		"$(limit_fail batch_old $((now - 60)) 1,000,000)" >list.json
+	hostile_start -b list.json
+	export OPENAI_API_KEY=sk-test
+	net_fast 2
+	net_lines 20 big.jsonl
+	n=$(bw_tokens big.jsonl)
+	[ "$n" -gt 100 ] || fail "big.jsonl has only $n tokens"
+	printf 'file-big\tbig.jsonl\n' >up
+	run oai-batch -Q auto <up
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "oai-batch: gpt-4o-mini: the batch queue holds 100 enqueued tokens (learnt from batch_new)
+oai-batch: big.jsonl: $n input tokens, more than the batch queue of gpt-4o-mini holds (100): it can never run; split it smaller with jsonl-split -t"
+}

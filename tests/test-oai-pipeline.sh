@@ -1044,3 +1044,21 @@ t_batch_failed_before_running_goes_again() {
 	[ -n "$(tried 2)" ] || fail "the requests were not tried again"
 	expect_grep '^oai-pipeline: 20 requests: 20 succeeded, 0 failed; 2 batches \(20 requests submitted again\)$' "$T/err"
 }
+
+# -r 1 is one more round: the requests that failed once (the mock fails
+# each only the first time) are sent again and all succeed; -r 0 gives
+# them up at once, as failures (exit 3).
+t_one_retry_round_with_r_1() {
+	quick_mock -F fail-requests=0.3
+	mkreq 20 >req.jsonl
+	pipeline -r 1 -d run req.jsonl
+	expect_rc 0
+	[ -n "$(tried 2)" ] || fail "nothing was tried again"
+	[ -z "$(tried 3)" ] || fail "a third try"
+	expect_grep '^oai-pipeline: 20 requests: 20 succeeded, 0 failed; ' "$T/err"
+	mkreq 20 other- >req2.jsonl
+	pipeline -r 0 -d run2 req2.jsonl
+	expect_rc 3
+	[ -z "$(awk -F '\t' '$4 == 2' run2/parts.tsv)" ] || fail "-r 0 tried again"
+	[ -s run2/failed.txt ] || fail "-r 0: nothing failed"
+}

@@ -340,3 +340,22 @@ t_later_file_uploaded_meanwhile() {
 	expect_eq "$(net_count_files)" 2 "files on the server"
 	expect_eq "$(sed -n 2p out1)" "$(cat "$T/out")" "b.jsonl's line"
 }
+
+# A file on the server under the very name oai-upload would give, but
+# shorter (an upload cut short by another client): not the file, so it
+# is uploaded again and the short one is never taken for it.
+t_same_name_other_size_is_not_reused() {
+	mock_start
+	net_lines 3 p.jsonl
+	hash=$(sha256sum p.jsonl | cut -c1-32)
+	head -n 2 p.jsonl >"p.$hash.jsonl"
+	mock_curl POST /files -F purpose=batch -F "file=@p.$hash.jsonl" >up.json
+	short=$(sed 's/.*"id":"\([^"]*\)".*/\1/' up.json)
+	run oai-upload p.jsonl
+	expect_rc 0
+	id=$(cut -f1 "$T/out")
+	[ "$id" != "$short" ] || fail "the short file $short was taken for p.jsonl"
+	expect_eq "$(cat "$T/out")" "$id	p.jsonl"
+	expect_eq "$(net_count_files)" 2 "files on the server"
+	expect_eq "$(net_files_on_server | grep "^$id	")" "$id	p.$hash.jsonl	$(wc -c <p.jsonl)"
+}
