@@ -340,7 +340,7 @@ t_unwritable_dir() {
 	touch file
 	run jsonl-split -d file/sub r.jsonl
 	expect_rc 1
-	expect_eq "$(cat "$T/err")" 'jsonl-split: file/sub: Not a directory'
+	expect_eq "$(cat "$T/err")" 'jsonl-split: file: Not a directory'
 	expect_empty "$T/out"
 }
 

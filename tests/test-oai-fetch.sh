@@ -73,6 +73,21 @@ t_directory_one_file_per_id() {
 	expect_eq "$(find dl -type f | wc -l | tr -d ' ')" 2 "files in dl"
 }
 
+# -d makes its directory, parents too, as jsonl-split -d does; a file in
+# its way is an error before anything is fetched.
+t_directory_is_made() {
+	mock_start
+	net_lines 3 a.jsonl
+	net_put a.jsonl
+	run oai-fetch -d work/out <ids
+	expect_rc 0
+	expect_same "work/out/$(sed -n 1p ids).jsonl" a.jsonl
+	: >plain
+	run oai-fetch -d plain/out <ids
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-fetch: plain: Not a directory"
+}
+
 t_one_output_file() {
 	mock_start
 	net_lines 3 a.jsonl
@@ -160,13 +175,6 @@ t_stdout_full() {
 	oai-fetch "$(cat ids)" >/dev/full 2>"$T/err" || rc=$?
 	expect_eq "$rc" 1 "exit status"
 	expect_eq "$(cat "$T/err")" "oai-fetch: stdout: No space left on device"
-}
-
-t_missing_directory() {
-	mock_start
-	run oai-fetch -d nodir file-x
-	expect_rc 1
-	expect_eq "$(cat "$T/err")" "oai-fetch: nodir: No such file or directory"
 }
 
 t_progress_on_a_terminal_only() {

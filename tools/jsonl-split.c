@@ -32,6 +32,7 @@
 #include "idset.h"
 #include "jscan.h"
 #include "jsonl.h"
+#include "mkdirs.h"
 #include "modeldata.h"
 #include "outcheck.h"
 #include "reqcount.h"
@@ -189,25 +190,6 @@ same_text(struct jval v, const struct buf *cur, struct buf *scratch)
 	    cur->len) == 0;
 }
 
-/* mkdir -p, for the output directory. */
-static void
-make_dir(const char *dir)
-{
-	char *p, *copy = xstrdup(dir), c;
-
-	for (p = copy + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		c = *p;
-		*p = '\0';
-		if (mkdir(copy, 0777) != 0 && errno != EEXIST)
-			err(1, "%s", copy);
-		if ((*p = c) == '\0')
-			break;
-	}
-	free(copy);
-}
-
 /* The number in name when name is one a run with this prefix gives its
  * files (prefix, a number of four or five digits, ".jsonl"), else 0; *rest
  * gets what follows ".jsonl". */
@@ -343,7 +325,7 @@ main(int argc, char *argv[])
 	struct reqline req;
 	struct reqcount rc;
 	char *line, *dircopy, count[24];
-	const char *why;
+	const char *why, *failed;
 	int ch, n, r, dir_made = 0;
 
 	while ((ch = getopt(argc, argv, "b:d:hl:p:t:V")) != -1) {
@@ -434,7 +416,8 @@ main(int argc, char *argv[])
 				ntoks[nfiles - 1] = max_tokens > 0 ? tokens : -1;
 			}
 			if (!dir_made) {
-				make_dir(dircopy);
+				if (mkdirs(dircopy, &failed) != 0)
+					err(1, "%s", failed);
 				lock_and_clean(dircopy, prefix);
 				dir_made = 1;
 			}

@@ -24,6 +24,7 @@
 #include "config.h"
 #include "http.h"
 #include "idsrc.h"
+#include "mkdirs.h"
 #include "outcheck.h"
 #include "xalloc.h"
 
@@ -133,7 +134,7 @@ main(int argc, char *argv[])
 	struct afile out, one;
 	struct buf path = BUF_INIT, dest = BUF_INIT;
 	const char *dir = NULL, *outfile = NULL;
-	const char *id;
+	const char *id, *unmade;
 	char *copybuf = NULL, shown[80];
 	long long size;
 	off_t at = 0;
@@ -174,13 +175,11 @@ main(int argc, char *argv[])
 
 	if (config_load(&cfg) != 0)
 		return 1;
-	if (dir != NULL) {
-		struct stat st;
-
-		if (stat(dir, &st) != 0)
-			err(1, "%s", dir);
-		if (!S_ISDIR(st.st_mode))
-			errx(1, "%s: not a directory", dir);
+	/* -d is made as jsonl-split -d is: a fresh job's directory. */
+	if (dir != NULL && mkdirs(dir, &unmade) != 0) {
+		warn("%s", unmade);
+		config_free(&cfg);
+		return 1;
 	}
 	if (idsrc_open(&in, argc, argv) != 0) {
 		config_free(&cfg);
