@@ -22,7 +22,9 @@ enum mock_fault_kind {
 	MF_ODD_FILE_ID,			/* text: the output_file_id shown */
 	MF_EXTRA_RESULT,		/* limit: batches, 0 all */
 	MF_CURSOR_CYCLE,		/* value: cursors in the cycle */
-	MF_CURSOR_ENDLESS		/* listings never end */
+	MF_CURSOR_ENDLESS,		/* listings never end */
+	MF_UNLISTED			/* limit: every Nth batch left out of
+					 * listings, 0 or 1 all */
 };
 
 enum mock_fault_mode {
