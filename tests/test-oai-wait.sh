@@ -447,7 +447,7 @@ t_many_batches_polled_by_listing() {
 	f=$(bw_upload in.jsonl)
 	bw_many 250 "$f"
 	: >"$T/mock.log"
-	run oai-wait -b -q -i 0.2 <ids
+	run oai-wait -b -q -i 0.2 -t 60 <ids
 	expect_rc 0
 	expect_empty "$T/err"
 	expect_lines 250 "$T/out"
@@ -477,7 +477,7 @@ t_unlisted_batches_and_old_history() {
 	# The history's 3000 batches are 0 to 2999: 50 of the 150 is the
 	# store's 3050th, and so on.
 	sed -n '50p; 100p; 150p' ids >hidden
-	run oai-wait -b -v -i 0.2 <ids
+	run oai-wait -b -v -i 0.2 -t 30 <ids
 	expect_rc 0
 	expect_lines 150 "$T/out"
 	cut -f1 "$T/out" | sort >got
