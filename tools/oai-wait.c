@@ -587,7 +587,9 @@ walk_end(int complete)
 		http_trace(http, "listing: %ld pages; %zu batches not in it, "
 		    "polled by themselves", walk.pages, missed);
 	}
-	qsort(walk.ended, walk.nended, sizeof(*walk.ended), by_input_order);
+	if (walk.nended > 0)
+		qsort(walk.ended, walk.nended, sizeof(*walk.ended),
+		    by_input_order);
 	for (i = 0; i < walk.nended; i++) {
 		b = &batches[walk.ended[i]];
 		print_results(b, b->code);
