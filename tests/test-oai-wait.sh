@@ -501,3 +501,19 @@ t_unlisted_batches_and_old_history() {
 	grep -oE '^oai-mock: GET /v1/batches/batch_[0-9a-f]+' "$T/mock.log" | cut -d/ -f4 | sort -u >alone
 	[ "$(wc -l <alone)" -le 3 ] || fail "$(wc -l <alone) batches polled alone"
 }
+
+# -t in the middle of a walk: the batches it saw end are still printed.
+# 250 ended batches at a request every 2 s: pages at 0 and 2 s, cut at
+# 3 s, before the third.
+t_timeout_in_a_walk_prints_what_it_saw() {
+	mock_start -q -t 0.01,0.01,0.01
+	net_lines 1 in.jsonl
+	bw_many 250 "$(bw_upload in.jsonl)"
+	bw_wait_for "$(tail -n 1 ids)" completed
+	bw_wait_for "$(head -n 1 ids)" completed
+	run oai-wait -b -q -r 0.5 -t 3 <ids
+	expect_rc 75
+	expect_lines 200 "$T/out"
+	expect_eq "$(cut -f2 "$T/out" | sort -u)" completed
+	expect_eq "$(grep -c ': still unknown after 3s$' "$T/err")" 50 "batches not reached"
+}

@@ -631,9 +631,10 @@ walk_step(void)
 	double t = now();
 	int r;
 
-	if (walk.after == NULL)
-		buf_reset(&path), buf_adds(&path, "/batches?limit=100");
-	else
+	if (walk.after == NULL) {
+		buf_reset(&path);
+		buf_adds(&path, "/batches?limit=100");
+	} else
 		api_path(&path, "/batches?limit=100&after=", walk.after, NULL);
 	r = http_request(http, "GET", path.p, NULL, HTTP_QUIET, NULL, &page);
 	if (r != HTTP_OK) {
@@ -903,6 +904,9 @@ main(int argc, char *argv[])
 		}
 		live_draw();
 	}
+	/* A walk cut short by -t: the batches it saw end are printed. */
+	if (walk.on)
+		walk_end(0);
 	idsrc_close(&ids);
 	drawn = 0;	/* the last state of every batch stays on the screen */
 
