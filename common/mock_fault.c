@@ -13,7 +13,7 @@ static const char *const names[] = {
 	"http503", "redirect", "close", "cut", "lose-create", "lose-upload",
 	"slow", "retry-after", "fail-requests", "fail-status", "expire",
 	"cancel", "token-limit", "odd-file-id", "extra-result", "cursor-cycle",
-	"cursor-endless", "echo-key", "fail-batch"
+	"cursor-endless", "echo-key", "fail-batch", "unlisted"
 };
 
 const char *
@@ -177,6 +177,7 @@ mock_fault_parse(const char *spec, struct mock_fault *f, const char **why)
 		break;
 	case MF_EXTRA_RESULT:
 	case MF_FAIL_BATCH:
+	case MF_UNLISTED:
 		if (value == NULL)
 			break;
 		if (number(value, &d) != 0 || d < 1 || d != floor(d) ||

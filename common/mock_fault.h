@@ -24,7 +24,9 @@ enum mock_fault_kind {
 	MF_CURSOR_CYCLE,		/* value: cursors in the cycle */
 	MF_CURSOR_ENDLESS,		/* listings never end */
 	MF_ECHO_KEY,			/* text: echoed in error messages */
-	MF_FAIL_BATCH			/* limit: batches, 0 all */
+	MF_FAIL_BATCH,			/* limit: batches, 0 all */
+	MF_UNLISTED			/* limit: every Nth batch left out of
+					 * listings, 0 or 1 all */
 };
 
 enum mock_fault_mode {

@@ -1074,6 +1074,30 @@ t_old_batches() {
 	[ $((now - t1)) -ge $((3 * 24 * 3600)) ] || fail "the newest is not three days old: $t1"
 }
 
+# unlisted: every Nth batch of the store, the history's included, is
+# left out of listings and still answered by id; without N, all are.
+t_unlisted_fault() {
+	for bad in unlisted=0 unlisted=1.5 unlisted=x; do
+		run oai-mock -F "$bad"
+		expect_rc 2
+		expect_grep "^oai-mock: -F $bad: bad value\$" "$T/err"
+	done
+	mock_start -q -O 10 -F unlisted=4
+	mock_curl GET '/batches?limit=100' >all.json
+	expect_eq "$(grep -o '"status":"completed"' all.json | wc -l)" 8 "listed"
+	mock_curl GET '/batches?limit=3' >p1.json
+	last=$(grep -o '"last_id":"[^"]*"' p1.json | cut -d'"' -f4)
+	mock_curl GET "/batches?limit=100&after=$last" >p2.json
+	expect_eq "$(grep -o '"status":"completed"' p2.json | wc -l)" 5 "after the first 3"
+	kill "$MOCK_PID"
+	wait "$MOCK_PID" 2>/dev/null || true
+	mock_start -q -F unlisted
+	printf '{"custom_id":"1","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[]}}\n' >a.jsonl
+	b=$(bw_create "$(bw_upload a.jsonl)")
+	expect_grep '"data":\[\]' <(mock_curl GET /batches)
+	expect_eq "$(bw_get "$b" id)" "$b"
+}
+
 # The cursor faults: listings that never end, their cursors in a cycle of
 # N or ever new; an empty listing still ends.
 t_cursor_faults() {

@@ -394,14 +394,30 @@ t_by_batch_stops_at_a_refused_file_id() {
 	expect_eq "$(sed 's/file-[A-Za-z0-9]*$//' "$T/err")" "oai-wait: GET /v1/batches/$b: not a file id: -d.."
 }
 
+# bw_many N FILE-ID: N chat batches of FILE-ID, made by one curl over one
+# connection (one curl a batch is slow on a loaded machine); their ids,
+# in the order made, go to the file ids.
+bw_many() {
+	local i
+	for i in $(seq 1 "$1"); do
+		[ "$i" -gt 1 ] && echo next
+		printf 'url = "%s/batches"\nheader = "Authorization: Bearer %s"\nheader = "Content-Type: application/json"\n' "$MOCK_URL" "$OPENAI_API_KEY"
+		printf 'data = "{\\"input_file_id\\":\\"%s\\",\\"endpoint\\":\\"/v1/chat/completions\\",\\"completion_window\\":\\"24h\\"}"\n' "$2"
+	done >curl.cfg
+	curl -sS -K curl.cfg | grep -oE '"id":"batch_[^"]*"' | cut -d'"' -f4 >ids
+	expect_lines "$1" ids
+}
+
 # The polls of all batches together keep to -r a second: 16 ended
-# batches take 16 polls, 0.25 s apart at -r 4, not one burst.  Each id is
-# polled once, repeats included once.
+# batches, which the listing leaves out, take one page and 16 polls, 0.25
+# s apart at -r 4, not one burst.  Each id is polled once, repeats
+# included once.
 t_polls_are_paced_in_total() {
-	MOCK_LOG=$T/mock.log mock_start -O 16
-	mock_curl GET '/batches?limit=100' | grep -oE '"id":"batch_[^"]*"' |
-		cut -d'"' -f4 >ids
-	expect_lines 16 ids
+	MOCK_LOG=$T/mock.log mock_start -t 0.01,0.01,0.01 -F unlisted
+	net_lines 1 in.jsonl
+	bw_many 16 "$(bw_upload in.jsonl)"
+	bw_wait_for "$(tail -n 1 ids)" completed
+	: >"$T/mock.log"
 	cat ids ids >twice
 	t0=$(net_ms)
 	run oai-wait -q -b -r 4 <twice
@@ -410,12 +426,99 @@ t_polls_are_paced_in_total() {
 	expect_lines 16 "$T/out"
 	cut -f1 "$T/out" >got
 	expect_same got ids
-	net_log_wait 16 '^oai-mock: GET /v1/batches/' "$T/mock.log"
+	net_log_wait 17 '^oai-mock: GET /v1/batches[/ ]' "$T/mock.log"
 	expect_eq "$(grep -c '^oai-mock: GET /v1/batches/' "$T/mock.log")" 16 "polls"
-	[ $((t1 - t0)) -ge 3700 ] || fail "16 polls at 4 a second took $((t1 - t0)) ms"
+	expect_eq "$(grep -c '^oai-mock: GET /v1/batches ' "$T/mock.log")" 1 "pages"
+	[ $((t1 - t0)) -ge 3950 ] || fail "17 requests at 4 a second took $((t1 - t0)) ms"
 	for bad in 0 -1 abc 1001 nan; do
 		run oai-wait -r "$bad" batch_x
 		expect_rc 2
 		expect_grep "^oai-wait: -r $bad: not a number of polls a second \(above 0, at most 1000\)\$" "$T/err"
 	done
+}
+
+# mock_counts: "pages polls": the listing pages and the single GETs of a
+# batch in the server's log.
+mock_counts() {
+	echo "$(grep -c '^oai-mock: GET /v1/batches ' "$T/mock.log") $(grep -c '^oai-mock: GET /v1/batches/' "$T/mock.log")"
+}
+
+# 250 batches under way are polled through the listing, 100 a page: far
+# fewer requests than one GET per batch a round, and every batch is
+# reported once, with -b in input order for those that end together.
+t_many_batches_polled_by_listing() {
+	MOCK_LOG=$T/mock.log mock_start -t 0.5,1.5,0.5
+	net_lines 1 in.jsonl
+	f=$(bw_upload in.jsonl)
+	bw_many 250 "$f"
+	: >"$T/mock.log"
+	run oai-wait -b -q -i 0.2 -t 60 <ids
+	expect_rc 0
+	expect_empty "$T/err"
+	expect_lines 250 "$T/out"
+	cut -f1 "$T/out" | sort >got
+	sort ids >want
+	expect_same got want
+	expect_eq "$(cut -f2 "$T/out" | sort -u)" completed
+	net_log_wait 3 '^oai-mock: GET /v1/batches ' "$T/mock.log"
+	read -r pages polls < <(mock_counts)
+	# The batches end in about 2.5 s, polled from every 0.2 s: one GET
+	# per batch a round would be 250 a round; a walk takes 3 pages.
+	[ "$polls" -lt 25 ] || fail "$polls GETs of single batches"
+	if [ "$pages" -lt 3 ] || [ "$pages" -ge 125 ]; then
+		fail "$pages listing pages"
+	fi
+}
+
+# A batch the listing misses is still followed, by its own GET; a walk
+# whose oldest batch is known stops a little before that batch's
+# creation, not at the end of the organization's long history (-O); and
+# the first walk, before that is known, gives up after 10 times the pages
+# the waiting batches fill, with a trace that says so.
+t_unlisted_batches_and_old_history() {
+	MOCK_LOG=$T/mock.log mock_start -t 1,3,1 -O 3000 -F unlisted=50
+	net_lines 1 in.jsonl
+	f=$(bw_upload in.jsonl)
+	bw_many 150 "$f"
+	: >"$T/mock.log"
+	# The history's 3000 batches are 0 to 2999: 50 of the 150 is the
+	# store's 3050th, and so on.
+	sed -n '50p; 100p; 150p' ids >hidden
+	run oai-wait -b -v -i 0.2 -t 30 <ids
+	expect_rc 0
+	expect_lines 150 "$T/out"
+	cut -f1 "$T/out" | sort >got
+	sort ids >want
+	expect_same got want
+	expect_grep '^\* listing: 3 batches not found in 20 pages, 10 times what 150 batches fill: polling them one by one$' "$T/err"
+	# Then a walk that ends at the oldest batch's time, 2 pages (150
+	# batches and the history's newest), and finds the hidden ones out;
+	# the next walks end when all they look for are found.
+	expect_grep '^\* listing: 2 pages; 3 batches not in it, polled by themselves$' "$T/err"
+	if grep -E '^\* listing: [0-9]+ pages;' "$T/err" | grep -vE '^\* listing: [12] pages;'; then
+		fail "a walk went deeper"
+	fi
+	while read -r b; do
+		expect_grep "^oai-mock: GET /v1/batches/$b " "$T/mock.log"
+	done <hidden
+	# Only the hidden ones, and those the first walk did not reach,
+	# are polled alone; the rest through the listing.
+	grep -oE '^oai-mock: GET /v1/batches/batch_[0-9a-f]+' "$T/mock.log" | cut -d/ -f4 | sort -u >alone
+	[ "$(wc -l <alone)" -le 3 ] || fail "$(wc -l <alone) batches polled alone"
+}
+
+# -t in the middle of a walk: the batches it saw end are still printed.
+# 250 ended batches at a request every 2 s: pages at 0 and 2 s, cut at
+# 3 s, before the third.
+t_timeout_in_a_walk_prints_what_it_saw() {
+	mock_start -q -t 0.01,0.01,0.01
+	net_lines 1 in.jsonl
+	bw_many 250 "$(bw_upload in.jsonl)"
+	bw_wait_for "$(tail -n 1 ids)" completed
+	bw_wait_for "$(head -n 1 ids)" completed
+	run oai-wait -b -q -r 0.5 -t 3 <ids
+	expect_rc 75
+	expect_lines 200 "$T/out"
+	expect_eq "$(cut -f2 "$T/out" | sort -u)" completed
+	expect_eq "$(grep -c ': still unknown after 3s$' "$T/err")" 50 "batches not reached"
 }

@@ -876,6 +876,21 @@ out:
 	return ret;
 }
 
+/* unlisted: under the unlisted fault, the batch at index k of the store
+ * (0 the oldest) is left out of listings. */
+static int
+unlisted(const char *path, size_t k)
+{
+	size_t i;
+
+	for (i = 0; i < S.nfaults; i++)
+		if (S.faults[i].kind == MF_UNLISTED &&
+		    mock_fault_matches(&S.faults[i], path))
+			return S.faults[i].limit <= 1 ||
+			    (long long)(k + 1) % S.faults[i].limit == 0;
+	return 0;
+}
+
 static enum MHD_Result
 list_batches(struct MHD_Connection *c, struct req *r)
 {
@@ -900,6 +915,8 @@ list_batches(struct MHD_Connection *c, struct req *r)
 			skipping = strcmp(x->id, after) != 0;
 			continue;
 		}
+		if (unlisted(r->path, S.nbatches - 1 - k))
+			continue;
 		if (!page_room(&p))
 			break;
 		mock_batch_json(&p.b, x);

@@ -5,6 +5,7 @@
  * input, output and error file ids TAB the first error's code.
  */
 #include <err.h>
+#include <limits.h>
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
@@ -22,9 +23,8 @@
 #include "batchobj.h"
 #include "buf.h"
 #include "config.h"
-#include "buf.h"
 #include "http.h"
-#include "idset.h"
+#include "idmap.h"
 #include "idsrc.h"
 #include "outcheck.h"
 #include "scrub.h"
@@ -39,6 +39,26 @@
 #define CODE_MAX	127	/* an error code, as shown, in bytes */
 #define MESSAGE_MAX	1000	/* an error message, as shown, in bytes */
 
+/*
+ * Polling through the listing.  GET /batches?limit=100 answers 100 batch
+ * objects, newest first, where GET /batches/ID answers one.  A walk of
+ * the listing down to the oldest waiting batch costs ceil(depth / 100)
+ * requests, depth being how many batches (ours or anyone's) were created
+ * since; it stands in for one GET per batch due.  A walk is made when
+ * more than WALK_GAIN batches are due per page it is expected to take:
+ * a page is about 100 times the bytes of one batch to send and parse, so
+ * a walk that saves only one or two GETs a page is not worth it, while
+ * three or more clearly are (and a walk that goes a page or two deeper
+ * than expected still saves requests).
+ */
+#define PAGE_SIZE	100	/* batches a listing page holds */
+#define WALK_GAIN	3	/* due batches per expected page */
+#define WALK_SLACK	10	/* a walk stops past this many times the
+				 * pages the waiting batches fill */
+#define WALK_MARGIN	300	/* seconds: created_at of batches the server
+				 * stamped on different machines may disagree
+				 * this much with the listing's order */
+
 enum outcome { WAITING, COMPLETED, DEAD, BROKEN };
 
 struct batch {
@@ -48,14 +68,50 @@ struct batch {
 	double		 next_poll;	/* seconds on the monotonic clock */
 	double		 interval;
 	double		 ended;		/* when it was seen ended */
+	long long	 created;	/* its created_at; 0 before it is known */
+	unsigned	 walk_member;	/* the last walk that looked for it */
+	unsigned	 walk_seen;	/* the last walk that found it */
+	int		 unlisted;	/* a whole walk passed it by: polled
+					 * by itself, and left out of walks */
+	char		*code;		/* ended in a walk: its first error's
+					 * code, or NULL */
+};
+
+/* The walk of the listing under way, if on: one page a step, paced like
+ * every other request. */
+struct walk {
+	int		 on;
+	unsigned	 round;		/* counts walks, from 1 */
+	char		*after;		/* the cursor of the next page */
+	long		 pages, cap;
+	long long	 stop_before;	/* a batch created before this ends
+					 * the walk; 0: walk until all found */
+	long long	 deepest;	/* created_at of the last batch seen */
+	size_t		 left;		/* members not found yet */
+	size_t		*ended;		/* batches that ended in it, printed
+					 * at its end, in input order */
+	size_t		 nended, aended;
 };
 
 static struct batch	*batches;
 static size_t		 nbatches, abatches;
-static struct idset	*taken;		/* every id in batches */
+static struct idmap	 taken;		/* every id in batches, numbered as
+					 * batches is */
+static size_t		 nwaiting;	/* batches whose outcome is WAITING */
+static size_t		 nunknown;	/* ...whose created_at is unknown */
+static struct walk	 walk;
+static int		 listing = 1;	/* 0: the listing is of no use */
+static long		 est_pages;	/* what the last whole walk took */
+static long long	 walk_floor;	/* the deepest point an abandoned walk
+					 * reached; 0 none */
+static double		 no_walk_before;
+static long long	 oldest;	/* created_at of the oldest waiting
+					 * batch, as of the last count */
+static double		 count_after;	/* no recount of oldest before */
 static size_t		*due;		/* the waiting batches, a min-heap by
 					 * next_poll, ties in input order */
 static size_t		 ndue, adue;
+static int		 verbose;	/* -v */
 static double		 rate = RATE;	/* -r */
 static double		 next_get;	/* no poll before this */
 static double		 start;
@@ -219,45 +275,54 @@ print_results(const struct batch *b, const char *code)
 	}
 }
 
-/* poll_batch: one GET of batch b, and what follows from the answer. */
+/* settle: batch b's outcome is now outcome. */
 static void
-poll_batch(struct batch *b)
+settle(struct batch *b, enum outcome outcome)
 {
-	struct json_object *o = NULL;
+	if (b->outcome == WAITING && outcome != WAITING) {
+		nwaiting--;
+		if (b->created == 0)
+			nunknown--;
+	}
+	b->outcome = outcome;
+}
+
+static long long
+created_at(struct json_object *o)
+{
+	struct json_object *v;
+
+	if (json_object_object_get_ex(o, "created_at", &v) &&
+	    json_object_is_type(v, json_type_int))
+		return json_object_get_int64(v);
+	return 0;
+}
+
+/* take: what Batch object o says of batch b, and what follows.  path is
+ * the GET that answered o alone, or NULL for a listing's object.  was_due: b
+ * was due for a poll, which this answer is; else it is news only, and b
+ * keeps its schedule unless its status changed.  Returns 0, or -1 when o
+ * is unusable: reported as an error of path, or from a listing left for
+ * b's own GET to report. */
+static int
+take(struct batch *b, struct json_object *o, const char *path, int was_due)
+{
 	struct batchobj got;
 	const char *code, *msg, *bad;
-	static struct buf pathbuf = BUF_INIT;	/* reused poll after poll */
-	const char *path;
 	char line[512];
-	long long eline;
-	int r, changed;
-	double cap;
+	long long eline, when;
+	int changed;
+	double cap = fmax(CAP_SECONDS, first_interval);
 
-	path = api_path(&pathbuf, "/batches/", b->id, NULL);
-	r = http_request(http, "GET", path, NULL, HTTP_QUIET, NULL, &o);
-	cap = fmax(CAP_SECONDS, first_interval);
-	if (r == HTTP_TEMPFAIL) {
-		/* The retries ran out, but the batch runs on regardless:
-		 * the server may well be back by the next poll. */
-		b->interval = fmin(cap, b->interval * GROWTH);
-		say("GET %s%s: %s (polling again in %.3gs)", base_path, path,
-		    http_errmsg(http), b->interval);
-		b->next_poll = now() + b->interval;
-		return;
-	}
-	if (r != HTTP_OK) {
-		say("GET %s%s: %s", base_path, path, http_errmsg(http));
-		b->outcome = BROKEN;
-		return;
-	}
 	if (batchobj_parse(o, &got) == -1 || strcmp(got.id, b->id) != 0 ||
 	    !idsrc_valid(got.status, strlen(got.status))) {
 		batchobj_free(&got);
-		say("GET %s%s: the answer is not a usable batch object",
-		    base_path, path);
-		json_object_put(o);
-		b->outcome = BROKEN;
-		return;
+		if (path != NULL) {
+			say("GET %s%s: the answer is not a usable batch object",
+			    base_path, path);
+			settle(b, BROKEN);
+		}
+		return -1;
 	}
 	/* The next tool takes these as operands: an odd one is refused
 	 * here, never passed on. */
@@ -265,12 +330,17 @@ poll_batch(struct batch *b)
 	    idsrc_valid(bad, strlen(bad)))
 		bad = got.error_file_id;
 	if (bad != NULL && !idsrc_valid(bad, strlen(bad))) {
-		say("GET %s%s: not a file id: %s", base_path, path,
-		    idsrc_shown(bad, strlen(bad), line, sizeof(line)));
+		if (path != NULL) {
+			say("GET %s%s: not a file id: %s", base_path, path,
+			    idsrc_shown(bad, strlen(bad), line, sizeof(line)));
+			settle(b, BROKEN);
+		}
 		batchobj_free(&got);
-		json_object_put(o);
-		b->outcome = BROKEN;
-		return;
+		return -1;
+	}
+	if (b->created == 0 && (when = created_at(o)) > 0) {
+		b->created = when;
+		nunknown--;
 	}
 	changed = b->last.status == NULL ||
 	    strcmp(b->last.status, got.status) != 0;
@@ -285,18 +355,64 @@ poll_batch(struct batch *b)
 	}
 	if (batch_status_terminal(got.status)) {
 		b->ended = now();
-		b->outcome = strcmp(got.status, "completed") == 0 ?
-		    COMPLETED : DEAD;
+		settle(b, strcmp(got.status, "completed") == 0 ?
+		    COMPLETED : DEAD);
 		if (b->outcome == DEAD)
 			report_errors(b, o);
 		if (!batchobj_error(o, 0, &code, &msg, &eline))
 			code = NULL;
-		print_results(b, code);
-	} else if (changed && strcmp(got.status, "finalizing") != 0)
+		if (path != NULL) {
+			print_results(b, code);
+			return 0;
+		}
+		/* Printed when the walk ends, so that the batches that end
+		 * in one round still print in input order. */
+		b->code = code != NULL ? xstrdup(code) : NULL;
+		if (walk.nended == walk.aended) {
+			walk.aended = walk.aended ? walk.aended * 2 : 64;
+			walk.ended = xreallocarray(walk.ended, walk.aended,
+			    sizeof(*walk.ended));
+		}
+		walk.ended[walk.nended++] = (size_t)(b - batches);
+		return 0;
+	}
+	if (changed && strcmp(got.status, "finalizing") != 0)
 		b->interval = first_interval;
-	else
+	else if (was_due)
 		b->interval = fmin(cap, b->interval * GROWTH);
+	else
+		return 0;
 	b->next_poll = now() + b->interval;
+	return 0;
+}
+
+/* poll_batch: one GET of batch b, and what follows from the answer. */
+static void
+poll_batch(struct batch *b)
+{
+	struct json_object *o = NULL;
+	static struct buf pathbuf = BUF_INIT;	/* reused poll after poll */
+	const char *path;
+	int r;
+
+	path = api_path(&pathbuf, "/batches/", b->id, NULL);
+	r = http_request(http, "GET", path, NULL, HTTP_QUIET, NULL, &o);
+	if (r == HTTP_TEMPFAIL) {
+		/* The retries ran out, but the batch runs on regardless:
+		 * the server may well be back by the next poll. */
+		b->interval = fmin(fmax(CAP_SECONDS, first_interval),
+		    b->interval * GROWTH);
+		say("GET %s%s: %s (polling again in %.3gs)", base_path, path,
+		    http_errmsg(http), b->interval);
+		b->next_poll = now() + b->interval;
+		return;
+	}
+	if (r != HTTP_OK) {
+		say("GET %s%s: %s", base_path, path, http_errmsg(http));
+		settle(b, BROKEN);
+		return;
+	}
+	take(b, o, path, 1);
 	json_object_put(o);
 }
 
@@ -344,6 +460,257 @@ due_pop(void)
 	due[k] = last;
 }
 
+/* count_due: the batches listed, in the subtree of the heap at k, that
+ * are due at time t, counting no further than limit: O(limit), not
+ * O(batches). */
+static size_t
+count_due(size_t k, double t, size_t limit)
+{
+	size_t n;
+
+	if (k >= ndue || batches[due[k]].next_poll > t)
+		return 0;
+	n = !batches[due[k]].unlisted;
+	if (n < limit)
+		n += count_due(2 * k + 1, t, limit - n);
+	if (n < limit)
+		n += count_due(2 * k + 2, t, limit - n);
+	return n;
+}
+
+/* pages_for: the pages n batches fill. */
+static long
+pages_for(size_t n)
+{
+	return (long)((n + PAGE_SIZE - 1) / PAGE_SIZE);
+}
+
+/* count_waiting: sets oldest, and marks every listed waiting batch a
+ * member of walk round (0: none); returns how many there are. */
+static size_t
+count_waiting(unsigned round)
+{
+	size_t i, n = 0;
+
+	oldest = LLONG_MAX;
+	for (i = 0; i < nbatches; i++) {
+		if (batches[i].outcome != WAITING || batches[i].unlisted)
+			continue;
+		if (round != 0)
+			batches[i].walk_member = round;
+		if (batches[i].created != 0 && batches[i].created < oldest)
+			oldest = batches[i].created;
+		n++;
+	}
+	return n;
+}
+
+/* walk_worthwhile: whether the batches due at t are better polled by a
+ * walk of the listing. */
+static int
+walk_worthwhile(double t)
+{
+	long pages;
+	size_t need;
+
+	if (!listing || t < no_walk_before)
+		return 0;
+	pages = est_pages > 0 ? est_pages : pages_for(nwaiting);
+	need = (size_t)(WALK_GAIN * pages) + 1;
+	if (count_due(0, t, need) < need)
+		return 0;
+	if (walk_floor != 0) {
+		/* A walk stopped short at walk_floor: the next one would
+		 * too, until the batches older than it have ended.  Recounted
+		 * once a second at most: the count is linear. */
+		if (nunknown > 0)
+			return 0;
+		if (t >= count_after) {
+			count_waiting(0);
+			count_after = t + 1;
+		}
+		if (oldest - WALK_MARGIN < walk_floor)
+			return 0;
+	}
+	return 1;
+}
+
+static void
+walk_start(void)
+{
+	walk.on = 1;
+	walk.round++;
+	walk.pages = 0;
+	walk.deepest = 0;
+	free(walk.after);
+	walk.after = NULL;
+	walk.left = count_waiting(walk.round);
+	walk.cap = WALK_SLACK * pages_for(walk.left);
+	/* Until every member's age is known, only finding them all ends
+	 * the walk (or the cap). */
+	walk.stop_before = nunknown == 0 && oldest > WALK_MARGIN ?
+	    oldest - WALK_MARGIN : 0;
+	http_trace(http, "polling %zu batches through the listing "
+	    "(at most %ld pages)", walk.left, walk.cap);
+}
+
+static int
+by_input_order(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* walk_end: the walk is over; complete: it passed every place a member
+ * could be, so the members it did not find are unlisted.  The batches
+ * it saw end are printed, and the heap is built again (the walk moved
+ * the polls of the batches it found). */
+static void
+walk_end(int complete)
+{
+	size_t i, missed = 0;
+	struct batch *b;
+
+	walk.on = 0;
+	for (i = 0; i < nbatches; i++) {
+		b = &batches[i];
+		if (b->outcome == WAITING && b->walk_member == walk.round &&
+		    b->walk_seen != walk.round) {
+			missed++;
+			if (complete)
+				b->unlisted = 1;
+		}
+	}
+	if (complete) {
+		est_pages = walk.pages;
+		http_trace(http, "listing: %ld pages; %zu batches not in it, "
+		    "polled by themselves", walk.pages, missed);
+	}
+	if (walk.nended > 0)
+		qsort(walk.ended, walk.nended, sizeof(*walk.ended),
+		    by_input_order);
+	for (i = 0; i < walk.nended; i++) {
+		b = &batches[walk.ended[i]];
+		print_results(b, b->code);
+		free(b->code);
+		b->code = NULL;
+	}
+	walk.nended = 0;
+	ndue = 0;
+	for (i = 0; i < nbatches; i++)
+		if (batches[i].outcome == WAITING)
+			due_push(i);
+}
+
+/* walk_fail: the walk cannot go on: why, and the batches it did not
+ * find are polled by themselves; gone: the listing is of no use for the
+ * rest of the run (else it is tried again after a while). */
+static void
+walk_fail(const char *why, int gone)
+{
+	http_trace(http, "GET %s/batches: %s: polling one by one%s",
+	    base_path, why, gone ? "" : " for a while");
+	if (gone)
+		listing = 0;
+	else
+		no_walk_before = now() + CAP_SECONDS;
+	walk_end(0);
+}
+
+/* walk_step: one page of the walk, and what it says of the batches. */
+static void
+walk_step(void)
+{
+	static struct buf path = BUF_INIT;
+	struct json_object *page, *data, *item, *v;
+	struct batch *b;
+	const char *id, *cursor;
+	long long when;
+	size_t i, n, k;
+	double t = now();
+	int r;
+
+	if (walk.after == NULL) {
+		buf_reset(&path);
+		buf_adds(&path, "/batches?limit=100");
+	} else
+		api_path(&path, "/batches?limit=100&after=", walk.after, NULL);
+	r = http_request(http, "GET", path.p, NULL, HTTP_QUIET, NULL, &page);
+	if (r != HTTP_OK) {
+		walk_fail(http_errmsg(http), r == HTTP_FAILED);
+		return;
+	}
+	walk.pages++;
+	if (!json_object_object_get_ex(page, "data", &data) ||
+	    !json_object_is_type(data, json_type_array)) {
+		json_object_put(page);
+		walk_fail("the answer has no \"data\" list", 1);
+		return;
+	}
+	n = json_object_array_length(data);
+	id = NULL;
+	for (i = 0; i < n; i++) {
+		item = json_object_array_get_idx(data, i);
+		if (!json_object_object_get_ex(item, "id", &v) ||
+		    !json_object_is_type(v, json_type_string))
+			continue;
+		id = json_object_get_string(v);
+		if ((when = created_at(item)) > 0)
+			walk.deepest = when;
+		if (walk.stop_before > 0 && when > 0 &&
+		    when < walk.stop_before) {
+			json_object_put(page);
+			walk_end(1);
+			return;
+		}
+		k = idmap_find(&taken, id, (size_t)json_object_get_string_len(v));
+		if (k == IDMAP_NONE)
+			continue;
+		b = &batches[k];
+		if (b->outcome != WAITING || b->walk_seen == walk.round ||
+		    take(b, item, NULL, b->next_poll <= t) == -1)
+			continue;
+		b->walk_seen = walk.round;
+		b->unlisted = 0;
+		if (b->walk_member == walk.round && --walk.left == 0) {
+			json_object_put(page);
+			walk_end(1);
+			return;
+		}
+	}
+	if (!json_object_object_get_ex(page, "has_more", &v) ||
+	    !json_object_get_boolean(v) || n == 0) {
+		json_object_put(page);
+		walk_end(1);
+		return;
+	}
+	if (json_object_object_get_ex(page, "last_id", &v) &&
+	    json_object_is_type(v, json_type_string))
+		cursor = json_object_get_string(v);
+	else
+		cursor = id;
+	if (cursor == NULL || !idsrc_valid(cursor, strlen(cursor)) ||
+	    (walk.after != NULL && strcmp(cursor, walk.after) == 0)) {
+		json_object_put(page);
+		walk_fail("no usable cursor to the next page", 1);
+		return;
+	}
+	free(walk.after);
+	walk.after = xstrdup(cursor);
+	json_object_put(page);
+	if (walk.pages >= walk.cap) {
+		/* An organization's long history between now and the oldest
+		 * batch: the walk would cost more than the GETs it saves. */
+		http_trace(http, "listing: %zu batches not found in %ld pages, "
+		    "%d times what %zu batches fill: polling them one by one",
+		    walk.left, walk.pages, WALK_SLACK, nwaiting);
+		walk_floor = walk.deepest > 0 ? walk.deepest : 1;
+		est_pages = walk.pages;
+		walk_end(0);
+	}
+}
+
 /* add_batch: one more id to wait for; 1 when it was taken (a new, well
  * formed id), 0 for a repeat, -1 for a malformed id (reported).  A set
  * of the ids finds repeats: reading stays linear in the ids. */
@@ -351,13 +718,15 @@ static int
 add_batch(const char *id, size_t len, const char *where)
 {
 	char shown[80];
+	int added;
 
 	if (!idsrc_valid(id, len)) {
 		say("%s: not a batch id: %s", where,
 		    idsrc_shown(id, len, shown, sizeof(shown)));
 		return -1;
 	}
-	if (!idset_add(taken, id, strlen(id)))
+	idmap_add(&taken, id, strlen(id), &added);
+	if (!added)
 		return 0;
 	if (nbatches == abatches) {
 		abatches = abatches ? abatches * 2 : 16;
@@ -367,6 +736,8 @@ add_batch(const char *id, size_t len, const char *where)
 	batches[nbatches].id = xstrdup(id);
 	batches[nbatches].interval = first_interval;
 	batches[nbatches].next_poll = now();
+	nwaiting++;
+	nunknown++;
 	due_push(nbatches++);
 	return 1;
 }
@@ -409,7 +780,7 @@ main(int argc, char *argv[])
 	char *end;
 	double timeout = 0, deadline, t;
 	size_t i, next;
-	int ch, r, verbose = 0, status = 0, timed_out = 0, reading, tick;
+	int ch, r, status = 0, timed_out = 0, reading, tick;
 	int input = 0;
 
 	while ((ch = getopt(argc, argv, "bhi:qr:t:vV")) != -1) {
@@ -462,7 +833,7 @@ main(int argc, char *argv[])
 
 	if (idsrc_open(&ids, argc, argv) == -1)
 		return 1;
-	taken = idset_new();
+	idmap_init(&taken);
 	/* A trace would scroll the live lines away: -v gets plain lines. */
 	live = !quiet && !verbose && isatty(STDERR_FILENO);
 	start = now();
@@ -495,10 +866,13 @@ main(int argc, char *argv[])
 		 * so batches that end in one round print in input order.
 		 * The polls of all batches together keep to -r a second. */
 		next = ndue > 0 ? due[0] : nbatches;
-		if (next == nbatches && !reading)
+		if (next == nbatches && !reading && !walk.on)
 			break;
-		t = next < nbatches ? fmax(batches[next].next_poll, next_get) :
-		    INFINITY;
+		if (walk.on)
+			t = next_get;
+		else
+			t = next < nbatches ? fmax(batches[next].next_poll,
+			    next_get) : INFINITY;
 		t = fmin(t, deadline);
 		/* The live lines show the time: keep it running. */
 		tick = live && t > now() + 1;
@@ -509,7 +883,13 @@ main(int argc, char *argv[])
 		sleep_until(t);
 		if (now() >= deadline)
 			continue;
-		if (!tick && next < nbatches) {
+		if (!tick && (walk.on || (next < nbatches &&
+		    walk_worthwhile(now())))) {
+			if (!walk.on)
+				walk_start();
+			next_get = now() + 1 / rate;
+			walk_step();
+		} else if (!tick && next < nbatches) {
 			due_pop();
 			next_get = now() + 1 / rate;
 			poll_batch(&batches[next]);
@@ -524,6 +904,9 @@ main(int argc, char *argv[])
 		}
 		live_draw();
 	}
+	/* A walk cut short by -t: the batches it saw end are printed. */
+	if (walk.on)
+		walk_end(0);
 	idsrc_close(&ids);
 	drawn = 0;	/* the last state of every batch stays on the screen */
 
@@ -545,7 +928,9 @@ main(int argc, char *argv[])
 	}
 	free(batches);
 	free(due);
-	idset_free(taken);
+	idmap_free(&taken);
+	free(walk.after);
+	free(walk.ended);
 	http_close(http);
 	config_free(&cfg);
 	if (stdout_close(1) == -1)
