@@ -275,6 +275,28 @@ t_failed_batch_is_not_reused() {
 	expect_eq "$(bw_batches "$f" | wc -l)" 2 "batches"
 }
 
+# An expired or cancelled batch ran and is paid for: a second batch of the
+# same file would pay for its requests again (a create whose record was
+# lost, then the batch ended before the re-run).  It is the file's batch.
+t_expired_or_cancelled_batch_is_reused() {
+	mock_start -t 0.05,0.2,0.05 -F expire=0.5:1
+	net_lines 4 a.jsonl
+	net_lines 4 b.jsonl
+	fa=$(bw_upload a.jsonl)
+	fb=$(bw_upload b.jsonl)
+	ba=$(bw_create "$fa")
+	bw_wait_for "$ba" expired
+	bb=$(bw_create "$fb")
+	mock_curl POST "/batches/$bb/cancel" >/dev/null
+	bw_wait_for "$bb" cancelled
+	run oai-batch -q "$fa" "$fb"
+	expect_rc 0
+	printf '%s\t%s\n' "$ba" "$fa" "$bb" "$fb" >want
+	expect_same "$T/out" want
+	expect_eq "$(bw_batches "$fa" | wc -l)" 1 "batches of the expired file"
+	expect_eq "$(bw_batches "$fb" | wc -l)" 1 "batches of the cancelled file"
+}
+
 t_list_bursts_are_retried() {
 	mock_start -F 'http429=2@/v1/batches' -F 'http503=2@/v1/batches'
 	net_lines 1 a.jsonl

@@ -327,8 +327,11 @@ list_batches(long long since)
 	return r;
 }
 
-/* usable: the newest batch of file_id that may still produce results;
- * with -f only one this run made counts.  With after_loss: the newest one
+/* usable: the newest batch of file_id that ran or runs: not one that
+ * failed, which ran nothing (validation or the queue refused it), but an
+ * expired or cancelled one, whose partial results are paid for and whose
+ * missing requests go again only as a new file, never as a second batch
+ * of this one; with -f only one this run made counts.  With after_loss: the newest one
  * that was not there before the create whose answer was lost, whatever
  * its status (it is the one created: one that failed validation at once
  * would fail again). */
@@ -342,7 +345,7 @@ usable(const char *file_id, int after_loss)
 		if (strcmp(known[i].file_id, file_id) != 0)
 			continue;
 		if (after_loss ? known[i].before :
-		    batch_status_dead(known[i].status) ||
+		    strcmp(known[i].status, "failed") == 0 ||
 		    (force && !known[i].ours))
 			continue;
 		if (best == NULL || known[i].created_at > best->created_at)
