@@ -306,6 +306,31 @@ t_expired_end_lost_then_resume() {
 	expect_grep '^oai-pipeline: 10 requests: 10 succeeded, 0 failed; 2 batches \(5 requests submitted again\)$' "$T/err"
 }
 
+# A batch created behind the records (a crash between the create and its
+# record; here oai-batch run by hand after the driver stopped), that then
+# expired: the next run adopts it, settles its partial results and sends
+# again only what it left unanswered, never the whole file in a second
+# batch (found by the chaos soak, seeds 1002 and 1013).
+t_unrecorded_batch_expired_then_resume() {
+	local fid bid
+	quick_mock -F http400=1@/v1/batches -F expire=0.5:1
+	mkreq 10 >req.jsonl
+	pipeline -d run req.jsonl
+	expect_rc 1
+	fid=$(cut -f 1 run/uploaded)
+	expect_empty run/batches
+	bid=$(oai-batch -q -- "$fid" | cut -f 1)
+	bw_wait_for "$bid" expired
+	pipeline -d run req.jsonl
+	expect_rc 0
+	expect_lines 10 "$T/out"
+	expect_grep "^$bid	expired	" run/ended
+	batches_of_server >server.batches
+	expect_eq "$(awk -v f="$fid" '$2 == f' server.batches | wc -l)" 1 "batches of the first file"
+	expect_grep '^oai-pipeline: 10 requests: 10 succeeded, 0 failed; 2 batches \(5 requests submitted again\)$' "$T/err"
+	one_batch_per_file run/batches
+}
+
 # -B with results in both an output and an error file; the counts and
 # the cost of each part on record.
 t_budget_with_failed_requests() {
