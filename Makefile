@@ -44,7 +44,7 @@ PROG_SRC   = $(wildcard tests/prog/*.c)
 TESTPROGS  = $(PROG_SRC:tests/prog/%.c=$(O)/tests/%)
 
 .SECONDARY:
-.PHONY: all testprogs deps check check-fast test asan lint bench demo fuzz install uninstall clean
+.PHONY: all testprogs deps check check-fast test asan lint bench demo fuzz chaos install uninstall clean
 
 all: $(BINS)
 
@@ -111,6 +111,14 @@ demo:
 fuzz:
 	@sh scripts/deps fuzz
 	@bash tests/fuzz/run $(FUZZ_SECONDS)
+
+# The chaos soak: CHAOS_TRIALS (default 1000) whole jobs against oai-mock
+# with random faults and kill -9s, from seed CHAOS_SEED (default: the
+# clock).  Not part of check, which runs a short form (tests/test-chaos.sh).
+chaos:
+	@sh scripts/deps check
+	@$(MAKE) --no-print-directory all
+	@python3 tests/chaos
 
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7

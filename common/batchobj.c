@@ -120,10 +120,3 @@ batch_status_terminal(const char *s)
 	return strcmp(s, "completed") == 0 || strcmp(s, "failed") == 0 ||
 	    strcmp(s, "expired") == 0 || strcmp(s, "cancelled") == 0;
 }
-
-int
-batch_status_dead(const char *s)
-{
-	return strcmp(s, "failed") == 0 || strcmp(s, "expired") == 0 ||
-	    strcmp(s, "cancelled") == 0 || strcmp(s, "cancelling") == 0;
-}

@@ -36,8 +36,4 @@ int	batchobj_error(struct json_object *o, size_t i, const char **code,
 /* batch_status_terminal: 1 for completed, failed, expired, cancelled. */
 int	batch_status_terminal(const char *status);
 
-/* batch_status_dead: 1 for failed, expired, cancelled (and cancelling):
- * a batch that will never produce all its results, so not to be reused. */
-int	batch_status_dead(const char *status);
-
 #endif

@@ -35,7 +35,6 @@ batch(struct json_object *o)
 		check(b.id != NULL && b.status != NULL);
 		check(b.total >= 0 && b.completed >= 0 && b.failed >= 0);
 		(void)batch_status_terminal(b.status);
-		(void)batch_status_dead(b.status);
 	} else
 		check(b.id == NULL && b.status == NULL);
 	batchobj_free(&b);
