@@ -95,6 +95,9 @@ t_valgrind_network_tools() {
 	expect_rc 0
 	expect_same "$f.jsonl" req.jsonl
 	vg oai-rm -q "$f" file-doesnotexist
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-rm: file-doesnotexist: not found (already deleted?)"
+	vg oai-rm -f -q "$f"
 	expect_rc 0
 	vg oai-fetch -q file-doesnotexist
 	expect_rc 1
