@@ -56,6 +56,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(mock_fault_name(f.kind) != NULL);
 			check(f.value >= 0);
 			free(f.prefix);
+			free(f.text);
 		} else
 			check(why != NULL && *why != '\0');
 		free(spec);
