@@ -114,6 +114,17 @@ batchobj_error(struct json_object *o, size_t i, const char **code,
 	return 1;
 }
 
+long long
+object_created_at(struct json_object *o)
+{
+	struct json_object *v;
+
+	if (json_object_object_get_ex(o, "created_at", &v) &&
+	    json_object_is_type(v, json_type_int))
+		return json_object_get_int64(v);
+	return 0;
+}
+
 int
 batch_status_terminal(const char *s)
 {

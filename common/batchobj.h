@@ -33,6 +33,11 @@ void	batchobj_free(struct batchobj *b);
 int	batchobj_error(struct json_object *o, size_t i, const char **code,
 	    const char **message, long long *line);
 
+/* object_created_at: the created_at member of API object o (a Batch or
+ * a File), in seconds since the epoch; 0 when o has none, or not an
+ * integer. */
+long long	object_created_at(struct json_object *o);
+
 /* batch_status_terminal: 1 for completed, failed, expired, cancelled. */
 int	batch_status_terminal(const char *status);
 

@@ -123,17 +123,6 @@ usage(FILE *fp)
 	    "                 [file-id ...]\n");
 }
 
-static long long
-created_at(struct json_object *o)
-{
-	struct json_object *v;
-
-	if (json_object_object_get_ex(o, "created_at", &v) &&
-	    json_object_is_type(v, json_type_int))
-		return json_object_get_int64(v);
-	return 0;
-}
-
 /* meta_tokens: the input tokens -Q wrote in batch o's metadata, or -1;
  * *model the model it wrote (o's, valid while o is), or NULL. */
 static long long
@@ -329,7 +318,7 @@ collect(struct json_object *item, void *arg)
 	struct batchobj b;
 	long long when;
 
-	when = created_at(item);
+	when = object_created_at(item);
 	if (when > 0 && when < *since)
 		return 1;
 	if (batchobj_parse(item, &b) == -1)
@@ -434,7 +423,7 @@ create(const char *file_id, long long since, struct json_object *body,
 			 * is never created again. */
 			free(b.input_file_id);
 			b.input_file_id = xstrdup(file_id);
-			*made = remember(&b, created_at(answer), NULL);
+			*made = remember(&b, object_created_at(answer), NULL);
 			batchobj_free(&b);
 			json_object_put(answer);
 			return HTTP_OK;
@@ -598,7 +587,7 @@ file_since(const char *file_id, long long *since)
 	}
 	if (r != HTTP_OK)
 		return r;
-	when = created_at(answer);
+	when = object_created_at(answer);
 	*since = when > FILE_SKEW ? when - FILE_SKEW : 0;
 	json_object_put(answer);
 	return HTTP_OK;

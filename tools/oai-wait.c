@@ -287,17 +287,6 @@ settle(struct batch *b, enum outcome outcome)
 	b->outcome = outcome;
 }
 
-static long long
-created_at(struct json_object *o)
-{
-	struct json_object *v;
-
-	if (json_object_object_get_ex(o, "created_at", &v) &&
-	    json_object_is_type(v, json_type_int))
-		return json_object_get_int64(v);
-	return 0;
-}
-
 /* take: what Batch object o says of batch b, and what follows.  path is
  * the GET that answered o alone, or NULL for a listing's object.  was_due: b
  * was due for a poll, which this answer is; else it is news only, and b
@@ -338,7 +327,7 @@ take(struct batch *b, struct json_object *o, const char *path, int was_due)
 		batchobj_free(&got);
 		return -1;
 	}
-	if (b->created == 0 && (when = created_at(o)) > 0) {
+	if (b->created == 0 && (when = object_created_at(o)) > 0) {
 		b->created = when;
 		nunknown--;
 	}
@@ -656,7 +645,7 @@ walk_step(void)
 		    !json_object_is_type(v, json_type_string))
 			continue;
 		id = json_object_get_string(v);
-		if ((when = created_at(item)) > 0)
+		if ((when = object_created_at(item)) > 0)
 			walk.deepest = when;
 		if (walk.stop_before > 0 && when > 0 &&
 		    when < walk.stop_before) {
