@@ -299,8 +299,8 @@ t_polls_back_off() {
 }
 
 # A short phase after a long one is seen to end soon after it does: the
-# wait starts over at each change of status, and grows to no more than a
-# quarter of the time spent in the status.  With the wait grown in an 8 s
+# wait starts over at each change of status, and grows to no more than
+# half the time spent in the status.  With the wait grown in an 8 s
 # in_progress, a 2 s finalizing used to be seen to end 7 s late.
 t_short_phases_are_seen_to_end_soon() {
 	mock_start -t 0.05,8,2

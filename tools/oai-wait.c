@@ -35,7 +35,7 @@
 #define GROWTH		1.5	/* the interval after a poll that shows
 				 * nothing new */
 #define CAP_SECONDS	120.0	/* ...up to this, or -i if longer */
-#define PHASE_SHARE	4.0	/* ...and up to the time the batch has been
+#define PHASE_SHARE	2.0	/* ...and up to the time the batch has been
 				 * in its status over this: a short phase is
 				 * seen to end soon after it does */
 #define MAX_ERRORS	20	/* error lines shown per batch */
