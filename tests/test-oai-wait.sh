@@ -383,7 +383,7 @@ t_live_table_fits_the_screen() {
 	for _ in $(seq 1 50); do
 		bw_create "$f"
 	done >ids
-	pty 20 70 -- sh -c 'oai-wait -i 0.1 $(cat ids) >out.txt' || fail "exit $?"
+	pty 20 70 -- sh -c "oai-wait -i 0.1 $(tr '\n' ' ' <ids) >out.txt" || fail "exit $?"
 	expect_lines 50 out.txt
 	expect_empty tty/scrollback
 	expect_eq "$(cat tty/wraps)" 0 "lines that wrapped"
