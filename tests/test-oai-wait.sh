@@ -298,21 +298,122 @@ t_polls_back_off() {
 	fi
 }
 
-# On a terminal: one live line per batch, redrawn in place, and no
-# status-change lines.
+# A short phase after a long one is seen to end soon after it does: the
+# wait starts over at each change of status, and grows to no more than
+# half the time spent in the status.  With the wait grown in an 8 s
+# in_progress, a 2 s finalizing used to be seen to end 7 s late.
+t_short_phases_are_seen_to_end_soon() {
+	mock_start -t 0.05,8,2
+	net_lines 100 in.jsonl
+	f=$(bw_upload in.jsonl)
+	start=$(net_ms)
+	b=$(bw_create "$f")
+	run oai-wait -q -i 0.3 "$b"
+	end=$(net_ms)
+	expect_rc 0
+	expect_lines 1 "$T/out"
+	# The batch ends 10 s after it was created; 14 s leaves room for a
+	# loaded machine.
+	if [ $((end - start)) -gt 14000 ]; then
+		fail "seen to end $((end - start)) ms after it was created"
+	fi
+}
+
+# pty ROWS COLS [ptyterm options] -- command: runs the command on a
+# terminal of that size (tests/ptyterm), its screen and scrollback left
+# in tty/.
+pty() {
+	local rows=$1 cols=$2
+	shift 2
+	local opts=()
+	while [ "$1" != -- ]; do
+		opts+=("$1")
+		shift
+	done
+	shift
+	rm -rf tty
+	mkdir tty
+	python3 "$TOP/tests/ptyterm" "${opts[@]}" "$rows" "$cols" tty "$@"
+}
+
+# On a terminal: a live table, redrawn in place, and no status-change
+# lines.
 t_live_lines_on_a_tty() {
-	command -v script >/dev/null || return 0
 	bw_job 2
 	b2=$(bw_create "$f")
-	script -qec "oai-wait -i 0.05 $b $b2 >out.txt" /dev/null >tty.txt </dev/null
+	pty 24 100 -- sh -c "oai-wait -i 0.05 $b $b2 >out.txt" || fail "exit $?"
 	expect_eq "$(cut -f3 out.txt | sort | tr '\n' ' ')" "$(printf '%s\n' "$b" "$b2" | sort | tr '\n' ' ')"
-	# The last drawing holds both batches, completed.
-	tr -d '\r' <tty.txt | sed 's/\x1b\[2A\x1b\[J/\n@@\n/g' | awk '/^@@$/ { last = ""; next } { last = last $0 "\n" } END { printf "%s", last }' |
-		sed 's/, [0-9]*s$//' >last
-	printf '%s: completed, 2 completed, 0 failed of 2\n%s: completed, 2 completed, 0 failed of 2\n' "$b" "$b2" >want
+	# The last drawing holds both batches, completed, and the total.
+	sed '/^$/d; s/, [0-9]*s$//; s/, [0-9]* tokens$//' tty/screen >last
+	printf '%s: completed, 2 completed, 0 failed of 2\n%s: completed, 2 completed, 0 failed of 2\n2/2 batches ended, 0 failed, 100%% of 4 requests\n' "$b" "$b2" >want
 	expect_same last want
-	expect_grep $'\x1b\\[2A' tty.txt
-	expect_no_grep '^oai-wait: ' tty.txt
+	expect_empty tty/scrollback
+	expect_grep $'\x1b\\[3A' tty/raw
+	expect_no_grep '^oai-wait: ' tty/screen
+	# Nothing is drawn before the server has answered.
+	expect_no_grep ': -, 0 completed' tty/raw
+}
+
+# The lines of results written to the terminal stay on it: the table is
+# cleared before one is written, and drawn again below it.
+t_live_table_keeps_output_lines() {
+	bw_job 2
+	b2=$(bw_create "$f")
+	b3=$(bw_create "$f")
+	pty 24 120 -- oai-wait -i 0.05 "$b" "$b2" "$b3" || fail "exit $?"
+	for x in "$b" "$b2" "$b3"; do
+		o=$(bw_get "$x" output_file_id)
+		expect_eq "$(grep -c "^$o  *output  *$x  *completed\$" tty/screen)" 1 "the line of $x"
+	done
+	# Then the table, once, its total last.
+	sed '/^$/d' tty/screen | sed -n '4,$p' | cut -d: -f1 | sort >rows
+	printf '%s\n' "$b" "$b2" "$b3" "3/3 batches ended, 0 failed, 100% of 6 requests, " | sed 's/, $//' | sort >want
+	sed 's/^3\/3 batches ended.*/3\/3 batches ended, 0 failed, 100% of 6 requests/' rows | sort >got
+	expect_same got want
+	expect_empty tty/scrollback
+}
+
+# More batches than rows: the table keeps to the screen (the batches
+# still running first, then a line that counts the rest, then the total
+# line), cuts its lines to the width, and never scrolls.
+t_live_table_fits_the_screen() {
+	mock_start -t 0.2,1.5,0.2
+	net_lines 2 in.jsonl
+	f=$(bw_upload in.jsonl)
+	for _ in $(seq 1 50); do
+		bw_create "$f"
+	done >ids
+	pty 20 70 -- sh -c "oai-wait -i 0.1 $(tr '\n' ' ' <ids) >out.txt" || fail "exit $?"
+	expect_lines 50 out.txt
+	expect_empty tty/scrollback
+	expect_eq "$(cat tty/wraps)" 0 "lines that wrapped"
+	sed '/^$/d' tty/screen >screen
+	expect_lines 19 screen
+	expect_eq "$(sed -n 18p screen)" "... 33 more: 0 running, 0 failed, 33 completed"
+	expect_grep '^50/50 batches ended, 0 failed, 100% of 100 requests' screen
+	expect_eq "$(awk 'length > 69' screen)" ""
+	expect_eq "$(sort screen | uniq -d)" ""
+	expect_no_grep ': -, 0 completed' tty/raw
+}
+
+# A terminal made narrower: the table is drawn again to the new width,
+# and what it drew before is all erased.
+t_live_table_redrawn_after_resize() {
+	mock_start -t 0.2,6,0.2
+	net_lines 100 in.jsonl
+	f=$(bw_upload in.jsonl)
+	b=$(bw_create "$f")
+	b2=$(bw_create "$f")
+	b3=$(bw_create "$f")
+	pty 24 100 -r 1:45 -- sh -c "oai-wait -i 0.1 $b $b2 $b3 >out.txt" || fail "exit $?"
+	expect_lines 3 out.txt
+	cat tty/scrollback tty/screen | sed '/^$/d' >all
+	expect_lines 4 all
+	expect_eq "$(awk 'length > 44' all)" ""
+	expect_eq "$(cut -c1-20 all | sort | tr '\n' ' ')" "$(printf '%s\n' "$b" "$b2" "$b3" "3/3 batches ended, 0" | cut -c1-20 | sort | tr '\n' ' ')"
+	# It was resized while the batches ran.
+	tr -d '\r' <tty/raw >raw
+	expect_grep ' 0 failed of 100, [1-9]s$' raw
 }
 
 # Ids on stdin are waited for while they still arrive: the first batch's

@@ -9,10 +9,12 @@
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,6 +35,9 @@
 #define GROWTH		1.5	/* the interval after a poll that shows
 				 * nothing new */
 #define CAP_SECONDS	120.0	/* ...up to this, or -i if longer */
+#define PHASE_SHARE	2.0	/* ...and up to the time the batch has been
+				 * in its status over this: a short phase is
+				 * seen to end soon after it does */
 #define MAX_ERRORS	20	/* error lines shown per batch */
 #define RATE		20.0	/* GETs a second, all batches together (-r) */
 #define RATE_MAX	1000.0
@@ -67,6 +72,7 @@ struct batch {
 	enum outcome	 outcome;
 	double		 next_poll;	/* seconds on the monotonic clock */
 	double		 interval;
+	double		 since;		/* when its status was seen to change */
 	double		 ended;		/* when it was seen ended */
 	long long	 created;	/* its created_at; 0 before it is known */
 	unsigned	 walk_member;	/* the last walk that looked for it */
@@ -75,6 +81,7 @@ struct batch {
 					 * by itself, and left out of walks */
 	char		*code;		/* ended in a walk: its first error's
 					 * code, or NULL */
+	long long	 tokens;	/* its usage.total_tokens; -1 unknown */
 };
 
 /* The walk of the listing under way, if on: one page a step, paced like
@@ -119,7 +126,15 @@ static int		 live;		/* one live line per batch on stderr */
 static int		 quiet;
 static int		 by_batch;	/* -b: a line per batch */
 static double		 first_interval = 10;	/* -i */
-static int		 drawn;		/* live lines now on the screen */
+/* The live table on stderr: drawn below everything else written, and
+ * cleared before anything else is, so that it never overwrites a line
+ * of output and never pushes copies of itself into the scrollback. */
+static int		*drawn;		/* the width of each of its lines */
+static int		 ndrawn;	/* its lines now on the screen */
+static int		 term_rows = 24, term_cols = 80;
+static volatile sig_atomic_t resized = 1;	/* the size is to be read */
+static double		 eta_start = -1;	/* when progress was first seen */
+static double		 eta_share;	/* ...and the share of requests done */
 static struct http	*http;
 static const char	*base_path;	/* "/v1": for messages */
 static const char	*apikey;	/* masked in the server's text */
@@ -155,11 +170,44 @@ sleep_until(double when)
 }
 
 static void
+on_winch(int sig)
+{
+	resized = 1;
+}
+
+/* term_size: the size of the terminal, read again after a resize. */
+static void
+term_size(void)
+{
+	struct winsize ws;
+
+	if (!resized)
+		return;
+	resized = 0;
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+	    ws.ws_col > 0) {
+		term_rows = ws.ws_row;
+		term_cols = ws.ws_col;
+	}
+}
+
+/* live_clear: erases the table, leaving the cursor where its first line
+ * was.  A line the terminal rewrapped to a narrower width now takes more
+ * than one row: they are all erased. */
+static void
 live_clear(void)
 {
-	if (drawn > 0)
-		fprintf(stderr, "\033[%dA\033[J", drawn);
-	drawn = 0;
+	int i, up = 0;
+
+	if (ndrawn == 0)
+		return;
+	term_size();
+	for (i = 0; i < ndrawn; i++)
+		up += drawn[i] > term_cols ?
+		    (drawn[i] + term_cols - 1) / term_cols : 1;
+	fprintf(stderr, "\r\033[%dA\033[J", up);
+	fflush(stderr);
+	ndrawn = 0;
 }
 
 /* say: a diagnostic; the live lines are redrawn below it later. */
@@ -177,26 +225,158 @@ say(const char *fmt, ...)
 static void
 describe(char *s, size_t n, const struct batch *b)
 {
+	if (b->last.status == NULL) {
+		snprintf(s, n, "%s: waiting for first answer", b->id);
+		return;
+	}
 	snprintf(s, n, "%s: %s, %lld completed, %lld failed of %lld, %.0fs",
-	    b->id, b->last.status ? b->last.status : "-", b->last.completed,
+	    b->id, b->last.status, b->last.completed,
 	    b->last.failed, b->last.total,
 	    (b->outcome == WAITING ? now() : b->ended) - start);
 }
 
+/* table_line: s, cut to fit the terminal's width less one column (a line
+ * that fills the last column would wrap on some terminals), as a line
+ * of the table. */
+static void
+table_line(struct buf *frame, const char *s)
+{
+	int width = 0, max = term_cols > 1 ? term_cols - 1 : 1;
+	const char *p;
+
+	for (p = s; *p != '\0'; p++) {
+		/* A column for each character: UTF-8 continuation bytes
+		 * take none. */
+		if (((unsigned char)*p & 0xc0) != 0x80 && width++ == max)
+			break;
+	}
+	if (*p != '\0')
+		width = max;
+	buf_add(frame, s, (size_t)(p - s));
+	buf_addc(frame, '\n');
+	drawn[ndrawn++] = width;
+}
+
+static void
+span(char *s, size_t n, double seconds)
+{
+	long t = lround(seconds);
+
+	if (t >= 3600)
+		snprintf(s, n, "%ldh%02ldm", t / 3600, t / 60 % 60);
+	else if (t >= 60)
+		snprintf(s, n, "%ldm%02lds", t / 60, t % 60);
+	else
+		snprintf(s, n, "%lds", t);
+}
+
+/* total_line: the line that sums the table up: batches ended of all,
+ * those that did not complete, the share of requests done, the tokens
+ * the server reported, and when all should be done at the pace so far. */
+static void
+total_line(char *s, size_t n)
+{
+	long long requests = 0, done = 0, tokens = 0;
+	size_t i, ended = 0, failed = 0;
+	int have_tokens = 0;
+	double share, t = now();
+	char eta[32], took[32];
+	int k;
+
+	for (i = 0; i < nbatches; i++) {
+		const struct batch *b = &batches[i];
+
+		if (b->outcome != WAITING)
+			ended++;
+		if (b->outcome == DEAD || b->outcome == BROKEN)
+			failed++;
+		requests += b->last.total;
+		done += b->last.completed + b->last.failed;
+		if (b->tokens >= 0) {
+			tokens += b->tokens;
+			have_tokens = 1;
+		}
+	}
+	span(took, sizeof(took), t - start);
+	k = snprintf(s, n, "%zu/%zu batches ended, %zu failed", ended,
+	    nbatches, failed);
+	if (requests > 0 && k >= 0 && (size_t)k < n) {
+		share = (double)done / (double)requests;
+		k += snprintf(s + k, n - (size_t)k, ", %.0f%% of %lld requests",
+		    floor(share * 100), requests);
+		if (eta_start < 0) {
+			eta_start = t;
+			eta_share = share;
+		} else if (share > eta_share && share < 1 && k >= 0 &&
+		    (size_t)k < n) {
+			span(eta, sizeof(eta), (t - eta_start) * (1 - share) /
+			    (share - eta_share));
+			k += snprintf(s + k, n - (size_t)k, ", ETA %s", eta);
+		}
+	}
+	if (have_tokens && k >= 0 && (size_t)k < n)
+		k += snprintf(s + k, n - (size_t)k, ", %lld tokens", tokens);
+	if (k >= 0 && (size_t)k < n)
+		snprintf(s + k, n - (size_t)k, ", %s", took);
+}
+
+/* rank: the order in which a table too long for the screen keeps its
+ * rows: batches still running first, then those that did not complete,
+ * then those that did. */
+static int
+rank(const struct batch *b)
+{
+	return b->outcome == WAITING ? 0 : b->outcome == COMPLETED ? 2 : 1;
+}
+
+/* live_draw: the table again, at most one line short of the screen (a
+ * table as high as the screen would scroll its first line away at every
+ * draw), its lines cut to the width: a line per batch, or as many as fit
+ * and a line that counts the rest, then the total line.  Nothing is
+ * drawn before the first answer. */
 static void
 live_draw(void)
 {
-	char line[512];
-	size_t i;
+	static struct buf frame = BUF_INIT;
+	char line[512], more[128];
+	size_t i, shown, room, left[3] = { 0, 0, 0 };
+	int r, any = 0;
 
 	if (!live)
 		return;
+	for (i = 0; i < nbatches && !any; i++)
+		any = batches[i].last.status != NULL;
+	if (!any)
+		return;
 	live_clear();
-	for (i = 0; i < nbatches; i++) {
-		describe(line, sizeof(line), &batches[i]);
-		fprintf(stderr, "%s\n", line);
+	term_size();
+	drawn = xreallocarray(drawn, (size_t)term_rows + 1, sizeof(*drawn));
+	buf_reset(&frame);
+	room = term_rows > 2 ? (size_t)term_rows - 2 : 0;
+	if (nbatches > room && room > 0)
+		room--;			/* for the line of the rest */
+	shown = 0;
+	for (r = 0; r < 3; r++)
+		for (i = 0; i < nbatches; i++) {
+			if (rank(&batches[i]) != r)
+				continue;
+			if (shown == room) {
+				left[r]++;
+				continue;
+			}
+			describe(line, sizeof(line), &batches[i]);
+			table_line(&frame, line);
+			shown++;
+		}
+	if (shown < nbatches && term_rows > 2) {
+		snprintf(more, sizeof(more), "... %zu more: %zu running, "
+		    "%zu failed, %zu completed", nbatches - shown, left[0],
+		    left[1], left[2]);
+		table_line(&frame, more);
 	}
-	drawn = (int)nbatches;
+	total_line(line, sizeof(line));
+	table_line(&frame, line);
+	fwrite(frame.p, 1, frame.len, stderr);
 	fflush(stderr);
 }
 
@@ -248,6 +428,8 @@ print_results(const struct batch *b, const char *code)
 	struct buf cbuf = BUF_INIT;
 	const struct batchobj *l = &b->last;
 
+	/* Written where the table was; the table is drawn again below. */
+	live_clear();
 	if (by_batch) {
 		/* A field must stay one field: a code that is empty or
 		 * holds a TAB is no code a script could match. */
@@ -297,11 +479,12 @@ static int
 take(struct batch *b, struct json_object *o, const char *path, int was_due)
 {
 	struct batchobj got;
+	struct json_object *usage, *tokens;
 	const char *code, *msg, *bad;
 	char line[512];
 	long long eline, when;
 	int changed;
-	double cap = fmax(CAP_SECONDS, first_interval);
+	double t;
 
 	if (batchobj_parse(o, &got) == -1 || strcmp(got.id, b->id) != 0 ||
 	    !idsrc_valid(got.status, strlen(got.status))) {
@@ -335,6 +518,10 @@ take(struct batch *b, struct json_object *o, const char *path, int was_due)
 	    strcmp(b->last.status, got.status) != 0;
 	batchobj_free(&b->last);
 	b->last = got;
+	if (json_object_object_get_ex(o, "usage", &usage) &&
+	    json_object_object_get_ex(usage, "total_tokens", &tokens) &&
+	    json_object_is_type(tokens, json_type_int))
+		b->tokens = json_object_get_int64(tokens);
 	/* Even with -q, a batch that ended without completing says so. */
 	if (changed && !live && (!quiet ||
 	    (batch_status_terminal(got.status) &&
@@ -365,13 +552,20 @@ take(struct batch *b, struct json_object *o, const char *path, int was_due)
 		walk.ended[walk.nended++] = (size_t)(b - batches);
 		return 0;
 	}
-	if (changed && strcmp(got.status, "finalizing") != 0)
+	/* The wait starts over at every change of status, and grows no
+	 * longer than a share of the time the batch has been in its status:
+	 * a phase that lasts a second is seen to end soon after, one that
+	 * lasts a day is polled every CAP_SECONDS. */
+	t = now();
+	if (changed) {
+		b->since = t;
 		b->interval = first_interval;
-	else if (was_due)
-		b->interval = fmin(cap, b->interval * GROWTH);
+	} else if (was_due)
+		b->interval = fmin(b->interval * GROWTH, fmax(first_interval,
+		    fmin(CAP_SECONDS, (t - b->since) / PHASE_SHARE)));
 	else
 		return 0;
-	b->next_poll = now() + b->interval;
+	b->next_poll = t + b->interval;
 	return 0;
 }
 
@@ -724,6 +918,7 @@ add_batch(const char *id, size_t len, const char *where)
 	memset(&batches[nbatches], 0, sizeof(*batches));
 	batches[nbatches].id = xstrdup(id);
 	batches[nbatches].interval = first_interval;
+	batches[nbatches].tokens = -1;
 	batches[nbatches].next_poll = now();
 	nwaiting++;
 	nunknown++;
@@ -825,6 +1020,15 @@ main(int argc, char *argv[])
 	idmap_init(&taken);
 	/* A trace would scroll the live lines away: -v gets plain lines. */
 	live = !quiet && !verbose && isatty(STDERR_FILENO);
+	if (live) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_winch;
+		sa.sa_flags = SA_RESTART;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGWINCH, &sa, NULL);
+	}
 	start = now();
 	deadline = timeout > 0 ? start + timeout : INFINITY;
 	/* Ids on stdin are taken while the batches already known are
@@ -897,7 +1101,8 @@ main(int argc, char *argv[])
 	if (walk.on)
 		walk_end(0);
 	idsrc_close(&ids);
-	drawn = 0;	/* the last state of every batch stays on the screen */
+	ndrawn = 0;	/* the last state of every batch stays on the screen */
+	free(drawn);
 
 	for (i = 0; i < nbatches; i++) {
 		if (batches[i].outcome == BROKEN)
