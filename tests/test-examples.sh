@@ -110,3 +110,13 @@ for page in "$TOP"/man/*.[1-9] "$TOP"/README.md; do
 	awk -f "$TOP/tests/examples.awk" "$page"
 done | awk '/^echo .example / { n++ } /^echo .skip / { s++ }
 	END { printf "examples: %d blocks of the man pages and the README run, %d marked not to run\n", n, s }'
+
+# Every man page reads in an 80-column terminal: no line that groff cannot
+# break (a long literal runs off the screen).
+t_man_pages_fit_80_columns() {
+	local page
+	for page in "$TOP"/man/*.[1-9]; do
+		groff -Tutf8 -mdoc -rLL=78n "$page" 2>>"$T/warnings" >/dev/null
+	done
+	expect_empty "$T/warnings"
+}
