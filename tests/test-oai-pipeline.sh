@@ -614,6 +614,24 @@ t_nested_key_field() {
 	expect_grep '^\{"product":\{"sku":"S003"\},"name":"Widget 3","llm":"' "$T/out"
 }
 
+# -j goes to jsonl-merge: the mock's answers are text, not JSON, so every
+# item keeps its answer in an invalid_json error, and the job exits 3.
+# Without items there is nothing to put answers onto: a usage error
+# before anything is done.
+t_json_answers_passed_to_merge() {
+	quick_mock
+	mkitems 2
+	pipeline -j -d run req.jsonl
+	expect_rc 2
+	expect_grep '^oai-pipeline: -j: the answers go onto items; no items file given$' "$T/err"
+	[ ! -e run ] || fail "a run directory was made"
+	pipeline -j -k sku -d run req.jsonl items.jsonl
+	expect_rc 3
+	expect_lines 2 "$T/out"
+	expect_grep '^\{"sku":"S002","name":"Widget 2","llm_error":\{"code":"invalid_json","message":"the answer is not JSON: [^"]*","answer":"mock answer to: [^"]*"\}\}$' "$T/out"
+	expect_grep '^oai-pipeline: 2 items: 0 answered, 0 failed, 0 missing, 2 answers not JSON$' "$T/err"
+}
+
 t_duplicate_custom_id_stops_before_upload() {
 	quick_mock
 	mkreq 5 >req.jsonl
