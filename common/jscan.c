@@ -690,18 +690,26 @@ jscan_member(struct jval obj, const char *key, struct jval *out)
 	return found;
 }
 
+size_t
+jscan_path_head(const char *path, const char **rest)
+{
+	const char *dot = strchr(path, '.');
+
+	*rest = dot != NULL ? dot + 1 : NULL;
+	return dot != NULL ? (size_t)(dot - path) : strlen(path);
+}
+
 int
 jscan_path(struct jval v, const char *dotted, struct jval *out)
 {
 	char part[256];
-	const char *dot;
+	const char *rest;
 	size_t n;
 
 	for (;;) {
-		dot = strchr(dotted, '.');
-		if (dot == NULL)
+		n = jscan_path_head(dotted, &rest);
+		if (rest == NULL)
 			return jscan_member(v, dotted, out);
-		n = (size_t)(dot - dotted);
 		if (n >= sizeof(part)) {
 			out->type = JT_NONE;
 			return 0;
@@ -712,7 +720,7 @@ jscan_path(struct jval v, const char *dotted, struct jval *out)
 			*out = v;
 			return 0;
 		}
-		dotted = dot + 1;
+		dotted = rest;
 	}
 }
 

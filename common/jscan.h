@@ -72,7 +72,16 @@ int	jscan_doc_member(const char *s, size_t n, struct jval *top,
  * an object.  A key that appears twice yields the last one, as json-c. */
 int	jscan_member(struct jval obj, const char *key, struct jval *out);
 
-/* jscan_path: like jscan_member through nested objects, "a.b.c". */
+/* A field path, as the tools take one (jsonl-prompt's -i and {field},
+ * jsonl-merge's -k): names separated by dots, "a.b.c" for member c of
+ * member b of member a.  A name cannot hold a dot.
+ * jscan_path_head: the length of path's first name; *rest gets the names
+ * after it, or NULL when there is only the one. */
+size_t	jscan_path_head(const char *path, const char **rest);
+
+/* jscan_path: the member of v that the field path dotted names, as
+ * jscan_member through nested objects; 1 found, 0 not (out->type
+ * JT_NONE). */
 int	jscan_path(struct jval v, const char *dotted, struct jval *out);
 
 /* jscan_index: element i (0-based) of array arr; 1 found, 0 not. */

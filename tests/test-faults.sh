@@ -142,7 +142,7 @@ t_pipeline_resumes_after_disk_full() {
 	run oai-pipeline -q -i 0.05 -k sku -d run req.jsonl items.jsonl
 	expect_rc 0
 	expect_lines 200 "$T/out"
-	expect_eq "$(grep -c '"llm": "mock answer to: Describe Widget' "$T/out")" 200 "answers"
+	expect_eq "$(grep -c '"llm":"mock answer to: Describe Widget' "$T/out")" 200 "answers"
 	expect_eq "$(mock_curl GET '/batches?limit=100' | grep -o '"id":"batch_[^"]*"' | sort -u | wc -l)" 1 "batches on the server"
 	run oai-pipeline -q -i 0.05 -k sku -d fresh req.jsonl items.jsonl
 	expect_rc 0

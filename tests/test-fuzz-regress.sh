@@ -39,7 +39,7 @@ t_merge_success_without_body() {
 	printf '{"custom_id":"u1","response":{"status_code":200},"error":null}\n' >res.jsonl
 	run jsonl-merge -k uuid items.jsonl res.jsonl
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" '{"uuid":"u1", "llm": null}'
+	expect_eq "$(cat "$T/out")" '{"uuid":"u1","llm":null}'
 }
 
 # fuzz_mock: a fault's batch limit too big for a long long ("-F

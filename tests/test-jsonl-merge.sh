@@ -24,8 +24,8 @@ t_chat_answer_joined_by_custom_id_not_position() {
 	{ chat u2 '"second"'; chat u1 '"first \"quoted\"\n"'; } >results
 	run jsonl-merge -P p.tsv -k uuid items results
 	expect_rc 0
-	expect_eq "$(cat out)" '{"uuid":"u1","name":"one", "llm": "first \"quoted\"\n"}
-{"uuid":"u2","name":"two", "llm": "second"}'
+	expect_eq "$(cat out)" '{"uuid":"u1","name":"one","llm":"first \"quoted\"\n"}
+{"uuid":"u2","name":"two","llm":"second"}'
 }
 
 t_line_numbers_without_k() {
@@ -34,9 +34,9 @@ t_line_numbers_without_k() {
 	{ chat 3 '"c"'; chat 1 '"a"'; chat 2 '"b"'; } >results
 	run jsonl-merge -P p.tsv items results
 	expect_rc 0
-	expect_eq "$(cat out)" '{"a":1, "llm": "a"}
-{"a":2, "llm": "b"}
-{"a":3, "llm": "c"}'
+	expect_eq "$(cat out)" '{"a":1,"llm":"a"}
+{"a":2,"llm":"b"}
+{"a":3,"llm":"c"}'
 }
 
 t_integer_key_field() {
@@ -45,8 +45,8 @@ t_integer_key_field() {
 	{ chat 7 '"seven"'; chat -2 '"minus two"'; } >results
 	run jsonl-merge -P p.tsv -k n items results
 	expect_rc 0
-	expect_eq "$(cat out)" '{"n":7, "llm": "seven"}
-{"n":-2, "llm": "minus two"}'
+	expect_eq "$(cat out)" '{"n":7,"llm":"seven"}
+{"n":-2,"llm":"minus two"}'
 }
 
 t_field_option_and_empty_object_and_spaces() {
@@ -55,7 +55,7 @@ t_field_option_and_empty_object_and_spaces() {
 	{ chat 1 '"x"'; failed 2 server_error boom; } >results
 	run jsonl-merge -P p.tsv -f answer items results
 	expect_rc 3
-	expect_eq "$(cat out)" '{"answer": "x"}
+	expect_eq "$(cat out)" '{"answer":"x"}
 { "a" : 1 , "answer_error": {"code": "server_error", "message": "boom"}}'
 }
 
@@ -65,7 +65,7 @@ t_responses_answer_is_the_output_text() {
 	printf '%s\n' '{"id":"b1","custom_id":"r1","response":{"status_code":200,"body":{"object":"response","model":"m-a","output":[{"type":"reasoning","summary":[]},{"type":"message","role":"assistant","content":[{"type":"output_text","text":"Hello, ","annotations":[]},{"type":"refusal","refusal":"no"},{"type":"output_text","text":"w\u00f6rld \"!\""}]}],"usage":{"input_tokens":100,"output_tokens":40}}},"error":null}' >results
 	run jsonl-merge -P p.tsv -k id items results
 	expect_rc 0
-	expect_eq "$(cat out)" '{"id":"r1", "llm": "Hello, wörld \"!\""}'
+	expect_eq "$(cat out)" '{"id":"r1","llm":"Hello, wörld \"!\""}'
 	expect_grep '^jsonl-merge: tokens: 100 prompt, 40 completion$' err
 }
 
@@ -75,7 +75,7 @@ t_embeddings_answer_is_the_vector() {
 	printf '%s\n' '{"id":"b1","custom_id":"e1","response":{"status_code":200,"body":{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.25, -1e-3, 0]}],"model":"m-b","usage":{"prompt_tokens":8,"total_tokens":8}}},"error":null}' >results
 	run jsonl-merge -P p.tsv -k id items results
 	expect_rc 0
-	expect_eq "$(cat out)" '{"id":"e1", "llm": [0.25, -1e-3, 0]}'
+	expect_eq "$(cat out)" '{"id":"e1","llm":[0.25, -1e-3, 0]}'
 }
 
 t_other_endpoint_answer_is_the_whole_body() {
@@ -84,7 +84,7 @@ t_other_endpoint_answer_is_the_whole_body() {
 	printf '%s\n' '{"id":"b1","custom_id":"x","response":{"status_code":200,"body":{"object":"moderation", "results":[{"flagged":false}]}},"error":null}' >results
 	run jsonl-merge -P p.tsv -k id items results
 	expect_rc 0
-	expect_eq "$(cat out)" '{"id":"x", "llm": {"object":"moderation", "results":[{"flagged":false}]}}'
+	expect_eq "$(cat out)" '{"id":"x","llm":{"object":"moderation", "results":[{"flagged":false}]}}'
 }
 
 t_null_content_is_null() {
@@ -93,7 +93,7 @@ t_null_content_is_null() {
 	chat x null >results
 	run jsonl-merge -P p.tsv -k id items results
 	expect_rc 0
-	expect_eq "$(cat out)" '{"id":"x", "llm": null}'
+	expect_eq "$(cat out)" '{"id":"x","llm":null}'
 }
 
 t_failed_non200_and_missing_items_exit_3() {
@@ -107,11 +107,11 @@ t_failed_non200_and_missing_items_exit_3() {
 	} >results
 	run jsonl-merge -P p.tsv -k id items results
 	expect_rc 3
-	expect_eq "$(cat out)" '{"id":"ok", "llm": "fine"}
-{"id":"expired", "llm_error": {"code": "batch_expired", "message": "This request could not be executed before the completion window expired."}}
-{"id":"limited", "llm_error": {"code": "rate_limit_exceeded", "message": "Rate limit reached"}}
-{"id":"http500", "llm_error": {"code": "http_500", "message": "HTTP status 500"}}
-{"id":"gone", "llm_error": {"code": "missing", "message": "no result for custom_id gone"}}'
+	expect_eq "$(cat out)" '{"id":"ok","llm":"fine"}
+{"id":"expired","llm_error":{"code":"batch_expired","message":"This request could not be executed before the completion window expired."}}
+{"id":"limited","llm_error":{"code":"rate_limit_exceeded","message":"Rate limit reached"}}
+{"id":"http500","llm_error":{"code":"http_500","message":"HTTP status 500"}}
+{"id":"gone","llm_error":{"code":"missing","message":"no result for custom_id gone"}}'
 	expect_eq "$(cat err)" 'jsonl-merge: 5 items: 1 answered, 3 failed, 1 missing
 jsonl-merge: tokens: 10 prompt, 5 completion
 jsonl-merge: cost: $0.000010 at the batch discount (50%)'
@@ -176,7 +176,7 @@ t_unknown_result_id_reported_exit_3() {
 	{ chat stray '"?"'; chat a '"1"'; } >results
 	run jsonl-merge -P p.tsv -k id items results
 	expect_rc 3
-	expect_eq "$(cat out)" '{"id":"a", "llm": "1"}'
+	expect_eq "$(cat out)" '{"id":"a","llm":"1"}'
 	expect_eq "$(sed -n 1p err)" 'jsonl-merge: results:1: custom_id stray matches no item'
 	expect_eq "$(sed -n 2p err)" 'jsonl-merge: 1 items: 1 answered, 0 failed, 0 missing'
 }
@@ -187,8 +187,8 @@ t_duplicate_result_the_successful_one_wins() {
 	{ failed a batch_expired x; chat a '"retried"'; chat b '"first"'; failed b server_error y; } >results
 	run jsonl-merge -P p.tsv -k id items results
 	expect_rc 0
-	expect_eq "$(cat out)" '{"id":"a", "llm": "retried"}
-{"id":"b", "llm": "first"}'
+	expect_eq "$(cat out)" '{"id":"a","llm":"retried"}
+{"id":"b","llm":"first"}'
 	expect_eq "$(sed -n 1,2p err)" 'jsonl-merge: results:2: duplicate custom_id a (first at line 1)
 jsonl-merge: results:4: duplicate custom_id b (first at line 3)'
 }
@@ -197,15 +197,15 @@ t_results_from_stdin_pipe() {
 	prices
 	printf '{"id":"%s"}\n' a b >items
 	{ chat b '"2"'; chat a '"1"'; } | jsonl-merge -P p.tsv -k id items - >out 2>err
-	expect_eq "$(cat out)" '{"id":"a", "llm": "1"}
-{"id":"b", "llm": "2"}'
+	expect_eq "$(cat out)" '{"id":"a","llm":"1"}
+{"id":"b","llm":"2"}'
 }
 
 t_items_from_stdin() {
 	prices
 	chat 1 '"1"' >results
 	echo '{"q":1}' | jsonl-merge -P p.tsv - results >out 2>err
-	expect_eq "$(cat out)" '{"q":1, "llm": "1"}'
+	expect_eq "$(cat out)" '{"q":1,"llm":"1"}'
 }
 
 t_crlf_items_and_results_accepted() {
@@ -214,7 +214,7 @@ t_crlf_items_and_results_accepted() {
 	{ chat a '"1"'; chat b '"2"'; } | sed 's/$/\r/' >results
 	run jsonl-merge -P p.tsv -k id items results
 	expect_rc 0
-	printf '{"id":"a", "llm": "1"}\n{"id":"b", "llm": "2"}\n' >want
+	printf '{"id":"a","llm":"1"}\n{"id":"b","llm":"2"}\n' >want
 	expect_same out want
 }
 
@@ -301,7 +301,7 @@ t_stdout_dev_full() {
 t_usage_and_version() {
 	run jsonl-merge items
 	expect_rc 2
-	expect_eq "$(cat err)" "usage: jsonl-merge [-c] [-k key-field] [-f field] [-P prices-file] items-file results-file"
+	expect_eq "$(cat err)" "usage: jsonl-merge [-cj] [-k key-field] [-f field] [-P prices-file] items-file results-file"
 	run jsonl-merge - -
 	expect_rc 2
 	run jsonl-merge -f '' a b
@@ -430,9 +430,9 @@ t_error_code_by_the_shared_rule() {
 	} >results
 	run jsonl-merge -P p.tsv -k id items results
 	expect_rc 3
-	expect_eq "$(cat out)" '{"id":"a", "llm_error": {"code": "invalid_request_error", "message": "no such model"}}
-{"id":"b", "llm_error": {"code": "http_500", "message": "boom"}}
-{"id":"c", "llm_error": {"code": "top_code", "message": "top"}}'
+	expect_eq "$(cat out)" '{"id":"a","llm_error":{"code":"invalid_request_error","message":"no such model"}}
+{"id":"b","llm_error":{"code":"http_500","message":"boom"}}
+{"id":"c","llm_error":{"code":"top_code","message":"top"}}'
 }
 
 # -c checks the keys alone, on the requests as well as on results, and
@@ -483,9 +483,9 @@ t_status_400_with_error_null_is_a_failure() {
 	} >results
 	run jsonl-merge -P p.tsv -k id items results
 	expect_rc 3
-	expect_eq "$(cat out)" '{"id":"bad", "llm_error": {"code": "invalid_request_error", "message": "Invalid value for messages"}}
-{"id":"odd", "llm_error": {"code": "http_400", "message": "HTTP status 400"}}
-{"id":"good", "llm": "fine"}'
+	expect_eq "$(cat out)" '{"id":"bad","llm_error":{"code":"invalid_request_error","message":"Invalid value for messages"}}
+{"id":"odd","llm_error":{"code":"http_400","message":"HTTP status 400"}}
+{"id":"good","llm":"fine"}'
 	expect_eq "$(sed -n 1p err)" 'jsonl-merge: 3 items: 1 answered, 2 failed, 0 missing'
 }
 
@@ -497,6 +497,103 @@ t_escaped_result_id_joins_its_item() {
 	{ chat 'a\/b' '"1"'; chat '\u00e9' '"2"'; } >results
 	run jsonl-merge -P p.tsv -k id items results
 	expect_rc 0
-	expect_eq "$(cat out)" "$(printf '{"id":"a/b", "llm": "1"}\n{"id":"\303\251", "llm": "2"}')"
+	expect_eq "$(cat out)" "$(printf '{"id":"a/b","llm":"1"}\n{"id":"\303\251","llm":"2"}')"
 	expect_eq "$(sed -n 1p err)" 'jsonl-merge: 2 items: 2 answered, 0 failed, 0 missing'
+}
+
+# -k takes the field paths jsonl-prompt's -i takes: a nested field, its
+# names matched decoded; the requests jsonl-prompt makes with -i PATH
+# join with -k PATH.
+t_nested_key_field_as_jsonl_prompt() {
+	prices
+	printf '%s\n' '{"product":{"sku":"A1","n":1},"name":"a"}' \
+		'{"pro\u0064uct":{"s\u006bu":"B2"},"name":"b"}' \
+		'{"name":"c","product":{"sku":7}}' >items
+	{ chat 7 '"seven"'; chat A1 '"one"'; chat B2 '"two"'; } >results
+	run jsonl-merge -P p.tsv -k product.sku items results
+	expect_rc 0
+	expect_eq "$(cat out)" '{"product":{"sku":"A1","n":1},"name":"a","llm":"one"}
+{"pro\u0064uct":{"s\u006bu":"B2"},"name":"b","llm":"two"}
+{"name":"c","product":{"sku":7},"llm":"seven"}'
+	run jsonl-prompt -m m -i product.sku items
+	expect_rc 0
+	cp out requests
+	run jsonl-merge -c -k product.sku items requests
+	expect_rc 0
+	expect_empty err
+}
+
+t_nested_key_field_absent_or_not_an_object() {
+	printf '{"product":{"sku":"A1"}}\n{"product":"B2"}\n' >items
+	chat A1 '"one"' >results
+	run jsonl-merge -k product.sku items results
+	expect_rc 1
+	expect_empty out
+	expect_eq "$(cat err)" 'jsonl-merge: items:2: no field "product.sku"'
+	printf '{"product":{"sku":{"id":1}}}\n' >items
+	run jsonl-merge -k product.sku items results
+	expect_rc 1
+	expect_eq "$(cat err)" 'jsonl-merge: items:1: field "product.sku" is object, not a string or an integer'
+}
+
+# -c names a nested member that would join the items, as a field path.
+t_check_suggests_a_nested_key() {
+	printf '{"n":%d,"product":{"name":"x","sku":"S%d"}}\n' 1 1 2 2 >items
+	printf '{"custom_id":"S%d","method":"POST","url":"/v1/chat/completions","body":{}}\n' 1 2 >requests
+	run jsonl-merge -c items requests
+	expect_rc 3
+	expect_eq "$(cat err)" 'jsonl-merge: items: 2 of 2 items match no custom_id of requests, and 2 custom_ids match no item; did you mean -k product.sku?'
+	run jsonl-merge -c -k product.sku items requests
+	expect_rc 0
+}
+
+# The member added is spaced as the item's own members: none in a
+# compact item, ", " and ": " in a spaced one, each as the item writes it.
+t_added_member_spaced_as_the_item() {
+	prices
+	printf '%s\n' '{"id":"a","x":1}' '{"id": "b", "x": 1}' '{"id":"c", "x":1}' \
+		'{"id": "d"}' '{"id":"e"}' '{"id":"f"}' >items
+	{ chat a '"1"'; chat b '"2"'; chat c '"3"'; chat d '"4"'; failed e server_error boom; } >results
+	run jsonl-merge -P p.tsv -k id items results
+	expect_rc 3
+	expect_eq "$(cat out)" '{"id":"a","x":1,"llm":"1"}
+{"id": "b", "x": 1, "llm": "2"}
+{"id":"c", "x":1, "llm":"3"}
+{"id": "d", "llm": "4"}
+{"id":"e","llm_error":{"code":"server_error","message":"boom"}}
+{"id":"f","llm_error":{"code":"missing","message":"no result for custom_id f"}}'
+}
+
+# -j: an answer that is text is taken as JSON, written without its white
+# space; one that is not JSON (as RFC 8259 says, so no NaN and no single
+# quotes, which json-c would take) is a failure that keeps the text.
+t_json_answers_with_j() {
+	prices
+	printf '{"id":"%s"}\n' obj str nan quote fence null emb resp >items
+	{
+		chat obj '"{\"a\": [1, 2.5],\n  \"s\": \"x\\\" y \\\\n\"}"'
+		chat str '"\"plain\""'
+		chat nan '"{\"a\": NaN}"'
+		chat quote "\"{'a': 1}\""
+		chat fence '"```json\n{\"a\": 1}\n```"'
+		chat null 'null'
+		printf '%s\n' '{"custom_id":"emb","response":{"status_code":200,"body":{"object":"list","data":[{"embedding":[0.5, 1]}],"model":"m-a"}},"error":null}'
+		printf '%s\n' '{"custom_id":"resp","response":{"status_code":200,"body":{"object":"response","model":"m-a","output":[{"type":"message","content":[{"type":"output_text","text":"[1, "},{"type":"output_text","text":"true]"}]}]}},"error":null}'
+	} >results
+	run jsonl-merge -P p.tsv -j -k id items results
+	expect_rc 3
+	expect_eq "$(cat out)" '{"id":"obj","llm":{"a":[1,2.5],"s":"x\" y \\n"}}
+{"id":"str","llm":"plain"}
+{"id":"nan","llm_error":{"code":"invalid_json","message":"the answer is not JSON: unexpected character at byte 7","answer":"{\"a\": NaN}"}}
+{"id":"quote","llm_error":{"code":"invalid_json","message":"the answer is not JSON: expected a string key at byte 2","answer":"{'"'"'a'"'"': 1}"}}
+{"id":"fence","llm_error":{"code":"invalid_json","message":"the answer is not JSON: unexpected character at byte 1","answer":"```json\n{\"a\": 1}\n```"}}
+{"id":"null","llm":null}
+{"id":"emb","llm":[0.5, 1]}
+{"id":"resp","llm":[1,true]}'
+	expect_eq "$(sed -n 1p err)" 'jsonl-merge: 8 items: 5 answered, 0 failed, 0 missing, 3 answers not JSON'
+	# Without -j the same answers are strings, and all answered.
+	run jsonl-merge -P p.tsv -k id items results
+	expect_rc 0
+	expect_grep '^\{"id":"obj","llm":"\{' out
+	expect_eq "$(sed -n 1p err)" 'jsonl-merge: 8 items: 8 answered, 0 failed, 0 missing'
 }

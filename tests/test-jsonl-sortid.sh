@@ -486,3 +486,17 @@ t_messages_per_id_named_ten_then_counted() {
 	expect_eq "$(grep -c '^jsonl-sortid: no result for custom_id ' err)" 10 "missing named"
 	expect_grep '^jsonl-sortid: no result for 5 more custom_ids$' err
 }
+
+# The man page says what the user sees (memory, TMPDIR, what stops a run);
+# how the tool reads and writes is in docs/ARCHITECTURE.md.  It formats
+# without a warning at 80 columns.
+t_man_page_says_what_the_user_sees() {
+	local page=$TOP/man/jsonl-sortid.1
+	expect_no_grep 'mmap|pread|fallocate|PIPE_BUF|windows of' "$page"
+	expect_grep 'TMPDIR' "$page"
+	if command -v man >/dev/null; then
+		MANWIDTH=80 man -l -Tutf8 "$page" >/dev/null 2>"$T/manerr"
+		expect_empty "$T/manerr"
+	fi
+	expect_grep '^## How jsonl-sortid reads and writes' "$TOP/docs/ARCHITECTURE.md"
+}

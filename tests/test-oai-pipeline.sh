@@ -73,7 +73,7 @@ whole_files() {
 t_usage() {
 	run oai-pipeline -h
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" "usage: oai-pipeline [-cnqV] [-B dollars] [-d run-dir] [-e endpoint] [-i interval] [-k key-field] [-l max-lines] [-Q limit] [-r retries] [-t timeout] requests.jsonl [items.jsonl]"
+	expect_eq "$(cat "$T/out")" "usage: oai-pipeline [-cjnqV] [-B dollars] [-d run-dir] [-e endpoint] [-i interval] [-k key-field] [-l max-lines] [-Q limit] [-r retries] [-t timeout] requests.jsonl [items.jsonl]"
 	run oai-pipeline -V
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" "oai-pipeline batchpipe 0.1.0"
@@ -132,7 +132,7 @@ t_items_merged_in_items_order() {
 	expect_rc 0
 	expect_lines 40 "$T/out"
 	expect_eq "$(sed 's/^{"sku":"\([^"]*\)".*/\1/' "$T/out" | tr '\n' ' ')" "$(ids req.jsonl | tr '\n' ' ')" "items order"
-	expect_grep '^\{"sku":"S001","name":"Widget 1", "llm": "' "$T/out"
+	expect_grep '^\{"sku":"S001","name":"Widget 1","llm":"' "$T/out"
 	expect_no_grep 'llm_error' "$T/out"
 	expect_same "$T/out" run/merged.jsonl
 	expect_grep '^oai-pipeline: 40 requests: 40 succeeded, 0 failed; 3 batches \(0 requests submitted again\)$' "$T/err"
@@ -188,7 +188,7 @@ t_same_as_the_shell_pipe() {
 		oai-fetch -q | jsonl-sortid | jsonl-merge items.jsonl - >pipe.jsonl 2>/dev/null
 	expect_same driver.jsonl pipe.jsonl
 	expect_lines 25 driver.jsonl
-	expect_grep '^\{"ticket_id":"T-000001",.*, "llm": "' driver.jsonl
+	expect_grep '^\{"ticket_id":"T-000001",.*,"llm":"' driver.jsonl
 }
 
 t_results_sorted_without_items() {
@@ -598,6 +598,40 @@ oai-pipeline: the items do not join onto the requests (see -k in oai-pipeline(1)
 	expect_lines 5 "$T/out"
 }
 
+# A nested -k goes to jsonl-merge as it is, in the first check as at the
+# end; the check names a nested field that would join.
+t_nested_key_field() {
+	quick_mock
+	mkitems 3
+	sed 's/^{"sku":\("[^"]*"\)/{"product":{"sku":\1}/' items.jsonl >nested.jsonl
+	pipeline -d run req.jsonl nested.jsonl
+	expect_rc 2
+	expect_eq "$(head -n 1 "$T/err")" "oai-pipeline: nested.jsonl: 3 of 3 items match no custom_id of req.jsonl, and 3 custom_ids match no item; did you mean -k product.sku?"
+	[ ! -e run ] || fail "a run directory was made"
+	pipeline -k product.sku -d run req.jsonl nested.jsonl
+	expect_rc 0
+	expect_lines 3 "$T/out"
+	expect_grep '^\{"product":\{"sku":"S003"\},"name":"Widget 3","llm":"' "$T/out"
+}
+
+# -j goes to jsonl-merge: the mock's answers are text, not JSON, so every
+# item keeps its answer in an invalid_json error, and the job exits 3.
+# Without items there is nothing to put answers onto: a usage error
+# before anything is done.
+t_json_answers_passed_to_merge() {
+	quick_mock
+	mkitems 2
+	pipeline -j -d run req.jsonl
+	expect_rc 2
+	expect_grep '^oai-pipeline: -j: the answers go onto items; no items file given$' "$T/err"
+	[ ! -e run ] || fail "a run directory was made"
+	pipeline -j -k sku -d run req.jsonl items.jsonl
+	expect_rc 3
+	expect_lines 2 "$T/out"
+	expect_grep '^\{"sku":"S002","name":"Widget 2","llm_error":\{"code":"invalid_json","message":"the answer is not JSON: [^"]*","answer":"mock answer to: [^"]*"\}\}$' "$T/out"
+	expect_grep '^oai-pipeline: 2 items: 0 answered, 0 failed, 0 missing, 2 answers not JSON$' "$T/err"
+}
+
 t_duplicate_custom_id_stops_before_upload() {
 	quick_mock
 	mkreq 5 >req.jsonl
@@ -944,7 +978,7 @@ t_operands_starting_with_dash() {
 	pipeline -k sku -d run2 -- -b1.jsonl -k.jsonl
 	expect_rc 0
 	expect_lines 4 "$T/out"
-	expect_grep '^\{"sku":"S004","name":"Widget 4", "llm": ' "$T/out"
+	expect_grep '^\{"sku":"S004","name":"Widget 4","llm":' "$T/out"
 	one_batch_per_file run/batches run2/batches ./-p.run/batches
 }
 

@@ -49,7 +49,7 @@ static size_t		 entries_cap;
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: jsonl-merge [-c] [-k key-field] [-f field] "
+	fprintf(fp, "usage: jsonl-merge [-cj] [-k key-field] [-f field] "
 	    "[-P prices-file] items-file results-file\n");
 	exit(fp == stdout ? 0 : 2);
 }
@@ -435,20 +435,47 @@ key_eq(struct jval k, const char *name)
 	return jscan_streq(k, name);
 }
 
-/* A member of the first item whose value is a custom_id of the results:
- * the likely key field when the one given (or the line numbers) matches
- * nothing. */
+/* The field path of a member of the first item whose value is a
+ * custom_id of the results: the likely key field when the one given (or
+ * the line numbers) matches nothing. */
 static struct buf suggested = BUF_INIT;
 
-/* suggest: when suggested is still empty and the value v (a string or
- * an integer) of member k is a custom_id of the results, k is taken. */
-static void
-suggest(struct jval k, struct jval v, struct buf *scratch)
+/* Appends the name of key k to path; 0 when it holds a dot, which a
+ * field path cannot name. */
+static int
+add_name(struct buf *path, struct jval k)
 {
-	size_t e;
+	size_t from = path->len;
+
+	jscan_unescape(k, path);
+	return memchr(path->p + from, '.', path->len - from) == NULL;
+}
+
+/* suggest: when suggested is still empty and the value v (a string or
+ * an integer) of the member at field path is a custom_id of the results,
+ * path is taken; in an object, its members are looked at, down to depth
+ * more levels. */
+static void
+suggest(struct buf *path, struct jval v, int depth, struct buf *scratch)
+{
+	struct jiter it;
+	struct jval k, m;
+	size_t e, len = path->len;
 
 	if (suggested.len > 0)
 		return;
+	if (v.type == JT_OBJECT && depth > 0) {
+		jscan_iter(v, &it);
+		while (suggested.len == 0 && jscan_next(&it, &k, &m)) {
+			path->len = len;
+			buf_addc(path, '.');
+			if (add_name(path, k))
+				suggest(path, m, depth - 1, scratch);
+		}
+		path->len = len;
+		path->p[len] = '\0';
+		return;
+	}
 	buf_reset(scratch);
 	if (v.type == JT_STRING)
 		jscan_unescape(v, scratch);
@@ -458,26 +485,38 @@ suggest(struct jval k, struct jval v, struct buf *scratch)
 		return;
 	e = idmap_find(&index_, scratch->p, scratch->len);
 	if (e != IDMAP_NONE && entries[e].rline != 0)
-		jscan_unescape(k, &suggested);
+		buf_add(&suggested, path->p, path->len);
 }
 
-/* Pass one over the items: checks every line, finds its key and joins it
- * to the index.  Returns the entry number of each item, in order. */
+/* How an item writes its separators, for the text added to it: a space
+ * after its colons, after its commas (bits of a byte an item). */
+#define SPACED_COLON	1
+#define SPACED_COMMA	2
+
+/* Pass one over the items: checks every line, finds its key (the member
+ * at field path keyfield) and joins it to the index.  Returns the entry
+ * number of each item, in order, and in *styles its SPACED_ bits. */
 static uint32_t *
-join_items(const char *keyfield, const char *field, size_t *nitems)
+join_items(const char *keyfield, const char *field, size_t *nitems,
+    uint8_t **styles)
 {
 	struct buf scratch = BUF_INIT, show = BUF_INIT, errfield = BUF_INIT;
+	struct buf path = BUF_INIT;
 	struct jsonl r;
 	struct jval top, k, v, key;
 	struct jerr e;
 	struct entry *en;
 	uint32_t *refs = NULL;
+	uint8_t *style = NULL, st;
 	size_t cap = 0, n = 0, len, i;
-	char *line, num[32];
-	const char *id, *p;
+	char *line, num[32], *keyname = NULL;
+	const char *id, *p, *keyrest = NULL;
 	size_t idlen;
-	int got;
+	int got, colons, commas;
 
+	if (keyfield != NULL)
+		keyname = xstrndup(keyfield, jscan_path_head(keyfield,
+		    &keyrest));
 	buf_adds(&errfield, field);
 	buf_adds(&errfield, "_error");
 	jsonl_fdopen(&r, items.fd, items.name, 0);
@@ -495,12 +534,17 @@ join_items(const char *keyfield, const char *field, size_t *nitems)
 		if (r.lineno > UINT32_MAX)
 			errx(1, "%s: too many lines", r.name);
 		key.type = JT_NONE;
+		st = 0;
+		colons = commas = 0;
 		for (p = skip_blank(top.p + 1); *p != '}';) {
 			k.type = JT_STRING;
 			k.p = p;
 			p = skip_string(p);
 			k.n = (size_t)(p - k.p);
-			v.p = p = skip_blank(skip_blank(p) + 1);
+			p = skip_blank(p);	/* at the colon */
+			if (colons++ == 0 && (p[1] == ' ' || p[1] == '\t'))
+				st |= SPACED_COLON;
+			v.p = p = skip_blank(p + 1);
 			p = skip_any(p);
 			v.type = type_of(*v.p);
 			v.n = (size_t)(p - v.p);
@@ -508,14 +552,26 @@ join_items(const char *keyfield, const char *field, size_t *nitems)
 				errx(1, "%s:%lu: the item already has a field "
 				    "\"%s\"", r.name, r.lineno,
 				    key_eq(k, field) ? field : errfield.p);
-			if (keyfield != NULL && key_eq(k, keyfield))
+			if (keyname != NULL && key_eq(k, keyname))
 				key = v;
-			if (r.lineno == 1)
-				suggest(k, v, &scratch);
+			if (r.lineno == 1) {
+				buf_reset(&path);
+				if (add_name(&path, k))
+					suggest(&path, v, 3, &scratch);
+			}
 			p = skip_blank(p);
-			if (*p == ',')
+			if (*p == ',') {
+				if (commas++ == 0 &&
+				    (p[1] == ' ' || p[1] == '\t'))
+					st |= SPACED_COMMA;
 				p = skip_blank(p + 1);
+			}
 		}
+		/* One member: the comma added is spaced as its colon. */
+		if (commas == 0 && (st & SPACED_COLON))
+			st |= SPACED_COMMA;
+		if (key.type != JT_NONE && keyrest != NULL)
+			jscan_path(key, keyrest, &key);
 		if (keyfield == NULL) {
 			snprintf(num, sizeof(num), "%lu", r.lineno);
 			id = num;
@@ -549,7 +605,9 @@ join_items(const char *keyfield, const char *field, size_t *nitems)
 		if (n == cap) {
 			cap = cap ? cap * 2 : 4096;
 			refs = xreallocarray(refs, cap, sizeof(*refs));
+			style = xreallocarray(style, cap, sizeof(*style));
 		}
+		style[n] = st;
 		refs[n++] = (uint32_t)(en - entries);
 	}
 	if (got < 0)
@@ -558,12 +616,16 @@ join_items(const char *keyfield, const char *field, size_t *nitems)
 	buf_free(&scratch);
 	buf_free(&show);
 	buf_free(&errfield);
+	buf_free(&path);
+	free(keyname);
 	*nitems = n;
+	*styles = style;
 	return refs;
 }
 
 struct tally {
 	size_t			 answered, failed, missing;
+	size_t			 not_json;	/* -j: answers that are not */
 	unsigned long long	 intok, cachedtok, outtok;
 	double			 cost;		/* USD, list price */
 	unsigned long long	 unknown_in, unknown_out;	/* unpriced */
@@ -650,6 +712,53 @@ count_usage(struct jval usage, struct jval model, struct tally *t,
 	}
 }
 
+/* The output text of a successful responses body: every output_text
+ * part of output[].content[], decoded and joined into text.  1 when
+ * there is one, else 0. */
+static int
+output_text(struct jval output, struct buf *text)
+{
+	struct jval item, content, part, type, t, k;
+	struct jiter it, ci;
+	int found = 0;
+
+	buf_reset(text);
+	jscan_iter(output, &it);
+	while (jscan_next(&it, &k, &item)) {
+		if (!jscan_member(item, "content", &content) ||
+		    content.type != JT_ARRAY)
+			continue;
+		jscan_iter(content, &ci);
+		while (jscan_next(&ci, &k, &part))
+			if (jscan_member(part, "type", &type) &&
+			    jscan_streq(type, "output_text") &&
+			    jscan_member(part, "text", &t) &&
+			    t.type == JT_STRING) {
+				jscan_unescape(t, text);
+				found = 1;
+			}
+	}
+	return found;
+}
+
+/* The answer of a successful response body when it is text (chat content
+ * that is a string, the responses output text), decoded into text: 1;
+ * else 0. */
+static int
+answer_text(const struct parsed *r, struct buf *text)
+{
+	const struct jval *m = r->m;
+
+	if (jscan_streq(m[B_OBJECT], "chat.completion")) {
+		buf_reset(text);
+		return jscan_unescape(m[C_CONTENT], text) == 0;
+	}
+	if (jscan_streq(m[B_OBJECT], "response") &&
+	    m[B_OUTPUT].type == JT_ARRAY)
+		return output_text(m[B_OUTPUT], text);
+	return 0;
+}
+
 /* The answer in a successful response body, as JSON text appended to out:
  * chat: choices[0].message.content; responses: the output text; embeddings:
  * data[0].embedding; anything else: the whole body. */
@@ -657,32 +766,14 @@ static void
 add_answer(struct buf *out, const struct parsed *r, struct buf *scratch)
 {
 	const struct jval *m = r->m;
-	struct jval body = m[R_BODY], obj = m[B_OBJECT], v, item, content, part, type, text, k;
-	struct jiter it, ci;
-	int found = 0;
+	struct jval body = m[R_BODY], obj = m[B_OBJECT], v;
 
 	if (jscan_streq(obj, "chat.completion") && m[C_CONTENT].type) {
 		buf_add(out, m[C_CONTENT].p, m[C_CONTENT].n);
 		return;
 	}
 	if (jscan_streq(obj, "response") && (v = m[B_OUTPUT]).type == JT_ARRAY) {
-		buf_reset(scratch);
-		jscan_iter(v, &it);
-		while (jscan_next(&it, &k, &item)) {
-			if (!jscan_member(item, "content", &content) ||
-			    content.type != JT_ARRAY)
-				continue;
-			jscan_iter(content, &ci);
-			while (jscan_next(&ci, &k, &part))
-				if (jscan_member(part, "type", &type) &&
-				    jscan_streq(type, "output_text") &&
-				    jscan_member(part, "text", &text) &&
-				    text.type == JT_STRING) {
-					jscan_unescape(text, scratch);
-					found = 1;
-				}
-		}
-		if (found)
+		if (output_text(v, scratch))
 			buf_add_json_string(out, scratch->p, scratch->len);
 		else
 			buf_adds(out, "null");
@@ -699,31 +790,79 @@ add_answer(struct buf *out, const struct parsed *r, struct buf *scratch)
 		buf_add(out, body.p, body.n);
 }
 
-/* {"code": ..., "message": ...} of a failed result, appended to out:
- * the code and message common/result finds, as written; without them
- * "http_N" and "HTTP status N"; a line with neither an error nor a status
- * is a bad_result. */
+/* -j: appends text, when it is one JSON value (RFC 8259, as jscan reads
+ * it: no NaN, no single quotes), to out without its white space: 0.
+ * Else -1 and *e says why. */
+static int
+add_json_text(struct buf *out, const struct buf *text, struct jerr *e)
+{
+	struct jval v;
+	const char *p, *end;
+	int in_string = 0;
+
+	if (jscan_doc(text->p, text->len, &v, e) < 0)
+		return -1;
+	/* Valid JSON has white space only between tokens, never a raw
+	 * control character inside a string: a newline in a pretty-printed
+	 * answer would split the item's line. */
+	buf_reserve(out, v.n);
+	for (p = v.p, end = v.p + v.n; p < end; p++) {
+		if (in_string) {
+			if (*p == '\\')
+				buf_addc(out, *p++);
+			else if (*p == '"')
+				in_string = 0;
+		} else if (*p == '"')
+			in_string = 1;
+		else if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			continue;
+		buf_addc(out, *p);
+	}
+	return 0;
+}
+
+/* The separators of the text added to an item, spaced as the item's own
+ * (SPACED_ bits). */
+struct seps {
+	const char	*comma;		/* ", " or "," */
+	const char	*colon;		/* ": " or ":" */
+};
+
+static struct seps
+seps_of(uint8_t style)
+{
+	struct seps s;
+
+	s.comma = style & SPACED_COMMA ? ", " : ",";
+	s.colon = style & SPACED_COLON ? ": " : ":";
+	return s;
+}
+
+/* {"code": ..., "message": ...} of a failed result, appended to out with
+ * the separators s: the code and message common/result finds, as
+ * written; without them "http_N" and "HTTP status N"; a line with neither
+ * an error nor a status is a bad_result. */
 static void
-add_error(struct buf *out, const struct parsed *p)
+add_error(struct buf *out, const struct parsed *p, struct seps s)
 {
 	struct result r;
 
 	outcome(p, &r);
+	buf_printf(out, "{\"code\"%s", s.colon);
 	if (r.code.type == JT_NONE && r.http < 0 &&
 	    (r.error.type == JT_NONE || r.error.type == JT_NULL)) {
-		buf_adds(out, "{\"code\": \"bad_result\", \"message\": \"the "
-		    "result has neither a response with a status_code nor an "
-		    "error\"}");
+		buf_printf(out, "\"bad_result\"%s\"message\"%s\"the result "
+		    "has neither a response with a status_code nor an "
+		    "error\"}", s.comma, s.colon);
 		return;
 	}
-	buf_adds(out, "{\"code\": ");
 	if (r.code.type != JT_NONE)
 		buf_add(out, r.code.p, r.code.n);
 	else if (r.http >= 0)
 		buf_printf(out, "\"http_%lld\"", r.http);
 	else
 		buf_adds(out, "null");
-	buf_adds(out, ", \"message\": ");
+	buf_printf(out, "%s\"message\"%s", s.comma, s.colon);
 	if (r.message.type != JT_NONE)
 		buf_add(out, r.message.p, r.message.n);
 	else if (r.http >= 0 && r.code.type == JT_NONE)
@@ -733,31 +872,53 @@ add_error(struct buf *out, const struct parsed *p)
 	buf_addc(out, '}');
 }
 
-/* Pass two: every item again, in order, with its answer or error. */
+/* -j, an answer that is not JSON: the member errkey, code invalid_json,
+ * a message saying why, and the answer's text, so that nothing paid for
+ * is lost.  msg: a buffer for the message. */
 static void
-write_items(const uint32_t *refs, size_t nitems, const char *field,
-    struct tally *t)
+add_not_json(struct buf *out, const struct buf *errkey, struct seps s,
+    const struct buf *text, const struct jerr *e, struct buf *msg)
+{
+	buf_add(out, errkey->p, errkey->len);
+	buf_printf(out, "%s{\"code\"%s\"invalid_json\"%s\"message\"%s",
+	    s.colon, s.colon, s.comma, s.colon);
+	buf_reset(msg);
+	buf_printf(msg, "the answer is not JSON: %s at byte %zu", e->msg,
+	    e->off + 1);
+	buf_add_json_string(out, msg->p, msg->len);
+	buf_printf(out, "%s\"answer\"%s", s.comma, s.colon);
+	buf_add_json_string(out, text->p, text->len);
+	buf_addc(out, '}');
+}
+
+/* Pass two: every item again, in order, with its answer or error; with
+ * as_json, an answer that is text is taken as JSON (-j). */
+static void
+write_items(const uint32_t *refs, const uint8_t *styles, size_t nitems,
+    const char *field, int as_json, struct tally *t)
 {
 	struct buf out = BUF_INIT, res = BUF_INIT, scratch = BUF_INIT;
 	struct buf show = BUF_INIT, key = BUF_INIT, errkey = BUF_INIT;
 	struct jsonl r;
 	struct jval item;
+	struct jerr je;
 	struct parsed pr;
 	struct result outc;
+	struct seps sp;
 	const struct entry *en;
 	const char *id;
 	char *line;
-	size_t len, i = 0, idlen, close;
+	size_t len, i = 0, idlen, close, mark;
 
 	buf_add_json_string(&key, field, strlen(field));
-	buf_adds(&key, ": ");
 	buf_add_json_string(&errkey, field, strlen(field));
 	errkey.len--;
-	buf_adds(&errkey, "_error\": ");
+	buf_adds(&errkey, "_error\"");
 	if (lseek(items.fd, items.base, SEEK_SET) < 0)
 		err(1, "%s", items.name);
 	jsonl_fdopen(&r, items.fd, items.name, 0);
 	while (i < nitems && jsonl_next(&r, &line, &len) == 1) {
+		sp = seps_of(styles[i]);
 		en = &entries[refs[i++]];
 		item = object_of(line, len);
 		if (item.n < 2 || item.p[0] != '{' || item.p[item.n - 1] != '}')
@@ -768,12 +929,14 @@ write_items(const uint32_t *refs, size_t nitems, const char *field,
 		buf_add(&out, item.p, close);
 		/* An empty object gets no comma. */
 		if (item.p[1 + strspn(item.p + 1, " \t")] != '}')
-			buf_adds(&out, ", ");
+			buf_adds(&out, sp.comma);
+		mark = out.len;
 		if (en->rline == 0) {
 			id = idmap_id(&index_, (size_t)(en - entries), &idlen);
 			buf_add(&out, errkey.p, errkey.len);
-			buf_adds(&out, "{\"code\": \"missing\", \"message\": "
-			    "\"no result for custom_id ");
+			buf_printf(&out, "%s{\"code\"%s\"missing\"%s"
+			    "\"message\"%s\"no result for custom_id ",
+			    sp.colon, sp.colon, sp.comma, sp.colon);
 			buf_reset(&show);
 			buf_add_json_string(&show, id, idlen);
 			buf_add(&out, show.p + 1, show.len - 1);
@@ -784,14 +947,27 @@ write_items(const uint32_t *refs, size_t nitems, const char *field,
 			parse_result(res.p, &pr);
 			count_usage(pr.m[B_USAGE], pr.m[B_MODEL], t, &scratch);
 			outcome(&pr, &outc);
-			if (outc.ok) {
+			if (!outc.ok) {
+				buf_add(&out, errkey.p, errkey.len);
+				buf_adds(&out, sp.colon);
+				add_error(&out, &pr, sp);
+				t->failed++;
+			} else if (as_json && answer_text(&pr, &scratch)) {
 				buf_add(&out, key.p, key.len);
+				buf_adds(&out, sp.colon);
+				if (add_json_text(&out, &scratch, &je) == 0)
+					t->answered++;
+				else {
+					out.len = mark;
+					add_not_json(&out, &errkey, sp,
+					    &scratch, &je, &show);
+					t->not_json++;
+				}
+			} else {
+				buf_add(&out, key.p, key.len);
+				buf_adds(&out, sp.colon);
 				add_answer(&out, &pr, &scratch);
 				t->answered++;
-			} else {
-				buf_add(&out, errkey.p, errkey.len);
-				add_error(&out, &pr);
-				t->failed++;
 			}
 		}
 		buf_adds(&out, "}\n");
@@ -809,13 +985,18 @@ write_items(const uint32_t *refs, size_t nitems, const char *field,
 }
 
 static void
-summary(size_t nitems, const struct tally *t)
+summary(size_t nitems, int as_json, const struct tally *t)
 {
 	double cost = t->cost * BATCH_PRICE_FACTOR;
 	double off = (1 - BATCH_PRICE_FACTOR) * 100;
 
-	warnx("%zu items: %zu answered, %zu failed, %zu missing", nitems,
-	    t->answered, t->failed, t->missing);
+	if (as_json)
+		warnx("%zu items: %zu answered, %zu failed, %zu missing, %zu "
+		    "answers not JSON", nitems, t->answered, t->failed,
+		    t->missing, t->not_json);
+	else
+		warnx("%zu items: %zu answered, %zu failed, %zu missing",
+		    nitems, t->answered, t->failed, t->missing);
 	if (t->cachedtok > 0)
 		warnx("tokens: %llu prompt (%llu of them cached, priced as "
 		    "cached input), %llu completion", t->intok, t->cachedtok,
@@ -844,15 +1025,19 @@ main(int argc, char *argv[])
 	struct buf show = BUF_INIT;
 	struct tally t;
 	uint32_t *refs;
+	uint8_t *styles;
 	struct capwarn shown_unknown = { 0 };
 	size_t nitems, e, unknown = 0, unmatched = 0, idlen;
 	const char *id;
-	int ch, check = 0;
+	int ch, check = 0, as_json = 0;
 
-	while ((ch = getopt(argc, argv, "cf:hk:P:V")) != -1) {
+	while ((ch = getopt(argc, argv, "cf:hjk:P:V")) != -1) {
 		switch (ch) {
 		case 'c':
 			check = 1;
+			break;
+		case 'j':
+			as_json = 1;
 			break;
 		case 'f':
 			field = optarg;
@@ -892,7 +1077,7 @@ main(int argc, char *argv[])
 	spool_open(&items, argv[0]);
 	idmap_init(&index_);
 	index_results();
-	refs = join_items(keyfield, field, &nitems);
+	refs = join_items(keyfield, field, &nitems, &styles);
 
 	for (e = 0; e < index_.count; e++) {
 		if (entries[e].rline == 0) {
@@ -913,6 +1098,7 @@ main(int argc, char *argv[])
 	if (check) {
 		/* -c: the keys alone, before anything is paid for. */
 		free(refs);
+		free(styles);
 		if (unmatched == 0 && unknown == 0)
 			return 0;
 		if (keyfield != NULL && strcmp(suggested.p == NULL ? "" :
@@ -931,11 +1117,13 @@ main(int argc, char *argv[])
 		    capwarn_hidden(&shown_unknown));
 
 	memset(&t, 0, sizeof(t));
-	write_items(refs, nitems, field, &t);
+	write_items(refs, styles, nitems, field, as_json, &t);
 	free(refs);
+	free(styles);
 	if (stdout_close(1) < 0)
 		return 1;
-	summary(nitems, &t);
+	summary(nitems, as_json, &t);
 	buf_free(&t.unknown_models);
-	return t.failed > 0 || t.missing > 0 || unknown > 0 ? 3 : 0;
+	return t.failed > 0 || t.missing > 0 || t.not_json > 0 ||
+	    unknown > 0 ? 3 : 0;
 }

@@ -280,11 +280,9 @@ read_file(const char *path, size_t *len)
 static size_t
 picker_want(struct picker *pk, const char *path, const char **rest)
 {
-	const char *dot = strchr(path, '.');
-	size_t len = dot ? (size_t)(dot - path) : strlen(path), i;
+	size_t len = jscan_path_head(path, rest), i;
 	unsigned c;
 
-	*rest = dot ? dot + 1 : NULL;
 	for (i = 0; i < pk->n; i++)
 		if (pk->lens[i] == len && memcmp(pk->names[i], path, len) == 0)
 			return i;

@@ -9,7 +9,8 @@
  * .choices, .output, .data, .usage, .model, and
  * response.body.choices[0].message.content); succeeded() agrees with the
  * rule "error null or absent and status_code 200"; and what add_answer
- * and add_error write is one valid JSON value.
+ * and add_error write (in each spacing), and with -j add_json_text or
+ * add_not_json, is one valid JSON value on one line.
  * Excluded (the walker's documented limits): lines with an escaped member
  * name (no API writes them), and lines where a member on the path
  * (response, body, choices' first element, message) is repeated: the
@@ -75,10 +76,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct parsed r;
 	struct jval top, want, resp, body, v;
-	struct jerr e;
+	struct jerr e, je;
 	struct buf out = BUF_INIT, scratch = BUF_INIT;
+	struct buf errkey = BUF_INIT, msg = BUF_INIT;
 	long long status;
 	char *line;
+	uint8_t style;
 	int ok;
 
 	if (size > 65536 || memchr(data, '\0', size) != NULL)
@@ -127,10 +130,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	add_answer(&out, &r, &scratch);
 	check(jscan_doc(out.p, out.len, &v, &e) == 0);
-	buf_reset(&out);
-	add_error(&out, &r);
-	check(jscan_doc(out.p, out.len, &v, &e) == 0);
+	for (style = 0; style <= SPACED_COLON + SPACED_COMMA; style++) {
+		buf_reset(&out);
+		add_error(&out, &r, seps_of(style));
+		check(jscan_doc(out.p, out.len, &v, &e) == 0);
+	}
+	/* -j: the answer's text as JSON, or the error that keeps it. */
+	if (answer_text(&r, &scratch)) {
+		buf_reset(&out);
+		if (add_json_text(&out, &scratch, &je) < 0) {
+			buf_adds(&out, "{");
+			buf_adds(&errkey, "\"llm_error\"");
+			add_not_json(&out, &errkey, seps_of(0), &scratch, &je,
+			    &msg);
+			buf_adds(&out, "}");
+		}
+		check(jscan_doc(out.p, out.len, &v, &e) == 0);
+		check(memchr(out.p, '\n', out.len) == NULL);
+	}
 out:
+	buf_free(&errkey);
+	buf_free(&msg);
 	buf_free(&out);
 	buf_free(&scratch);
 	free(line);
