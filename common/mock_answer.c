@@ -250,6 +250,39 @@ model_of(struct jval body, struct jval *model, struct buf *out)
 	return 0;
 }
 
+/* Whether a chat request asks for JSON (response_format json_object or
+ * json_schema), so that the answer is a JSON object in text, as a model's
+ * is: a client that parses answers can be tried offline. */
+static int
+wants_json(struct jval body)
+{
+	struct jval format, type;
+
+	if (!jscan_member(body, "response_format", &format) ||
+	    !jscan_member(format, "type", &type) || type.type != JT_STRING)
+		return 0;
+	return jscan_streq(type, "json_object") ||
+	    jscan_streq(type, "json_schema");
+}
+
+/* text becomes {"answer":TEXT}, cut where the cap cut TEXT: a capped JSON
+ * answer is not JSON, as a model's is not. */
+static void
+as_json_object(struct buf *text, int capped)
+{
+	struct buf json = BUF_INIT;
+
+	buf_adds(&json, "{\"answer\":");
+	buf_add_json_string(&json, text->p, text->len);
+	if (capped)
+		json.len--;	/* the closing quote */
+	else
+		buf_addc(&json, '}');
+	buf_reset(text);
+	buf_add(text, json.p, json.len);
+	buf_free(&json);
+}
+
 static int
 answer_chat(struct jval body, uint64_t seed, long long now, struct buf *out,
     struct mock_usage *u)
@@ -281,6 +314,8 @@ answer_chat(struct jval body, uint64_t seed, long long now, struct buf *out,
 	last_user_text(messages, &user);
 	out_tokens = answer_text(&user, mock_hash(messages.p, messages.n,
 	    MOCK_HASH_INIT), cap, &text, &capped);
+	if (wants_json(body))
+		as_json_object(&text, capped);
 	u->input_tokens = prompt_tokens("/v1/chat/completions", body);
 	u->output_tokens = out_tokens;
 

@@ -11,8 +11,8 @@
 examples_fixture() {
 	local i
 	for i in $(seq 1 20); do
-		printf '{"uuid":"u%02d","id":"i%02d","ticket_id":"t%02d","name":"Widget %d","description":"a small widget, number %d","text":"text %d","title":"Title %d","doc":{"title":"Doc %d"},"subject":"Order %d","product":"Widget","body":"It arrived broken."}\n' \
-			"$i" "$i" "$i" "$i" "$i" "$i" "$i" "$i" "$i"
+		printf '{"uuid":"u%02d","id":"i%02d","ticket_id":"t%02d","name":"Widget %d","description":"a small widget, number %d","text":"text %d","title":"Title %d","doc":{"title":"Doc %d"},"subject":"Order %d","product":{"name":"Widget","sku":"s%02d"},"body":"It arrived broken."}\n' \
+			"$i" "$i" "$i" "$i" "$i" "$i" "$i" "$i" "$i" "$i"
 	done >items.jsonl
 	cp items.jsonl docs.jsonl
 	cp items.jsonl tickets.jsonl

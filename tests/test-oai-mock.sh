@@ -615,6 +615,20 @@ t_live_chat_max_tokens() {
 	expect_grep '"param":"max_tokens","code":"integer_below_min_value"' body
 }
 
+# A request for JSON gets a JSON object in its text; a capped one is cut
+# and no longer JSON, as a model's.
+t_live_chat_json_answer() {
+	mock_start -q
+	mock_curl POST /chat/completions -d '{"model":"m","messages":[{"role":"user","content":"say \"hi\""}],"response_format":{"type":"json_object"}}' >a.json
+	expect_grep '"content":"\{\\"answer\\":\\"mock answer to: say \\\\\\"hi\\\\\\"\\"\}","refusal"' a.json
+	mock_curl POST /chat/completions -d '{"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_schema","json_schema":{"name":"a","schema":{}}}}' >b.json
+	expect_grep '"content":"\{\\"answer\\":\\"mock answer to: x\\"\}"' b.json
+	mock_curl POST /chat/completions -d '{"model":"m","messages":[{"role":"user","content":"hello world"}],"max_tokens":2,"response_format":{"type":"json_object"}}' >c.json
+	expect_grep '"content":"\{\\"answer\\":\\"mock ans","refusal".*"finish_reason":"length"' c.json
+	mock_curl POST /chat/completions -d '{"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"text"}}' >d.json
+	expect_grep '"content":"mock answer to: x"' d.json
+}
+
 t_live_chat_errors() {
 	mock_start -q
 	code=$(mock_curl POST /chat/completions -d '{"model":"m"}' -o body -w '%{http_code}')
