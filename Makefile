@@ -35,6 +35,7 @@ TOOL_SRC   = $(wildcard tools/*.c)
 TOOLS      = $(TOOL_SRC:tools/%.c=%)
 BINS       = $(TOOLS:%=$(O)/bin/%)
 SCRIPTS    = $(wildcard scripts/oai-*)
+SCRIPT_BINS = $(SCRIPTS:scripts/%=$(O)/bin/%)
 MANPAGES   = $(wildcard man/*.1 man/*.7)
 LIB        = $(O)/obj/libbatchpipe.a
 # The data files the tools read at run time (common/sharefile.c finds them).
@@ -46,7 +47,7 @@ TESTPROGS  = $(PROG_SRC:tests/prog/%.c=$(O)/tests/%)
 .SECONDARY:
 .PHONY: all testprogs deps check check-fast test asan lint bench demo fuzz chaos install uninstall clean
 
-all: $(BINS)
+all: $(BINS) $(SCRIPT_BINS)
 
 $(O)/obj/common/%.o: common/%.c common/*.h
 	@mkdir -p $(@D)
@@ -64,6 +65,13 @@ $(LIB): $(COMMON_OBJ)
 $(O)/bin/%: $(O)/obj/tools/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(if $(filter oai-mock,$*),$(MHD_LIBS)) $(PKG_LIBS) -lm
+
+# The scripts get the version as the tools do (-DBATCHPIPE_VERSION).
+$(SCRIPT_BINS): $(O)/bin/%: scripts/% Makefile
+	@mkdir -p $(@D)
+	sed 's/@BATCHPIPE_VERSION@/$(VERSION)/' scripts/$* >$@.tmp
+	chmod +x $@.tmp
+	mv $@.tmp $@
 
 # Programs for the tests and benchmarks only, never installed.
 testprogs: $(TESTPROGS)
@@ -123,7 +131,7 @@ chaos:
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
 	mkdir -p $(DESTDIR)$(PREFIX)/share/batchpipe
-	cp $(BINS) $(SCRIPTS) $(DESTDIR)$(PREFIX)/bin/
+	cp $(BINS) $(SCRIPT_BINS) $(DESTDIR)$(PREFIX)/bin/
 	cp $(SHAREFILES) $(DESTDIR)$(PREFIX)/share/batchpipe/
 	for m in $(MANPAGES); do s=$${m##*.}; cp $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 
