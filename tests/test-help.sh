@@ -39,6 +39,11 @@ letters_of_man_options() {
 	sed -n 's/^\.It Fl \([A-Za-z]\)\( .*\)\{0,1\}$/\1/p' "$1" | sort
 }
 
+# oneline FILE: the lines of FILE on one line.
+oneline() {
+	tr '\n' ' ' <"$1" | sed 's/ $//'
+}
+
 # flat: one line, single spaces, no spaces around |.
 flat() {
 	tr -s ' \t\n' ' ' | sed 's/^ //; s/ $//; s/ | /|/g'
@@ -87,11 +92,11 @@ t_help_matches_the_man_page() {
 		letters_of_help_lines help >want
 		[ -s want ] || fail "$t -h: no option lines"
 		letters_of_help_synopsis help >got
-		cmp -s got want || fail "$t -h: the synopsis has options $(echo $(cat got)), the option lines $(echo $(cat want))"
+		cmp -s got want || fail "$t -h: the synopsis has options $(oneline got), the option lines $(oneline want)"
 		letters_of_man_synopsis "$man" >got
-		cmp -s got want || fail "$t: the man page's SYNOPSIS has options $(echo $(cat got)), -h $(echo $(cat want))"
+		cmp -s got want || fail "$t: the man page's SYNOPSIS has options $(oneline got), -h $(oneline want)"
 		letters_of_man_options "$man" >got
-		cmp -s got want || fail "$t: the man page lists options $(echo $(cat got)), -h $(echo $(cat want))"
+		cmp -s got want || fail "$t: the man page lists options $(oneline got), -h $(oneline want)"
 		command -v mandoc >/dev/null || continue
 		expect_eq "usage: $(mandoc -Tascii "$man" | col -b |
 			sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | flat)" \
