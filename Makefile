@@ -5,6 +5,7 @@
 
 PREFIX  ?= /usr/local
 MANDIR  ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR ?=
 VERSION  = 0.1.0
 
@@ -134,12 +135,16 @@ install: all
 	cp $(BINS) $(SCRIPT_BINS) $(DESTDIR)$(PREFIX)/bin/
 	cp $(SHAREFILES) $(DESTDIR)$(PREFIX)/share/batchpipe/
 	for m in $(MANPAGES); do s=$${m##*.}; cp $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	mkdir -p $(DESTDIR)$(COMPLETIONDIR)
+	cp completions/batchpipe.bash $(DESTDIR)$(COMPLETIONDIR)/batchpipe
+	for t in $(TOOLS) $(notdir $(SCRIPTS)); do ln -sf batchpipe $(DESTDIR)$(COMPLETIONDIR)/$$t; done
 
 uninstall:
 	for t in $(TOOLS) $(notdir $(SCRIPTS)); do rm -f $(DESTDIR)$(PREFIX)/bin/$$t; done
 	for f in $(notdir $(SHAREFILES)); do rm -f $(DESTDIR)$(PREFIX)/share/batchpipe/$$f; done
 	-rmdir $(DESTDIR)$(PREFIX)/share/batchpipe 2>/dev/null
 	for m in $(notdir $(MANPAGES)); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$$m; done
+	for t in batchpipe $(TOOLS) $(notdir $(SCRIPTS)); do rm -f $(DESTDIR)$(COMPLETIONDIR)/$$t; done
 
 clean:
 	rm -rf bin obj build
