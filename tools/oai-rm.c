@@ -22,7 +22,7 @@ static const char help[] =
 	"usage: oai-rm [-fhqVv] [file-id ...]\n"
 	"\n"
 	"  -f  an id the server does not know counts as deleted\n"
-	"  -q  no notes on ids already gone\n"
+	"  -q  with -v, no notes on ids already gone\n"
 	"  -v  trace every HTTP request and answer header on stderr\n"
 	"  -h  print this help and exit\n"
 	"  -V  print the version and exit\n";
