@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # bash completion for batchpipe's commands (jsonl-*, oai-*, oai-pipeline).
 #
 # The options come from each command's own help (`CMD --help`: one line
