@@ -5,6 +5,7 @@
 
 PREFIX  ?= /usr/local
 MANDIR  ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR ?=
 VERSION  = 0.1.0
 
@@ -35,6 +36,7 @@ TOOL_SRC   = $(wildcard tools/*.c)
 TOOLS      = $(TOOL_SRC:tools/%.c=%)
 BINS       = $(TOOLS:%=$(O)/bin/%)
 SCRIPTS    = $(wildcard scripts/oai-*)
+SCRIPT_BINS = $(SCRIPTS:scripts/%=$(O)/bin/%)
 MANPAGES   = $(wildcard man/*.1 man/*.7)
 LIB        = $(O)/obj/libbatchpipe.a
 # The data files the tools read at run time (common/sharefile.c finds them).
@@ -46,7 +48,7 @@ TESTPROGS  = $(PROG_SRC:tests/prog/%.c=$(O)/tests/%)
 .SECONDARY:
 .PHONY: all testprogs deps check check-fast test asan lint bench demo fuzz chaos install uninstall clean
 
-all: $(BINS)
+all: $(BINS) $(SCRIPT_BINS)
 
 $(O)/obj/common/%.o: common/%.c common/*.h
 	@mkdir -p $(@D)
@@ -64,6 +66,13 @@ $(LIB): $(COMMON_OBJ)
 $(O)/bin/%: $(O)/obj/tools/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(if $(filter oai-mock,$*),$(MHD_LIBS)) $(PKG_LIBS) -lm
+
+# The scripts get the version as the tools do (-DBATCHPIPE_VERSION).
+$(SCRIPT_BINS): $(O)/bin/%: scripts/% Makefile
+	@mkdir -p $(@D)
+	sed 's/@BATCHPIPE_VERSION@/$(VERSION)/' scripts/$* >$@.tmp
+	chmod +x $@.tmp
+	mv $@.tmp $@
 
 # Programs for the tests and benchmarks only, never installed.
 testprogs: $(TESTPROGS)
@@ -123,15 +132,19 @@ chaos:
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
 	mkdir -p $(DESTDIR)$(PREFIX)/share/batchpipe
-	cp $(BINS) $(SCRIPTS) $(DESTDIR)$(PREFIX)/bin/
+	cp $(BINS) $(SCRIPT_BINS) $(DESTDIR)$(PREFIX)/bin/
 	cp $(SHAREFILES) $(DESTDIR)$(PREFIX)/share/batchpipe/
 	for m in $(MANPAGES); do s=$${m##*.}; cp $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	mkdir -p $(DESTDIR)$(COMPLETIONDIR)
+	cp completions/batchpipe.bash $(DESTDIR)$(COMPLETIONDIR)/batchpipe
+	for t in $(TOOLS) $(notdir $(SCRIPTS)); do ln -sf batchpipe $(DESTDIR)$(COMPLETIONDIR)/$$t; done
 
 uninstall:
 	for t in $(TOOLS) $(notdir $(SCRIPTS)); do rm -f $(DESTDIR)$(PREFIX)/bin/$$t; done
 	for f in $(notdir $(SHAREFILES)); do rm -f $(DESTDIR)$(PREFIX)/share/batchpipe/$$f; done
 	-rmdir $(DESTDIR)$(PREFIX)/share/batchpipe 2>/dev/null
 	for m in $(notdir $(MANPAGES)); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$$m; done
+	for t in batchpipe $(TOOLS) $(notdir $(SCRIPTS)); do rm -f $(DESTDIR)$(COMPLETIONDIR)/$$t; done
 
 clean:
 	rm -rf bin obj build

@@ -301,7 +301,8 @@ t_stdout_dev_full() {
 t_usage_and_version() {
 	run jsonl-merge items
 	expect_rc 2
-	expect_eq "$(cat err)" "usage: jsonl-merge [-cj] [-k key-field] [-f field] [-P prices-file] items-file results-file"
+	expect_eq "$(cat err)" "usage: jsonl-merge [-chjV] [-k key-field] [-f field] [-P prices-file]
+                   items-file results-file"
 	run jsonl-merge - -
 	expect_rc 2
 	run jsonl-merge -f '' a b

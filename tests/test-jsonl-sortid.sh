@@ -318,7 +318,7 @@ t_stdout_dev_full() {
 t_usage_and_version() {
 	run jsonl-sortid -x
 	expect_rc 2
-	expect_grep '^usage: jsonl-sortid \[-r requests-file \| -n count\] \[file \.\.\.\]$' err
+	expect_grep '^usage: jsonl-sortid \[-hV\] \[-r requests-file \| -n count\] \[file \.\.\.\]$' err
 	run jsonl-sortid -r a -n 3
 	expect_rc 2
 	expect_grep '^jsonl-sortid: -r and -n cannot be used together$' err

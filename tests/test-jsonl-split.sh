@@ -358,7 +358,8 @@ t_50mb_line() {
 }
 
 t_usage_errors() {
-	local usage='usage: jsonl-split [-d dir] [-p prefix] [-l max-lines] [-b max-bytes] [-t max-tokens] [file]'
+	local usage='usage: jsonl-split [-hV] [-d dir] [-p prefix] [-l max-lines]
+                   [-b max-bytes] [-t max-tokens] [file]'
 	run jsonl-split a b
 	expect_eq "$(head -n 1 "$T/err")" "jsonl-split: b: one input file at most"
 	sed -i 1d "$T/err"
@@ -388,7 +389,7 @@ b'
 	expect_eq "$(cat "$T/err")" 'jsonl-split: -p: a prefix cannot contain a TAB or a newline'
 	run jsonl-split -h
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" "$usage"
+	expect_eq "$(sed '/^$/,$d' "$T/out")" "$usage"
 	run jsonl-split -V
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" 'jsonl-split batchpipe 0.1.0'

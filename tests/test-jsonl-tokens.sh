@@ -52,13 +52,14 @@ tokens_fails() {
 }
 
 t_usage_and_version() {
-	local usage='usage: jsonl-tokens [-qs] [-E encoding] [-P prices-file] [-T tier] [file ...]'
+	local usage='usage: jsonl-tokens [-hqsV] [-E encoding] [-P prices-file] [-T tier]
+                    [file ...]'
 	run jsonl-tokens -h
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" "$usage"
+	expect_eq "$(sed '/^$/,$d' "$T/out")" "$usage"
 	run jsonl-tokens -x
 	expect_rc 2
-	expect_eq "$(tail -n 1 "$T/err")" "$usage"
+	expect_eq "$(sed 1d "$T/err")" "$usage"
 	expect_empty "$T/out"
 	run jsonl-tokens -V
 	expect_rc 0

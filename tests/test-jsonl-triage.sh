@@ -41,12 +41,12 @@ retried() {
 t_usage_and_version() {
 	run jsonl-triage -h
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" "usage: jsonl-triage [-Fq] [-c counts-file] [-f failed-file] [-m text] [-o results-file] [-r retry-file] [-u failed-requests-file] [-x unknown-file] requests-file results-file ..."
+	expect_eq "$(sed '/^$/,$d' "$T/out" | tr -s ' \n' ' ' | sed 's/ $//')" "usage: jsonl-triage [-FhqV] [-c counts-file] [-f failed-file] [-m text] [-o results-file] [-r retry-file] [-u failed-requests-file] [-x unknown-file] requests-file results-file ..."
 	# The man page's synopsis says the same (where mandoc is installed).
 	if command -v mandoc >/dev/null; then
 		expect_eq "usage: $(mandoc -Tascii "$TOP/man/jsonl-triage.1" | col -b |
 			sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -s ' \t\n' ' ' |
-			sed 's/^ //; s/ $//')" "$(cat "$T/out")" "the man page's synopsis"
+			sed 's/^ //; s/ $//')" "$(sed '/^$/,$d' "$T/out" | tr -s ' \n' ' ' | sed 's/ $//')" "the man page's synopsis"
 	fi
 	run jsonl-triage -V
 	expect_rc 0

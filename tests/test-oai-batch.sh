@@ -7,13 +7,13 @@ net_fast
 t_usage_and_version() {
 	run oai-batch -h
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" "usage: oai-batch [-fqvx] [-e endpoint] [-i interval] [-m key=value]... [-Q limit|auto]
-                 [file-id ...]"
+	expect_eq "$(sed '/^$/,$d' "$T/out")" "usage: oai-batch [-fhqVvx] [-e endpoint] [-i interval]
+                 [-m key=value]... [-Q limit|auto] [file-id ...]"
 	run oai-batch -y
 	expect_rc 2
 	expect_eq "$(cat "$T/err")" "oai-batch: invalid option -- 'y'
-usage: oai-batch [-fqvx] [-e endpoint] [-i interval] [-m key=value]... [-Q limit|auto]
-                 [file-id ...]"
+usage: oai-batch [-fhqVvx] [-e endpoint] [-i interval]
+                 [-m key=value]... [-Q limit|auto] [file-id ...]"
 	run oai-batch -V
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" "oai-batch batchpipe 0.1.0"

@@ -17,12 +17,12 @@ net_put() {
 t_usage_and_version() {
 	run oai-fetch -h
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" "usage: oai-fetch [-qv] [-d dir | -o file] [file-id ...]"
+	expect_eq "$(sed '/^$/,$d' "$T/out")" "usage: oai-fetch [-hqVv] [-d dir | -o file] [file-id ...]"
 	run oai-fetch -d a -o b
 	expect_eq "$(head -n 1 "$T/err")" "oai-fetch: -d and -o cannot be used together"
 	sed -i 1d "$T/err"
 	expect_rc 2
-	expect_eq "$(cat "$T/err")" "usage: oai-fetch [-qv] [-d dir | -o file] [file-id ...]"
+	expect_eq "$(cat "$T/err")" "usage: oai-fetch [-hqVv] [-d dir | -o file] [file-id ...]"
 	run oai-fetch -V
 	expect_eq "$(cat "$T/out")" "oai-fetch batchpipe 0.1.0"
 }

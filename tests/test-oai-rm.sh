@@ -10,11 +10,11 @@ net_put1() {
 t_usage_and_version() {
 	run oai-rm -h
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" "usage: oai-rm [-fqv] [file-id ...]"
+	expect_eq "$(sed '/^$/,$d' "$T/out")" "usage: oai-rm [-fhqVv] [file-id ...]"
 	run oai-rm -z
 	expect_rc 2
 	expect_eq "$(cat "$T/err")" "oai-rm: invalid option -- 'z'
-usage: oai-rm [-fqv] [file-id ...]"
+usage: oai-rm [-fhqVv] [file-id ...]"
 	run oai-rm -V
 	expect_eq "$(cat "$T/out")" "oai-rm batchpipe 0.1.0"
 }

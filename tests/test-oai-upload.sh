@@ -5,11 +5,11 @@
 t_usage_and_version() {
 	run oai-upload -h
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" "usage: oai-upload [-qv] [file ...]"
+	expect_eq "$(sed '/^$/,$d' "$T/out")" "usage: oai-upload [-hqVv] [file ...]"
 	run oai-upload -x
 	expect_rc 2
 	expect_eq "$(cat "$T/err")" "oai-upload: invalid option -- 'x'
-usage: oai-upload [-qv] [file ...]"
+usage: oai-upload [-hqVv] [file ...]"
 	run oai-upload -V
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" "oai-upload batchpipe 0.1.0"

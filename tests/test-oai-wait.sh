@@ -18,11 +18,13 @@ bw_job() {
 t_usage_and_version() {
 	run oai-wait -h
 	expect_rc 0
-	expect_eq "$(cat "$T/out")" "usage: oai-wait [-bqv] [-i interval] [-r rate] [-t timeout] [batch-id ...]"
+	expect_eq "$(sed '/^$/,$d' "$T/out")" "usage: oai-wait [-bhqVv] [-i interval] [-r rate] [-t timeout]
+                [batch-id ...]"
 	run oai-wait -x
 	expect_rc 2
 	expect_eq "$(cat "$T/err")" "oai-wait: invalid option -- 'x'
-usage: oai-wait [-bqv] [-i interval] [-r rate] [-t timeout] [batch-id ...]"
+usage: oai-wait [-bhqVv] [-i interval] [-r rate] [-t timeout]
+                [batch-id ...]"
 	run oai-wait -V
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" "oai-wait batchpipe 0.1.0"

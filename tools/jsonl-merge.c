@@ -31,6 +31,7 @@
 #include "outcheck.h"
 #include "result.h"
 #include "spool.h"
+#include "usage.h"
 #include "xalloc.h"
 
 /* What the index knows about each custom_id (idmap number). */
@@ -46,12 +47,26 @@ static struct idmap	 index_;
 static struct entry	*entries;
 static size_t		 entries_cap;
 
-static void
+/* The synopsis, then one line per option: as in the man page. */
+static const char optstring[] = "cf:hjk:P:V";
+static const char help[] =
+	"usage: jsonl-merge [-chjV] [-k key-field] [-f field] [-P prices-file]\n"
+	"                   items-file results-file\n"
+	"\n"
+	"  -c               check only that the items and results join\n"
+	"  -f field         the member added to each item (default llm)\n"
+	"  -j               add a text answer as the JSON it holds\n"
+	"  -k key-field     each item's key: this field path, not its line number\n"
+	"  -P prices-file   the price table for the cost\n"
+	"  -h               print this help and exit\n"
+	"  -V               print the version and exit\n";
+
+static void __attribute__((noreturn))
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: jsonl-merge [-cj] [-k key-field] [-f field] "
-	    "[-P prices-file] items-file results-file\n");
-	exit(fp == stdout ? 0 : 2);
+	if (fp == stdout)
+		usage_help(help);
+	usage_error(help);
 }
 
 static struct entry *
@@ -1031,7 +1046,8 @@ main(int argc, char *argv[])
 	const char *id;
 	int ch, check = 0, as_json = 0;
 
-	while ((ch = getopt(argc, argv, "cf:hjk:P:V")) != -1) {
+	usage_long_options(argc, argv, optstring, help);
+	while ((ch = getopt(argc, argv, optstring)) != -1) {
 		switch (ch) {
 		case 'c':
 			check = 1;
@@ -1052,8 +1068,7 @@ main(int argc, char *argv[])
 			prices_opt = optarg;
 			break;
 		case 'V':
-			puts("jsonl-merge batchpipe " BATCHPIPE_VERSION);
-			return stdout_close(1) ? 1 : 0;
+			usage_version();
 		default:
 			usage(stderr);
 		}

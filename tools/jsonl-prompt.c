@@ -37,6 +37,7 @@
 #include "jscan.h"
 #include "jsonl.h"
 #include "outcheck.h"
+#include "usage.h"
 #include "xalloc.h"
 
 /* Output is written in chunks of about this size. */
@@ -95,14 +96,30 @@ static size_t			 last_end;	/* where its request ends in
 						 * *pending */
 static const char		*input_name;
 
+/* The synopsis, then one line per option: as in the man page. */
+static const char optstring[] = "b:e:hi:m:s:t:T:V";
+static const char help[] =
+	"usage: jsonl-prompt [-hV] -m model [-e endpoint] [-s system-file]\n"
+	"                    [-t template] [-i id-field] [-T max-tokens]\n"
+	"                    [-b body-json] [file]\n"
+	"\n"
+	"  -m model        the model of every request (required)\n"
+	"  -e endpoint     /v1/chat/completions (default), /v1/embeddings\n"
+	"                  or /v1/responses\n"
+	"  -s system-file  the system prompt, read from this file\n"
+	"  -t template     the user message, with {field} placeholders\n"
+	"  -i id-field     the custom_id: this field, not the line number\n"
+	"  -T max-tokens   the most tokens the model may write\n"
+	"  -b body-json    a JSON object whose members go into every body\n"
+	"  -h              print this help and exit\n"
+	"  -V              print the version and exit\n";
+
 static void __attribute__((noreturn))
 usage(int status)
 {
-	fprintf(status ? stderr : stdout, "usage: jsonl-prompt -m model "
-	    "[-e endpoint] [-s system-file] [-t template]\n"
-	    "                    [-i id-field] [-T max-tokens] [-b body-json] "
-	    "[file]\n");
-	exit(status);
+	if (status == 0)
+		usage_help(help);
+	usage_error(help);
 }
 
 /* "a string", "an object", ... for messages. */
@@ -558,7 +575,8 @@ main(int argc, char *argv[])
 	long long id;
 	int ch, n, known, pipe_fill;
 
-	while ((ch = getopt(argc, argv, "b:e:hi:m:s:t:T:V")) != -1) {
+	usage_long_options(argc, argv, optstring, help);
+	while ((ch = getopt(argc, argv, optstring)) != -1) {
 		switch (ch) {
 		case 'b': body_json = optarg; break;
 		case 'e': url = optarg; break;
@@ -575,8 +593,7 @@ main(int argc, char *argv[])
 				    optarg);
 			break;
 		case 'V':
-			puts("jsonl-prompt batchpipe " BATCHPIPE_VERSION);
-			return stdout_close(1) ? 1 : 0;
+			usage_version();
 		default: usage(2);
 		}
 	}

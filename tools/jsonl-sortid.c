@@ -31,6 +31,7 @@
 #include "mapfile.h"
 #include "outcheck.h"
 #include "spool.h"
+#include "usage.h"
 #include "xalloc.h"
 
 /* Pages of an input are given back after about this many bytes read. */
@@ -83,12 +84,22 @@ static size_t		 part1_from;
 static size_t		 nrecs;
 static int		 numeric;	/* every id is all digits */
 
-static void
+/* The synopsis, then one line per option: as in the man page. */
+static const char optstring[] = "hn:r:V";
+static const char help[] =
+	"usage: jsonl-sortid [-hV] [-r requests-file | -n count] [file ...]\n"
+	"\n"
+	"  -n count          the ids must be exactly 1 to count\n"
+	"  -r requests-file  the ids must be exactly those of these requests\n"
+	"  -h                print this help and exit\n"
+	"  -V                print the version and exit\n";
+
+static void __attribute__((noreturn))
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: jsonl-sortid [-r requests-file | -n count] "
-	    "[file ...]\n");
-	exit(fp == stdout ? 0 : 2);
+	if (fp == stdout)
+		usage_help(help);
+	usage_error(help);
 }
 
 static int
@@ -935,7 +946,8 @@ main(int argc, char *argv[])
 	off_t pos;
 	char *end;
 
-	while ((ch = getopt(argc, argv, "hn:r:V")) != -1) {
+	usage_long_options(argc, argv, optstring, help);
+	while ((ch = getopt(argc, argv, optstring)) != -1) {
 		switch (ch) {
 		case 'h':
 			usage(stdout);
@@ -952,8 +964,7 @@ main(int argc, char *argv[])
 			requests = optarg;
 			break;
 		case 'V':
-			puts("jsonl-sortid batchpipe " BATCHPIPE_VERSION);
-			return stdout_close(1) ? 1 : 0;
+			usage_version();
 		default:
 			usage(stderr);
 		}

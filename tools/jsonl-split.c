@@ -37,6 +37,7 @@
 #include "outcheck.h"
 #include "reqcount.h"
 #include "reqline.h"
+#include "usage.h"
 #include "xalloc.h"
 
 #define MAX_LINES_DEFAULT	50000		/* OpenAI's limit per batch */
@@ -52,13 +53,26 @@ static size_t		*nreqs;
 static long long	*ntoks;
 static size_t		 nfiles;
 
+/* The synopsis, then one line per option: as in the man page. */
+static const char optstring[] = "b:d:hl:p:t:V";
+static const char help[] =
+	"usage: jsonl-split [-hV] [-d dir] [-p prefix] [-l max-lines]\n"
+	"                   [-b max-bytes] [-t max-tokens] [file]\n"
+	"\n"
+	"  -d dir         the directory for the files (default .)\n"
+	"  -p prefix      the start of the file names (default batch-)\n"
+	"  -l max-lines   the most lines in a file (default 50000)\n"
+	"  -b max-bytes   the most bytes in a file, k, M or G (default 190M)\n"
+	"  -t max-tokens  the most input tokens in a file, k, M or G\n"
+	"  -h             print this help and exit\n"
+	"  -V             print the version and exit\n";
+
 static void __attribute__((noreturn))
 usage(int status)
 {
-	fprintf(status ? stderr : stdout, "usage: jsonl-split [-d dir] "
-	    "[-p prefix] [-l max-lines] [-b max-bytes] [-t max-tokens] "
-	    "[file]\n");
-	exit(status);
+	if (status == 0)
+		usage_help(help);
+	usage_error(help);
 }
 
 /* A count, with suffixes an optional k, M or G (powers of 1000); exits 2
@@ -328,7 +342,8 @@ main(int argc, char *argv[])
 	const char *why, *failed;
 	int ch, n, r, dir_made = 0;
 
-	while ((ch = getopt(argc, argv, "b:d:hl:p:t:V")) != -1) {
+	usage_long_options(argc, argv, optstring, help);
+	while ((ch = getopt(argc, argv, optstring)) != -1) {
 		switch (ch) {
 		case 'b':
 			max_bytes = parse_count('b', optarg, 1, "size");
@@ -343,8 +358,7 @@ main(int argc, char *argv[])
 			max_tokens = parse_count('t', optarg, 1, "number");
 			break;
 		case 'V':
-			puts("jsonl-split batchpipe " BATCHPIPE_VERSION);
-			return stdout_close(1) ? 1 : 0;
+			usage_version();
 		default: usage(2);
 		}
 	}

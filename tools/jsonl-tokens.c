@@ -19,6 +19,7 @@
 #include "outcheck.h"
 #include "reqcount.h"
 #include "reqline.h"
+#include "usage.h"
 #include "xalloc.h"
 
 #define FLUSH_AT	(64 * 1024)	/* output is written in such chunks */
@@ -42,12 +43,27 @@ static int		 have_prices;		/* a price table was read */
 static char		*warned[MAX_WARNED];	/* models warned about */
 static size_t		 nwarned;
 
+/* The synopsis, then one line per option: as in the man page. */
+static const char optstring[] = "E:hP:qsT:V";
+static const char help[] =
+	"usage: jsonl-tokens [-hqsV] [-E encoding] [-P prices-file] [-T tier]\n"
+	"                    [file ...]\n"
+	"\n"
+	"  -E encoding     count every request with o200k_base or cl100k_base\n"
+	"  -P prices-file  the price table for -s\n"
+	"  -q              no warnings about models without a price\n"
+	"  -s              totals and worst-case cost per file\n"
+	"  -T tier         with -s: each file's model and its queue limit at\n"
+	"                  usage tier 1 to 5\n"
+	"  -h              print this help and exit\n"
+	"  -V              print the version and exit\n";
+
 static void __attribute__((noreturn))
 usage(int status)
 {
-	fprintf(status ? stderr : stdout, "usage: jsonl-tokens [-qs] "
-	    "[-E encoding] [-P prices-file] [-T tier] [file ...]\n");
-	exit(status);
+	if (status == 0)
+		usage_help(help);
+	usage_error(help);
 }
 
 /* Warns, once a model and unless -q, that model has no price. */
@@ -212,7 +228,8 @@ main(int argc, char *argv[])
 	size_t i;
 	int ch, r;
 
-	while ((ch = getopt(argc, argv, "E:hP:qsT:V")) != -1) {
+	usage_long_options(argc, argv, optstring, help);
+	while ((ch = getopt(argc, argv, optstring)) != -1) {
 		switch (ch) {
 		case 'E':
 			if (!reqcount_encoding_known(optarg))
@@ -234,8 +251,7 @@ main(int argc, char *argv[])
 			tier = optarg[0] - '0';
 			break;
 		case 'V':
-			puts("jsonl-tokens batchpipe " BATCHPIPE_VERSION);
-			return stdout_close(1) ? 1 : 0;
+			usage_version();
 		default: usage(2);
 		}
 	}

@@ -34,6 +34,7 @@
 #include "result.h"
 #include "scrub.h"
 #include "spool.h"
+#include "usage.h"
 #include "xalloc.h"
 
 #define MAXFILES	UINT16_MAX
@@ -61,14 +62,33 @@ static size_t		 entries_cap;
 
 static void usage(int) __attribute__((noreturn));
 
-static void
+/* The synopsis, then one line per option: as in the man page. */
+static const char optstring[] = "c:Ff:hm:o:qr:u:Vx:";
+static const char help[] =
+	"usage: jsonl-triage [-FhqV] [-c counts-file] [-f failed-file]\n"
+	"                    [-m text] [-o results-file] [-r retry-file]\n"
+	"                    [-u failed-requests-file] [-x unknown-file]\n"
+	"                    requests-file results-file ...\n"
+	"\n"
+	"  -c counts-file   the counts, instead of on standard error\n"
+	"  -F               the last try: every failure is final\n"
+	"  -f failed-file   a line for every request that did not succeed\n"
+	"  -m text          the reason of a request without a result\n"
+	"  -o results-file  the result lines of the requests settled\n"
+	"  -q               do not print the counts\n"
+	"  -r retry-file    the requests worth another try, not on stdout\n"
+	"  -u failed-requests-file\n"
+	"                   the request lines that failed for good\n"
+	"  -x unknown-file  the results whose custom_id matches no request\n"
+	"  -h               print this help and exit\n"
+	"  -V               print the version and exit\n";
+
+static void __attribute__((noreturn))
 usage(int status)
 {
-	fprintf(status ? stderr : stdout, "usage: jsonl-triage [-Fq] "
-	    "[-c counts-file] [-f failed-file] [-m text] [-o results-file] "
-	    "[-r retry-file] [-u failed-requests-file] [-x unknown-file] "
-	    "requests-file results-file ...\n");
-	exit(status);
+	if (status == 0)
+		usage_help(help);
+	usage_error(help);
 }
 
 static struct entry *
@@ -257,7 +277,8 @@ main(int argc, char *argv[])
 
 	if ((apikey = getenv("OPENAI_API_KEY")) != NULL && *apikey == '\0')
 		apikey = NULL;
-	while ((ch = getopt(argc, argv, "c:Ff:hm:o:qr:u:Vx:")) != -1) {
+	usage_long_options(argc, argv, optstring, help);
+	while ((ch = getopt(argc, argv, optstring)) != -1) {
 		switch (ch) {
 		case 'c': counts_path = optarg; break;
 		case 'F': last = 1; break;
@@ -269,8 +290,7 @@ main(int argc, char *argv[])
 		case 'r': retry_path = optarg; break;
 		case 'u': lost_path = optarg; break;
 		case 'V':
-			puts("jsonl-triage batchpipe " BATCHPIPE_VERSION);
-			return stdout_close(1) ? 1 : 0;
+			usage_version();
 		case 'x': unknown_path = optarg; break;
 		default: usage(2);
 		}

@@ -44,6 +44,7 @@
 #include "reqline.h"
 #include "retry.h"
 #include "runlock.h"
+#include "usage.h"
 #include "xalloc.h"
 
 #define MAX_METADATA	16	/* CreateBatchRequest: Metadata */
@@ -115,12 +116,29 @@ static unsigned		 listing;	/* listings read so far */
 static long		 listed;	/* batches in the current listing */
 static time_t		 listed_at;	/* when the last listing was asked */
 
-static void
+/* The synopsis, then one line per option: as in the man page. */
+static const char optstring[] = "e:fhi:m:Q:qvVx";
+static const char help[] =
+	"usage: oai-batch [-fhqVvx] [-e endpoint] [-i interval]\n"
+	"                 [-m key=value]... [-Q limit|auto] [file-id ...]\n"
+	"\n"
+	"  -e endpoint    the endpoint of every request (default: their url)\n"
+	"  -f             a new batch for every file, even if one exists\n"
+	"  -i interval    the first wait between polls, in seconds (10)\n"
+	"  -m key=value   metadata for the new batches (repeatable)\n"
+	"  -Q limit|auto  create batches only as they fit in the batch queue\n"
+	"  -q             no note on reused batches\n"
+	"  -v             trace every HTTP request and answer on stderr\n"
+	"  -x             stop at the first file that cannot get a batch\n"
+	"  -h             print this help and exit\n"
+	"  -V             print the version and exit\n";
+
+static void __attribute__((noreturn))
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: oai-batch [-fqvx] [-e endpoint] [-i interval] "
-	    "[-m key=value]... [-Q limit|auto]\n"
-	    "                 [file-id ...]\n");
+	if (fp == stdout)
+		usage_help(help);
+	usage_error(help);
 }
 
 /* meta_tokens: the input tokens -Q wrote in batch o's metadata, or -1;
@@ -958,7 +976,8 @@ main(int argc, char *argv[])
 	long long since, qtokens = 0, tokens = -1;
 	int ch, r, verbose = 0, status = 0, npairs = 0, qflag = 0, tier = 0;
 
-	while ((ch = getopt(argc, argv, "e:fhi:m:Q:qvVx")) != -1) {
+	usage_long_options(argc, argv, optstring, help);
+	while ((ch = getopt(argc, argv, optstring)) != -1) {
 		switch (ch) {
 		case 'e':
 			if (optarg[0] != '/') {
@@ -993,8 +1012,7 @@ main(int argc, char *argv[])
 			verbose = 1;
 			break;
 		case 'V':
-			puts("oai-batch batchpipe " BATCHPIPE_VERSION);
-			return stdout_close(1) ? 1 : 0;
+			usage_version();
 		case 'x':
 			stop_first = 1;
 			break;

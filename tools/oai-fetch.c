@@ -26,14 +26,29 @@
 #include "idsrc.h"
 #include "mkdirs.h"
 #include "outcheck.h"
+#include "usage.h"
 #include "xalloc.h"
 
 #define COPY_BUFSIZE (256 << 10)
 
-static void
+/* The synopsis, then one line per option: as in the man page. */
+static const char optstring[] = "d:ho:qvV";
+static const char help[] =
+	"usage: oai-fetch [-hqVv] [-d dir | -o file] [file-id ...]\n"
+	"\n"
+	"  -d dir   write each file to dir/ID.jsonl (dir is made if needed)\n"
+	"  -o file  write all the files, concatenated, to file\n"
+	"  -q       no progress line\n"
+	"  -v       trace every HTTP request and answer header on stderr\n"
+	"  -h       print this help and exit\n"
+	"  -V       print the version and exit\n";
+
+static void __attribute__((noreturn))
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: oai-fetch [-qv] [-d dir | -o file] [file-id ...]\n");
+	if (fp == stdout)
+		usage_help(help);
+	usage_error(help);
 }
 
 /* file_size: the bytes of file id, from GET /files/{id}.  Returns as
@@ -141,7 +156,8 @@ main(int argc, char *argv[])
 	int ch, quiet = 0, verbose = 0, failed = 0, temporary = 0, more, rc;
 	int scratch = -1;
 
-	while ((ch = getopt(argc, argv, "d:ho:qvV")) != -1)
+	usage_long_options(argc, argv, optstring, help);
+	while ((ch = getopt(argc, argv, optstring)) != -1)
 		switch (ch) {
 		case 'd':
 			dir = optarg;
@@ -159,8 +175,7 @@ main(int argc, char *argv[])
 			verbose = 1;
 			break;
 		case 'V':
-			puts("oai-fetch batchpipe " BATCHPIPE_VERSION);
-			return stdout_close(1) ? 1 : 0;
+			usage_version();
 		default:
 			usage(stderr);
 			return 2;

@@ -38,6 +38,7 @@
 #include "mock_fault.h"
 #include "mock_store.h"
 #include "outcheck.h"
+#include "usage.h"
 #include "xalloc.h"
 
 #define MAX_UPLOAD_BYTES	512000000LL	/* OpenAI's per-file limit */
@@ -74,13 +75,32 @@ struct req {
 	int		 upload_error;
 };
 
-static void
+/* The synopsis, then one line per option: as in the man page. */
+static const char optstring[] = "a:d:F:hk:L:O:p:qt:V";
+static const char help[] =
+	"usage: oai-mock [-hqV] [-a addr] [-d dir] [-F fault] [-k key]\n"
+	"                [-L latency-ms] [-O old-batches] [-p port]\n"
+	"                [-t validating,in_progress,finalizing]\n"
+	"\n"
+	"  -a addr         listen on this address (default 127.0.0.1)\n"
+	"  -d dir          keep file contents in dir, left in place at exit\n"
+	"  -F fault        inject a fault (repeatable; see oai-mock(1))\n"
+	"  -k key          accept only this API key\n"
+	"  -L latency-ms   delay the answers of the live endpoints\n"
+	"  -O old-batches  start with this many old completed batches\n"
+	"  -p port         listen on port; 0 picks a free one (default 8080)\n"
+	"  -q              no request log\n"
+	"  -t v,i,f        the seconds of the three working phases of a batch\n"
+	"                  (default 0.3,1,0.3)\n"
+	"  -h              print this help and exit\n"
+	"  -V              print the version and exit\n";
+
+static void __attribute__((noreturn))
 usage(FILE *f)
 {
-	fprintf(f, "usage: oai-mock [-hqV] [-a addr] [-d dir] [-F fault] "
-	    "[-k key] [-L latency-ms]\n"
-	    "                [-O old-batches] [-p port] "
-	    "[-t validating,in_progress,finalizing]\n");
+	if (f == stdout)
+		usage_help(help);
+	usage_error(help);
 }
 
 static double
@@ -1235,7 +1255,8 @@ main(int argc, char *argv[])
 	size_t i;
 	int ch, sig, v6 = 0, private_dir = 0;
 
-	while ((ch = getopt(argc, argv, "a:d:F:hk:L:O:p:qt:V")) != -1) {
+	usage_long_options(argc, argv, optstring, help);
+	while ((ch = getopt(argc, argv, optstring)) != -1) {
 		switch (ch) {
 		case 'a':
 			addr = optarg;
@@ -1303,8 +1324,7 @@ main(int argc, char *argv[])
 			}
 			break;
 		case 'V':
-			puts("oai-mock batchpipe " BATCHPIPE_VERSION);
-			return stdout_close(1) ? 1 : 0;
+			usage_version();
 		default:
 			usage(stderr);
 			return 2;

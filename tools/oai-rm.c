@@ -14,11 +14,25 @@
 #include "http.h"
 #include "idsrc.h"
 #include "outcheck.h"
+#include "usage.h"
 
-static void
+/* The synopsis, then one line per option: as in the man page. */
+static const char optstring[] = "fhqvV";
+static const char help[] =
+	"usage: oai-rm [-fhqVv] [file-id ...]\n"
+	"\n"
+	"  -f  an id the server does not know counts as deleted\n"
+	"  -q  with -v, no notes on ids already gone\n"
+	"  -v  trace every HTTP request and answer header on stderr\n"
+	"  -h  print this help and exit\n"
+	"  -V  print the version and exit\n";
+
+static void __attribute__((noreturn))
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: oai-rm [-fqv] [file-id ...]\n");
+	if (fp == stdout)
+		usage_help(help);
+	usage_error(help);
 }
 
 /* not_file_id: why id (len bytes) cannot be a file id, or NULL.  Any id
@@ -49,7 +63,8 @@ main(int argc, char *argv[])
 	int ch, force = 0, quiet = 0, verbose = 0, failed = 0, temporary = 0;
 	int more, rc, i;
 
-	while ((ch = getopt(argc, argv, "fhqvV")) != -1)
+	usage_long_options(argc, argv, optstring, help);
+	while ((ch = getopt(argc, argv, optstring)) != -1)
 		switch (ch) {
 		case 'f':
 			force = 1;
@@ -64,8 +79,7 @@ main(int argc, char *argv[])
 			verbose = 1;
 			break;
 		case 'V':
-			puts("oai-rm batchpipe " BATCHPIPE_VERSION);
-			return stdout_close(1) ? 1 : 0;
+			usage_version();
 		default:
 			usage(stderr);
 			return 2;

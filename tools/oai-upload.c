@@ -35,6 +35,7 @@
 #include "outcheck.h"
 #include "regfile.h"
 #include "runlock.h"
+#include "usage.h"
 #include "xalloc.h"
 
 #define HASH_CHARS 32		/* 128 bits of SHA-256 in the name */
@@ -54,10 +55,22 @@ struct catalog {
 	int		 broken;	/* the listing failed for good */
 };
 
-static void
+/* The synopsis, then one line per option: as in the man page. */
+static const char optstring[] = "hqvV";
+static const char help[] =
+	"usage: oai-upload [-hqVv] [file ...]\n"
+	"\n"
+	"  -q  no progress line\n"
+	"  -v  trace every HTTP request and answer header on stderr\n"
+	"  -h  print this help and exit\n"
+	"  -V  print the version and exit\n";
+
+static void __attribute__((noreturn))
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: oai-upload [-qv] [file ...]\n");
+	if (fp == stdout)
+		usage_help(help);
+	usage_error(help);
 }
 
 static void
@@ -280,7 +293,8 @@ main(int argc, char *argv[])
 	int ch, quiet = 0, verbose = 0, failed = 0, temporary = 0, more, fd;
 	int rc;
 
-	while ((ch = getopt(argc, argv, "hqvV")) != -1)
+	usage_long_options(argc, argv, optstring, help);
+	while ((ch = getopt(argc, argv, optstring)) != -1)
 		switch (ch) {
 		case 'h':
 			usage(stdout);
@@ -292,8 +306,7 @@ main(int argc, char *argv[])
 			verbose = 1;
 			break;
 		case 'V':
-			puts("oai-upload batchpipe " BATCHPIPE_VERSION);
-			return stdout_close(1) ? 1 : 0;
+			usage_version();
 		default:
 			usage(stderr);
 			return 2;

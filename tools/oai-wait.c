@@ -30,6 +30,7 @@
 #include "idsrc.h"
 #include "outcheck.h"
 #include "scrub.h"
+#include "usage.h"
 #include "xalloc.h"
 
 #define GROWTH		1.5	/* the interval after a poll that shows
@@ -139,11 +140,27 @@ static struct http	*http;
 static const char	*base_path;	/* "/v1": for messages */
 static const char	*apikey;	/* masked in the server's text */
 
-static void
+/* The synopsis, then one line per option: as in the man page. */
+static const char optstring[] = "bhi:qr:t:vV";
+static const char help[] =
+	"usage: oai-wait [-bhqVv] [-i interval] [-r rate] [-t timeout]\n"
+	"                [batch-id ...]\n"
+	"\n"
+	"  -b           one line per batch instead of the lines of its files\n"
+	"  -i interval  the first wait between two polls, in seconds\n"
+	"  -r rate      the most requests a second, all batches together\n"
+	"  -t timeout   give up after this many seconds\n"
+	"  -q           no progress and no status changes on stderr\n"
+	"  -v           trace every HTTP request and answer on stderr\n"
+	"  -h           print this help and exit\n"
+	"  -V           print the version and exit\n";
+
+static void __attribute__((noreturn))
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: oai-wait [-bqv] [-i interval] [-r rate] "
-	    "[-t timeout] [batch-id ...]\n");
+	if (fp == stdout)
+		usage_help(help);
+	usage_error(help);
 }
 
 static double
@@ -967,7 +984,8 @@ main(int argc, char *argv[])
 	int ch, r, status = 0, timed_out = 0, reading, tick;
 	int input = 0;
 
-	while ((ch = getopt(argc, argv, "bhi:qr:t:vV")) != -1) {
+	usage_long_options(argc, argv, optstring, help);
+	while ((ch = getopt(argc, argv, optstring)) != -1) {
 		switch (ch) {
 		case 'b':
 			by_batch = 1;
@@ -999,8 +1017,7 @@ main(int argc, char *argv[])
 			verbose = 1;
 			break;
 		case 'V':
-			puts("oai-wait batchpipe " BATCHPIPE_VERSION);
-			return stdout_close(1) ? 1 : 0;
+			usage_version();
 		default:
 			usage(stderr);
 			return 2;
