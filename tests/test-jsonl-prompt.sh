@@ -187,8 +187,9 @@ t_template_errors() {
 }
 
 t_usage_errors() {
-	local usage='usage: jsonl-prompt -m model [-e endpoint] [-s system-file] [-t template]
-                    [-i id-field] [-T max-tokens] [-b body-json] [file]'
+	local usage='usage: jsonl-prompt -m model [-S] [-e endpoint] [-s system-file]
+                    [-t template | -f template-file] [-i id-field]
+                    [-T max-tokens] [-b body-json] [-o file] [file]'
 	prompt_fails 2 "jsonl-prompt: -m model is required
 $usage"
 	prompt_fails 2 "jsonl-prompt: b: one input file at most
