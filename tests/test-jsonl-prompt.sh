@@ -636,3 +636,17 @@ t_output_file_killed_midway() {
 	[ ! -e out.jsonl ] || fail "out.jsonl written"
 	expect_eq "$(ls -A | grep -c tmp || true)" 0 "temporary files"
 }
+
+# The man page says what the user sees, not how (that is in
+# docs/ARCHITECTURE.md), and formats without a warning at 80 columns.
+t_man_page_says_what_not_how() {
+	expect_no_grep 'vmsplice|PIPE_BUF|FIONREAD|F_SETPIPE_SZ|256 KiB' "$TOP/man/jsonl-prompt.1"
+	if command -v man >/dev/null; then
+		MANWIDTH=80 man --warnings -l -Tutf8 "$TOP/man/jsonl-prompt.1" 2>man.err >/dev/null
+		expect_empty man.err
+	fi
+	if command -v mandoc >/dev/null; then
+		mandoc -Tlint -W warning "$TOP/man/jsonl-prompt.1" >lint.out 2>&1
+		expect_empty lint.out
+	fi
+}
