@@ -596,11 +596,12 @@ t_output_file() {
 t_output_file_not_regular() {
 	printf '%s\n' '{"x":1}' >i.jsonl
 	mkfifo fifo
-	cat fifo >got &
+	# A writer of our own (O_RDWR does not block on a FIFO), closed after
+	# the run: cat ends then, whatever jsonl-prompt did with the FIFO.
+	exec 4<>fifo
+	cat fifo >got 4>&- &
 	run jsonl-prompt -m m -t '{x}' -o fifo i.jsonl
-	# A writer that never came would leave cat waiting: one opens and
-	# closes it (O_RDWR does not block on a FIFO).
-	exec 4<>fifo 4>&-
+	exec 4>&-
 	wait
 	expect_rc 0
 	[ -p fifo ] || fail "fifo replaced"
