@@ -553,6 +553,14 @@ t_template_default_errors() {
 	prompt_fails 2 'jsonl-prompt: template: invalid UTF-8 in string' -m m -t "$(printf '{x:-\377}')"
 }
 
+# no_temporaries: no temporary file (.NAME.tmp.XXXXXX) is left here.
+no_temporaries() {
+	local f
+	for f in .*.tmp.*; do
+		if [ -e "$f" ]; then fail "temporary file $f left"; fi
+	done
+}
+
 # -o writes the same bytes as stdout would get, to a temporary file renamed
 # at the end: after a bad item there is no file (an older one is left as
 # it was), nor a temporary.
@@ -575,7 +583,7 @@ t_output_file() {
 	run jsonl-prompt -m m -i id -t '{name}' -o old.jsonl i.jsonl
 	expect_rc 1
 	expect_eq "$(cat old.jsonl)" old
-	expect_eq "$(ls -A | grep -c tmp || true)" 0 "temporary files"
+	no_temporaries
 	# Items skipped: the file is written, exit 3.
 	printf '%s\n' '{"x":1}' '{"y":1}' >s.jsonl
 	run jsonl-prompt -m m -S -t '{x}' -o s.out s.jsonl
@@ -586,8 +594,8 @@ t_output_file() {
 	run jsonl-prompt -m m -t '{x}' -o d s.jsonl
 	expect_rc 1
 	expect_eq "$(cat "$T/err")" 'jsonl-prompt: d: Is a directory'
-	[ -d d ] && [ -z "$(ls -A d)" ] || fail "d changed"
-	expect_eq "$(ls -A | grep -c tmp || true)" 0 "temporary files"
+	if [ ! -d d ] || [ -n "$(ls -A d)" ]; then fail "d changed"; fi
+	no_temporaries
 }
 
 # -o on what is not a regular file (a FIFO, a symbolic link) writes
@@ -626,7 +634,7 @@ t_output_file_killed_midway() {
 	background cat first.jsonl >&3
 	# Wait until the temporary exists: the tool is in the middle.
 	for _ in $(seq 1 100); do
-		[ -n "$(ls -A | grep '^\.out\.jsonl\.tmp\.')" ] && break
+		compgen -G '.out.jsonl.tmp.*' >/dev/null && break
 		sleep 0.1
 	done
 	kill -TERM "$pid"
@@ -635,7 +643,7 @@ t_output_file_killed_midway() {
 	exec 3>&-
 	expect_rc 143
 	[ ! -e out.jsonl ] || fail "out.jsonl written"
-	expect_eq "$(ls -A | grep -c tmp || true)" 0 "temporary files"
+	no_temporaries
 }
 
 # The man page says what the user sees, not how (that is in
