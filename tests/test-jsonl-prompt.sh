@@ -187,9 +187,9 @@ t_template_errors() {
 }
 
 t_usage_errors() {
-	local usage='usage: jsonl-prompt [-hV] -m model [-e endpoint] [-s system-file]
-                    [-t template] [-i id-field] [-T max-tokens]
-                    [-b body-json] [file]'
+	local usage='usage: jsonl-prompt [-hSV] -m model [-e endpoint] [-s system-file]
+                    [-t template | -f template-file] [-i id-field]
+                    [-T max-tokens] [-b body-json] [-o file] [file]'
 	prompt_fails 2 "jsonl-prompt: -m model is required
 $usage"
 	prompt_fails 2 "jsonl-prompt: b: one input file at most
@@ -432,4 +432,235 @@ t_big_input_same_output() {
 		jsonl-prompt -m gpt-4o-mini -i id -T 100 "$p"
 	done >parts.out
 	expect_same parts.out "$T/out"
+}
+
+# {field:-text} stands for a field that is missing, null or "", as
+# ${x:-text} in the shell; any other value, 0 and false included, is
+# inserted.  The default is escaped like the rest of the template.
+t_template_default() {
+	printf '%s\n' '{"x":"v","a":{"b":1}}' '{"x":null,"a":null}' '{"a":{"c":1}}' '{"x":"","a":{"b":null}}' '{"x":0,"a":{"b":false}}' '{"x":[],"a":"s"}' >i.jsonl
+	run jsonl-prompt -m m -e /v1/embeddings -t '{x:-say "none"} {a.b:-café}|{x:-}|' i.jsonl
+	expect_rc 0
+	expect_empty "$T/err"
+	sed 's/.*"input":"//' "$T/out" >got
+	cat >want <<'W'
+v 1|v|"}}
+say \"none\" café||"}}
+say \"none\" café||"}}
+say \"none\" café||"}}
+0 false|0|"}}
+[] café|[]|"}}
+W
+	expect_same got want
+}
+
+# A null is not the text "null": without a default it is an error that
+# names the line and the field, like a missing field.  "" without a
+# default is inserted as it is.
+t_template_null_field() {
+	printf '%s\n' '{"x":"a"}' '{"x":""}' '{"x":null}' '{"x":"d"}' >i.jsonl
+	prompt_stops 3 'jsonl-prompt: i.jsonl:3: field "x" of the template is null' -m m -t '<{x}>' i.jsonl
+	printf '%s\n' '{"a":{"b":null}}' >i.jsonl
+	prompt_fails 1 'jsonl-prompt: i.jsonl:1: field "a.b" of the template is null' -m m -t '{a.b}' i.jsonl
+}
+
+# -S skips an item that lacks a field (or has it null) and has no default,
+# reports it, and writes every other request, whole: exit 3.  The first
+# ten are listed, then a count; a skipped item's id still counts for
+# duplicates.
+t_skip_unfilled_items() {
+	printf '%s\n' '{"id":"a","x":1}' '{"id":"b"}' '{"id":"c","x":null,"y":2}' '{"id":"d","x":"","y":null}' '{"id":"e","x":4}' >i.jsonl
+	run jsonl-prompt -m m -e /v1/embeddings -S -i id -t '{x}{y:-}' i.jsonl
+	expect_rc 3
+	cat >want.err <<'W'
+jsonl-prompt: i.jsonl:2: item "b" skipped: field "x" is missing
+jsonl-prompt: i.jsonl:3: item "c" skipped: field "x" is null
+jsonl-prompt: 2 of 5 items skipped: a field of the template missing or null
+W
+	expect_same "$T/err" want.err
+	cut -d, -f1 "$T/out" >ids
+	printf '%s\n' '{"custom_id":"a"' '{"custom_id":"d"' '{"custom_id":"e"' >want
+	expect_same ids want
+	# Whole: jsonl-split takes it.
+	jsonl-split -d parts "$T/out" >paths
+	expect_eq "$(cut -f1 paths | xargs cat | wc -l)" 3
+	# Without -i the custom_id stays the line number.
+	run jsonl-prompt -m m -S -t '{x}' i.jsonl
+	expect_rc 3
+	expect_eq "$(cut -d, -f1 "$T/out" | tr '\n' ' ')" '{"custom_id":"1" {"custom_id":"4" {"custom_id":"5" '
+	expect_grep '^jsonl-prompt: i.jsonl:2: item skipped: field "x" is missing$' "$T/err"
+	# Many: ten listed, then the count.
+	seq 1 25 | awk '{ print ($1 % 2) ? "{\"n\":" $1 "}" : "{\"m\":1}" }' >i.jsonl
+	run jsonl-prompt -m m -S -t '{n}' i.jsonl
+	expect_rc 3
+	expect_lines 13 "$T/out"
+	expect_lines 11 "$T/err"
+	expect_eq "$(sed -n 10p "$T/err")" 'jsonl-prompt: i.jsonl:20: item skipped: field "n" is missing'
+	expect_eq "$(tail -n 1 "$T/err")" 'jsonl-prompt: 12 of 25 items skipped: a field of the template missing or null (the first 10 are listed)'
+	# A skipped item's id is still an id.
+	printf '%s\n' '{"id":"a"}' '{"id":"a","x":1}' >i.jsonl
+	prompt_fails 1 'jsonl-prompt: i.jsonl:1: item "a" skipped: field "x" is missing
+jsonl-prompt: i.jsonl:2: duplicate id "a"' -m m -S -i id -t '{x}' i.jsonl
+	# Nothing skipped: exit 0, nothing said.
+	printf '%s\n' '{"x":1}' >i.jsonl
+	run jsonl-prompt -m m -S -t '{x}' i.jsonl
+	expect_rc 0
+	expect_empty "$T/err"
+}
+
+# A template without a placeholder (-t 0.2 meant for -T or a temperature)
+# works, with a warning.
+t_template_without_placeholder_warns() {
+	printf '%s\n' '{"x":1}' '{"x":2}' >i.jsonl
+	run jsonl-prompt -m m -t 0.2 i.jsonl
+	expect_rc 0
+	expect_eq "$(cat "$T/err")" 'jsonl-prompt: template: no {field} placeholder: every request gets the same text'
+	expect_lines 2 "$T/out"
+	expect_grep '"content":"0.2"' "$T/out"
+	run jsonl-prompt -m m -t '{{x}}' i.jsonl
+	expect_rc 0
+	expect_grep 'no \{field\} placeholder' "$T/err"
+	run jsonl-prompt -m m -t '{x}' i.jsonl
+	expect_empty "$T/err"
+}
+
+# -f reads the template from a file, less one final newline, as -s reads
+# the system prompt; -t stays literal text, a leading @ included.
+t_template_from_file() {
+	printf '%s\n' '{"x":1,"y":"b"}' >i.jsonl
+	printf '@{x}\r\nline 2: {y:-none}\r\n' >tpl.txt
+	run jsonl-prompt -m m -e /v1/embeddings -f tpl.txt i.jsonl
+	expect_rc 0
+	expect_empty "$T/err"
+	expect_eq "$(cat "$T/out")" '{"custom_id":"1","method":"POST","url":"/v1/embeddings","body":{"model":"m","input":"@1\r\nline 2: b"}}'
+	run jsonl-prompt -m m -e /v1/embeddings -t '@tpl.txt {x}' i.jsonl
+	expect_rc 0
+	expect_grep '"input":"@tpl.txt 1"' "$T/out"
+	prompt_fails 2 'jsonl-prompt: -t and -f: one template at most' -m m -t x -f tpl.txt i.jsonl
+	prompt_fails 1 'jsonl-prompt: nosuch.txt: No such file or directory' -m m -f nosuch.txt i.jsonl
+	printf 'a {x\n' >bad.txt
+	prompt_fails 2 "jsonl-prompt: bad.txt: '{' without '}' (write '{{' for a literal brace)" -m m -f bad.txt i.jsonl
+	printf 'a\000{x}\n' >nul.txt
+	prompt_fails 2 'jsonl-prompt: nul.txt: NUL byte in the template' -m m -f nul.txt i.jsonl
+	printf 'same for all\n' >const.txt
+	run jsonl-prompt -m m -f const.txt i.jsonl
+	expect_rc 0
+	expect_eq "$(cat "$T/err")" 'jsonl-prompt: const.txt: no {field} placeholder: every request gets the same text'
+}
+
+t_template_default_errors() {
+	prompt_fails 2 'jsonl-prompt: template: bad field name "{:-x}"' -m m -t 'a {:-x}'
+	prompt_fails 2 "jsonl-prompt: template: '{' inside \"{x:-{y}\" (a field or its default cannot hold a brace)" -m m -t 'a {x:-{y}}'
+	prompt_fails 2 'jsonl-prompt: template: invalid UTF-8 in string' -m m -t "$(printf '{x:-\377}')"
+}
+
+# no_temporaries: no temporary file (.NAME.tmp.XXXXXX) is left here.
+no_temporaries() {
+	local f
+	for f in .*.tmp.*; do
+		if [ -e "$f" ]; then fail "temporary file $f left"; fi
+	done
+}
+
+# -o writes the same bytes as stdout would get, to a temporary file renamed
+# at the end: after a bad item there is no file (an older one is left as
+# it was), nor a temporary.
+t_output_file() {
+	big_items 2000 i.jsonl
+	jsonl-prompt -m m -i id -t '{name}' i.jsonl >want.out
+	run jsonl-prompt -m m -i id -t '{name}' -o out.jsonl i.jsonl
+	expect_rc 0
+	expect_empty "$T/out"
+	expect_empty "$T/err"
+	expect_same out.jsonl want.out
+	run jsonl-prompt -m m -i id -t '{name}' -o - i.jsonl
+	expect_same "$T/out" want.out
+	echo '{"id":"bad"' >>i.jsonl
+	echo old >old.jsonl
+	run jsonl-prompt -m m -i id -t '{name}' -o new.jsonl i.jsonl
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" 'jsonl-prompt: i.jsonl:2001: unexpected end of line (truncated JSON?)'
+	[ ! -e new.jsonl ] || fail "new.jsonl written"
+	run jsonl-prompt -m m -i id -t '{name}' -o old.jsonl i.jsonl
+	expect_rc 1
+	expect_eq "$(cat old.jsonl)" old
+	no_temporaries
+	# Items skipped: the file is written, exit 3.
+	printf '%s\n' '{"x":1}' '{"y":1}' >s.jsonl
+	run jsonl-prompt -m m -S -t '{x}' -o s.out s.jsonl
+	expect_rc 3
+	expect_lines 1 s.out
+	# A directory: an error, nothing left.
+	mkdir d
+	run jsonl-prompt -m m -t '{x}' -o d s.jsonl
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" 'jsonl-prompt: d: Is a directory'
+	if [ ! -d d ] || [ -n "$(ls -A d)" ]; then fail "d changed"; fi
+	no_temporaries
+}
+
+# -o on what is not a regular file (a FIFO, a symbolic link) writes
+# through it, as the shell's > does: a rename would replace the FIFO, or a
+# device such as /dev/stdout, with a file.
+t_output_file_not_regular() {
+	printf '%s\n' '{"x":1}' >i.jsonl
+	mkfifo fifo
+	# A writer of our own (O_RDWR does not block on a FIFO), closed after
+	# the run: cat ends then, whatever jsonl-prompt did with the FIFO.  The
+	# reader is opened here, before the run: a cat that opened the FIFO
+	# only after the last writer closed would find its data gone, and wait.
+	exec 4<>fifo
+	exec 5<fifo
+	cat <&5 >got 4>&- &
+	exec 5<&-
+	run jsonl-prompt -m m -t '{x}' -o fifo i.jsonl
+	exec 4>&-
+	wait
+	expect_rc 0
+	[ -p fifo ] || fail "fifo replaced"
+	expect_lines 1 got
+	echo old >target
+	ln -s target link
+	run jsonl-prompt -m m -t '{x}' -o link i.jsonl
+	expect_rc 0
+	[ -L link ] || fail "link replaced"
+	expect_lines 1 target
+	expect_grep '"content":"1"' target
+}
+
+# Stopped by a signal midway, -o leaves neither the file nor a temporary.
+t_output_file_killed_midway() {
+	big_items 2000 i.jsonl
+	mkfifo in
+	jsonl-prompt -m m -i id -o out.jsonl in 2>err &
+	pid=$!
+	exec 3<>in
+	head -n 1000 i.jsonl >first.jsonl
+	background cat first.jsonl >&3
+	# Wait until the temporary exists: the tool is in the middle.
+	for _ in $(seq 1 100); do
+		compgen -G '.out.jsonl.tmp.*' >/dev/null && break
+		sleep 0.1
+	done
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	exec 3>&-
+	expect_rc 143
+	[ ! -e out.jsonl ] || fail "out.jsonl written"
+	no_temporaries
+}
+
+# The man page says what the user sees, not how (that is in
+# docs/ARCHITECTURE.md), and formats without a warning at 80 columns.
+t_man_page_says_what_not_how() {
+	expect_no_grep 'vmsplice|PIPE_BUF|FIONREAD|F_SETPIPE_SZ|256 KiB' "$TOP/man/jsonl-prompt.1"
+	if command -v man >/dev/null; then
+		MANWIDTH=80 man --warnings -l -Tutf8 "$TOP/man/jsonl-prompt.1" 2>man.err >/dev/null
+		expect_empty man.err
+	fi
+	if command -v mandoc >/dev/null; then
+		mandoc -Tlint -W warning "$TOP/man/jsonl-prompt.1" >lint.out 2>&1
+		expect_empty lint.out
+	fi
 }

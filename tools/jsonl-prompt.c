@@ -31,7 +31,9 @@
 #include <sys/uio.h>
 #include <sys/stat.h>
 
+#include "atomicfile.h"
 #include "buf.h"
+#include "capwarn.h"
 #include "customid.h"
 #include "idset.h"
 #include "jscan.h"
@@ -64,6 +66,8 @@ struct seg {
 	size_t		 n;
 	size_t		 key;	/* a field's first name, in the picker */
 	const char	*rest;	/* the names after it, or NULL */
+	char		*dflt;	/* {path:-text}: text, escaped; or NULL */
+	size_t		 dflt_n;
 };
 
 /* The values a line needs, found in one walk over its members instead of
@@ -85,6 +89,10 @@ static size_t		 out_whole;
 static size_t		 out_piece;	/* see write_pieces */
 static size_t		 pipe_size;	/* stdout's, when a pipe (or 0) */
 static size_t		 page_size;
+static int		 out_fd = STDOUT_FILENO;
+static const char	*out_name;	/* -o's file, or NULL for stdout */
+static struct afile	 out_file;	/* -o's, when written atomically */
+static int		 out_atomic;
 
 /* With -i, the id of the last request made, added to the set only once
  * the next item was read and checked (idset_hold).  Static for bad_line
@@ -97,20 +105,23 @@ static size_t			 last_end;	/* where its request ends in
 static const char		*input_name;
 
 /* The synopsis, then one line per option: as in the man page. */
-static const char optstring[] = "b:e:hi:m:s:t:T:V";
+static const char optstring[] = "b:e:f:hi:m:o:s:St:T:V";
 static const char help[] =
-	"usage: jsonl-prompt [-hV] -m model [-e endpoint] [-s system-file]\n"
-	"                    [-t template] [-i id-field] [-T max-tokens]\n"
-	"                    [-b body-json] [file]\n"
+	"usage: jsonl-prompt [-hSV] -m model [-e endpoint] [-s system-file]\n"
+	"                    [-t template | -f template-file] [-i id-field]\n"
+	"                    [-T max-tokens] [-b body-json] [-o file] [file]\n"
 	"\n"
 	"  -m model        the model of every request (required)\n"
 	"  -e endpoint     /v1/chat/completions (default), /v1/embeddings\n"
 	"                  or /v1/responses\n"
 	"  -s system-file  the system prompt, read from this file\n"
-	"  -t template     the user message, with {field} placeholders\n"
+	"  -t template     the user message, with {field} or {field:-default}\n"
+	"  -f template-file  the template, read from this file\n"
 	"  -i id-field     the custom_id: this field, not the line number\n"
 	"  -T max-tokens   the most tokens the model may write\n"
 	"  -b body-json    a JSON object whose members go into every body\n"
+	"  -o file         write to file, whole or not at all\n"
+	"  -S              skip items missing a field of the template (exit 3)\n"
 	"  -h              print this help and exit\n"
 	"  -V              print the version and exit\n";
 
@@ -152,49 +163,61 @@ escaped_arg(const char *what, const char *s, size_t n)
 	return b.p;
 }
 
-/* The template parsed once: "{a.b}" is a field, "{{" and "}}" are
- * literal braces; a lone brace is a usage error. */
+/* The template parsed once: "{a.b}" is a field, "{a.b:-text}" one with a
+ * default, "{{" and "}}" are literal braces; a lone brace is a usage
+ * error.  what names the template in messages. */
 static struct seg *
-parse_template(const char *t, size_t *nsegs)
+parse_template(const char *what, const char *t, size_t *nsegs)
 {
-	struct seg *segs = NULL;
+	struct seg *segs = NULL, *sg;
 	struct buf lit = BUF_INIT;
-	const char *p = t, *close;
+	const char *p = t, *close, *dash;
 	size_t n = 0;
 
 	for (;;) {
 		if (*p == '\0' || (*p == '{' && p[1] != '{')) {
 			if (lit.len > 0) {
 				segs = xreallocarray(segs, n + 1, sizeof(*segs));
-				segs[n].field = 0;
-				segs[n].text = escaped_arg("template", lit.p,
-				    lit.len);
-				segs[n].n = strlen(segs[n].text);
-				n++;
+				sg = &segs[n++];
+				memset(sg, 0, sizeof(*sg));
+				sg->text = escaped_arg(what, lit.p, lit.len);
+				sg->n = strlen(sg->text);
 				buf_reset(&lit);
 			}
 			if (*p == '\0')
 				break;
 			close = strchr(p, '}');
 			if (close == NULL)
-				errx(2, "template: '{' without '}' "
-				    "(write '{{' for a literal brace)");
-			if (close == p + 1 || memchr(p + 1, '{',
-			    (size_t)(close - p - 1)) != NULL)
-				errx(2, "template: bad field name \"%.*s\"",
+				errx(2, "%s: '{' without '}' "
+				    "(write '{{' for a literal brace)", what);
+			if (memchr(p + 1, '{', (size_t)(close - p - 1)) != NULL)
+				errx(2, "%s: '{' inside \"%.*s\" (a field "
+				    "or its default cannot hold a brace)",
+				    what, (int)(close - p + 1), p);
+			for (dash = p + 1; dash < close; dash++)
+				if (dash[0] == ':' && dash[1] == '-')
+					break;
+			if (dash == p + 1)
+				errx(2, "%s: bad field name \"%.*s\"", what,
 				    (int)(close - p + 1), p);
 			segs = xreallocarray(segs, n + 1, sizeof(*segs));
-			segs[n].field = 1;
-			segs[n].text = xstrndup(p + 1, (size_t)(close - p - 1));
-			segs[n].n = (size_t)(close - p - 1);
-			n++;
+			sg = &segs[n++];
+			memset(sg, 0, sizeof(*sg));
+			sg->field = 1;
+			sg->text = xstrndup(p + 1, (size_t)(dash - p - 1));
+			sg->n = (size_t)(dash - p - 1);
+			if (dash < close) {
+				sg->dflt = escaped_arg(what, dash + 2,
+				    (size_t)(close - dash - 2));
+				sg->dflt_n = strlen(sg->dflt);
+			}
 			p = close + 1;
 		} else if (*p == '{' || (*p == '}' && p[1] == '}')) {
 			buf_addc(&lit, *p);
 			p += 2;
 		} else if (*p == '}') {
-			errx(2, "template: '}' without '{' "
-			    "(write '}}' for a literal brace)");
+			errx(2, "%s: '}' without '{' "
+			    "(write '}}' for a literal brace)", what);
 		} else
 			buf_addc(&lit, *p++);
 	}
@@ -266,6 +289,8 @@ extra_members(const char *json, const char *const *generated)
 	return out.p;
 }
 
+/* The whole file at path (exits 1 if it cannot be read), NUL-terminated,
+ * its length in *len. */
 static char *
 read_file(const char *path, size_t *len)
 {
@@ -288,8 +313,24 @@ read_file(const char *path, size_t *len)
 		b.p[b.len] = '\0';
 	}
 	close(fd);
+	if (b.p == NULL)
+		buf_adds(&b, "");
 	*len = b.len;
 	return b.p;
+}
+
+/* A prompt from a file: the whole file less one final newline (LF or
+ * CR LF), as a text editor leaves one there. */
+static char *
+read_prompt(const char *path, size_t *len)
+{
+	char *text = read_file(path, len);
+
+	if (*len > 0 && text[*len - 1] == '\n')
+		text[--*len] = '\0';
+	if (*len > 0 && text[*len - 1] == '\r')
+		text[--*len] = '\0';
+	return text;
 }
 
 /* picker_want: registers field path; returns the index of its first
@@ -417,7 +458,18 @@ add_quoted_number(struct buf *b, unsigned long n)
 	buf_add(b, p, (size_t)(d + sizeof(d) - p));
 }
 
-/* Writes p[0..n) to stdout with write(2), in pieces of at most piece
+/* Reports a failed write to the output (errno), as stdout_fail does for
+ * stdout, and exits 1; a -o file's temporary goes with the exit. */
+static void __attribute__((noreturn))
+write_fail(void)
+{
+	if (out_name == NULL)
+		stdout_fail();
+	warn("%s", out_name);
+	exit(1);
+}
+
+/* Writes p[0..n) to the output with write(2), in pieces of at most piece
  * bytes, or of pipe_size when stdout is a pipe with nothing in it (the
  * write then finds room for all it holds, so it never waits and is never
  * cut short); exits 1 on an error (quietly on EPIPE).  Unless at_end (this is
@@ -435,18 +487,18 @@ write_pieces(const char *p, size_t n, size_t piece, int at_end)
 
 	while (n > 0) {
 		most = piece;
-		if (pipe_size > piece && ioctl(STDOUT_FILENO, FIONREAD,
+		if (pipe_size > piece && ioctl(out_fd, FIONREAD,
 		    &queued) == 0 && queued == 0)
 			most = pipe_size;
 		k = n < most ? n : most;
 		if (k < n || !at_end)
 			while (p[k - 1] == '\n' || p[k] == '\n')
 				k--;
-		w = write(STDOUT_FILENO, p, k);
+		w = write(out_fd, p, k);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0)
-			stdout_fail();
+			write_fail();
 		p += w;
 		n -= (size_t)w;
 	}
@@ -476,10 +528,10 @@ flush_requests(struct buf *out)
 	 * splice short. */
 	if (n + 2 * page_size <= pipe_size && out->p[n - 1] != '\n' &&
 	    out->p[n] != '\n' &&
-	    ioctl(STDOUT_FILENO, FIONREAD, &queued) == 0 && queued == 0) {
+	    ioctl(out_fd, FIONREAD, &queued) == 0 && queued == 0) {
 		iov.iov_base = out->p;
 		iov.iov_len = n;
-		while ((w = vmsplice(STDOUT_FILENO, &iov, 1,
+		while ((w = vmsplice(out_fd, &iov, 1,
 		    SPLICE_F_NONBLOCK)) < 0 &&
 		    errno == EINTR)
 			;
@@ -504,11 +556,12 @@ flush_requests(struct buf *out)
 /* Stops after an error in the input (reported already): the requests
  * made so far go out but their held-back bytes, so the next tool in the
  * pipe sees input that ends inside a request, not one that looks like a
- * smaller job (with a bad first item, nothing at all); exits 1. */
+ * smaller job (with a bad first item, nothing at all); exits 1.  A -o
+ * file is not written at all: the exit removes its temporary. */
 static void __attribute__((noreturn))
 give_up(void)
 {
-	if (out_whole > HELD_BACK)
+	if (!out_atomic && out_whole > HELD_BACK)
 		write_pieces(pending->p, out_whole - HELD_BACK, out_piece, 0);
 	exit(1);
 }
@@ -531,6 +584,10 @@ check_last_id(void *unused)
 	}
 }
 
+/* With -S, the items skipped; the first few are reported as they come. */
+static int		skip_unfilled;
+static struct capwarn	skipped;
+
 /* Reports a bad input line (after the last id's check) and gives up. */
 static void __attribute__((noreturn, format(printf, 3, 4)))
 bad_line(const char *name, unsigned long lineno, const char *fmt, ...)
@@ -546,12 +603,64 @@ bad_line(const char *name, unsigned long lineno, const char *fmt, ...)
 	give_up();
 }
 
+/* A field of the template that the item at lineno lacks, or has as null,
+ * and that has no default: an error, or with -S a skipped item, reported
+ * if among the first few (with its id, if idp is not NULL). */
+static void
+unfilled(unsigned long lineno, const char *field, int is_null,
+    const char *idp, size_t idn)
+{
+	static struct buf show = BUF_INIT;
+	const char *why = is_null ? "is null" : "is missing";
+
+	if (!skip_unfilled) {
+		if (is_null)
+			bad_line(input_name, lineno, "field \"%s\" of the "
+			    "template is null", field);
+		bad_line(input_name, lineno, "no field \"%s\" for the "
+		    "template", field);
+	}
+	if (!capwarn_show(&skipped))
+		return;
+	if (idp == NULL)
+		warnx("%s:%lu: item skipped: field \"%s\" %s", input_name,
+		    lineno, field, why);
+	else {
+		buf_reset(&show);
+		warnx("%s:%lu: item \"%.*s\" skipped: field \"%s\" %s",
+		    input_name, lineno, 200, customid_show(&show, idp, idn),
+		    field, why);
+	}
+}
+
+/* Opens -o's path: a regular file, or a new one, through a temporary file
+ * renamed at the end; anything else (a device such as /dev/stdout, a
+ * FIFO, a symbolic link) as the shell's > would, as a rename would
+ * replace the device or the link itself.  Exits 1 on an error. */
+static void
+open_output(const char *path)
+{
+	struct stat st;
+
+	out_name = path;
+	if (lstat(path, &st) != 0 || S_ISREG(st.st_mode)) {
+		if (afile_open(&out_file, path) != 0)
+			exit(1);
+		out_fd = fileno(out_file.fp);
+		out_atomic = 1;
+	} else if ((out_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC |
+	    O_CLOEXEC, 0666)) < 0)
+		err(1, "%s", path);
+}
+
 int
 main(int argc, char *argv[])
 {
 	const char *model = NULL, *url = "/v1/chat/completions";
 	const char *system_path = NULL, *template = NULL, *idfield = NULL;
+	const char *template_path = NULL, *out_path = NULL;
 	const char *body_json = "{}", *input;
+	char *template_text = NULL;
 	const char *generated[6];
 	enum endpoint ep = EP_CHAT;
 	struct buf head = BUF_INIT, tail = BUF_INIT, out = BUF_INIT;
@@ -570,20 +679,24 @@ main(int argc, char *argv[])
 	size_t idn = 0;
 	uint64_t idh = 0;
 	int id_is_text = 0;
-	size_t len, nsegs = 0, i, count;
+	size_t len, nsegs = 0, nfields, i, count, req_start;
 	long max_tokens = 0;
+	unsigned long nitems;
 	long long id;
-	int ch, n, known, pipe_fill;
+	int ch, n, known, pipe_fill, found, missing;
 
 	usage_long_options(argc, argv, optstring, help);
 	while ((ch = getopt(argc, argv, optstring)) != -1) {
 		switch (ch) {
 		case 'b': body_json = optarg; break;
 		case 'e': url = optarg; break;
+		case 'f': template_path = optarg; break;
 		case 'h': usage(0);
 		case 'i': idfield = optarg; break;
 		case 'm': model = optarg; break;
+		case 'o': out_path = optarg; break;
 		case 's': system_path = optarg; break;
+		case 'S': skip_unfilled = 1; break;
 		case 't': template = optarg; break;
 		case 'T':
 			errno = 0;
@@ -621,12 +734,27 @@ main(int argc, char *argv[])
 		    " /v1/embeddings or /v1/responses)", url);
 	if (ep == EP_EMBEDDINGS && (system_path || max_tokens))
 		errx(2, "-s and -T do not apply to /v1/embeddings");
+	if (template != NULL && template_path != NULL)
+		errx(2, "-t and -f: one template at most");
+	if (template_path != NULL) {
+		template = template_text = read_prompt(template_path, &len);
+		if (strlen(template) != len)
+			errx(2, "%s: NUL byte in the template", template_path);
+	}
 	if (template != NULL)
-		segs = parse_template(template, &nsegs);
+		segs = parse_template(template_path ? template_path :
+		    "template", template, &nsegs);
+	nfields = 0;
 	for (i = 0; i < nsegs; i++)
-		if (segs[i].field)
+		if (segs[i].field) {
 			segs[i].key = picker_want(&pk, segs[i].text,
 			    &segs[i].rest);
+			nfields++;
+		}
+	/* Such as -t 0.2 where -T or a temperature in -b was meant. */
+	if (template != NULL && nfields == 0)
+		warnx("%s: no {field} placeholder: every request gets the "
+		    "same text", template_path ? template_path : "template");
 	if (idfield != NULL)
 		idkey = picker_want(&pk, idfield, &idrest);
 
@@ -639,13 +767,8 @@ main(int argc, char *argv[])
 	n = 0;
 	generated[n++] = "model";
 	if (system_path != NULL) {
-		char *sys = read_file(system_path, &len);
+		char *sys = read_prompt(system_path, &len);
 
-		/* A text file's last newline is not part of the prompt. */
-		if (len > 0 && sys[len - 1] == '\n')
-			len--;
-		if (len > 0 && sys[len - 1] == '\r')
-			len--;
 		if (ep == EP_CHAT)
 			buf_adds(&head, "\"messages\":[{\"role\":\"system\","
 			    "\"content\":\"");
@@ -702,13 +825,16 @@ main(int argc, char *argv[])
 		exit(1);
 	in.before_error = check_last_id;
 	input_name = in.name;
+	if (out_path != NULL && strcmp(out_path, "-") != 0)
+		open_output(out_path);
 	/* A bigger pipe to the next filter: fewer switches between the two
 	 * (Linux only; elsewhere, or when refused, the default stays). */
 #ifdef F_SETPIPE_SZ
-	fcntl(STDOUT_FILENO, F_SETPIPE_SZ, 1 << 20);
-	if (fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode) &&
-	    (pipe_fill = fcntl(STDOUT_FILENO, F_GETPIPE_SZ)) > 0)
-		pipe_size = (size_t)pipe_fill;
+	if (fstat(out_fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+		fcntl(out_fd, F_SETPIPE_SZ, 1 << 20);
+		if ((pipe_fill = fcntl(out_fd, F_GETPIPE_SZ)) > 0)
+			pipe_size = (size_t)pipe_fill;
+	}
 	page_size = (size_t)sysconf(_SC_PAGESIZE);
 #endif
 	/* To a pipe (or anything but a regular file), pieces a pipe takes
@@ -717,7 +843,7 @@ main(int argc, char *argv[])
 	 * it gets large writes, which a full disk or SIGKILL can still cut
 	 * short. */
 	pending = &out;
-	out_piece = fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode) ?
+	out_piece = fstat(out_fd, &st) == 0 && S_ISREG(st.st_mode) ?
 	    SIZE_MAX : PIPE_BUF;
 
 	while ((n = jsonl_next(&in, &line, &len)) == 1) {
@@ -769,7 +895,7 @@ main(int argc, char *argv[])
 		check_last_id(NULL);
 		if (out.len >= FLUSH_AT)
 			flush_requests(&out);
-		out_whole = out.len;
+		out_whole = req_start = out.len;
 
 		add(&out, "{\"custom_id\":", sizeof("{\"custom_id\":") - 1);
 		if (idfield == NULL)
@@ -784,22 +910,39 @@ main(int argc, char *argv[])
 		add(&out, head.p, head.len);
 		if (segs == NULL)
 			add_escaped(&out, top.p, top.n);
+		missing = 0;
 		for (i = 0; i < nsegs; i++) {
 			if (!segs[i].field) {
 				add(&out, segs[i].text, segs[i].n);
 				continue;
 			}
-			if (!picker_get(&pk, segs[i].key, segs[i].rest, &v))
-				bad_line(in.name, in.lineno, "no field \"%s\" "
-				    "for the template", segs[i].text);
 			/* The inside of a JSON string is already valid
-			 * escaped text: copied as it is. */
-			if (v.type == JT_STRING)
+			 * escaped text: copied as it is.  A default stands
+			 * for a field missing, null or "", as ${x:-text}
+			 * in the shell; without one, "" is inserted, a
+			 * null or missing field is an error or, with -S,
+			 * skips the item. */
+			found = picker_get(&pk, segs[i].key, segs[i].rest, &v);
+			if (found && v.type == JT_STRING &&
+			    (v.n > 2 || segs[i].dflt == NULL))
 				add(&out, v.p + 1, v.n - 2);
-			else
+			else if (found && v.type != JT_STRING &&
+			    v.type != JT_NULL)
 				add_escaped(&out, v.p, v.n);
+			else if (segs[i].dflt != NULL)
+				add(&out, segs[i].dflt, segs[i].dflt_n);
+			else {
+				unfilled(in.lineno, segs[i].text, found,
+				    idfield ? idp : NULL, idn);
+				missing = 1;
+				break;
+			}
 		}
-		add(&out, tail.p, tail.len);
+		if (missing) {
+			out.len = req_start;
+			out.p[out.len] = '\0';
+		} else
+			add(&out, tail.p, tail.len);
 		if (idfield == NULL)
 			out_whole = out.len;
 		else {
@@ -813,12 +956,27 @@ main(int argc, char *argv[])
 		give_up();
 	}
 	check_last_id(NULL);
+	nitems = in.lineno;
 	jsonl_close(&in);
 	write_pieces(out.p, out.len, out_piece, 1);
+	if (out_atomic && afile_commit(&out_file) != 0)
+		exit(1);
+	if (!out_atomic && out_name != NULL && close(out_fd) != 0)
+		write_fail();
+	if (capwarn_hidden(&skipped) > 0)
+		warnx("%zu of %lu items skipped: a field of the template "
+		    "missing or null (the first %d are listed)",
+		    skipped.count, nitems, CAPWARN_SHOWN);
+	else if (skipped.count > 0)
+		warnx("%zu of %lu items skipped: a field of the template "
+		    "missing or null", skipped.count, nitems);
 	buf_reset(&out);
-	for (i = 0; i < nsegs; i++)
+	for (i = 0; i < nsegs; i++) {
 		free(segs[i].text);
+		free(segs[i].dflt);
+	}
 	free(segs);
+	free(template_text);
 	for (i = 0; i < pk.n; i++)
 		free(pk.names[i]);
 	free(pk.names);
@@ -830,5 +988,7 @@ main(int argc, char *argv[])
 	buf_free(&tail);
 	buf_free(&out);
 	buf_free(&idtext);
-	return stdout_close(0) ? 1 : 0;
+	if (stdout_close(0) != 0)
+		return 1;
+	return skipped.count > 0 ? 3 : 0;
 }

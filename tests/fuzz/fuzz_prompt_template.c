@@ -3,11 +3,12 @@
  * (parse_template, picker_want/walk/get, over jscan_doc_members), reached by compiling
  * tools/jsonl-prompt.c into the target with its main() renamed.  The
  * input is a template, a NUL byte, and an item line.  Templates the tool
- * refuses (a lone brace, an empty or nested field name, invalid UTF-8:
- * it exits 2 on those) are skipped by the same rules, checked here first.
- * Checked on the rest:
- *   - the segments, put back together ("{{" for a literal '{' and so
- *     on), give the template again;
+ * refuses (a lone brace, an empty field name, a brace inside a field or
+ * its default, invalid UTF-8: it exits 2 on those) are skipped by the
+ * same rules, checked here first.  Checked on the rest:
+ *   - the segments, put back together ("{{" for a literal '{', ":-" and
+ *     the default after a field's name, and so on), give the template
+ *     again;
  *   - literal segments are valid JSON string contents;
  *   - for an item the scanner accepts as an object, each field picked
  *     is the value jscan_path finds for the same dotted name (names with
@@ -53,6 +54,7 @@ acceptable(const char *t)
 		else if (*p == '{') {
 			close = strchr(p, '}');
 			if (close == NULL || close == p + 1 ||
+			    (p[1] == ':' && p[2] == '-') ||
 			    memchr(p + 1, '{', (size_t)(close - p - 1)))
 				ok = 0;
 			else
@@ -102,11 +104,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(t);
 		return 0;
 	}
-	segs = parse_template(t, &nsegs);
+	segs = parse_template("template", t, &nsegs);
 	for (i = 0; i < nsegs; i++) {
 		if (segs[i].field) {
+			check(strstr(segs[i].text, ":-") == NULL);
 			buf_addc(&again, '{');
 			buf_add(&again, segs[i].text, segs[i].n);
+			if (segs[i].dflt != NULL) {
+				/* Stored JSON-escaped, as literal text. */
+				buf_adds(&again, ":-");
+				buf_reset(&lit);
+				buf_addc(&lit, '"');
+				buf_add(&lit, segs[i].dflt, segs[i].dflt_n);
+				buf_addc(&lit, '"');
+				check(jscan_doc(lit.p, lit.len, &top, &e) == 0);
+				jscan_unescape(top, &again);
+			}
 			buf_addc(&again, '}');
 			segs[i].key = picker_want(&pk, segs[i].text,
 			    &segs[i].rest);
@@ -150,8 +163,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 		}
 	}
-	for (i = 0; i < nsegs; i++)
+	for (i = 0; i < nsegs; i++) {
 		free(segs[i].text);
+		free(segs[i].dflt);
+	}
 	free(segs);
 	for (i = 0; i < pk.n; i++)
 		free(pk.names[i]);
