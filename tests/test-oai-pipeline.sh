@@ -1062,3 +1062,34 @@ t_one_retry_round_with_r_1() {
 	[ -z "$(awk -F '\t' '$4 == 2' run2/parts.tsv)" ] || fail "-r 0 tried again"
 	[ -s run2/failed.txt ] || fail "-r 0: nothing failed"
 }
+
+# A job run again in a new run directory after its output file was
+# deleted: the batch is reused (paid for), its results are gone, and the
+# driver says so and how to pay again; it pays again only once the input
+# file is deleted as it said, and says that it does.
+t_deleted_output_is_said_and_recovered() {
+	quick_mock
+	mkreq 4 >req.jsonl
+	pipeline -d run1 req.jsonl
+	expect_rc 0
+	b=$(cut -f1 run1/batches) in=$(cut -f1 run1/uploaded)
+	out=$(cut -f4 run1/ended)
+	oai-rm "$out" >/dev/null
+	pipeline -d run2 req.jsonl
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "oai-fetch: GET /v1/files/$out: HTTP 404: No such File object: $out
+oai-fetch: $out: the output file of $b is gone from the server (deleted?); the requests it ran were paid for
+oai-pipeline: p0001.jsonl: the results of $b are gone from the server (deleted?), and its requests were paid for; to pay for them again in a new batch, delete its input file (oai-rm -- $in) and run the same command again"
+	expect_eq "$(batches_of_server | wc -l)" 1 "batches on the server"
+	oai-rm -- "$in" >/dev/null
+	pipeline -d run2 req.jsonl
+	expect_rc 0
+	expect_lines 4 "$T/out"
+	expect_grep "^oai-pipeline: p0001.jsonl: the results of $b and its input file are gone from the server: its requests go again in a new batch \(paid again\)$" "$T/err"
+	expect_eq "$(batches_of_server | wc -l)" 2 "batches on the server"
+	# Finished: a further run pays nothing more.
+	pipeline -d run2 req.jsonl
+	expect_rc 0
+	expect_eq "$(batches_of_server | wc -l)" 2 "batches on the server"
+}
