@@ -1093,3 +1093,43 @@ oai-pipeline: p0001.jsonl: the results of $b are gone from the server (deleted?)
 	expect_rc 0
 	expect_eq "$(batches_of_server | wc -l)" 2 "batches on the server"
 }
+
+# "-" is standard input: the requests (or the items) are copied into the
+# run directory, which must be named; a re-run with the same input carries
+# on and pays nothing more, other input is refused, and the copy itself
+# can be given instead.
+t_dash_reads_standard_input() {
+	quick_mock
+	mkitems 3
+	mkdir tmp
+	export TMPDIR=$T/tmp
+	run sh -c 'cat req.jsonl | oai-pipeline -i 0.05 -d run -'
+	expect_rc 0
+	expect_lines 3 "$T/out"
+	expect_same run/requests.jsonl req.jsonl
+	expect_eq "$(ls -A tmp | wc -l)" 0 "files left in TMPDIR"
+	run sh -c 'cat req.jsonl | oai-pipeline -i 0.05 -d run -'
+	expect_rc 0
+	expect_lines 3 "$T/out"
+	pipeline -d run run/requests.jsonl
+	expect_rc 0
+	expect_lines 3 "$T/out"
+	expect_eq "$(batches_of_server | wc -l)" 1 "batches on the server"
+	mkreq 2 | sed 's/item/other/' >other.jsonl
+	run sh -c 'oai-pipeline -i 0.05 -d run - <other.jsonl'
+	expect_rc 1
+	expect_grep "^oai-pipeline: -: not the requests file this run directory was started with \(see $T/run/job\); use another -d$" "$T/err"
+	run sh -c 'oai-pipeline - <req.jsonl'
+	expect_rc 2
+	expect_grep '^oai-pipeline: -: reading standard input needs -d run-dir ' "$T/err"
+	run sh -c 'oai-pipeline -d run - - <req.jsonl'
+	expect_rc 2
+	# The items from standard input.
+	run sh -c 'cat items.jsonl | oai-pipeline -i 0.05 -k sku -d run2 req.jsonl -'
+	expect_rc 0
+	expect_lines 3 "$T/out"
+	expect_grep '^\{"sku":"S001","name":"Widget 1",' "$T/out"
+	expect_same run2/items.jsonl items.jsonl
+	expect_eq "$(batches_of_server | wc -l)" 1 "batches on the server"
+	expect_eq "$(ls -A tmp | wc -l)" 0 "files left in TMPDIR"
+}
