@@ -275,7 +275,7 @@ t_failures_after_the_last_try_exit_3_then_more_tries() {
 	[ "$n" -gt 0 ] || fail "nothing failed"
 	expect_lines 40 "$T/out"
 	expect_grep "^oai-pipeline: 40 requests: $((40 - n)) succeeded, $n failed; 1 batch " "$T/err"
-	expect_grep "^oai-pipeline: $n requests failed: custom_id, status and reason in $T/run/failed.txt; their result lines in $T/run/results.jsonl, their requests in $T/run/failed-requests.jsonl$" "$T/err"
+	expect_grep "^oai-pipeline: $n requests did not succeed: custom_id, status and reason in $T/run/failed.txt; their result lines in $T/run/results.jsonl, their requests in $T/run/failed-requests.jsonl$" "$T/err"
 	expect_grep '^req-[0-9]+	retry	HTTP 500: server_error: The server had an error' run/failed.txt
 	cut -f 1 run/failed.txt >failed.ids
 	ids run/failed-requests.jsonl >freq.ids
@@ -1132,4 +1132,22 @@ t_dash_reads_standard_input() {
 	expect_same run2/items.jsonl items.jsonl
 	expect_eq "$(batches_of_server | wc -l)" 1 "batches on the server"
 	expect_eq "$(ls -A tmp | wc -l)" 0 "files left in TMPDIR"
+}
+
+# The summary's words are true: requests that never got a result are said
+# to be without one (not "failed" here and "missing" there), in the items'
+# line too; without items there is no line of "items".
+t_summary_words() {
+	quick_mock -F fail-batch=1
+	mkitems 4
+	pipeline -r 0 -k sku -d run req.jsonl items.jsonl
+	expect_rc 3
+	expect_grep '^oai-pipeline: 4 requests: 0 succeeded, 0 failed, 4 without a result; 1 batch \(0 requests submitted again\)$' "$T/err"
+	expect_grep '^oai-pipeline: 4 items: 0 answered, 0 failed, 4 without a result$' "$T/err"
+	expect_grep "^oai-pipeline: 4 requests did not succeed: custom_id, status and reason in $T/run/failed.txt;" "$T/err"
+	expect_no_grep 'missing' "$T/err"
+	pipeline -r 0 -d run2 req.jsonl
+	expect_rc 0
+	expect_grep '^oai-pipeline: 4 requests: 4 succeeded, 0 failed; 1 batch ' "$T/err"
+	expect_no_grep 'items' "$T/err"
 }
