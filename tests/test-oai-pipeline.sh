@@ -1151,3 +1151,23 @@ t_summary_words() {
 	expect_grep '^oai-pipeline: 4 requests: 4 succeeded, 0 failed; 1 batch ' "$T/err"
 	expect_no_grep 'items' "$T/err"
 }
+
+# A finished job run again shows its results again and says so, naming
+# the options given that can no longer change it (-k still joins).
+t_finished_job_says_which_options_no_longer_apply() {
+	quick_mock
+	mkitems 3
+	pipeline -k sku -d run req.jsonl items.jsonl
+	expect_rc 0
+	expect_no_grep 'is finished' "$T/err"
+	pipeline -r 5 -l 1 -c -k sku -d run req.jsonl items.jsonl
+	expect_rc 0
+	expect_lines 3 "$T/out"
+	expect_eq "$(head -n 2 "$T/err")" "oai-pipeline: the job in $T/run is finished: nothing more is submitted; its results again
+oai-pipeline: options that no longer apply to it: -i 0.05, -r 5, -l 1, -c"
+	run oai-pipeline -k sku -d run req.jsonl items.jsonl
+	expect_rc 0
+	expect_grep "^oai-pipeline: the job in $T/run is finished: " "$T/err"
+	expect_no_grep 'no longer apply' "$T/err"
+	expect_eq "$(batches_of_server | wc -l)" 1 "batches on the server"
+}
