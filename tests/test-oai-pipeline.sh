@@ -1107,7 +1107,7 @@ t_dash_reads_standard_input() {
 	expect_rc 0
 	expect_lines 3 "$T/out"
 	expect_same run/requests.jsonl req.jsonl
-	expect_eq "$(ls -A tmp | wc -l)" 0 "files left in TMPDIR"
+	expect_eq "$(find tmp -mindepth 1 | wc -l)" 0 "files left in TMPDIR"
 	run sh -c 'cat req.jsonl | oai-pipeline -i 0.05 -d run -'
 	expect_rc 0
 	expect_lines 3 "$T/out"
@@ -1131,7 +1131,7 @@ t_dash_reads_standard_input() {
 	expect_grep '^\{"sku":"S001","name":"Widget 1",' "$T/out"
 	expect_same run2/items.jsonl items.jsonl
 	expect_eq "$(batches_of_server | wc -l)" 1 "batches on the server"
-	expect_eq "$(ls -A tmp | wc -l)" 0 "files left in TMPDIR"
+	expect_eq "$(find tmp -mindepth 1 | wc -l)" 0 "files left in TMPDIR"
 }
 
 # The summary's words are true: requests that never got a result are said

@@ -387,7 +387,7 @@ t_dash_uploads_standard_input() {
 	mkdir tmp
 	run env TMPDIR="$T/tmp" sh -c 'cat r.jsonl | oai-upload -'
 	expect_rc 0
-	expect_eq "$(ls -A tmp | wc -l)" 0 "files left in TMPDIR"
+	expect_eq "$(find tmp -mindepth 1 | wc -l)" 0 "files left in TMPDIR"
 }
 
 # An empty file, or one whose first line is no request, is refused before
