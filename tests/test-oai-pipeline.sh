@@ -1075,7 +1075,9 @@ t_deleted_output_is_said_and_recovered() {
 	b=$(cut -f1 run1/batches) in=$(cut -f1 run1/uploaded)
 	out=$(cut -f4 run1/ended)
 	oai-rm "$out" >/dev/null
-	pipeline -d run2 req.jsonl
+	# Bounded: a driver that pays again unasked goes round and round
+	# (the same file, the same batch, the same missing results).
+	run timeout 120 oai-pipeline -i 0.05 -d run2 req.jsonl
 	expect_rc 1
 	expect_empty "$T/out"
 	expect_eq "$(cat "$T/err")" "oai-fetch: GET /v1/files/$out: HTTP 404: No such File object: $out
