@@ -232,9 +232,10 @@ stdin_spool(void)
 	if ((fd = spool_tmpfile()) < 0)
 		return -1;
 	for (;;) {
-		if ((n = read(STDIN_FILENO, chunk, sizeof(chunk))) < 0) {
-			if (errno == EINTR)
-				continue;
+		n = read(STDIN_FILENO, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
 			warn("stdin");
 			break;
 		}
@@ -244,14 +245,14 @@ stdin_spool(void)
 			warn("stdin: temporary file");
 			break;
 		}
-		for (off = 0; off < n; off += w)
+		for (off = 0; off < n; off += w > 0 ? w : 0)
 			if ((w = write(fd, chunk + off, (size_t)(n - off))) < 0 &&
-			    errno != EINTR) {
-				warn("stdin: temporary file");
-				close(fd);
-				return -1;
-			} else if (w < 0)
-				w = 0;
+			    errno != EINTR)
+				break;
+		if (off < n) {
+			warn("stdin: temporary file");
+			break;
+		}
 	}
 	close(fd);
 	return -1;
