@@ -6,11 +6,17 @@
 int
 idsrc_open(struct idsrc *s, int argc, char **argv)
 {
-	memset(s, 0, sizeof(*s));
 	/* A lone "-" is standard input, as for every filter; no id can
 	 * be "-" (idsrc_valid). */
 	if (argc == 1 && strcmp(argv[0], "-") == 0)
 		argc = 0;
+	return idsrc_open_paths(s, argc, argv);
+}
+
+int
+idsrc_open_paths(struct idsrc *s, int argc, char **argv)
+{
+	memset(s, 0, sizeof(*s));
 	if (argc > 0) {
 		s->argv = argv;
 		s->argc = argc;

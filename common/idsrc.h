@@ -21,6 +21,12 @@ struct idsrc {
  * Returns 0, or -1 after reporting the error. */
 int	idsrc_open(struct idsrc *s, int argc, char **argv);
 
+/* idsrc_open_paths: idsrc_open for a tool whose operands are files: a
+ * lone "-" is an operand like any other (the file on standard input,
+ * which the tool reads itself); only no operand at all means the paths
+ * come from stdin, one a line. */
+int	idsrc_open_paths(struct idsrc *s, int argc, char **argv);
+
 /* idsrc_next: the next id in *id (NUL-terminated, valid until the next
  * call) and its length in s->len: a stdin line whose id holds a NUL byte
  * gives an s->len past that NUL, so idsrc_valid(*id, s->len) refuses it

@@ -249,3 +249,34 @@ t_odd_id_escaped() {
 	wait "$MOCK_PID" 2>/dev/null || true
 	expect_eq "$(grep '^oai-mock: ' "$T/mock.log")" 'oai-mock: GET /v1/files/file-a?x=1#y z 404'
 }
+
+# The README's pipe run again after its output file was deleted: the
+# batch is reused (its requests were paid for), and oai-fetch says whose
+# results are gone and the command that pays for them again; that command
+# works, and a re-run of the pipe then reuses its batch.
+t_deleted_output_says_how_to_recover() {
+	mock_start -t 0.05,0.05,0.05
+	net_lines 3 a.jsonl
+	oai-upload a.jsonl | oai-batch -q | oai-wait -q -i 0.05 >waited
+	fid=$(cut -f1 waited) b=$(cut -f3 waited)
+	in=$(oai-upload -q a.jsonl | cut -f1)
+	oai-rm "$fid" >/dev/null
+	run sh -c 'oai-upload -q a.jsonl | oai-batch -q | oai-wait -q -i 0.05 | oai-fetch'
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "oai-fetch: GET /v1/files/$fid: HTTP 404: No such File object: $fid
+oai-fetch: $fid: the output file of $b is gone from the server (deleted?); the requests it ran were paid for
+oai-fetch: $fid: to pay for them again, start a new batch of its input file: oai-batch -f $in | oai-wait | oai-fetch"
+	run sh -c "oai-batch -f -q $in | oai-wait -q -i 0.05 | oai-fetch"
+	expect_rc 0
+	expect_lines 3 "$T/out"
+	run sh -c 'oai-upload -q a.jsonl | oai-batch -q | oai-wait -q -i 0.05 | oai-fetch'
+	expect_rc 0
+	expect_lines 3 "$T/out"
+	# Its input file gone too: upload again, then a batch of the new file.
+	fid=$(oai-upload -q a.jsonl | oai-batch -q | oai-wait -q | cut -f1)
+	oai-rm "$fid" "$in" >/dev/null
+	run sh -c "echo '$fid	output	$b	completed' | oai-fetch -"
+	expect_rc 1
+	expect_grep "^oai-fetch: $fid: its input file $in is gone from the server too: to pay for them again, upload the requests again \(oai-upload\) and start a batch of the new file$" "$T/err"
+}

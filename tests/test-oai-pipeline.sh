@@ -253,7 +253,7 @@ t_result_for_a_request_never_sent_kept_apart() {
 	expect_eq "$(mock_curl GET "/files/$oid/content" | wc -l)" 21 "result lines on the server"
 	expect_grep '^jsonl-triage: 1 result matches no request \(the first: custom_id mock-unsent-1\)$' "$T/err"
 	expect_grep '^oai-pipeline: 20 requests: 20 succeeded, 0 failed; 1 batch \(0 requests submitted again\)$' "$T/err"
-	expect_grep '^oai-pipeline: 20 items: 20 answered, 0 failed, 0 missing$' "$T/err"
+	expect_no_grep ' items: ' "$T/err"
 	expect_grep "^oai-pipeline: 1 result line for a custom_id that was never sent was left out of the results: see $PWD/run/unknown-results.jsonl\$" "$T/err"
 	expect_lines 1 run/unknown-results.jsonl
 	expect_grep '"custom_id":"mock-unsent-1"' run/unknown-results.jsonl
@@ -275,7 +275,7 @@ t_failures_after_the_last_try_exit_3_then_more_tries() {
 	[ "$n" -gt 0 ] || fail "nothing failed"
 	expect_lines 40 "$T/out"
 	expect_grep "^oai-pipeline: 40 requests: $((40 - n)) succeeded, $n failed; 1 batch " "$T/err"
-	expect_grep "^oai-pipeline: $n requests failed: custom_id, status and reason in $T/run/failed.txt; their result lines in $T/run/results.jsonl, their requests in $T/run/failed-requests.jsonl$" "$T/err"
+	expect_grep "^oai-pipeline: $n requests did not succeed: custom_id, status and reason in $T/run/failed.txt; their result lines in $T/run/results.jsonl, their requests in $T/run/failed-requests.jsonl$" "$T/err"
 	expect_grep '^req-[0-9]+	retry	HTTP 500: server_error: The server had an error' run/failed.txt
 	cut -f 1 run/failed.txt >failed.ids
 	ids run/failed-requests.jsonl >freq.ids
@@ -1095,4 +1095,115 @@ t_one_retry_round_with_r_1() {
 	expect_rc 3
 	[ -z "$(awk -F '\t' '$4 == 2' run2/parts.tsv)" ] || fail "-r 0 tried again"
 	[ -s run2/failed.txt ] || fail "-r 0: nothing failed"
+}
+
+# A job run again in a new run directory after its output file was
+# deleted: the batch is reused (paid for), its results are gone, and the
+# driver says so and how to pay again; it pays again only once the input
+# file is deleted as it said, and says that it does.
+t_deleted_output_is_said_and_recovered() {
+	quick_mock
+	mkreq 4 >req.jsonl
+	pipeline -d run1 req.jsonl
+	expect_rc 0
+	b=$(cut -f1 run1/batches) in=$(cut -f1 run1/uploaded)
+	out=$(cut -f4 run1/ended)
+	oai-rm "$out" >/dev/null
+	# Bounded: a driver that pays again unasked goes round and round
+	# (the same file, the same batch, the same missing results).
+	run timeout 120 oai-pipeline -i 0.05 -d run2 req.jsonl
+	expect_rc 1
+	expect_empty "$T/out"
+	expect_eq "$(cat "$T/err")" "oai-fetch: GET /v1/files/$out: HTTP 404: No such File object: $out
+oai-fetch: $out: the output file of $b is gone from the server (deleted?); the requests it ran were paid for
+oai-pipeline: p0001.jsonl: the results of $b are gone from the server (deleted?), and its requests were paid for; to pay for them again in a new batch, delete its input file (oai-rm -- $in) and run the same command again"
+	expect_eq "$(batches_of_server | wc -l)" 1 "batches on the server"
+	oai-rm -- "$in" >/dev/null
+	pipeline -d run2 req.jsonl
+	expect_rc 0
+	expect_lines 4 "$T/out"
+	expect_grep "^oai-pipeline: p0001.jsonl: the results of $b and its input file are gone from the server: its requests go again in a new batch \(paid again\)$" "$T/err"
+	expect_eq "$(batches_of_server | wc -l)" 2 "batches on the server"
+	# Finished: a further run pays nothing more.
+	pipeline -d run2 req.jsonl
+	expect_rc 0
+	expect_eq "$(batches_of_server | wc -l)" 2 "batches on the server"
+}
+
+# "-" is standard input: the requests (or the items) are copied into the
+# run directory, which must be named; a re-run with the same input carries
+# on and pays nothing more, other input is refused, and the copy itself
+# can be given instead.
+t_dash_reads_standard_input() {
+	quick_mock
+	mkitems 3
+	mkdir tmp
+	export TMPDIR=$T/tmp
+	run sh -c 'cat req.jsonl | oai-pipeline -i 0.05 -d run -'
+	expect_rc 0
+	expect_lines 3 "$T/out"
+	expect_same run/requests.jsonl req.jsonl
+	expect_eq "$(find tmp -mindepth 1 | wc -l)" 0 "files left in TMPDIR"
+	run sh -c 'cat req.jsonl | oai-pipeline -i 0.05 -d run -'
+	expect_rc 0
+	expect_lines 3 "$T/out"
+	pipeline -d run run/requests.jsonl
+	expect_rc 0
+	expect_lines 3 "$T/out"
+	expect_eq "$(batches_of_server | wc -l)" 1 "batches on the server"
+	mkreq 2 | sed 's/item/other/' >other.jsonl
+	run sh -c 'oai-pipeline -i 0.05 -d run - <other.jsonl'
+	expect_rc 1
+	expect_grep "^oai-pipeline: -: not the requests file this run directory was started with \(see $T/run/job\); use another -d$" "$T/err"
+	run sh -c 'oai-pipeline - <req.jsonl'
+	expect_rc 2
+	expect_grep '^oai-pipeline: -: reading standard input needs -d run-dir ' "$T/err"
+	run sh -c 'oai-pipeline -d run - - <req.jsonl'
+	expect_rc 2
+	# The items from standard input.
+	run sh -c 'cat items.jsonl | oai-pipeline -i 0.05 -k sku -d run2 req.jsonl -'
+	expect_rc 0
+	expect_lines 3 "$T/out"
+	expect_grep '^\{"sku":"S001","name":"Widget 1",' "$T/out"
+	expect_same run2/items.jsonl items.jsonl
+	expect_eq "$(batches_of_server | wc -l)" 1 "batches on the server"
+	expect_eq "$(find tmp -mindepth 1 | wc -l)" 0 "files left in TMPDIR"
+}
+
+# The summary's words are true: requests that never got a result are said
+# to be without one (not "failed" here and "missing" there), in the items'
+# line too; without items there is no line of "items".
+t_summary_words() {
+	quick_mock -F fail-batch=1
+	mkitems 4
+	pipeline -r 0 -k sku -d run req.jsonl items.jsonl
+	expect_rc 3
+	expect_grep '^oai-pipeline: 4 requests: 0 succeeded, 0 failed, 4 without a result; 1 batch \(0 requests submitted again\)$' "$T/err"
+	expect_grep '^oai-pipeline: 4 items: 0 answered, 0 failed, 4 without a result$' "$T/err"
+	expect_grep "^oai-pipeline: 4 requests did not succeed: custom_id, status and reason in $T/run/failed.txt;" "$T/err"
+	expect_no_grep 'missing' "$T/err"
+	pipeline -r 0 -d run2 req.jsonl
+	expect_rc 0
+	expect_grep '^oai-pipeline: 4 requests: 4 succeeded, 0 failed; 1 batch ' "$T/err"
+	expect_no_grep 'items' "$T/err"
+}
+
+# A finished job run again shows its results again and says so, naming
+# the options given that can no longer change it (-k still joins).
+t_finished_job_says_which_options_no_longer_apply() {
+	quick_mock
+	mkitems 3
+	pipeline -k sku -d run req.jsonl items.jsonl
+	expect_rc 0
+	expect_no_grep 'is finished' "$T/err"
+	pipeline -r 5 -l 1 -c -k sku -d run req.jsonl items.jsonl
+	expect_rc 0
+	expect_lines 3 "$T/out"
+	expect_eq "$(head -n 2 "$T/err")" "oai-pipeline: the job in $T/run is finished: nothing more is submitted; its results again
+oai-pipeline: options that no longer apply to it: -i 0.05, -r 5, -l 1, -c"
+	run oai-pipeline -k sku -d run req.jsonl items.jsonl
+	expect_rc 0
+	expect_grep "^oai-pipeline: the job in $T/run is finished: " "$T/err"
+	expect_no_grep 'no longer apply' "$T/err"
+	expect_eq "$(batches_of_server | wc -l)" 1 "batches on the server"
 }

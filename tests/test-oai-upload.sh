@@ -359,3 +359,54 @@ t_same_name_other_size_is_not_reused() {
 	expect_eq "$(net_count_files)" 2 "files on the server"
 	expect_eq "$(net_files_on_server | grep "^$id	")" "$id	p.$hash.jsonl	$(wc -c <p.jsonl)"
 }
+
+# "-" is the file on standard input: copied first, uploaded under
+# stdin.<hash>.jsonl, printed as "-", and found again by a re-run; no
+# operand at all still means paths from stdin.
+t_dash_uploads_standard_input() {
+	mock_start
+	net_lines 3 r.jsonl
+	run sh -c 'cat r.jsonl | oai-upload -'
+	expect_rc 0
+	expect_empty "$T/err"
+	expect_grep '^file-[^	]+	-$' "$T/out"
+	id=$(cut -f1 "$T/out")
+	hash=$(sha256sum r.jsonl | cut -c1-32)
+	expect_eq "$(net_files_on_server)" "$id	stdin.$hash.jsonl	$(wc -c <r.jsonl)"
+	mock_curl GET "/files/$id/content" -o got
+	expect_same got r.jsonl
+	# A file on stdin, read from where it stands, and reused.
+	run sh -c 'oai-upload - <r.jsonl'
+	expect_rc 0
+	expect_eq "$(cut -f1 "$T/out")" "$id"
+	expect_eq "$(net_count_files)" 1 "files on the server"
+	run sh -c 'oai-upload - - <r.jsonl'
+	expect_rc 1
+	expect_grep '^oai-upload: argument 2: standard input can be uploaded only once$' "$T/err"
+	# Nothing of the copy is left in TMPDIR.
+	mkdir tmp
+	run env TMPDIR="$T/tmp" sh -c 'cat r.jsonl | oai-upload -'
+	expect_rc 0
+	expect_eq "$(find tmp -mindepth 1 | wc -l)" 0 "files left in TMPDIR"
+}
+
+# An empty file, or one whose first line is no request, is refused before
+# anything is sent; the other files are still uploaded.
+t_refuses_what_is_not_requests() {
+	mock_start
+	net_lines 2 good.jsonl
+	: >empty.jsonl
+	printf '{"name":"a review","text":"fine"}\n' >items.jsonl
+	printf 'hello\n' >text.jsonl
+	run oai-upload empty.jsonl items.jsonl good.jsonl text.jsonl
+	expect_rc 1
+	expect_lines 1 "$T/out"
+	expect_grep '^file-[^	]+	good\.jsonl$' "$T/out"
+	expect_eq "$(cat "$T/err")" "oai-upload: empty.jsonl: an empty file: no requests to upload; not uploaded
+oai-upload: items.jsonl: line 1 is not a batch request: no custom_id; not uploaded
+oai-upload: text.jsonl: line 1 is not a batch request: $(printf 'hello\n' | jsonl-split -d d 2>&1 | sed 's/.*:1: //'); not uploaded"
+	run sh -c ': | oai-upload -'
+	expect_rc 1
+	expect_eq "$(cat "$T/err")" "oai-upload: stdin: an empty file: no requests to upload; not uploaded"
+	expect_eq "$(net_count_files)" 1 "files on the server"
+}

@@ -5,7 +5,13 @@
  * (beside the final name for -d and -o, in TMPDIR for stdout), is checked
  * against the size the file object reports, and only then is renamed or
  * copied to stdout.  A dropped connection or a short body starts the file
- * over (http_download truncates and retries). */
+ * over (http_download truncates and retries).
+ *
+ * A file the server no longer has is a dead end only when nothing says
+ * what to do: when the id came on one of oai-wait's lines, which name the
+ * batch, the batch is looked up to say which input file its requests came
+ * from and how to pay for them again, deliberately (oai-batch -f); the
+ * requests are never submitted again here. */
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 
@@ -20,6 +26,7 @@
 
 #include "apipath.h"
 #include "atomicfile.h"
+#include "batchobj.h"
 #include "buf.h"
 #include "config.h"
 #include "http.h"
@@ -52,17 +59,27 @@ usage(FILE *fp)
 }
 
 /* file_size: the bytes of file id, from GET /files/{id}.  Returns as
- * http_request; a missing or odd "bytes" is HTTP_FAILED, reported. */
+ * http_request; a missing or odd "bytes" is HTTP_FAILED, reported.  A
+ * file the server does not have (404) is HTTP_FAILED with *gone 1,
+ * reported by the caller. */
 static int
-file_size(struct http *h, const char *base, const char *id, long long *size)
+file_size(struct http *h, const char *base, const char *id, long long *size,
+    int *gone)
 {
 	struct json_object *answer, *v;
 	struct buf path = BUF_INIT;
+	long status = 0;
 	int rc;
 
+	*gone = 0;
 	api_path(&path, "/files/", id, NULL);
-	rc = http_request(h, "GET", path.p, NULL, 0, NULL, &answer);
+	rc = http_request(h, "GET", path.p, NULL, HTTP_QUIET404, &status,
+	    &answer);
 	if (rc != HTTP_OK) {
+		if (rc == HTTP_FAILED && status == 404) {
+			*gone = 1;
+			warnx("GET %s%s: %s", base, path.p, http_errmsg(h));
+		}
 		buf_free(&path);
 		return rc;
 	}
@@ -76,6 +93,78 @@ file_size(struct http *h, const char *base, const char *id, long long *size)
 	buf_free(&path);
 	json_object_put(answer);
 	return rc;
+}
+
+/* exists: 1 when the server has the object at prefix id, 0 when it says
+ * it has not (404), -1 when it could not be asked (reported quietly: this
+ * is only for a hint). */
+static int
+exists(struct http *h, const char *prefix, const char *id,
+    struct json_object **answer)
+{
+	struct buf path = BUF_INIT;
+	long status = 0;
+	int rc;
+
+	api_path(&path, prefix, id, NULL);
+	rc = http_request(h, "GET", path.p, NULL, HTTP_QUIET, &status, answer);
+	buf_free(&path);
+	if (rc == HTTP_OK)
+		return 1;
+	return rc == HTTP_FAILED && status == 404 ? 0 : -1;
+}
+
+/* explain_gone: file id is gone from the server; rest is the rest of its
+ * input line.  When that is oai-wait's "output|error TAB batch_ID TAB
+ * status", says whose results are lost and how to pay for them again (the
+ * wording "is gone from the server" is what oai-pipeline looks for). */
+static void
+explain_gone(struct http *h, const char *id, const char *rest)
+{
+	struct json_object *answer = NULL;
+	struct batchobj b;
+	char kind[8], bid[256], *t;
+	const char *in;
+	size_t n;
+
+	if (rest == NULL || (strncmp(rest, "output\t", 7) != 0 &&
+	    strncmp(rest, "error\t", 6) != 0))
+		return;
+	n = (size_t)(strchr(rest, '\t') - rest);
+	memcpy(kind, rest, n);
+	kind[n] = '\0';
+	rest += n + 1;
+	n = (t = strchr(rest, '\t')) != NULL ? (size_t)(t - rest) :
+	    strlen(rest);
+	if (n >= sizeof(bid) || !idsrc_valid(rest, n))
+		return;
+	memcpy(bid, rest, n);
+	bid[n] = '\0';
+	warnx("%s: the %s file of %s is gone from the server (deleted?); "
+	    "the requests it ran were paid for", id, kind, bid);
+	in = NULL;
+	if (exists(h, "/batches/", bid, &answer) == 1 &&
+	    batchobj_parse(answer, &b) == 0) {
+		in = b.input_file_id;
+		if (in != NULL && !idsrc_valid(in, strlen(in)))
+			in = NULL;
+	} else
+		memset(&b, 0, sizeof(b));
+	if (in == NULL)
+		warnx("%s: to pay for them again, start a new batch of its "
+		    "input file: oai-batch -f INPUT-FILE-ID | oai-wait | "
+		    "oai-fetch", id);
+	else if (exists(h, "/files/", in, NULL) == 0)
+		warnx("%s: its input file %s is gone from the server too: "
+		    "to pay for them again, upload the requests again "
+		    "(oai-upload) and start a batch of the new file", id, in);
+	else
+		warnx("%s: to pay for them again, start a new batch of its "
+		    "input file: oai-batch -f %s | oai-wait | oai-fetch",
+		    id, in);
+	batchobj_free(&b);
+	if (answer != NULL)
+		json_object_put(answer);
 }
 
 /* A scratch file in TMPDIR, unlinked at once: stdout gets a file only
@@ -154,7 +243,7 @@ main(int argc, char *argv[])
 	long long size;
 	off_t at = 0;
 	int ch, quiet = 0, verbose = 0, failed = 0, temporary = 0, more, rc;
-	int scratch = -1;
+	int scratch = -1, gone;
 
 	usage_long_options(argc, argv, optstring, help);
 	while ((ch = getopt(argc, argv, optstring)) != -1)
@@ -218,7 +307,10 @@ main(int argc, char *argv[])
 			failed = 1;
 			continue;
 		}
-		if ((rc = file_size(h, cfg.base_path, id, &size)) != HTTP_OK) {
+		if ((rc = file_size(h, cfg.base_path, id, &size,
+		    &gone)) != HTTP_OK) {
+			if (gone)
+				explain_gone(h, id, in.rest);
 			temporary = rc == HTTP_TEMPFAIL;
 			failed = 1;
 			continue;

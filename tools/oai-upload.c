@@ -14,11 +14,18 @@
  * takes a lock (runlock.h) keyed by the server and the name uploaded
  * under, so the second waits and then finds the first one's file (the
  * listing is read again when the lock says something was uploaded since
- * it was read). */
+ * it was read).
+ *
+ * The operand "-" is the file on standard input: it is copied to an
+ * unnamed temporary file first (the upload is sent with a length, and the
+ * hash must be known before), uploaded as "stdin.<hash>.jsonl", and
+ * printed as "-".  An unnamed file leaves nothing behind, whatever stops
+ * the upload. */
 #include <sys/stat.h>
 
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -34,11 +41,16 @@
 #include "idsrc.h"
 #include "outcheck.h"
 #include "regfile.h"
+#include "reqline.h"
 #include "runlock.h"
+#include "spool.h"
 #include "usage.h"
 #include "xalloc.h"
 
 #define HASH_CHARS 32		/* 128 bits of SHA-256 in the name */
+/* The first line is checked whole up to this length; a longer one (a
+ * request with an image, say) only by its first byte. */
+#define FIRST_LINE_MAX ((size_t)16 << 20)
 
 /* The server's batch files that carry a content hash in their name. */
 struct known {
@@ -219,12 +231,96 @@ remote_name(struct buf *b, const char *path, const char *hex)
 	free(copy);
 }
 
-/* upload: puts the file at path on the server as name, or finds it there.
- * Returns HTTP_OK with *id (to free), or HTTP_FAILED / HTTP_TEMPFAIL after
+/* stdin_spool: all of standard input copied into an unnamed temporary
+ * file (spool_tmpfile), whatever stdin is (a file is copied too, from
+ * where it stands, as a pipe would be).  Returns the copy's descriptor at
+ * offset 0, or -1 after reporting. */
+static int
+stdin_spool(void)
+{
+	char chunk[1 << 16];
+	ssize_t n, w, off;
+	int fd;
+
+	if ((fd = spool_tmpfile()) < 0)
+		return -1;
+	for (;;) {
+		n = read(STDIN_FILENO, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			warn("stdin");
+			break;
+		}
+		if (n == 0) {
+			if (lseek(fd, 0, SEEK_SET) == 0)
+				return fd;
+			warn("stdin: temporary file");
+			break;
+		}
+		for (off = 0; off < n; off += w > 0 ? w : 0)
+			if ((w = write(fd, chunk + off, (size_t)(n - off))) < 0 &&
+			    errno != EINTR)
+				break;
+		if (off < n) {
+			warn("stdin: temporary file");
+			break;
+		}
+	}
+	close(fd);
+	return -1;
+}
+
+/* request_fault: NULL when the file on fd (size bytes) starts with a
+ * Batch API request line, as jsonl-split checks one (reqline_check); else
+ * why not.  A cheap check before anything is sent, so that an empty file
+ * or one of something else is refused at once rather than by the batch
+ * later: only the first line is read (pread: fd's offset stays), and one
+ * longer than FIRST_LINE_MAX only by its first byte. */
+static const char *
+request_fault(int fd, off_t size, struct buf *line)
+{
+	struct reqline req;
+	struct buf idbuf = BUF_INIT;
+	const char *why, *nl = NULL;
+	char chunk[1 << 16];
+	ssize_t n;
+
+	if (size == 0)
+		return "an empty file: no requests to upload";
+	buf_reset(line);
+	while (nl == NULL && line->len < FIRST_LINE_MAX) {
+		n = pread(fd, chunk, sizeof(chunk), (off_t)line->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return strerror(errno);
+		if (n == 0)
+			break;
+		nl = memchr(chunk, '\n', (size_t)n);
+		buf_add(line, chunk, nl != NULL ? (size_t)(nl - chunk) :
+		    (size_t)n);
+	}
+	if (nl == NULL && line->len >= FIRST_LINE_MAX)
+		return line->p[0] == '{' ? NULL :
+		    "line 1 is not a batch request (not a JSON object)";
+	why = reqline_check(line->p != NULL ? line->p : "", line->len, &req,
+	    &idbuf);
+	buf_free(&idbuf);
+	if (why == NULL)
+		return NULL;
+	buf_reset(line);
+	buf_printf(line, "line 1 is not a batch request: %s", why);
+	return line->p;
+}
+
+/* upload: puts the file at sendpath on the server as name, or finds it
+ * there; path names it in messages.  Returns HTTP_OK with *id (to free), or HTTP_FAILED / HTTP_TEMPFAIL after
  * reporting. */
 static int
 upload(struct http *h, const char *base, struct catalog *cat,
-    const char *path, const char *name, long long size, char **id)
+    const char *sendpath, const char *path, const char *name, long long size,
+    char **id)
 {
 	struct json_object *answer;
 	const char *found;
@@ -242,7 +338,7 @@ upload(struct http *h, const char *base, struct catalog *cat,
 			*id = xstrdup(found);
 			return HTTP_OK;
 		}
-		rc = http_upload(h, "/files", path, name, "batch",
+		rc = http_upload(h, "/files", sendpath, name, "batch",
 		    HTTP_NORETRY, &answer);
 		if (rc == HTTP_OK)
 			break;
@@ -285,12 +381,13 @@ main(int argc, char *argv[])
 	struct runlock lock = RUNLOCK_NONE;
 	struct http *h;
 	struct idsrc in;
-	struct buf name = BUF_INIT;
+	struct buf name = BUF_INIT, line = BUF_INIT;
 	struct stat st;
-	const char *path;
-	char hex[65], *id;
+	const char *path, *shown, *sendpath, *why;
+	char hex[65], *id, fdpath[64];
 	off_t size;
 	int ch, quiet = 0, verbose = 0, failed = 0, temporary = 0, more, fd;
+	int from_stdin, stdin_used = 0;
 	int rc;
 
 	usage_long_options(argc, argv, optstring, help);
@@ -316,7 +413,7 @@ main(int argc, char *argv[])
 
 	if (config_load(&cfg) != 0)
 		return 1;
-	if (idsrc_open(&in, argc, argv) != 0)
+	if (idsrc_open_paths(&in, argc, argv) != 0)
 		return 1;
 	h = http_open(&cfg, verbose);
 
@@ -327,30 +424,58 @@ main(int argc, char *argv[])
 			failed = 1;
 			continue;
 		}
-		/* A FIFO would block the open until a writer came. */
-		if ((fd = regfile_open(path, &st)) < 0) {
+		from_stdin = in.argv != NULL && strcmp(path, "-") == 0;
+		shown = from_stdin ? "stdin" : path;
+		if (from_stdin && stdin_used) {
+			warnx("%s: standard input can be uploaded only once",
+			    in.where);
+			failed = 1;
+			continue;
+		}
+		if (from_stdin) {
+			stdin_used = 1;
+			if ((fd = stdin_spool()) < 0) {
+				failed = 1;
+				continue;
+			}
+			/* curl reads the file by name: the unnamed copy's
+			 * name in /proc. */
+			snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d",
+			    fd);
+			sendpath = fdpath;
+		} else if ((fd = regfile_open(path, &st)) < 0) {
+			/* A FIFO would block the open until a writer came. */
 			if (fd == -1)
 				warn("%s", path);
 			else
 				warnx("%s: not a regular file", path);
 			failed = 1;
 			continue;
-		}
+		} else
+			sendpath = path;
 		if (filehash_sha256(fd, hex, &size) != 0) {
-			warn("%s", path);
+			warn("%s", shown);
 			close(fd);
 			failed = 1;
 			continue;
 		}
-		close(fd);
-		remote_name(&name, path, hex);
-		runlock_acquire(&lock, cfg.base_url, "upload", name.p, path,
+		if ((why = request_fault(fd, size, &line)) != NULL) {
+			warnx("%s: %s; not uploaded", shown, why);
+			close(fd);
+			failed = 1;
+			continue;
+		}
+		remote_name(&name, from_stdin ? "stdin.jsonl" : path, hex);
+		runlock_acquire(&lock, cfg.base_url, "upload", name.p, shown,
 		    quiet);
 		if (runlock_marked_since(&lock, cat.loaded_at))
 			cat.loaded = 0;
-		http_progress(h, !quiet && isatty(STDERR_FILENO) ? path : NULL);
-		rc = upload(h, cfg.base_path, &cat, path, name.p,
+		http_progress(h, !quiet && isatty(STDERR_FILENO) ? shown :
+		    NULL);
+		rc = upload(h, cfg.base_path, &cat, sendpath, shown, name.p,
 		    (long long)size, &id);
+		/* The copy of stdin lives as long as this descriptor. */
+		close(fd);
 		/* Whatever happened, the next holder lists again. */
 		runlock_mark(&lock);
 		runlock_release(&lock);
@@ -379,6 +504,7 @@ main(int argc, char *argv[])
 	idsrc_close(&in);
 	config_free(&cfg);
 	buf_free(&name);
+	buf_free(&line);
 	if (stdout_close(0) != 0)
 		failed = 1;
 	if (temporary)
