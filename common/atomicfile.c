@@ -78,14 +78,31 @@ untrack(const char *tmp)
 			live[i] = NULL;
 }
 
+/* Opens path as the shell's > would, for afile_open. */
+static int
+open_direct(struct afile *a, const char *path)
+{
+	a->fp = fopen(path, "we");
+	if (a->fp == NULL) {
+		warn("%s", path);
+		return -1;
+	}
+	a->path = xstrdup(path);
+	a->direct = 1;
+	return 0;
+}
+
 int
 afile_open(struct afile *a, const char *path)
 {
+	struct stat st;
 	char *copy, *dir, *base;
 	mode_t mask;
 	int fd;
 
 	memset(a, 0, sizeof(*a));
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return open_direct(a, path);
 	copy = xstrdup(path);
 	dir = dirname(copy);
 	base = xstrdup(path);
@@ -152,8 +169,9 @@ flush_close(struct afile *a)
 {
 	int failed;
 
+	/* A device or a FIFO may not sync (EINVAL): its data is gone by then. */
 	failed = fflush(a->fp) != 0 || ferror(a->fp) ||
-	    fsync(fileno(a->fp)) != 0;
+	    (fsync(fileno(a->fp)) != 0 && !(a->direct && errno == EINVAL));
 	if (fclose(a->fp) != 0)
 		failed = 1;
 	a->fp = NULL;
@@ -166,7 +184,8 @@ afile_close(struct afile *a)
 	if (flush_close(a) == 0)
 		return 0;
 	warn("%s", a->path);
-	unlink(a->tmp);
+	if (a->tmp != NULL)
+		unlink(a->tmp);
 	release(a);
 	return -1;
 }
@@ -178,6 +197,12 @@ afile_commit(struct afile *a)
 	int dfd, failed;
 
 	failed = a->fp != NULL && flush_close(a) != 0;
+	if (a->direct && failed)
+		warn("%s", a->path);
+	if (a->direct) {
+		release(a);
+		return failed ? -1 : 0;
+	}
 	if (failed || rename(a->tmp, a->path) != 0) {
 		warn("%s", a->path);
 		unlink(a->tmp);

@@ -11,10 +11,16 @@ struct afile {
 	FILE	*fp;		/* write here */
 	char	*path;		/* the final name */
 	char	*tmp;		/* the temporary name, NULL once done */
+	int	 direct;	/* path is written as it is (see afile_open) */
 };
 
 /* afile_open: creates the temporary file for path (mode 0666 less the
- * umask, like fopen).  Returns 0, or -1 after reporting the error. */
+ * umask, like fopen).  A path that exists and is not a regular file (a
+ * device such as /dev/null, a FIFO, a symbolic link such as /dev/stdout)
+ * is opened and written as the shell's > would, with direct set: a rename
+ * would replace the device or the link itself, and a link may lead to a
+ * file the caller's shell holds open.  Nothing written there can be taken
+ * back.  Returns 0, or -1 after reporting the error. */
 int	afile_open(struct afile *a, const char *path);
 
 /* afile_commit: flushes, fsyncs, closes (unless afile_close did) and

@@ -6,20 +6,21 @@
 # share/demo, and the tools; jsonl-prompt and oai-pipeline are wrappers
 # that log the arguments they are given (NUL-separated) to ran.NAME.
 demo_tree() {
-	local t
+	local t pipeline
 	mkdir -p top/scripts top/share/demo top/bin
 	cp "$TOP/scripts/demo" top/scripts/
 	cp "$TOP/share/demo/system.txt" top/share/demo/
 	head -n 40 "$TOP/share/demo/items.jsonl" >top/share/demo/items.jsonl
 	for t in "$BIN"/*; do ln -s "$t" "top/bin/${t##*/}"; done
-	rm top/bin/jsonl-prompt
-	for t in jsonl-prompt:"$BIN/jsonl-prompt" oai-pipeline:"$TOP/scripts/oai-pipeline"; do
+	rm -f top/bin/jsonl-prompt top/bin/oai-pipeline
+	pipeline=$BIN/oai-pipeline
+	[ -x "$pipeline" ] || pipeline=$TOP/scripts/oai-pipeline
+	for t in jsonl-prompt:"$BIN/jsonl-prompt" oai-pipeline:"$pipeline"; do
 		printf '#!/bin/sh\nprintf "%%s\\0" "$@" >>"%s/ran.%s"\nprintf "\\n" >>"%s/ran.%s"\nexec "%s" "$@"\n' \
 			"$T" "${t%%:*}" "$T" "${t%%:*}" "${t#*:}" >"top/${t%%:*}"
 		chmod +x "top/${t%%:*}"
 	done
-	mv top/jsonl-prompt top/bin/
-	mv top/oai-pipeline top/scripts/
+	mv top/jsonl-prompt top/oai-pipeline top/bin/
 }
 
 # shown_args PROG: the arguments of the demo's shown command line for

@@ -97,6 +97,13 @@ t_endpoint_from_the_file() {
 	run oai-batch <up2
 	expect_rc 1
 	expect_grep '^oai-batch: nosuch.jsonl: No such file or directory$' "$T/err"
+	# A file oai-upload read from standard input is "-": -e, or chat.
+	oai-upload -q - <e.jsonl >up3
+	expect_eq "$(cut -f2 up3)" -
+	run oai-batch -e /v1/embeddings <up3
+	expect_rc 0
+	mock_curl GET "/batches/$(cut -f1 "$T/out")" >batch.json
+	expect_eq "$(bw_member endpoint <batch.json)" /v1/embeddings
 }
 
 # -x: the first file that cannot get a batch ends the run at once, even

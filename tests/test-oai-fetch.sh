@@ -100,6 +100,33 @@ t_one_output_file() {
 	expect_eq "$(find . -maxdepth 1 -name '.all*' | wc -l | tr -d ' ')" 0 "temporary files"
 }
 
+# -o onto what is not a regular file writes through it, as the shell's >
+# would: a rename would replace the FIFO or the link (or a device such as
+# /dev/null, which is why this is tried on a FIFO and a link only).
+t_one_output_file_not_regular() {
+	mock_start
+	net_lines 3 a.jsonl
+	net_put a.jsonl
+	mkfifo fifo
+	exec 4<>fifo
+	exec 5<fifo
+	cat <&5 >got 4>&- &
+	reader=$!
+	exec 5<&-
+	run oai-fetch -o fifo <ids
+	exec 4>&-
+	wait "$reader"
+	expect_rc 0
+	[ -p fifo ] || fail "the FIFO was replaced"
+	expect_same got a.jsonl
+	echo old >target
+	ln -s target link
+	run oai-fetch -o link <ids
+	expect_rc 0
+	[ -L link ] || fail "the link was replaced"
+	expect_same target a.jsonl
+}
+
 t_cut_download_is_retried_from_the_start() {
 	mock_start -F cut=2
 	net_fast

@@ -633,24 +633,18 @@ unfilled(unsigned long lineno, const char *field, int is_null,
 	}
 }
 
-/* Opens -o's path: a regular file, or a new one, through a temporary file
- * renamed at the end; anything else (a device such as /dev/stdout, a
- * FIFO, a symbolic link) as the shell's > would, as a rename would
- * replace the device or the link itself.  Exits 1 on an error. */
+/* Opens -o's path through atomicfile: a regular file or a new one is
+ * renamed into place at the end of a good run; a device or a FIFO is
+ * written as the shell's > would (out_atomic stays 0).  Exits 1 on an
+ * error. */
 static void
 open_output(const char *path)
 {
-	struct stat st;
-
 	out_name = path;
-	if (lstat(path, &st) != 0 || S_ISREG(st.st_mode)) {
-		if (afile_open(&out_file, path) != 0)
-			exit(1);
-		out_fd = fileno(out_file.fp);
-		out_atomic = 1;
-	} else if ((out_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC |
-	    O_CLOEXEC, 0666)) < 0)
-		err(1, "%s", path);
+	if (afile_open(&out_file, path) != 0)
+		exit(1);
+	out_fd = fileno(out_file.fp);
+	out_atomic = !out_file.direct;
 }
 
 int
@@ -959,10 +953,8 @@ main(int argc, char *argv[])
 	nitems = in.lineno;
 	jsonl_close(&in);
 	write_pieces(out.p, out.len, out_piece, 1);
-	if (out_atomic && afile_commit(&out_file) != 0)
+	if (out_name != NULL && afile_commit(&out_file) != 0)
 		exit(1);
-	if (!out_atomic && out_name != NULL && close(out_fd) != 0)
-		write_fail();
 	if (capwarn_hidden(&skipped) > 0)
 		warnx("%zu of %lu items skipped: a field of the template "
 		    "missing or null (the first %d are listed)",

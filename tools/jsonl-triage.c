@@ -259,7 +259,7 @@ main(int argc, char *argv[])
 	const char *retry_path = NULL, *failed_path = NULL, *counts_path = NULL;
 	const char *settled_path = NULL, *lost_path = NULL, *missing = NULL;
 	const char *unknown_path = NULL;
-	struct afile retry_f = { NULL, NULL, NULL }, failed_f = retry_f;
+	struct afile retry_f = { NULL, NULL, NULL, 0 }, failed_f = retry_f;
 	struct afile counts_f = retry_f, settled_f = retry_f, lost_f = retry_f;
 	struct afile unknown_f = retry_f;
 	struct spool_input *ins;

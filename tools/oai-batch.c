@@ -1054,11 +1054,13 @@ main(int argc, char *argv[])
 			goto refused;
 		}
 		/* The endpoint is the requests' own when the line names
-		 * their file; -e, when given, must agree with it. */
+		 * their file; -e, when given, must agree with it.  A file
+		 * uploaded from standard input ("-") has no path to read. */
 		ep = endpoint != NULL ? endpoint : "/v1/chat/completions";
 		first_model[0] = '\0';
 		if (ids.rest != NULL && ids.rest[0] != '\t' &&
-		    ids.rest[0] != '\0') {
+		    ids.rest[0] != '\0' &&
+		    !(ids.rest[0] == '-' && strcspn(ids.rest, "\t") == 1)) {
 			path = xstrndup(ids.rest, strcspn(ids.rest, "\t"));
 			r = file_first(path, url, sizeof(url), first_model);
 			if (r == 0 && endpoint != NULL &&

@@ -294,6 +294,15 @@ main(int argc, char *argv[])
 		config_free(&cfg);
 		return 1;
 	}
+	/* A FIFO or a device cannot be rewound for a download tried again:
+	 * it is written as standard output is, each file once complete. */
+	if (outfile != NULL && out.direct) {
+		if (dup2(fileno(out.fp), STDOUT_FILENO) < 0)
+			err(1, "%s", outfile);
+		if (afile_commit(&out) != 0)
+			return 1;
+		outfile = NULL;
+	}
 	if (dir == NULL && outfile == NULL) {
 		scratch = scratch_open();
 		copybuf = xmalloc(COPY_BUFSIZE);
