@@ -544,8 +544,11 @@ t_queue_needs_the_path() {
 # not queued again.
 t_queue_counts_the_other_batches() {
 	# Long enough for oai-batch to load its vocabulary (ASan, a busy
-	# machine) while the batch without metadata still runs: 8 s was not,
-	# once, under ASan beside other work.
+	# machine) while the batch without metadata still runs.  The mock
+	# answers a batch's requests evenly over its in_progress time, the
+	# first at once: that batch has 30 requests, so it runs about 14 s
+	# (with one, it ended within 0.2 s, and the test passed only when
+	# oai-batch listed before that).
 	mock_start -t 0.1,15,0.1
 	net_lines 3 a.jsonl
 	net_lines 3 b.jsonl
@@ -555,7 +558,7 @@ t_queue_counts_the_other_batches() {
 	ba=$(mock_curl POST /batches -H 'Content-Type: application/json' \
 		-d "{\"input_file_id\":\"$fa\",\"endpoint\":\"/v1/chat/completions\",\"completion_window\":\"24h\",\"metadata\":{\"batchpipe_tokens\":\"$n\",\"batchpipe_model\":\"gpt-4o-mini\"}}" |
 		bw_member id)
-	net_lines 1 c.jsonl
+	net_lines 30 c.jsonl
 	bc=$(bw_create "$(bw_upload c.jsonl)")
 	run oai-batch -v -i 0.05 -Q $((2 * n - 1)) <up
 	expect_rc 0
