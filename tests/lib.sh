@@ -34,6 +34,21 @@ background() {
 	echo $! >>"$T.pids"
 }
 
+# fifo_reader FIFO FILE: makes FIFO and starts a reader copying it to
+# FILE, open before this returns, with a writer of the test's own on fd 4
+# (O_RDWR does not block on a FIFO): a reader that opened the FIFO only
+# after the last writer closed would find the data gone, and wait.  After
+# the writes, `exec 4>&-; wait "$FIFO_READER"` ends it.
+fifo_reader() {
+	mkfifo "$1"
+	exec 4<>"$1"
+	exec 5<"$1"
+	cat <&5 >"$2" 4>&- &
+	# shellcheck disable=SC2034 # waited for by the test
+	FIFO_READER=$!
+	exec 5<&-
+}
+
 # fail MSG: reports MSG and fails the test.
 fail() {
 	echo "fail: $*" >&2

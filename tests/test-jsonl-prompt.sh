@@ -604,18 +604,10 @@ t_output_file() {
 # device such as /dev/stdout, with a file.
 t_output_file_not_regular() {
 	printf '%s\n' '{"x":1}' >i.jsonl
-	mkfifo fifo
-	# A writer of our own (O_RDWR does not block on a FIFO), closed after
-	# the run: cat ends then, whatever jsonl-prompt did with the FIFO.  The
-	# reader is opened here, before the run: a cat that opened the FIFO
-	# only after the last writer closed would find its data gone, and wait.
-	exec 4<>fifo
-	exec 5<fifo
-	cat <&5 >got 4>&- &
-	exec 5<&-
+	fifo_reader fifo got
 	run jsonl-prompt -m m -t '{x}' -o fifo i.jsonl
 	exec 4>&-
-	wait
+	wait "$FIFO_READER"
 	expect_rc 0
 	[ -p fifo ] || fail "fifo replaced"
 	expect_lines 1 got

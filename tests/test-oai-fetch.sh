@@ -107,15 +107,10 @@ t_one_output_file_not_regular() {
 	mock_start
 	net_lines 3 a.jsonl
 	net_put a.jsonl
-	mkfifo fifo
-	exec 4<>fifo
-	exec 5<fifo
-	cat <&5 >got 4>&- &
-	reader=$!
-	exec 5<&-
+	fifo_reader fifo got
 	run oai-fetch -o fifo <ids
 	exec 4>&-
-	wait "$reader"
+	wait "$FIFO_READER"
 	expect_rc 0
 	[ -p fifo ] || fail "the FIFO was replaced"
 	expect_same got a.jsonl
