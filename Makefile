@@ -32,8 +32,11 @@ ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS) -Wl,--as-needed
 
 COMMON_SRC = $(wildcard common/*.c)
 COMMON_OBJ = $(COMMON_SRC:common/%.c=$(O)/obj/common/%.o)
+# A tool is tools/NAME.c, or a directory tools/NAME/ (main.c and one file
+# a part, with a private header) when it has parts.
 TOOL_SRC   = $(wildcard tools/*.c)
-TOOLS      = $(TOOL_SRC:tools/%.c=%)
+TOOL_DIRS  = $(patsubst tools/%/main.c,%,$(wildcard tools/*/main.c))
+TOOLS      = $(TOOL_SRC:tools/%.c=%) $(TOOL_DIRS)
 BINS       = $(TOOLS:%=$(O)/bin/%)
 SCRIPTS    = $(wildcard scripts/oai-*)
 SCRIPT_BINS = $(SCRIPTS:scripts/%=$(O)/bin/%)
@@ -54,7 +57,7 @@ $(O)/obj/common/%.o: common/%.c common/*.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(O)/obj/tools/%.o: tools/%.c common/*.h
+$(O)/obj/tools/%.o: tools/%.c common/*.h $(wildcard tools/*/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -66,6 +69,14 @@ $(LIB): $(COMMON_OBJ)
 $(O)/bin/%: $(O)/obj/tools/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(if $(filter oai-mock,$*),$(MHD_LIBS)) $(PKG_LIBS) -lm
+
+# tool_dir NAME: bin/NAME from the objects of every tools/NAME/*.c.
+define tool_dir
+$(O)/bin/$(1): $(patsubst tools/%.c,$(O)/obj/tools/%.o,$(wildcard tools/$(1)/*.c)) $(LIB)
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $$(LIB) $(if $(filter oai-mock,$(1)),$$(MHD_LIBS)) $$(PKG_LIBS) -lm
+endef
+$(foreach t,$(TOOL_DIRS),$(eval $(call tool_dir,$(t))))
 
 # The scripts get the version as the tools do (-DBATCHPIPE_VERSION).
 $(SCRIPT_BINS): $(O)/bin/%: scripts/% Makefile

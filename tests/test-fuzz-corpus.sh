@@ -19,11 +19,15 @@ corpus_replay() {
 				lib+=("$f")
 		done
 	fi
+	# The tool parts the target names on its "/* links: ... */" line.
+	local links=()
+	read -ra links < <(sed -n 's|^/\* links: \(.*\) \*/$|\1|p' "$TOP/tests/fuzz/$t.c")
+	links=("${links[@]/#/$TOP/}")
 	[ "$LABEL" = asan ] && san=("-fsanitize=address,undefined" -fno-sanitize-recover=all)
 	# shellcheck disable=SC2046
 	cc -std=c11 -D_GNU_SOURCE -DBATCHPIPE_VERSION="\"fuzz\"" -g -O1 "${san[@]}" -I"$TOP/common" \
 		$(pkg-config --cflags json-c) -o "$T/$t" \
-		"$TOP/tests/fuzz/standalone.c" "$TOP/tests/fuzz/$t.c" "${lib[@]}" \
+		"$TOP/tests/fuzz/standalone.c" "$TOP/tests/fuzz/$t.c" "${links[@]}" "${lib[@]}" \
 		$(pkg-config --libs libcurl json-c libcrypto libmicrohttpd) -lm
 	local files=("$TOP/tests/fuzz/corpus/$t"/*)
 	[ -e "${files[0]}" ] || fail "no seed corpus for $t"
