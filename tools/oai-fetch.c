@@ -17,7 +17,6 @@
 
 #include <err.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +32,7 @@
 #include "idsrc.h"
 #include "mkdirs.h"
 #include "outcheck.h"
+#include "tmpfile.h"
 #include "usage.h"
 #include "xalloc.h"
 
@@ -49,14 +49,6 @@ static const char help[] =
 	"  -v       trace every HTTP request and answer header on stderr\n"
 	"  -h       print this help and exit\n"
 	"  -V       print the version and exit\n";
-
-static void __attribute__((noreturn))
-usage(FILE *fp)
-{
-	if (fp == stdout)
-		usage_help(help);
-	usage_error(help);
-}
 
 /* file_size: the bytes of file id, from GET /files/{id}.  Returns as
  * http_request; a missing or odd "bytes" is HTTP_FAILED, reported.  A
@@ -167,26 +159,6 @@ explain_gone(struct http *h, const char *id, const char *rest)
 		json_object_put(answer);
 }
 
-/* A scratch file in TMPDIR, unlinked at once: stdout gets a file only
- * after all of it arrived, and nothing is left behind whatever happens. */
-static int
-scratch_open(void)
-{
-	const char *dir;
-	struct buf b = BUF_INIT;
-	int fd;
-
-	dir = getenv("TMPDIR");
-	if (dir == NULL || *dir == '\0')
-		dir = "/tmp";
-	buf_printf(&b, "%s/oai-fetch.XXXXXX", dir);
-	if ((fd = mkostemp(b.p, O_CLOEXEC)) < 0)
-		err(1, "%s", b.p);
-	unlink(b.p);
-	buf_free(&b);
-	return fd;
-}
-
 /* Copies fd[0..n) to stdout; exits 1 on a write error.  sendfile(2)
  * moves the bytes inside the kernel (stdout may be a file or a pipe);
  * where it cannot, a read/write loop does. */
@@ -252,8 +224,7 @@ main(int argc, char *argv[])
 			dir = optarg;
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			usage_help(help);
 		case 'o':
 			outfile = optarg;
 			break;
@@ -266,15 +237,13 @@ main(int argc, char *argv[])
 		case 'V':
 			usage_version();
 		default:
-			usage(stderr);
-			return 2;
+			usage_error(help);
 		}
 	argc -= optind;
 	argv += optind;
 	if (dir != NULL && outfile != NULL) {
 		warnx("-d and -o cannot be used together");
-		usage(stderr);
-		return 2;
+		usage_error(help);
 	}
 
 	if (config_load(&cfg) != 0)
@@ -304,7 +273,9 @@ main(int argc, char *argv[])
 		outfile = NULL;
 	}
 	if (dir == NULL && outfile == NULL) {
-		scratch = scratch_open();
+		/* stdout gets a file only after all of it arrived. */
+		if ((scratch = tmpfile_fd()) < 0)
+			exit(1);
 		copybuf = xmalloc(COPY_BUFSIZE);
 	}
 	h = http_open(&cfg, verbose);
