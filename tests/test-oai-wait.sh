@@ -33,6 +33,12 @@ usage: oai-wait [-bhqVv] [-i interval] [-r rate] [-t timeout]
 		expect_rc 2
 		expect_grep "^oai-wait: -i $bad: not a number of seconds\$" "$T/err"
 	done
+	# Seconds are read by numarg_seconds: no blank, sign or exponent.
+	for bad in ' 5' +5 '5 ' 1e3 0x10; do
+		run oai-wait -i "$bad" batch_x
+		expect_rc 2
+		expect_eq "$(head -n 1 "$T/err")" "oai-wait: -i $bad: not a number of seconds"
+	done
 	run oai-wait -t 0 batch_x
 	expect_rc 2
 }
