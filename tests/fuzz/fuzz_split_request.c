@@ -15,7 +15,7 @@
  * same_text is 1 exactly when the decoded string equals the text.
  */
 #define main jsonl_split_main
-#include "../../tools/jsonl-split.c"
+#include "../../tools/jsonl-split/main.c"
 #undef main
 
 #include <stdint.h>
