@@ -28,7 +28,9 @@
 #include <unistd.h>
 
 #include "mapfile.h"
+#include "preadall.h"
 #include "sortid.h"
+#include "writeall.h"
 #include "xalloc.h"
 
 #define WINDOW		((size_t)2 << 20)
@@ -57,27 +59,6 @@ struct copier {
 	size_t		 written;	/* windows written so far */
 	int		 ready[NBUFS];	/* buffer holds its next window */
 };
-
-/* Reads line r of input in into to with pread(2). */
-static void
-read_line(const struct input *in, const struct rec *r, char *to)
-{
-	size_t got;
-	ssize_t n;
-
-	for (got = 0; got < r->len; got += (size_t)n) {
-		n = pread(in->fd, to + got, r->len - got,
-		    (off_t)(r->off + got));
-		if (n < 0 && errno == EINTR) {
-			n = 0;
-			continue;
-		}
-		if (n < 0)
-			err(1, "%s", in->name);
-		if (n == 0)
-			errx(1, "%s: file changed while being read", in->name);
-	}
-}
 
 static int
 compare_u64(const void *pa, const void *pb)
@@ -134,8 +115,8 @@ fill_window(const struct copier *cp, const struct window *w, char *buf,
 	qsort(spread, nspread, sizeof(*spread), compare_u64);
 	for (i = 0; i < nspread; i++) {
 		r = rec_at(s, spread[i] >> 32);
-		read_line(&s->inputs[r->file], r,
-		    buf + (spread[i] & UINT32_MAX));
+		pread_all(s->inputs[r->file].fd, s->inputs[r->file].name,
+		    buf + (spread[i] & UINT32_MAX), r->len, (off_t)r->off);
 	}
 }
 
@@ -163,25 +144,6 @@ reader_main(void *arg)
 	}
 	free(spread);
 	return NULL;
-}
-
-static void
-write_all(const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(STDOUT_FILENO, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			if (errno != EPIPE)
-				warn("stdout");
-			exit(1);
-		}
-		p += w;
-		n -= (size_t)w;
-	}
 }
 
 /* When standard output is a regular file, reserves its blocks for the
@@ -301,8 +263,12 @@ write_sorted(struct sortid *s, struct skey *order)
 		while (!cp.ready[b])
 			pthread_cond_wait(&cp.cond, &cp.lock);
 		pthread_mutex_unlock(&cp.lock);
-		write_all(cp.bufs[b], (size_t)(cp.windows[k].hi -
-		    cp.windows[k].lo));
+		if (write_all(STDOUT_FILENO, cp.bufs[b],
+		    (size_t)(cp.windows[k].hi - cp.windows[k].lo)) < 0) {
+			if (errno != EPIPE)
+				warn("stdout");
+			exit(1);
+		}
 		pthread_mutex_lock(&cp.lock);
 		cp.ready[b] = 0;
 		cp.written = k + 1;

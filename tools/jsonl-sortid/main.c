@@ -13,16 +13,15 @@
 #include <sys/types.h>
 
 #include <err.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "jsonl.h"
 #include "mapfile.h"
+#include "numarg.h"
 #include "outcheck.h"
 #include "sortid.h"
 #include "spool.h"
@@ -38,14 +37,6 @@ static const char help[] =
 	"  -r requests-file  the ids must be exactly those of these requests\n"
 	"  -h                print this help and exit\n"
 	"  -V                print the version and exit\n";
-
-static void __attribute__((noreturn))
-usage(FILE *fp)
-{
-	if (fp == stdout)
-		usage_help(help);
-	usage_error(help);
-}
 
 /* Every input stays open until its lines are copied: a job of many
  * result files may need more descriptors than the soft limit. */
@@ -109,25 +100,22 @@ open_inputs(struct sortid *s, int argc, char *argv[])
 int
 main(int argc, char *argv[])
 {
-	const char *requests = NULL, *errstr = NULL;
+	const char *requests = NULL, *errstr = NULL, *why;
 	unsigned long long count = 0;
 	struct sortid s;
 	struct skey *order;
 	size_t i, reported = 0;
 	int ch, use_stdin = 0, have_count = 0;
-	char *end;
 
 	usage_long_options(argc, argv, optstring, help);
 	while ((ch = getopt(argc, argv, optstring)) != -1) {
 		switch (ch) {
 		case 'h':
-			usage(stdout);
-			break;
+			usage_help(help);
 		case 'n':
-			errno = 0;
-			count = strtoull(optarg, &end, 10);
-			if (*optarg < '0' || *optarg > '9' || *end != '\0' ||
-			    errno != 0 || count > 4000000000ULL)
+			count = (unsigned long long)numarg(optarg, 0,
+			    4000000000LL, &why);
+			if (why != NULL)
 				errstr = "-n: not a count from 0 to 4000000000";
 			have_count = 1;
 			break;
@@ -137,18 +125,18 @@ main(int argc, char *argv[])
 		case 'V':
 			usage_version();
 		default:
-			usage(stderr);
+			usage_error(help);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (errstr != NULL) {
 		warnx("%s", errstr);
-		usage(stderr);
+		usage_error(help);
 	}
 	if (requests != NULL && have_count) {
 		warnx("-r and -n cannot be used together");
-		usage(stderr);
+		usage_error(help);
 	}
 	for (i = 0; i < (size_t)argc; i++)
 		if (strcmp(argv[i], "-") == 0)
@@ -157,7 +145,7 @@ main(int argc, char *argv[])
 		use_stdin = 1;
 	if (requests != NULL && strcmp(requests, "-") == 0 && use_stdin) {
 		warnx("-r -: standard input already holds the results");
-		usage(stderr);
+		usage_error(help);
 	}
 
 	memset(&s, 0, sizeof(s));

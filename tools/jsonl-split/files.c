@@ -23,28 +23,20 @@
 #include "jscan.h"
 #include "mkdirs.h"
 #include "split.h"
+#include "writeall.h"
 #include "xalloc.h"
 
 void
 write_run(void *arg)
 {
 	struct split *sp = arg;
-	const char *p = sp->run.p;
 	size_t n = sp->run.n;
-	ssize_t w;
 
 	if (n == 0 || sp->run.f == NULL)
 		return;
 	sp->run.n = 0;
-	while (n > 0) {
-		w = write(fileno(sp->run.f->fp), p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			err(1, "%s", sp->run.f->path);
-		p += w;
-		n -= (size_t)w;
-	}
+	if (write_all(fileno(sp->run.f->fp), sp->run.p, n) < 0)
+		err(1, "%s", sp->run.f->path);
 	buf_reset(&sp->run.copy);
 }
 

@@ -11,7 +11,7 @@
  * is "-".
  */
 #include <err.h>
-#include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +22,7 @@
 #include "idset.h"
 #include "jsonl.h"
 #include "modeldata.h"
+#include "numarg.h"
 #include "outcheck.h"
 #include "reqcount.h"
 #include "split.h"
@@ -45,35 +46,22 @@ static const char help[] =
 	"  -h             print this help and exit\n"
 	"  -V             print the version and exit\n";
 
-static void __attribute__((noreturn))
-usage(int status)
-{
-	if (status == 0)
-		usage_help(help);
-	usage_error(help);
-}
-
-/* A count, with suffixes an optional k, M or G (powers of 1000); exits 2
- * with "-opt: not a positive what: s" if it is not a positive number. */
+/* A positive count, with a suffix k, M or G (powers of 1000) when
+ * suffixes is set; exits 2 with "-opt: not a positive what: s" if it is
+ * not one. */
 static size_t
 parse_count(int opt, const char *s, int suffixes, const char *what)
 {
-	unsigned long long v, mult = 1;
-	char *end;
+	const long long max = SIZE_MAX < LLONG_MAX ? (long long)SIZE_MAX :
+	    LLONG_MAX;
+	const char *errstr;
+	long long v;
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (suffixes && *end != '\0' && end[1] == '\0') {
-		switch (*end) {
-		case 'k': case 'K': mult = 1000; end++; break;
-		case 'M': mult = 1000000; end++; break;
-		case 'G': mult = 1000000000; end++; break;
-		}
-	}
-	if (errno || end == s || *end != '\0' || *s == '-' || v == 0 ||
-	    v > (unsigned long long)SIZE_MAX / mult)
+	v = suffixes ? numarg_size(s, 1, max, &errstr) :
+	    numarg(s, 1, max, &errstr);
+	if (errstr != NULL)
 		errx(2, "-%c: not a positive %s: %s", opt, what, s);
-	return (size_t)(v * mult);
+	return (size_t)v;
 }
 
 int
@@ -97,7 +85,7 @@ main(int argc, char *argv[])
 			sp.max_bytes = parse_count('b', optarg, 1, "size");
 			break;
 		case 'd': dir = optarg; break;
-		case 'h': usage(0);
+		case 'h': usage_help(help);
 		case 'l':
 			sp.max_lines = parse_count('l', optarg, 0, "number");
 			break;
@@ -107,14 +95,14 @@ main(int argc, char *argv[])
 			break;
 		case 'V':
 			usage_version();
-		default: usage(2);
+		default: usage_error(help);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc > 1) {
 		warnx("%s: one input file at most", argv[1]);
-		usage(2);
+		usage_error(help);
 	}
 	input = argc == 1 ? argv[0] : "-";
 	if (strchr(sp.prefix, '/') != NULL)
