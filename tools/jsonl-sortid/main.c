@@ -102,7 +102,8 @@ main(int argc, char *argv[])
 {
 	const char *requests = NULL, *errstr = NULL, *why;
 	unsigned long long count = 0;
-	struct sortid s;
+	/* Static: the index stays reachable until exit, which frees it. */
+	static struct sortid s;
 	struct skey *order;
 	size_t i, reported = 0;
 	int ch, use_stdin = 0, have_count = 0;
@@ -148,7 +149,6 @@ main(int argc, char *argv[])
 		usage_error(help);
 	}
 
-	memset(&s, 0, sizeof(s));
 	if (open_inputs(&s, argc, argv) < 0)
 		return 1;
 	mapfile_guard();
