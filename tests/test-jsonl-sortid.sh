@@ -500,3 +500,17 @@ t_man_page_says_what_the_user_sees() {
 	fi
 	expect_grep '^## How jsonl-sortid reads and writes' "$TOP/docs/ARCHITECTURE.md"
 }
+
+# -n by the one rule for numbers (common/numarg.c): digits only, leading
+# zeros fine.
+t_count_by_the_number_rule() {
+	printf '{"custom_id":"1"}\n' >results
+	for v in ' 1' '+1' '1 ' 0x1 4000000001; do
+		run jsonl-sortid -n "$v" results
+		expect_rc 2
+		expect_grep '^jsonl-sortid: -n: not a count from 0 to 4000000000$' "$T/err"
+	done
+	run jsonl-sortid -n 01 results
+	expect_rc 0
+	expect_same "$T/out" results
+}

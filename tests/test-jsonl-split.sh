@@ -718,3 +718,22 @@ t_bad_token_cap() {
 	run jsonl-split -d d -t 2M r.jsonl
 	expect_rc 0
 }
+
+# -l, -b and -t by the one rule for numbers (common/numarg.c): digits
+# only, so a blank or a '+' in front is refused as a blank after always
+# was; leading zeros are fine.
+t_counts_by_the_number_rule() {
+	req a >r.jsonl
+	for o in l b t; do
+		what=number
+		[ "$o" = b ] && what=size
+		for v in ' 5' '+5' '5 '; do
+			run jsonl-split -d d -$o "$v" r.jsonl
+			expect_rc 2
+			expect_eq "$(cat "$T/err")" "jsonl-split: -$o: not a positive $what: $v"
+		done
+	done
+	run jsonl-split -d d -l 05 -b 0200 r.jsonl
+	expect_rc 0
+	expect_eq "$(cut -f 2 "$T/out")" 1
+}

@@ -1,8 +1,7 @@
 /*
  * fuzz_split_request: jsonl-split's reading of a request line: the checks
  * of reqline_check (common/reqline.c) and same_text, which compares a url
- * or model with the current file's (reached by compiling
- * tools/jsonl-split.c into the target with its main() renamed).
+ * or model with the current file's (tools/jsonl-split/request.c).
  * Differential against jscan_doc and jscan_member/jscan_path: a line is
  * accepted exactly when it is one object whose custom_id is a non-empty
  * string, method the string "POST", url a string, body an object and
@@ -14,16 +13,20 @@
  * so it walks) gets the same verdict and the same member texts.
  * same_text is 1 exactly when the decoded string equals the text.
  */
-#define main jsonl_split_main
-#include "../../tools/jsonl-split.c"
-#undef main
-
+/* links: tools/jsonl-split/request.c tools/jsonl-split/files.c */
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "jscan.h"
+#include "reqline.h"
+#include "../../tools/jsonl-split/split.h"
 
 #define PAD_MEMBERS	65	/* more than reqline's MAX_MEMBERS */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int jsonl_split_main(int, char *[]);
 
 static void
 check(int ok)
