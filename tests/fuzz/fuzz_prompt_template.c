@@ -1,9 +1,8 @@
 /*
  * fuzz_prompt_template: jsonl-prompt's template parsing and field picking
- * (parse_template, picker_want/walk/get, over jscan_doc_members), reached by compiling
- * tools/jsonl-prompt.c into the target with its main() renamed.  The
- * input is a template, a NUL byte, and an item line.  Templates the tool
- * refuses (a lone brace, an empty field name, a brace inside a field or
+ * (parse_template, picker_want/walk/get, over jscan_doc_members), the
+ * tool's template part linked into the target.  The input is a template,
+ * a NUL byte, and an item line.  Templates the tool refuses (a lone brace, an empty field name, a brace inside a field or
  * its default, invalid UTF-8: it exits 2 on those) are skipped by the
  * same rules, checked here first.  Checked on the rest:
  *   - the segments, put back together ("{{" for a literal '{', ":-" and
@@ -15,14 +14,16 @@
  *     a part of 255 bytes or more excepted: jscan_path does not take
  *     them).
  */
-#define main jsonl_prompt_main
-#include "../../tools/jsonl-prompt.c"
-#undef main
-
+/* links: tools/jsonl-prompt/template.c */
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "jscan.h"
+#include "../../tools/jsonl-prompt/prompt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int jsonl_prompt_main(int, char *[]);
 
 static void
 check(int ok)
