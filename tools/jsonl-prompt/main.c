@@ -7,7 +7,7 @@
  * whole job unless the whole input was good (pipeout.c).
  */
 #include <err.h>
-#include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +16,7 @@
 #include "capwarn.h"
 #include "idset.h"
 #include "jsonl.h"
+#include "numarg.h"
 #include "outcheck.h"
 #include "usage.h"
 #include "prompt.h"
@@ -63,7 +64,7 @@ usage(int status)
 static void
 parse_options(int argc, char *argv[], struct opts *o)
 {
-	char *endp;
+	const char *errstr;
 	size_t i;
 	int ch, known = 0;
 
@@ -84,10 +85,9 @@ parse_options(int argc, char *argv[], struct opts *o)
 		case 'S': o->skip_unfilled = 1; break;
 		case 't': o->template = optarg; break;
 		case 'T':
-			errno = 0;
-			o->max_tokens = strtol(optarg, &endp, 10);
-			if (errno || *endp || endp == optarg ||
-			    o->max_tokens <= 0)
+			o->max_tokens = (long)numarg(optarg, 1, LONG_MAX,
+			    &errstr);
+			if (errstr != NULL)
 				errx(2, "-T: not a positive integer: %s",
 				    optarg);
 			break;

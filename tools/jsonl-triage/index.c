@@ -9,17 +9,16 @@
 #include <sys/types.h>
 
 #include <err.h>
-#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "customid.h"
 #include "idmap.h"
 #include "jscan.h"
 #include "jsonl.h"
+#include "preadall.h"
 #include "result.h"
 #include "scrub.h"
 #include "spool.h"
@@ -91,27 +90,12 @@ readback(const struct spool_input *ins, const struct entry *en,
     struct buf *line)
 {
 	const struct spool_input *in = &ins[en->file];
-	size_t got;
-	ssize_t r;
 
 	buf_reset(line);
 	buf_reserve(line, en->len);
-	for (got = 0; got < en->len; got += (size_t)r) {
-		r = pread(in->fd, line->p + got, en->len - got,
-		    (off_t)(en->off + got));
-		if (r < 0 && errno == EINTR) {
-			r = 0;
-			continue;
-		}
-		if (r < 0)
-			err(1, "%s", in->name);
-		if (r == 0)
-			break;
-	}
-	line->len = got;
-	line->p[got] = '\0';
-	if (got < en->len)
-		errx(1, "%s: file changed while being read", in->name);
+	pread_all(in->fd, in->name, line->p, en->len, (off_t)en->off);
+	line->len = en->len;
+	line->p[en->len] = '\0';
 }
 
 void
@@ -126,7 +110,7 @@ reason(const char *apikey, const struct spool_input *ins,
 	readback(ins, en, line);
 	if (jscan_doc(line->p, line->len, &top, &e) < 0 ||
 	    top.type != JT_OBJECT)
-		errx(1, "%s: file changed while being read", ins[en->file].name);
+		file_changed(ins[en->file].name);
 	result_of(top, &res);
 	result_why(&res, &raw);
 	buf_reset(why);
