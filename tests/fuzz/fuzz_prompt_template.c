@@ -84,7 +84,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *nul = memchr(data, '\0', size), *item;
-	struct picker pk = { NULL, NULL, NULL, 0, { 0 } };
+	struct picker pk = { NULL, NULL, NULL, NULL, 0, { 0 } };
 	struct buf again = BUF_INIT, lit = BUF_INIT, text = BUF_INIT;
 	struct jval top, got, want;
 	struct jerr e;
@@ -174,6 +174,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(pk.names);
 	free(pk.lens);
 	free(pk.vals);
+	free(pk.plain);
 	free(t);
 	buf_free(&again);
 	buf_free(&lit);

@@ -146,9 +146,6 @@ main(int argc, char *argv[])
 	struct opts o;
 	struct jsonl in;
 	unsigned long nitems;
-	char *line;
-	size_t len;
-	int n;
 
 	parse_options(argc, argv, &o);
 	p.o = &o;
@@ -161,9 +158,7 @@ main(int argc, char *argv[])
 	p.input_name = in.name;
 	pipeout_open(&p.po, o.out_path);
 
-	while ((n = jsonl_next(&in, &line, &len)) == 1)
-		request_item(&p, line, len, in.lineno);
-	if (n < 0) {
+	if (request_items(&p, &in) < 0) {
 		/* The reader checked the last id before its message. */
 		p.po.whole = p.po.out.len;
 		pipeout_give_up(&p.po);

@@ -21,6 +21,7 @@
 #include "capwarn.h"
 #include "idset.h"
 #include "jscan.h"
+#include "jsonl.h"
 
 #define FLUSH_AT	(256 * 1024)	/* requests are written in chunks of
 					 * about this size */
@@ -64,6 +65,7 @@ struct picker {
 	char		**names;	/* distinct first names of the fields */
 	size_t		 *lens;
 	struct jval	 *vals;		/* per name, JT_NONE when absent */
+	unsigned char	 *plain;	/* per name, 1 when it holds no '\\' */
 	size_t		  n;
 	uint64_t	  first[4];	/* bit set: a name starts with that
 					 * byte (or it is '\\', for escapes) */
@@ -130,6 +132,19 @@ add(struct buf *b, const void *data, size_t n)
 		buf_add(b, data, n);
 }
 
+/* picker_get: the value of a registered field after picker_walk, into
+ * *out; 1 found, 0 absent.  Inline: the hot loop asks for every field of
+ * every item. */
+static inline int
+picker_get(const struct picker *pk, size_t key, const char *rest,
+    struct jval *out)
+{
+	*out = pk->vals[key];
+	if (out->type == JT_NONE)
+		return 0;
+	return rest == NULL || jscan_path(*out, rest, out);
+}
+
 /* template.c */
 
 /* read_prompt: the whole file at path less one final newline (LF or
@@ -164,10 +179,6 @@ size_t	 picker_want(struct picker *pk, const char *path, const char **rest);
 void	 picker_walk(struct picker *pk, struct jval top,
 	    const struct jmember *m, size_t count);
 
-/* picker_get: the value of a registered field after picker_walk, into
- * *out; 1 found, 0 absent. */
-int	 picker_get(const struct picker *pk, size_t key, const char *rest,
-	    struct jval *out);
 
 /* template_load: o's template (-t, or -f's file) parsed into t, its
  * fields and -i's registered; warns of a template without a field.  Exits
@@ -192,13 +203,14 @@ void	 template_free(struct template *t);
  * from p->o.  Exits 2 on a bad -m or -b, 1 if -s cannot be read. */
 void	 request_prepare(struct prompt *p);
 
-/* request_item: the request of the item line[0..len), at line lineno,
- * appended to p->po.out; the requests before it are known good once it is
- * read, and go out when enough were made.  A bad item is reported and
- * stops the run (pipeout_give_up); with -S an item missing a field is
- * reported among the first few and skipped. */
-void	 request_item(struct prompt *p, const char *line, size_t len,
-	    unsigned long lineno);
+/* request_items: a request for each item that in reads, appended to
+ * p->po.out; the requests before an item are known good once it is read,
+ * and go out when enough were made.  A bad item is reported and stops the
+ * run (pipeout_give_up); with -S an item missing a field is reported
+ * among the first few and skipped.  Returns 0 at the end of the input, or
+ * -1 after the reader reported an error (its before_error hook having
+ * checked the last id). */
+int	 request_items(struct prompt *p, struct jsonl *in);
 
 /* check_last_id: for the jsonl reader's before_error hook (arg is the
  * struct prompt), and after the last item: adds the last request's id to

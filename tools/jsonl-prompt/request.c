@@ -17,6 +17,7 @@
 #include "customid.h"
 #include "idset.h"
 #include "jscan.h"
+#include "jsonl.h"
 #include "prompt.h"
 
 /* Copies JSON text without the white space between tokens, so a -b
@@ -172,11 +173,10 @@ request_prepare(struct prompt *p)
 		p->ids = idset_new();
 }
 
-void
-check_last_id(void *arg)
+/* check_last_id, and inline in the hot loop. */
+static inline void
+settle_last(struct prompt *p)
 {
-	struct prompt *p = arg;
-
 	switch (idset_settle(p->ids, &p->last)) {
 	case -1:
 		buf_reset(&p->show);
@@ -187,6 +187,12 @@ check_last_id(void *arg)
 	case 1:
 		p->po.whole = p->last_end;
 	}
+}
+
+void
+check_last_id(void *arg)
+{
+	settle_last(arg);
 }
 
 /* Reports a bad input line (after the last id's check) and gives up. */
@@ -272,9 +278,10 @@ item_id(struct prompt *p, unsigned long lineno, struct jval *v,
 	return v->type == JT_STRING;
 }
 
-void
-request_item(struct prompt *p, const char *line, size_t len,
-    unsigned long lineno)
+/* The loop over the items is here rather than in main.c, so that an
+ * item's work costs no call of its own. */
+int
+request_items(struct prompt *p, struct jsonl *in)
 {
 	struct jmember members[MAX_MEMBERS];
 	struct buf *out = &p->po.out;
@@ -282,54 +289,58 @@ request_item(struct prompt *p, const char *line, size_t len,
 	struct jval top, v;
 	struct jerr e;
 	const char *idp = NULL;
-	size_t idn = 0, count, req_start;
+	char *line;
+	size_t len, idn = 0, count, req_start;
 	uint64_t idh = 0;
-	int id_is_text = 0, is_null;
+	int n, id_is_text = 0, is_null;
 
-	if (len == 0)
-		bad_line(p, lineno, "blank line");
-	if (jscan_doc_members(line, len, &top, members, MAX_MEMBERS, &count,
-	    &e) < 0)
-		bad_line(p, lineno, "%s", e.msg);
-	if (top.type != JT_OBJECT)
-		bad_line(p, lineno, "%s, not an object",
-		    jscan_a_typename(top.type));
-	if (p->t.pk.n > 0)
-		picker_walk(&p->t.pk, top, members, count);
-	if (p->ids != NULL) {
-		id_is_text = item_id(p, lineno, &v, &idp, &idn);
-		idh = idset_prefetch(p->ids, idp, idn);
-	}
+	while ((n = jsonl_next(in, &line, &len)) == 1) {
+		if (len == 0)
+			bad_line(p, in->lineno, "blank line");
+		if (jscan_doc_members(line, len, &top, members, MAX_MEMBERS,
+		    &count, &e) < 0)
+			bad_line(p, in->lineno, "%s", e.msg);
+		if (top.type != JT_OBJECT)
+			bad_line(p, in->lineno, "%s, not an object",
+			    jscan_a_typename(top.type));
+		if (p->t.pk.n > 0)
+			picker_walk(&p->t.pk, top, members, count);
+		if (p->ids != NULL) {
+			id_is_text = item_id(p, in->lineno, &v, &idp, &idn);
+			idh = idset_prefetch(p->ids, idp, idn);
+		}
 
-	/* Every request made so far is good now: it is written when enough
-	 * were made, all but the last two bytes. */
-	check_last_id(p);
-	if (out->len >= FLUSH_AT)
-		pipeout_flush(&p->po);
-	p->po.whole = req_start = out->len;
+		/* Every request made so far is good now: it is written
+		 * when enough were made, all but the last two bytes. */
+		settle_last(p);
+		if (out->len >= FLUSH_AT)
+			pipeout_flush(&p->po);
+		p->po.whole = req_start = out->len;
 
-	add(out, "{\"custom_id\":", sizeof("{\"custom_id\":") - 1);
-	if (p->ids == NULL)
-		add_quoted_number(out, lineno);
-	else if (id_is_text)
-		add(out, v.p, v.n);
-	else {
-		buf_addc(out, '"');
-		buf_add(out, p->idtext.p, p->idtext.len);
-		buf_addc(out, '"');
+		add(out, "{\"custom_id\":", sizeof("{\"custom_id\":") - 1);
+		if (p->ids == NULL)
+			add_quoted_number(out, in->lineno);
+		else if (id_is_text)
+			add(out, v.p, v.n);
+		else {
+			buf_addc(out, '"');
+			buf_add(out, p->idtext.p, p->idtext.len);
+			buf_addc(out, '"');
+		}
+		add(out, p->head.p, p->head.len);
+		if ((sg = template_render(out, &p->t, top, &is_null)) == NULL)
+			add(out, p->tail.p, p->tail.len);
+		else {
+			unfilled(p, in->lineno, sg->text, is_null, idp, idn);
+			out->len = req_start;
+			out->p[out->len] = '\0';
+		}
+		if (p->ids == NULL)
+			p->po.whole = out->len;
+		else {
+			idset_hold(&p->last, idp, idn, idh, in->lineno);
+			p->last_end = out->len;
+		}
 	}
-	add(out, p->head.p, p->head.len);
-	if ((sg = template_render(out, &p->t, top, &is_null)) == NULL)
-		add(out, p->tail.p, p->tail.len);
-	else {
-		unfilled(p, lineno, sg->text, is_null, idp, idn);
-		out->len = req_start;
-		out->p[out->len] = '\0';
-	}
-	if (p->ids == NULL)
-		p->po.whole = out->len;
-	else {
-		idset_hold(&p->last, idp, idn, idh, lineno);
-		p->last_end = out->len;
-	}
+	return n;
 }

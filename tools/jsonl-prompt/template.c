@@ -116,8 +116,10 @@ picker_want(struct picker *pk, const char *path, const char **rest)
 	pk->names = xreallocarray(pk->names, pk->n + 1, sizeof(*pk->names));
 	pk->lens = xreallocarray(pk->lens, pk->n + 1, sizeof(*pk->lens));
 	pk->vals = xreallocarray(pk->vals, pk->n + 1, sizeof(*pk->vals));
+	pk->plain = xreallocarray(pk->plain, pk->n + 1, sizeof(*pk->plain));
 	pk->names[pk->n] = xstrndup(path, len);
 	pk->lens[pk->n] = len;
+	pk->plain[pk->n] = memchr(path, '\\', len) == NULL;
 	c = len > 0 ? (unsigned char)path[0] : '"';
 	pk->first[c >> 6] |= UINT64_C(1) << (c & 63);
 	pk->first['\\' >> 6] |= UINT64_C(1) << ('\\' & 63);
@@ -128,10 +130,11 @@ picker_want(struct picker *pk, const char *path, const char **rest)
  * never decodes to longer text than it is written in, and to shorter
  * text exactly when it holds an escape; its text starts with its first
  * byte unless that is a backslash.  So a name as long as the key's raw
- * text matches only when both are the same bytes without a backslash, a
- * longer name never, and only for a shorter one that starts right is the
- * key decoded, when it holds a backslash: most keys are looked at for a
- * byte or two. */
+ * text matches only when both are the same bytes without a backslash
+ * (the name's, known beforehand, since the bytes are the same), a longer
+ * name never, and only for a shorter one that starts right is the key
+ * decoded, when it holds a backslash: most keys are looked at for a byte
+ * or two. */
 static void
 picker_take(struct picker *pk, struct jval k, struct jval v)
 {
@@ -142,9 +145,8 @@ picker_take(struct picker *pk, struct jval k, struct jval v)
 	for (i = 0; i < count; i++) {
 		name = pk->names[i];
 		if (pk->lens[i] == n) {
-			if ((n == 0 || raw[0] == name[0]) &&
-			    memcmp(raw, name, n) == 0 &&
-			    memchr(raw, '\\', n) == NULL)
+			if (pk->plain[i] && (n == 0 || raw[0] == name[0]) &&
+			    memcmp(raw, name, n) == 0)
 				pk->vals[i] = v;
 		} else if (pk->lens[i] < n &&
 		    (raw[0] == name[0] || raw[0] == '\\')) {
@@ -182,16 +184,6 @@ picker_walk(struct picker *pk, struct jval top, const struct jmember *m,
 	jscan_iter(top, &it);
 	while (jscan_next(&it, &k, &v))
 		picker_take(pk, k, v);
-}
-
-int
-picker_get(const struct picker *pk, size_t key, const char *rest,
-    struct jval *out)
-{
-	*out = pk->vals[key];
-	if (out->type == JT_NONE)
-		return 0;
-	return rest == NULL || jscan_path(*out, rest, out);
 }
 
 /* The whole file at path (exits 1 if it cannot be read), NUL-terminated,
@@ -321,4 +313,5 @@ template_free(struct template *t)
 	free(t->pk.names);
 	free(t->pk.lens);
 	free(t->pk.vals);
+	free(t->pk.plain);
 }
