@@ -51,14 +51,6 @@ static const char help[] =
 	"  -h              print this help and exit\n"
 	"  -V              print the version and exit\n";
 
-static void __attribute__((noreturn))
-usage(int status)
-{
-	if (status == 0)
-		usage_help(help);
-	usage_error(help);
-}
-
 /* The options and the operand into *o, checked; exits 2 on a usage
  * error. */
 static void
@@ -77,7 +69,7 @@ parse_options(int argc, char *argv[], struct opts *o)
 		case 'b': o->body_json = optarg; break;
 		case 'e': o->url = optarg; break;
 		case 'f': o->template_path = optarg; break;
-		case 'h': usage(0);
+		case 'h': usage_help(help);
 		case 'i': o->idfield = optarg; break;
 		case 'm': o->model = optarg; break;
 		case 'o': o->out_path = optarg; break;
@@ -93,18 +85,18 @@ parse_options(int argc, char *argv[], struct opts *o)
 			break;
 		case 'V':
 			usage_version();
-		default: usage(2);
+		default: usage_error(help);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (o->model == NULL) {
 		warnx("-m model is required");
-		usage(2);
+		usage_error(help);
 	}
 	if (argc > 1) {
 		warnx("%s: one input file at most", argv[1]);
-		usage(2);
+		usage_error(help);
 	}
 	o->input = argc == 1 ? argv[0] : "-";
 	if (*o->model == '\0')

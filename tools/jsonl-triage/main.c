@@ -69,14 +69,6 @@ static const char help[] =
 	"  -h               print this help and exit\n"
 	"  -V               print the version and exit\n";
 
-static void __attribute__((noreturn))
-usage(int status)
-{
-	if (status == 0)
-		usage_help(help);
-	usage_error(help);
-}
-
 /* Writes p[0..n) to o, or to stdout when o has no path, or exits 1. */
 static void
 put(const struct output *o, const void *p, size_t n)
@@ -142,7 +134,7 @@ parse_options(int argc, char *argv[], struct triage *tr)
 		case 'c': tr->out[O_COUNTS].path = optarg; break;
 		case 'F': tr->last = 1; break;
 		case 'f': tr->out[O_FAILED].path = optarg; break;
-		case 'h': usage(0);
+		case 'h': usage_help(help);
 		case 'm': tr->missing = optarg; break;
 		case 'o': tr->out[O_SETTLED].path = optarg; break;
 		case 'q': tr->quiet = 1; break;
@@ -151,22 +143,22 @@ parse_options(int argc, char *argv[], struct triage *tr)
 		case 'V':
 			usage_version();
 		case 'x': tr->out[O_UNKNOWN].path = optarg; break;
-		default: usage(2);
+		default: usage_error(help);
 		}
 	}
 	if (argc - optind < 2)
-		usage(2);
+		usage_error(help);
 	if (argc - optind - 1 > MAXFILES)
 		errx(2, "more than %d results files", MAXFILES);
 	for (i = optind; i < argc; i++)
 		if (strcmp(argv[i], "-") == 0 && stdin_used++) {
 			warnx("only one input can be stdin");
-			usage(2);
+			usage_error(help);
 		}
 	for (i = 0; i < NOUT; i++)
 		if (tr->out[i].path != NULL && *tr->out[i].path == '\0') {
 			warnx("empty file name");
-			usage(2);
+			usage_error(help);
 		}
 	return optind;
 }
