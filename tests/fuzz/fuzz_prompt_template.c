@@ -105,7 +105,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(t);
 		return 0;
 	}
-	segs = parse_template("template", t, &nsegs);
+	parse_template("template", t, &segs, &nsegs);
 	for (i = 0; i < nsegs; i++) {
 		if (segs[i].field) {
 			check(strstr(segs[i].text, ":-") == NULL);

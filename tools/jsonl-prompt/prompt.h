@@ -160,13 +160,15 @@ char	*escaped_arg(const char *what, const char *s, size_t n);
 /* add_escaped: appends s[0..n) JSON-escaped, without quotes. */
 void	 add_escaped(struct buf *b, const char *s, size_t n);
 
-/* parse_template: template t parsed into *nsegs segments, which the
- * caller frees (each text and dflt, then the array; NULL when there are
- * none).  "{a.b}" is a field, "{a.b:-text}" one with a default, "{{" and
- * "}}" are literal braces.  A lone brace, an empty field name, a brace
- * inside a field or its default, or text that is not UTF-8 exits 2,
- * naming what. */
-struct seg *parse_template(const char *what, const char *t, size_t *nsegs);
+/* parse_template: template t parsed into the *nsegs segments of *segs,
+ * which the caller frees (each text and dflt, then the array; NULL when
+ * there are none).  "{a.b}" is a field, "{a.b:-text}" one with a
+ * default, "{{" and "}}" are literal braces.  A lone brace, an empty
+ * field name, a brace inside a field or its default, or text that is not
+ * UTF-8 exits 2, naming what; the segments made so far are in *segs
+ * then. */
+void	 parse_template(const char *what, const char *t, struct seg **segs,
+	    size_t *nsegs);
 
 /* picker_want: registers field path in pk; returns the index of its
  * first name and sets *rest to what follows the first dot (or NULL). */

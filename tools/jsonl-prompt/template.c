@@ -44,20 +44,34 @@ escaped_arg(const char *what, const char *s, size_t n)
 	return b.p;
 }
 
-struct seg *
-parse_template(const char *what, const char *t, size_t *nsegs)
+/* A new zeroed segment at the end of *segs.  The array is the caller's
+ * at every step: a bad template exits in the middle of the parse, and
+ * what was made must stay reachable. */
+static struct seg *
+new_seg(struct seg **segs, size_t *n)
 {
-	struct seg *segs = NULL, *sg;
+	struct seg *sg;
+
+	*segs = xreallocarray(*segs, *n + 1, sizeof(**segs));
+	sg = &(*segs)[(*n)++];
+	memset(sg, 0, sizeof(*sg));
+	return sg;
+}
+
+void
+parse_template(const char *what, const char *t, struct seg **segs,
+    size_t *nsegs)
+{
+	struct seg *sg;
 	struct buf lit = BUF_INIT;
 	const char *p = t, *close, *dash;
-	size_t n = 0;
 
+	*segs = NULL;
+	*nsegs = 0;
 	for (;;) {
 		if (*p == '\0' || (*p == '{' && p[1] != '{')) {
 			if (lit.len > 0) {
-				segs = xreallocarray(segs, n + 1, sizeof(*segs));
-				sg = &segs[n++];
-				memset(sg, 0, sizeof(*sg));
+				sg = new_seg(segs, nsegs);
 				sg->text = escaped_arg(what, lit.p, lit.len);
 				sg->n = strlen(sg->text);
 				buf_reset(&lit);
@@ -78,9 +92,7 @@ parse_template(const char *what, const char *t, size_t *nsegs)
 			if (dash == p + 1)
 				errx(2, "%s: bad field name \"%.*s\"", what,
 				    (int)(close - p + 1), p);
-			segs = xreallocarray(segs, n + 1, sizeof(*segs));
-			sg = &segs[n++];
-			memset(sg, 0, sizeof(*sg));
+			sg = new_seg(segs, nsegs);
 			sg->field = 1;
 			sg->text = xstrndup(p + 1, (size_t)(dash - p - 1));
 			sg->n = (size_t)(dash - p - 1);
@@ -100,8 +112,6 @@ parse_template(const char *what, const char *t, size_t *nsegs)
 			buf_addc(&lit, *p++);
 	}
 	buf_free(&lit);
-	*nsegs = n;
-	return segs;
 }
 
 size_t
@@ -242,7 +252,7 @@ template_load(struct template *t, const struct opts *o)
 			    o->template_path);
 	}
 	if (text != NULL)
-		t->segs = parse_template(what, text, &t->nsegs);
+		parse_template(what, text, &t->segs, &t->nsegs);
 	for (i = 0; i < t->nsegs; i++)
 		if (t->segs[i].field) {
 			t->segs[i].key = picker_want(&t->pk, t->segs[i].text,
