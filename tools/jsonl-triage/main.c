@@ -23,6 +23,7 @@
 #include "jscan.h"
 #include "jsonl.h"
 #include "outcheck.h"
+#include "scrub.h"
 #include "spool.h"
 #include "usage.h"
 #include "xalloc.h"
@@ -90,28 +91,23 @@ putline(const struct output *o, const void *p, size_t n)
 /*
  * The -f reason of a request without any result: "no result", or with -m
  * "no result (text)", where each run of TABs, CRs and newlines in text
- * becomes one space, as in the reasons results give, so that the record
- * stays one line of three fields.
+ * becomes one space and any other control character a space, as in the
+ * reasons results give, so that the record stays one line of three
+ * fields.
  */
 static void
 no_result(const char *text, struct buf *out)
 {
-	int folding = 0;
+	size_t start;
 
 	buf_adds(out, "no result");
 	if (text == NULL || *text == '\0')
 		return;
 	buf_adds(out, " (");
-	for (; *text != '\0'; text++) {
-		if (*text == '\t' || *text == '\r' || *text == '\n') {
-			if (!folding)
-				buf_addc(out, ' ');
-			folding = 1;
-		} else {
-			buf_addc(out, *text);
-			folding = 0;
-		}
-	}
+	start = out->len;
+	buf_adds(out, text);
+	out->len = start + scrub_controls(out->p + start, out->len - start,
+	    SCRUB_FOLD);
 	buf_addc(out, ')');
 }
 
