@@ -20,7 +20,9 @@ t_loads_without_a_word_and_completes_every_command() {
 	run bash --norc --noprofile -c '. "$1" && complete -p' _ "$TOP/completions/batchpipe.bash"
 	expect_rc 0
 	expect_empty "$T/err"
-	for f in "$TOP"/tools/*.c "$TOP"/scripts/oai-*; do
+	for f in "$TOP"/tools/*.c "$TOP"/tools/*/main.c "$TOP"/scripts/oai-*; do
+		[ -e "$f" ] || continue
+		f=${f%/main.c}
 		t=${f##*/}
 		t=${t%.c}
 		expect_grep "^complete -F _batchpipe $t\$" "$T/out"
@@ -29,7 +31,9 @@ t_loads_without_a_word_and_completes_every_command() {
 
 t_options_are_the_help_lines() {
 	local f t
-	for f in "$TOP"/tools/*.c "$TOP"/scripts/oai-*; do
+	for f in "$TOP"/tools/*.c "$TOP"/tools/*/main.c "$TOP"/scripts/oai-*; do
+		[ -e "$f" ] || continue
+		f=${f%/main.c}
 		t=${f##*/}
 		t=${t%.c}
 		complete_words "$t" - | sort >got

@@ -4,10 +4,13 @@
 # other: the same option letters in the help's synopsis, its option lines,
 # the man page's SYNOPSIS and its option list.
 
-# help_tools: every tool (tools/*.c) and script (scripts/oai-*), by name.
+# help_tools: every tool (tools/*.c, or tools/NAME/main.c) and script
+# (scripts/oai-*), by name.
 help_tools() {
 	local f
-	for f in "$TOP"/tools/*.c "$TOP"/scripts/oai-*; do
+	for f in "$TOP"/tools/*.c "$TOP"/tools/*/main.c "$TOP"/scripts/oai-*; do
+		[ -e "$f" ] || continue
+		f=${f%/main.c}
 		f=${f##*/}
 		echo "${f%.c}"
 	done

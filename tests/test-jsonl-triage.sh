@@ -502,6 +502,15 @@ q9	retry	no result (batch batch_abc expired)"
 	expect_eq "$(sed -n 2p failed.txt)" "q9	retry	no result (batch batch_abc cancelled)"
 }
 
+# The other control characters of -m's text become spaces too, as in the
+# reasons results give: the record can drive no terminal.
+t_no_result_text_control_characters() {
+	req q9 >req.jsonl
+	run jsonl-triage -q -m "$(printf 'x\033[31my\001z\177')" -f failed.txt req.jsonl /dev/null
+	expect_rc 0
+	expect_eq "$(cat failed.txt)" "q9	retry	no result (x [31my z )"
+}
+
 t_reason_control_characters_become_spaces() {
 	# A server's escape sequence or bell must not reach the terminal of
 	# whoever reads the reasons; line breaks still fold to one space.

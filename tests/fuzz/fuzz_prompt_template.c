@@ -1,9 +1,8 @@
 /*
  * fuzz_prompt_template: jsonl-prompt's template parsing and field picking
- * (parse_template, picker_want/walk/get, over jscan_doc_members), reached by compiling
- * tools/jsonl-prompt.c into the target with its main() renamed.  The
- * input is a template, a NUL byte, and an item line.  Templates the tool
- * refuses (a lone brace, an empty field name, a brace inside a field or
+ * (parse_template, picker_want/walk/get, over jscan_doc_members), the
+ * tool's template part linked into the target.  The input is a template,
+ * a NUL byte, and an item line.  Templates the tool refuses (a lone brace, an empty field name, a brace inside a field or
  * its default, invalid UTF-8: it exits 2 on those) are skipped by the
  * same rules, checked here first.  Checked on the rest:
  *   - the segments, put back together ("{{" for a literal '{', ":-" and
@@ -15,14 +14,16 @@
  *     a part of 255 bytes or more excepted: jscan_path does not take
  *     them).
  */
-#define main jsonl_prompt_main
-#include "../../tools/jsonl-prompt.c"
-#undef main
-
+/* links: tools/jsonl-prompt/template.c */
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "jscan.h"
+#include "../../tools/jsonl-prompt/prompt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int jsonl_prompt_main(int, char *[]);
 
 static void
 check(int ok)
@@ -83,7 +84,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *nul = memchr(data, '\0', size), *item;
-	struct picker pk = { NULL, NULL, NULL, 0, { 0 } };
+	struct picker pk = { NULL, NULL, NULL, NULL, 0, { 0 } };
 	struct buf again = BUF_INIT, lit = BUF_INIT, text = BUF_INIT;
 	struct jval top, got, want;
 	struct jerr e;
@@ -104,7 +105,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(t);
 		return 0;
 	}
-	segs = parse_template("template", t, &nsegs);
+	parse_template("template", t, &segs, &nsegs);
 	for (i = 0; i < nsegs; i++) {
 		if (segs[i].field) {
 			check(strstr(segs[i].text, ":-") == NULL);
@@ -173,6 +174,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(pk.names);
 	free(pk.lens);
 	free(pk.vals);
+	free(pk.plain);
 	free(t);
 	buf_free(&again);
 	buf_free(&lit);
