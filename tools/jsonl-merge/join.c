@@ -145,6 +145,19 @@ suggest(struct merge *m, struct buf *path, struct jval v, int depth,
 		buf_add(&m->suggested, path->p, path->len);
 }
 
+/* How many of an item's members the scan that validates it keeps. */
+#define ITEM_MEMBERS	64
+
+/* An item's members, in the order they are written: those that the scan
+ * validating the line kept (depth 1 of m[0..count)), one pass over the
+ * line for both; or, when it had no room for them all, by jscan_next. */
+struct members {
+	struct jval	 top;
+	struct jmember	 m[ITEM_MEMBERS];
+	size_t		 count, i;
+	struct jiter	 it;
+};
+
 /* Pass one's settings and buffers. */
 struct join {
 	const char	*keyfield;	/* -k; NULL: the line number */
@@ -154,13 +167,14 @@ struct join {
 	struct buf	 errfield;	/* field, then "_error" */
 	struct buf	 scratch, show, path;
 	char		 num[32];	/* a line number as the key */
+	struct members	 ms;		/* of the item being read */
 };
 
-/* The item line[0..len) of r as a value: an object, else exits 1. */
-static struct jval
-item_of(const struct jsonl *r, const char *line, size_t len)
+/* Reads the item line[0..len) of r into *ms: an object, else exits 1. */
+static void
+item_of(const struct jsonl *r, const char *line, size_t len,
+    struct members *ms)
 {
-	struct jval top;
 	struct jerr e;
 	size_t i;
 
@@ -168,45 +182,77 @@ item_of(const struct jsonl *r, const char *line, size_t len)
 		;
 	if (i == len)
 		errx(1, "%s:%lu: blank line", r->name, r->lineno);
-	if (jscan_doc(line, len, &top, &e) < 0)
+	if (jscan_doc_members(line, len, &ms->top, ms->m, ITEM_MEMBERS,
+	    &ms->count, &e) < 0)
 		errx(1, "%s:%lu: %s", r->name, r->lineno, e.msg);
-	if (top.type != JT_OBJECT)
+	if (ms->top.type != JT_OBJECT)
 		errx(1, "%s:%lu: %s", r->name, r->lineno,
-		    top.type == JT_ARRAY ? "a JSON array, not an object" :
+		    ms->top.type == JT_ARRAY ? "a JSON array, not an object" :
 		    "not a JSON object");
 	if (r->lineno > UINT32_MAX)
 		errx(1, "%s: too many lines", r->name);
-	return top;
+	ms->i = 0;
+	if (ms->count > ITEM_MEMBERS)
+		jscan_iter(ms->top, &ms->it);
 }
 
-/* The members of the item top, line r->lineno: exits 1 when one is
+/* The next member of the item in *ms: 1 with *k, *v, and *next where
+ * the member after it begins (the closing brace when there is none); 0
+ * after the last. */
+static int
+next_member(struct members *ms, struct jval *k, struct jval *v,
+    const char **next)
+{
+	if (ms->count > ITEM_MEMBERS) {
+		if (!jscan_next(&ms->it, k, v))
+			return 0;
+		*next = ms->it.p;
+		return 1;
+	}
+	while (ms->i < ms->count && ms->m[ms->i].depth != 1)
+		ms->i++;
+	if (ms->i == ms->count)
+		return 0;
+	*k = ms->m[ms->i].key;
+	*v = ms->m[ms->i++].val;
+	while (ms->i < ms->count && ms->m[ms->i].depth != 1)
+		ms->i++;
+	*next = ms->i < ms->count ? ms->m[ms->i].key.p :
+	    ms->top.p + ms->top.n - 1;
+	return 1;
+}
+
+/* The members of the item in j->ms, line r->lineno: exits 1 when one is
  * named as the member to add (or its _error); *key gets the member named
  * j->keyname (the last one if it repeats; JT_NONE: none); on the first
  * line each member is a -k suggestion.  Returns the item's SPACED_
  * bits, read from its first colon and its first comma. */
 static uint8_t
 item_members(struct merge *m, struct join *j, const struct jsonl *r,
-    struct jval top, struct jval *key)
+    struct jval *key)
 {
-	struct jiter it;
 	struct jval k, v;
-	const char *colon, *comma;
+	const char *colon, *comma, *next;
+	const char *close = j->ms.top.p + j->ms.top.n - 1;
 	uint8_t st = 0;
 	int first = 1, commas = 0;
 
 	key->type = JT_NONE;
-	jscan_iter(top, &it);
-	while (jscan_next(&it, &k, &v)) {
-		/* Between the name and the value: blanks and the colon. */
-		colon = memchr(k.p + k.n, ':', (size_t)(v.p - (k.p + k.n)));
-		if (first && (colon[1] == ' ' || colon[1] == '\t'))
-			st |= SPACED_COLON;
-		first = 0;
-		/* The iterator stops before the closing brace, or after the
-		 * comma that follows the value and its blanks. */
-		if (commas == 0 && it.p < it.end) {
+	while (next_member(&j->ms, &k, &v, &next)) {
+		if (first) {
+			/* Between the name and the value: blanks and the
+			 * colon. */
+			colon = memchr(k.p + k.n, ':', (size_t)(v.p -
+			    (k.p + k.n)));
+			if (colon[1] == ' ' || colon[1] == '\t')
+				st |= SPACED_COLON;
+			first = 0;
+		}
+		/* Between the value and the next member: blanks, the comma,
+		 * blanks. */
+		if (commas == 0 && next < close) {
 			commas = 1;
-			comma = memchr(v.p + v.n, ',', (size_t)(it.p -
+			comma = memchr(v.p + v.n, ',', (size_t)(next -
 			    (v.p + v.n)));
 			if (comma[1] == ' ' || comma[1] == '\t')
 				st |= SPACED_COMMA;
@@ -269,8 +315,7 @@ uint32_t *
 join_items(struct merge *m, const char *keyfield, const char *field,
     size_t *nitems, uint8_t **styles)
 {
-	struct join j = { keyfield, field, NULL, NULL, BUF_INIT, BUF_INIT,
-	    BUF_INIT, BUF_INIT, "" };
+	struct join *j = xcalloc(1, sizeof(*j));
 	struct jsonl r;
 	struct jval key;
 	struct entry *en;
@@ -281,19 +326,22 @@ join_items(struct merge *m, const char *keyfield, const char *field,
 	char *line;
 	int got;
 
+	j->keyfield = keyfield;
+	j->field = field;
 	if (keyfield != NULL)
-		j.keyname = xstrndup(keyfield, jscan_path_head(keyfield,
-		    &j.keyrest));
-	buf_adds(&j.errfield, field);
-	buf_adds(&j.errfield, "_error");
+		j->keyname = xstrndup(keyfield, jscan_path_head(keyfield,
+		    &j->keyrest));
+	buf_adds(&j->errfield, field);
+	buf_adds(&j->errfield, "_error");
 	jsonl_fdopen(&r, m->items.fd, m->items.name, 0);
 	while ((got = jsonl_next(&r, &line, &len)) == 1) {
-		st = item_members(m, &j, &r, item_of(&r, line, len), &key);
-		item_id(&j, &r, key, &id, &idlen);
+		item_of(&r, line, len, &j->ms);
+		st = item_members(m, j, &r, &key);
+		item_id(j, &r, key, &id, &idlen);
 		en = index_add(m, id, idlen);
 		if (en->iline != 0)
 			errx(1, "%s:%lu: duplicate key %s (first at line %lu)",
-			    r.name, r.lineno, customid_show(&j.show, id,
+			    r.name, r.lineno, customid_show(&j->show, id,
 			    idlen), (unsigned long)en->iline);
 		en->iline = (uint32_t)r.lineno;
 		if (n == cap) {
@@ -307,11 +355,12 @@ join_items(struct merge *m, const char *keyfield, const char *field,
 	if (got < 0)
 		exit(1);
 	jsonl_close(&r);
-	buf_free(&j.scratch);
-	buf_free(&j.show);
-	buf_free(&j.errfield);
-	buf_free(&j.path);
-	free(j.keyname);
+	buf_free(&j->scratch);
+	buf_free(&j->show);
+	buf_free(&j->errfield);
+	buf_free(&j->path);
+	free(j->keyname);
+	free(j);
 	*nitems = n;
 	*styles = style;
 	return refs;
