@@ -9,7 +9,6 @@
  * kept to an index.
  */
 #include <err.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,14 +43,6 @@ struct options {
 	int		 as_json;	/* -j */
 };
 
-static void __attribute__((noreturn))
-usage(FILE *fp)
-{
-	if (fp == stdout)
-		usage_help(help);
-	usage_error(help);
-}
-
 /* The options and operands into *o; exits 2 on a usage error. */
 static void
 parse_options(int argc, char *argv[], struct options *o)
@@ -73,8 +64,7 @@ parse_options(int argc, char *argv[], struct options *o)
 			o->field = optarg;
 			break;
 		case 'h':
-			usage(stdout);
-			break;
+			usage_help(help);
 		case 'k':
 			o->keyfield = optarg;
 			break;
@@ -84,20 +74,20 @@ parse_options(int argc, char *argv[], struct options *o)
 		case 'V':
 			usage_version();
 		default:
-			usage(stderr);
+			usage_error(help);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc != 2)
-		usage(stderr);
+		usage_error(help);
 	if (*o->field == '\0' || (o->keyfield != NULL && *o->keyfield == '\0')) {
 		warnx("empty field name");
-		usage(stderr);
+		usage_error(help);
 	}
 	if (strcmp(argv[0], "-") == 0 && strcmp(argv[1], "-") == 0) {
 		warnx("the items and the results cannot both be stdin");
-		usage(stderr);
+		usage_error(help);
 	}
 	o->items = argv[0];
 	o->results = argv[1];

@@ -8,36 +8,15 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include <err.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "merge.h"
+#include "preadall.h"
 #include "xalloc.h"
 
 #define WINDOW	((size_t)1 << 20)
-
-/* preads exactly n bytes at off of the results into p. */
-static void
-pread_all(const struct spool_input *in, char *p, size_t n, uint64_t off)
-{
-	size_t got;
-	ssize_t r;
-
-	for (got = 0; got < n; got += (size_t)r) {
-		r = pread(in->fd, p + got, n - got, (off_t)(off + got));
-		if (r < 0 && errno == EINTR) {
-			r = 0;
-			continue;
-		}
-		if (r < 0)
-			err(1, "%s", in->name);
-		if (r == 0)
-			errx(1, "%s: file changed while being read", in->name);
-	}
-}
 
 void
 read_result(struct merge *m, const struct entry *en, struct buf *b)
@@ -69,15 +48,17 @@ read_result(struct merge *m, const struct entry *en, struct buf *b)
 			win->p = xmalloc(want);
 			win->cap = want;
 		}
-		pread_all(&m->results, win->p, want, en->roff);
+		pread_all(m->results.fd, m->results.name, win->p, want,
+		    (off_t)en->roff);
 		win->start = en->roff;
 		win->len = want;
 		memcpy(b->p, win->p, en->rlen);
 	} else
-		pread_all(&m->results, b->p, en->rlen, en->roff);
+		pread_all(m->results.fd, m->results.name, b->p, en->rlen,
+		    (off_t)en->roff);
 	win->last_end = end;
 	/* Scanned again: the walk over it trusts its input, and the file
 	 * could have been rewritten since it was indexed. */
 	if (jscan_doc(b->p, b->len, &top, &e) < 0 || top.type != JT_OBJECT)
-		errx(1, "%s: file changed while being read", m->results.name);
+		file_changed(m->results.name);
 }

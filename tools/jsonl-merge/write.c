@@ -11,6 +11,7 @@
 #include "jsonl.h"
 #include "merge.h"
 #include "outcheck.h"
+#include "preadall.h"
 
 /* An already validated line as a value, without scanning it again. */
 static struct jval
@@ -119,8 +120,7 @@ write_items(struct merge *m, const uint32_t *refs, const uint8_t *styles,
 		en = &m->entries[refs[i++]];
 		item = object_of(line, len);
 		if (item.n < 2 || item.p[0] != '{' || item.p[item.n - 1] != '}')
-			errx(1, "%s: file changed while being read",
-			    m->items.name);
+			file_changed(m->items.name);
 		buf_reset(&w.out);
 		buf_add(&w.out, item.p, item.n - 1);	/* to its '}' */
 		/* An empty object gets no comma. */
@@ -135,7 +135,7 @@ write_items(struct merge *m, const uint32_t *refs, const uint8_t *styles,
 		stdout_write(w.out.p, w.out.len);
 	}
 	if (i < nitems)
-		errx(1, "%s: file changed while being read", m->items.name);
+		file_changed(m->items.name);
 	jsonl_close(&r);
 	buf_free(&w.out);
 	buf_free(&w.res);
