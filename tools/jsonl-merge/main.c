@@ -149,6 +149,15 @@ check_join(struct merge *m, const struct options *o, size_t nitems,
 	return 3;
 }
 
+static void
+merge_free(struct merge *m)
+{
+	idmap_free(&m->index);
+	free(m->entries);
+	free(m->win.p);
+	buf_free(&m->suggested);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -173,7 +182,9 @@ main(int argc, char *argv[])
 	if (o.check) {
 		free(refs);
 		free(styles);
-		return check_join(&m, &o, nitems, unmatched, unknown);
+		status = check_join(&m, &o, nitems, unmatched, unknown);
+		merge_free(&m);
+		return status;
 	}
 
 	memset(&t, 0, sizeof(t));
@@ -181,10 +192,13 @@ main(int argc, char *argv[])
 	free(refs);
 	free(styles);
 	if (stdout_close(1) < 0)
-		return 1;
-	summary(nitems, o.as_json, &t);
-	status = t.failed > 0 || t.missing > 0 || t.not_json > 0 ||
-	    unknown > 0 ? 3 : 0;
+		status = 1;
+	else {
+		summary(nitems, o.as_json, &t);
+		status = t.failed > 0 || t.missing > 0 || t.not_json > 0 ||
+		    unknown > 0 ? 3 : 0;
+	}
 	buf_free(&t.unknown_models);
+	merge_free(&m);
 	return status;
 }
