@@ -1,12 +1,12 @@
 /*
  * fuzz_merge_result: jsonl-merge's one-pass reading of a result line
- * (parse_result, hand-written for speed, on lines jscan_doc accepted),
- * reached by compiling tools/jsonl-merge.c into the target with its
- * main() renamed; then add_answer and add_error, which build the member
- * added to an item.  Differential: every slot parse_result fills is the
- * value jscan_member/jscan_path/jscan_index find for the same path
- * (error, response.status_code, response.body, response.body.object,
- * .choices, .output, .data, .usage, .model, and
+ * (parse_result, hand-written for speed, on lines jscan_doc accepted, in
+ * tools/jsonl-merge/result.c); then add_answer and add_error
+ * (tools/jsonl-merge/answer.c), which build the member added to an item.
+ * Differential: every slot parse_result fills is the value
+ * jscan_member/jscan_path/jscan_index find for the same path (error,
+ * response.status_code, response.body, response.body.object, .choices,
+ * .output, .data, .usage, .model, and
  * response.body.choices[0].message.content); succeeded() agrees with the
  * rule "error null or absent and status_code 200"; and what add_answer
  * and add_error write (in each spacing), and with -j add_json_text or
@@ -16,14 +16,14 @@
  * (response, body, choices' first element, message) is repeated: the
  * walker then merges the repeats, jscan takes the last.
  */
-#define main jsonl_merge_main
-#include "../../tools/jsonl-merge.c"
-#undef main
-
+/* links: tools/jsonl-merge/result.c tools/jsonl-merge/answer.c */
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../tools/jsonl-merge/merge.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int jsonl_merge_main(int, char *[]);
 
 static void
 check(int ok)

@@ -1,0 +1,181 @@
+/*
+ * answer: the member added to an item, built as text from the members of
+ * its result line that parse_result found: the answer of a success, the
+ * error of a failure.
+ */
+#include <string.h>
+
+#include "merge.h"
+
+/* The output text of a successful responses body: every output_text
+ * part of output[].content[], decoded and joined into text.  1 when
+ * there is one, else 0. */
+static int
+output_text(struct jval output, struct buf *text)
+{
+	struct jval item, content, part, type, t, k;
+	struct jiter it, ci;
+	int found = 0;
+
+	buf_reset(text);
+	jscan_iter(output, &it);
+	while (jscan_next(&it, &k, &item)) {
+		if (!jscan_member(item, "content", &content) ||
+		    content.type != JT_ARRAY)
+			continue;
+		jscan_iter(content, &ci);
+		while (jscan_next(&ci, &k, &part))
+			if (jscan_member(part, "type", &type) &&
+			    jscan_streq(type, "output_text") &&
+			    jscan_member(part, "text", &t) &&
+			    t.type == JT_STRING) {
+				jscan_unescape(t, text);
+				found = 1;
+			}
+	}
+	return found;
+}
+
+/* The answer of a successful response body when it is text (chat content
+ * that is a string, the responses output text), decoded into text: 1;
+ * else 0. */
+int
+answer_text(const struct parsed *r, struct buf *text)
+{
+	const struct jval *m = r->m;
+
+	if (jscan_streq(m[B_OBJECT], "chat.completion")) {
+		buf_reset(text);
+		return jscan_unescape(m[C_CONTENT], text) == 0;
+	}
+	if (jscan_streq(m[B_OBJECT], "response") &&
+	    m[B_OUTPUT].type == JT_ARRAY)
+		return output_text(m[B_OUTPUT], text);
+	return 0;
+}
+
+/* The answer in a successful response body, as JSON text appended to out:
+ * chat: choices[0].message.content; responses: the output text; embeddings:
+ * data[0].embedding; anything else: the whole body. */
+void
+add_answer(struct buf *out, const struct parsed *r, struct buf *scratch)
+{
+	const struct jval *m = r->m;
+	struct jval body = m[R_BODY], obj = m[B_OBJECT], v;
+
+	if (jscan_streq(obj, "chat.completion") && m[C_CONTENT].type) {
+		buf_add(out, m[C_CONTENT].p, m[C_CONTENT].n);
+		return;
+	}
+	if (jscan_streq(obj, "response") && (v = m[B_OUTPUT]).type == JT_ARRAY) {
+		if (output_text(v, scratch))
+			buf_add_json_string(out, scratch->p, scratch->len);
+		else
+			buf_adds(out, "null");
+		return;
+	}
+	if (jscan_streq(obj, "list") && (v = m[B_DATA]).type == JT_ARRAY &&
+	    jscan_index(v, 0, &v) && jscan_member(v, "embedding", &v)) {
+		buf_add(out, v.p, v.n);
+		return;
+	}
+	if (body.type == JT_NONE)
+		buf_adds(out, "null");	/* a 200 without a body */
+	else
+		buf_add(out, body.p, body.n);
+}
+
+/* -j: appends text, when it is one JSON value (RFC 8259, as jscan reads
+ * it: no NaN, no single quotes), to out without its white space: 0.
+ * Else -1 and *e says why. */
+int
+add_json_text(struct buf *out, const struct buf *text, struct jerr *e)
+{
+	struct jval v;
+	const char *p, *end;
+	int in_string = 0;
+
+	if (jscan_doc(text->p, text->len, &v, e) < 0)
+		return -1;
+	/* Valid JSON has white space only between tokens, never a raw
+	 * control character inside a string: a newline in a pretty-printed
+	 * answer would split the item's line. */
+	buf_reserve(out, v.n);
+	for (p = v.p, end = v.p + v.n; p < end; p++) {
+		if (in_string) {
+			if (*p == '\\')
+				buf_addc(out, *p++);
+			else if (*p == '"')
+				in_string = 0;
+		} else if (*p == '"')
+			in_string = 1;
+		else if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			continue;
+		buf_addc(out, *p);
+	}
+	return 0;
+}
+
+struct seps
+seps_of(uint8_t style)
+{
+	struct seps s;
+
+	s.comma = style & SPACED_COMMA ? ", " : ",";
+	s.colon = style & SPACED_COLON ? ": " : ":";
+	return s;
+}
+
+/* {"code": ..., "message": ...} of a failed result, appended to out with
+ * the separators s: the code and message common/result finds, as
+ * written; without them "http_N" and "HTTP status N"; a line with neither
+ * an error nor a status is a bad_result. */
+void
+add_error(struct buf *out, const struct parsed *p, struct seps s)
+{
+	struct result r;
+
+	outcome(p, &r);
+	buf_printf(out, "{\"code\"%s", s.colon);
+	if (r.code.type == JT_NONE && r.http < 0 &&
+	    (r.error.type == JT_NONE || r.error.type == JT_NULL)) {
+		buf_printf(out, "\"bad_result\"%s\"message\"%s\"the result "
+		    "has neither a response with a status_code nor an "
+		    "error\"}", s.comma, s.colon);
+		return;
+	}
+	if (r.code.type != JT_NONE)
+		buf_add(out, r.code.p, r.code.n);
+	else if (r.http >= 0)
+		buf_printf(out, "\"http_%lld\"", r.http);
+	else
+		buf_adds(out, "null");
+	buf_printf(out, "%s\"message\"%s", s.comma, s.colon);
+	if (r.message.type != JT_NONE)
+		buf_add(out, r.message.p, r.message.n);
+	else if (r.http >= 0 && r.code.type == JT_NONE)
+		buf_printf(out, "\"HTTP status %lld\"", r.http);
+	else
+		buf_adds(out, "null");
+	buf_addc(out, '}');
+}
+
+/* -j, an answer that is not JSON: the member errkey, code invalid_json,
+ * a message saying why, and the answer's text, so that nothing paid for
+ * is lost.  msg: a buffer for the message. */
+void
+add_not_json(struct buf *out, const struct buf *errkey, struct seps s,
+    const struct buf *text, const struct jerr *e, struct buf *msg)
+{
+	buf_add(out, errkey->p, errkey->len);
+	buf_printf(out, "%s{\"code\"%s\"invalid_json\"%s\"message\"%s",
+	    s.colon, s.colon, s.comma, s.colon);
+	buf_reset(msg);
+	buf_printf(msg, "the answer is not JSON: %s at byte %zu", e->msg,
+	    e->off + 1);
+	buf_add_json_string(out, msg->p, msg->len);
+	buf_printf(out, "%s\"answer\"%s", s.comma, s.colon);
+	buf_add_json_string(out, text->p, text->len);
+	buf_addc(out, '}');
+}
+

@@ -1,0 +1,123 @@
+/*
+ * prices: the tokens of every response and their cost, by each model's
+ * prices in the table (common/modeldata) at the batch discount.
+ */
+#include <err.h>
+#include <string.h>
+
+#include "merge.h"
+#include "modeldata.h"
+
+/* usage's member a (chat) or b (responses, or a's path there), when a
+ * positive integer, else 0. */
+static unsigned long long
+token_count(struct jval usage, const char *a, const char *b)
+{
+	struct jval v;
+	long long x;
+
+	if ((jscan_path(usage, a, &v) || jscan_path(usage, b, &v)) &&
+	    jscan_int(v, &x) == 0 && x > 0)
+		return (unsigned long long)x;
+	return 0;
+}
+
+/* Whether the list "a, b, c" has name as one of its items (not merely
+ * as a part of one: "gpt-4o" is not in "gpt-4o-mini"). */
+static int
+listed(const struct buf *list, const char *name)
+{
+	const char *p = list->p;
+	size_t n = strlen(name);
+
+	while (p != NULL && (p = strstr(p, name)) != NULL) {
+		if ((p == list->p || (p - list->p >= 2 && p[-1] == ' ' &&
+		    p[-2] == ',')) && (p[n] == '\0' || p[n] == ','))
+			return 1;
+		if (*p++ == '\0')
+			break;
+	}
+	return 0;
+}
+
+/* Adds a response body's usage to the totals and its cost, by its
+ * model's prices (common/modeldata): cached input tokens at the cached
+ * price, the rest of the input at the input price, a long-context tier
+ * when the request's input passes it. */
+void
+count_usage(struct jval usage, struct jval model, struct tally *t,
+    struct buf *scratch)
+{
+	unsigned long long in, cached, out;
+	struct model_price p;
+	int priced = 0;
+
+	if (usage.type != JT_OBJECT)
+		return;
+	in = token_count(usage, "prompt_tokens", "input_tokens");
+	cached = token_count(usage, "prompt_tokens_details.cached_tokens",
+	    "input_tokens_details.cached_tokens");
+	if (cached > in)
+		cached = in;
+	out = token_count(usage, "completion_tokens", "output_tokens");
+	t->intok += in;
+	t->cachedtok += cached;
+	t->outtok += out;
+	buf_reset(scratch);
+	if (model.type == JT_STRING) {
+		jscan_unescape(model, scratch);
+		priced = price_of_request(scratch->p, scratch->len, in,
+		    &p) == 0;
+	} else
+		buf_adds(scratch, "(none)");
+	if (priced) {
+		t->cost += ((double)(in - cached) * p.in +
+		    (double)cached * p.cached_in + (double)out * p.out) / 1e6;
+		return;
+	}
+	t->unknown_in += in;
+	t->unknown_out += out;
+	if (scratch->len == 0)
+		buf_adds(scratch, "\"\"");	/* "model": "" */
+	if (prices_path() != NULL && (in > 0 || out > 0) &&
+	    t->unknown_models.len < 200 &&
+	    !listed(&t->unknown_models, scratch->p)) {
+		if (t->unknown_models.len > 0)
+			buf_adds(&t->unknown_models, ", ");
+		buf_add(&t->unknown_models, scratch->p, strlen(scratch->p));
+	}
+}
+
+void
+summary(size_t nitems, int as_json, const struct tally *t)
+{
+	double cost = t->cost * BATCH_PRICE_FACTOR;
+	double off = (1 - BATCH_PRICE_FACTOR) * 100;
+
+	if (as_json)
+		warnx("%zu items: %zu answered, %zu failed, %zu missing, %zu "
+		    "answers not JSON", nitems, t->answered, t->failed,
+		    t->missing, t->not_json);
+	else
+		warnx("%zu items: %zu answered, %zu failed, %zu missing",
+		    nitems, t->answered, t->failed, t->missing);
+	if (t->cachedtok > 0)
+		warnx("tokens: %llu prompt (%llu of them cached, priced as "
+		    "cached input), %llu completion", t->intok, t->cachedtok,
+		    t->outtok);
+	else
+		warnx("tokens: %llu prompt, %llu completion", t->intok,
+		    t->outtok);
+	if (prices_path() == NULL) {
+		warnx("cost: unknown (no price table: see -P)");
+		return;
+	}
+	if (t->unknown_in == 0 && t->unknown_out == 0)
+		warnx("cost: $%.6f at the batch discount (%.0f%%)", cost, off);
+	else
+		warnx("cost: $%.6f at the batch discount (%.0f%%), and unknown "
+		    "for %llu prompt and %llu completion tokens of models "
+		    "not in %s: %s", cost, off, t->unknown_in, t->unknown_out,
+		    prices_path(), t->unknown_models.len ?
+		    t->unknown_models.p : "(none)");
+}
