@@ -18,6 +18,7 @@
 #include "http.h"
 #include "idset.h"
 #include "jscan.h"
+#include "progress.h"
 #include "scrub.h"
 #include "xalloc.h"
 
@@ -43,7 +44,7 @@ struct http {
 	int		 verbose;
 	char		*progress;	/* label, or NULL */
 	double		 progress_last;
-	int		 progress_drawn;
+	struct progress	 bar;		/* the progress line */
 	char		 curlerr[CURL_ERROR_SIZE];
 	struct buf	 errmsg;
 
@@ -191,15 +192,6 @@ human(char *out, size_t n, double bytes)
 		snprintf(out, n, "%.1f MB", bytes / 1e6);
 }
 
-static void
-progress_erase(struct http *h)
-{
-	if (h->progress_drawn) {
-		fputs("\r\033[K", stderr);
-		h->progress_drawn = 0;
-	}
-}
-
 static double
 seconds_now(void)
 {
@@ -256,11 +248,10 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	human(a, sizeof(a), done);
 	if (total > 0) {
 		human(b, sizeof(b), total);
-		fprintf(stderr, "\r\033[K%s: %s of %s (%d%%)", h->progress, a,
+		progress_line(&h->bar, "%s: %s of %s (%d%%)", h->progress, a,
 		    b, (int)(done * 100 / total));
 	} else
-		fprintf(stderr, "\r\033[K%s: %s", h->progress, a);
-	h->progress_drawn = 1;
+		progress_line(&h->bar, "%s: %s", h->progress, a);
 	return 0;
 }
 
@@ -360,6 +351,7 @@ http_open(const struct oai_config *c, int verbose)
 		errx(1, "cannot initialise libcurl");
 	h = xcalloc(1, sizeof(*h));
 	h->cfg = c;
+	progress_init(&h->bar);
 	h->verbose = verbose;
 	h->fd = -1;
 	retry_policy_env(&h->policy);
@@ -410,6 +402,7 @@ http_close(struct http *h)
 	curl_slist_free_all(h->hdrs);
 	curl_slist_free_all(h->json_hdrs);
 	free(h->progress);
+	progress_free(&h->bar);
 	free(h->after_ms);
 	free(h->after);
 	buf_free(&h->body);
@@ -773,7 +766,7 @@ perform(struct http *h, const struct call *c)
 		curl_easy_setopt(cu, CURLOPT_FRESH_CONNECT,
 		    c->flags & HTTP_NORETRY ? 1L : 0L);
 		rc = curl_easy_perform(cu);
-		progress_erase(h);
+		progress_clear(&h->bar);
 		if (mime != NULL) {
 			curl_easy_setopt(cu, CURLOPT_MIMEPOST, NULL);
 			curl_mime_free(mime);
