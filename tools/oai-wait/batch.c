@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "idsrc.h"
+#include "monoclock.h"
 #include "scrub.h"
 #include "xalloc.h"
 #include "wait.h"
@@ -50,7 +51,7 @@ add_batch(struct waiter *w, const char *id, size_t len, const char *where)
 	b->id = xstrdup(id);
 	b->interval = w->first_interval;
 	b->tokens = -1;
-	b->next_poll = now();
+	b->next_poll = mono_now();
 	w->nwaiting++;
 	w->nunknown++;
 	due_push(w, w->nbatches++);
@@ -193,7 +194,7 @@ ended(struct waiter *w, struct batch *b, struct json_object *o,
 	const char *code, *msg;
 	long long eline;
 
-	b->ended = now();
+	b->ended = mono_now();
 	settle(w, b, strcmp(b->last.status, "completed") == 0 ?
 	    COMPLETED : DEAD);
 	if (b->outcome == DEAD)
@@ -246,7 +247,7 @@ take(struct waiter *w, struct batch *b, struct json_object *o,
 	 * longer than a share of the time the batch has been in its status:
 	 * a phase that lasts a second is seen to end soon after, one that
 	 * lasts a day is polled every CAP_SECONDS. */
-	t = now();
+	t = mono_now();
 	if (changed) {
 		b->since = t;
 		b->interval = w->first_interval;

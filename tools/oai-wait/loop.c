@@ -7,33 +7,10 @@
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
-#include <time.h>
 
 #include "idsrc.h"
+#include "monoclock.h"
 #include "wait.h"
-
-double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void
-sleep_until(double when)
-{
-	double d;
-	struct timespec ts;
-
-	while ((d = when - now()) > 0) {
-		ts.tv_sec = (time_t)d;
-		ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
-		if (nanosleep(&ts, NULL) == 0)
-			break;
-	}
-}
 
 /* wait_input: waits until fd has input or the time comes; 1 when it
  * has (or ended), 0 when the time came. */
@@ -45,7 +22,7 @@ wait_input(int fd, double when)
 	int r;
 
 	for (;;) {
-		d = when - now();
+		d = when - mono_now();
 		pfd.fd = fd;
 		pfd.events = POLLIN;
 		r = poll(&pfd, 1, isinf(d) ? -1 : d <= 0 ? 0 :
@@ -53,7 +30,7 @@ wait_input(int fd, double when)
 		if (r > 0)
 			return 1;
 		if (r == 0) {
-			if (now() >= when)
+			if (mono_now() >= when)
 				return 0;
 			continue;	/* woke a little early */
 		}
@@ -69,14 +46,15 @@ wait_input(int fd, double when)
 static int
 step(struct waiter *w, size_t next)
 {
-	if (w->walk.on || (next < w->nbatches && walk_worthwhile(w, now()))) {
+	if (w->walk.on ||
+	    (next < w->nbatches && walk_worthwhile(w, mono_now()))) {
 		if (!w->walk.on)
 			walk_start(w);
-		w->next_get = now() + 1 / w->rate;
+		w->next_get = mono_now() + 1 / w->rate;
 		walk_step(w);
 	} else if (next < w->nbatches) {
 		due_pop(w);
-		w->next_get = now() + 1 / w->rate;
+		w->next_get = mono_now() + 1 / w->rate;
 		poll_batch(w, &w->batches[next]);
 		if (w->batches[next].outcome == WAITING)
 			due_push(w, next);
@@ -101,7 +79,7 @@ wait_run(struct waiter *w, struct idsrc *ids, int *timed_out)
 	deadline = w->timeout > 0 ? w->start + w->timeout : INFINITY;
 	*timed_out = 0;
 	for (;;) {
-		if (now() >= deadline) {
+		if (mono_now() >= deadline) {
 			*timed_out = 1;
 			break;
 		}
@@ -135,13 +113,13 @@ wait_run(struct waiter *w, struct idsrc *ids, int *timed_out)
 			    INFINITY;
 		t = fmin(t, deadline);
 		/* The live lines show the time: keep it running. */
-		tick = w->live && t > now() + 1;
+		tick = w->live && t > mono_now() + 1;
 		if (tick)
-			t = now() + 1;
+			t = mono_now() + 1;
 		if (reading && (input = wait_input(idsrc_fd(ids), t)))
 			continue;
-		sleep_until(t);
-		if (now() >= deadline)
+		mono_sleep(t - mono_now());
+		if (mono_now() >= deadline)
 			continue;
 		if (!tick && !step(w, next))
 			break;

@@ -8,15 +8,15 @@
  * loop (loop.c), and turns how the batches ended into the exit status.
  */
 #include <err.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "argsec.h"
 #include "config.h"
 #include "http.h"
 #include "idsrc.h"
+#include "monoclock.h"
+#include "numarg.h"
 #include "outcheck.h"
 #include "usage.h"
 #include "wait.h"
@@ -36,19 +36,27 @@ static const char help[] =
 	"  -h           print this help and exit\n"
 	"  -V           print the version and exit\n";
 
-static void __attribute__((noreturn))
-usage(FILE *fp)
+/* seconds: s, the argument of -opt, as a number of seconds (numarg.h);
+ * a usage error when it is not one. */
+static double
+seconds(const char *s, char opt)
 {
-	if (fp == stdout)
-		usage_help(help);
-	usage_error(help);
+	const char *errstr;
+	double d;
+
+	d = numarg_seconds(s, &errstr);
+	if (errstr != NULL) {
+		warnx("-%c %s: not a number of seconds", opt, s);
+		usage_error(help);
+	}
+	return d;
 }
 
 /* options: the options into w; exits on -h, -V and a usage error. */
 static void
 options(struct waiter *w, int argc, char *argv[])
 {
-	char *end;
+	const char *errstr;
 	int ch;
 
 	usage_long_options(argc, argv, optstring, help);
@@ -58,25 +66,23 @@ options(struct waiter *w, int argc, char *argv[])
 			w->by_batch = 1;
 			break;
 		case 'h':
-			usage(stdout);
+			usage_help(help);
 		case 'i':
-			w->first_interval = arg_seconds(optarg, 'i', usage);
+			w->first_interval = seconds(optarg, 'i');
 			break;
 		case 'q':
 			w->quiet = 1;
 			break;
 		case 'r':
-			errno = 0;
-			w->rate = strtod(optarg, &end);
-			if (end == optarg || *end != '\0' || errno != 0 ||
-			    !(w->rate > 0 && w->rate <= RATE_MAX)) {
+			w->rate = numarg_decimal(optarg, 0, RATE_MAX, &errstr);
+			if (errstr != NULL || w->rate == 0) {
 				warnx("-r %s: not a number of polls a second "
 				    "(above 0, at most %g)", optarg, RATE_MAX);
-				usage(stderr);
+				usage_error(help);
 			}
 			break;
 		case 't':
-			w->timeout = arg_seconds(optarg, 't', usage);
+			w->timeout = seconds(optarg, 't');
 			break;
 		case 'v':
 			w->verbose = 1;
@@ -84,7 +90,7 @@ options(struct waiter *w, int argc, char *argv[])
 		case 'V':
 			usage_version();
 		default:
-			usage(stderr);
+			usage_error(help);
 		}
 	}
 }
@@ -163,7 +169,7 @@ main(int argc, char *argv[])
 	progress_init(&w.table);
 	if (w.live)
 		progress_watch();
-	w.start = now();
+	w.start = mono_now();
 	status = wait_run(&w, &ids, &timed_out);
 	idsrc_close(&ids);
 

@@ -8,6 +8,7 @@
 
 #include "apipath.h"
 #include "http.h"
+#include "monoclock.h"
 #include "xalloc.h"
 #include "wait.h"
 
@@ -27,7 +28,7 @@ poll_batch(struct waiter *w, struct batch *b)
 		    b->interval * GROWTH);
 		say(w, "GET %s%s: %s (polling again in %.3gs)", w->base_path,
 		    path, http_errmsg(w->http), b->interval);
-		b->next_poll = now() + b->interval;
+		b->next_poll = mono_now() + b->interval;
 		return;
 	}
 	if (r != HTTP_OK) {

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "monoclock.h"
 #include "wait.h"
 
 /* say: a diagnostic; the live lines are redrawn below it later. */
@@ -33,7 +34,7 @@ describe(const struct waiter *w, char *s, size_t n, const struct batch *b)
 	snprintf(s, n, "%s: %s, %lld completed, %lld failed of %lld, %.0fs",
 	    b->id, b->last.status, b->last.completed,
 	    b->last.failed, b->last.total,
-	    (b->outcome == WAITING ? now() : b->ended) - w->start);
+	    (b->outcome == WAITING ? mono_now() : b->ended) - w->start);
 }
 
 static void
@@ -58,7 +59,7 @@ total_line(struct waiter *w, char *s, size_t n)
 	long long requests = 0, done = 0, tokens = 0;
 	size_t i, ended = 0, failed = 0;
 	int have_tokens = 0;
-	double share, t = now();
+	double share, t = mono_now();
 	char eta[32], took[32];
 	int k;
 

@@ -114,8 +114,6 @@ struct waiter {
  * 1 when ids had a bad id or could not be read, else 0; *timed_out
  * says whether the deadline came. */
 int	wait_run(struct waiter *w, struct idsrc *ids, int *timed_out);
-/* now: seconds on the monotonic clock. */
-double	now(void);
 
 /* poll.c */
 /* poll_batch: one GET of batch b, and what follows from the answer. */

@@ -19,6 +19,7 @@
 #include "apipath.h"
 #include "http.h"
 #include "idsrc.h"
+#include "monoclock.h"
 #include "xalloc.h"
 #include "wait.h"
 
@@ -185,7 +186,7 @@ walk_fail(struct waiter *w, const char *why, int gone)
 	if (gone)
 		w->walk.listing = 0;
 	else
-		w->walk.not_before = now() + CAP_SECONDS;
+		w->walk.not_before = mono_now() + CAP_SECONDS;
 	walk_end(w, 0);
 }
 
@@ -261,7 +262,7 @@ walk_step(struct waiter *w)
 	struct json_object *page, *data;
 	const char *id = NULL;
 	size_t i, n;
-	double t = now();
+	double t = mono_now();
 	int r;
 
 	if (k->after == NULL) {
