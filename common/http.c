@@ -19,6 +19,7 @@
 #include "idset.h"
 #include "jscan.h"
 #include "monoclock.h"
+#include "progress.h"
 #include "scrub.h"
 #include "writeall.h"
 #include "xalloc.h"
@@ -45,7 +46,7 @@ struct http {
 	int		 verbose;
 	char		*progress;	/* label, or NULL */
 	double		 progress_last;
-	int		 progress_drawn;
+	struct progress	 bar;		/* the progress line */
 	char		 curlerr[CURL_ERROR_SIZE];
 	struct buf	 errmsg;
 
@@ -193,15 +194,6 @@ human(char *out, size_t n, double bytes)
 		snprintf(out, n, "%.1f MB", bytes / 1e6);
 }
 
-static void
-progress_erase(struct http *h)
-{
-	if (h->progress_drawn) {
-		fputs("\r\033[K", stderr);
-		h->progress_drawn = 0;
-	}
-}
-
 /* download_limit: the seconds a download of size bytes may take in all:
  * five stall timeouts (what a JSON call gets), plus the size at
  * BATCHPIPE_MIN_RATE.  A server that drips a byte a second stays under
@@ -249,11 +241,10 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	human(a, sizeof(a), done);
 	if (total > 0) {
 		human(b, sizeof(b), total);
-		fprintf(stderr, "\r\033[K%s: %s of %s (%d%%)", h->progress, a,
+		progress_line(&h->bar, "%s: %s of %s (%d%%)", h->progress, a,
 		    b, (int)(done * 100 / total));
 	} else
-		fprintf(stderr, "\r\033[K%s: %s", h->progress, a);
-	h->progress_drawn = 1;
+		progress_line(&h->bar, "%s: %s", h->progress, a);
 	return 0;
 }
 
@@ -345,6 +336,7 @@ http_open(const struct oai_config *c, int verbose)
 		errx(1, "cannot initialise libcurl");
 	h = xcalloc(1, sizeof(*h));
 	h->cfg = c;
+	progress_init(&h->bar);
 	h->verbose = verbose;
 	h->fd = -1;
 	retry_policy_env(&h->policy);
@@ -395,6 +387,7 @@ http_close(struct http *h)
 	curl_slist_free_all(h->hdrs);
 	curl_slist_free_all(h->json_hdrs);
 	free(h->progress);
+	progress_free(&h->bar);
 	free(h->after_ms);
 	free(h->after);
 	buf_free(&h->body);
@@ -758,7 +751,7 @@ perform(struct http *h, const struct call *c)
 		curl_easy_setopt(cu, CURLOPT_FRESH_CONNECT,
 		    c->flags & HTTP_NORETRY ? 1L : 0L);
 		rc = curl_easy_perform(cu);
-		progress_erase(h);
+		progress_clear(&h->bar);
 		if (mime != NULL) {
 			curl_easy_setopt(cu, CURLOPT_MIMEPOST, NULL);
 			curl_mime_free(mime);

@@ -79,8 +79,9 @@ struct http *http_open(const struct oai_config *c, int verbose);
 void	http_close(struct http *h);
 
 /* http_progress: with label non-NULL, uploads and downloads draw a byte
- * progress line "label: 12.0 MB of 200.0 MB (6%)" on stderr, erased when
- * done.  The caller decides (stderr a tty and no -q).  label is copied. */
+ * progress line "label: 12.0 MB of 200.0 MB (6%)" on stderr (a line in
+ * place, common/progress.h), erased when done.  The caller decides
+ * (stderr a tty and no -q).  label is copied. */
 void	http_progress(struct http *h, const char *label);
 
 /* http_request: method ("GET", "POST", "DELETE") on path, with body (a

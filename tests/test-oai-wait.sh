@@ -31,7 +31,7 @@ usage: oai-wait [-bhqVv] [-i interval] [-r rate] [-t timeout]
 	for bad in 0 -1 abc 1x nan inf; do
 		run oai-wait -i "$bad" batch_x
 		expect_rc 2
-		expect_grep "^oai-wait: -i $bad: not a number of seconds\$" "$T/err"
+		expect_eq "$(head -1 "$T/err")" "oai-wait: -i $bad: not a number of seconds"
 	done
 	# Seconds are read by numarg_seconds: no blank, sign or exponent.
 	for bad in ' 5' +5 '5 ' 1e3 0x10; do
@@ -41,6 +41,12 @@ usage: oai-wait [-bhqVv] [-i interval] [-r rate] [-t timeout]
 	done
 	run oai-wait -t 0 batch_x
 	expect_rc 2
+	# A rate is read by numarg_decimal: no blank, sign or exponent.
+	for bad in ' 5' +5 '5 ' 1e1 0x10; do
+		run oai-wait -r "$bad" batch_x
+		expect_rc 2
+		expect_eq "$(head -1 "$T/err")" "oai-wait: -r $bad: not a number of polls a second (above 0, at most 1000)"
+	done
 }
 
 t_completed_batch() {
