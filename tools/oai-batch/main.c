@@ -100,6 +100,30 @@ queue_option(struct run *run, const char *s)
 	return 0;
 }
 
+/* endpoint_option: -e s into run.  Returns 0, or -1 after saying it is
+ * not a path. */
+static int
+endpoint_option(struct run *run, const char *s)
+{
+	if (s[0] != '/') {
+		warnx("-e %s: an endpoint is a path such as "
+		    "/v1/chat/completions", s);
+		return -1;
+	}
+	run->endpoint = s;
+	return 0;
+}
+
+/* run_free: frees what run holds. */
+static void
+run_free(struct run *run)
+{
+	json_object_put(run->body);
+	known_free(run);
+	reqcount_free(&run->rc);
+	http_close(run->http);
+}
+
 /* metadata_option: -m pair, added to run's.  Returns 0, or -1 after
  * saying it is malformed or one too many. */
 static int
@@ -137,12 +161,8 @@ main(int argc, char *argv[])
 	while ((ch = getopt(argc, argv, optstring)) != -1) {
 		switch (ch) {
 		case 'e':
-			if (optarg[0] != '/') {
-				warnx("-e %s: an endpoint is a path such as "
-				    "/v1/chat/completions", optarg);
+			if (endpoint_option(&run, optarg) == -1)
 				usage(stderr);
-			}
-			run.endpoint = optarg;
 			break;
 		case 'f':
 			run.force = 1;
@@ -225,10 +245,7 @@ main(int argc, char *argv[])
 	else if (r != 0)
 		status = 1;
 
-	json_object_put(run.body);
-	known_free(&run);
-	reqcount_free(&run.rc);
-	http_close(run.http);
+	run_free(&run);
 	config_free(&cfg);
 	if (stdout_close(1) == -1)
 		return 1;
