@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "result.h"
+#include "scrub.h"
 
 /* The error codes that say the request was never run, or that the server
  * failed: another try may succeed. */
@@ -106,9 +107,7 @@ add_value(struct buf *out, struct jval v)
 void
 result_why(const struct result *r, struct buf *out)
 {
-	size_t start = out->len, i, j;
-	int folding = 0;
-	char c;
+	size_t start = out->len;
 
 	if (r->ok)
 		return;
@@ -125,23 +124,9 @@ result_why(const struct result *r, struct buf *out)
 		buf_adds(out, ": ");
 		add_value(out, r->message);
 	}
-	/* Runs of TAB, CR, LF and NUL become one space; any other
-	 * control character a space of its own (the text is the server's:
-	 * it must not drive the terminal of whoever reads the reasons). */
-	for (i = j = start; i < out->len; i++) {
-		c = out->p[i];
-		if (c == '\t' || c == '\r' || c == '\n' || c == '\0') {
-			if (!folding)
-				out->p[j++] = ' ';
-			folding = 1;
-		} else if ((unsigned char)c < 0x20 || c == 0x7f) {
-			out->p[j++] = ' ';
-			folding = 0;
-		} else {
-			out->p[j++] = c;
-			folding = 0;
-		}
-	}
-	out->len = j;
-	out->p[j] = '\0';
+	/* The text is the server's: it must not drive the terminal of
+	 * whoever reads the reasons, and stays one line. */
+	out->len = start + scrub_controls(out->p + start, out->len - start,
+	    SCRUB_FOLD);
+	out->p[out->len] = '\0';
 }

@@ -9,8 +9,7 @@ scrub(struct buf *out, const char *s, size_t n, const char *key,
 {
 	struct buf m = BUF_INIT;
 	const char *hit;
-	size_t klen = key != NULL ? strlen(key) : 0, i, j, keep;
-	unsigned char c;
+	size_t klen = key != NULL ? strlen(key) : 0, keep;
 
 	/* The key first, over the whole text. */
 	while (klen > 0 && (hit = memmem(s, n, key, klen)) != NULL) {
@@ -22,19 +21,7 @@ scrub(struct buf *out, const char *s, size_t n, const char *key,
 	buf_add(&m, s, n);
 
 	/* Then the control characters, in place. */
-	for (i = j = 0; i < m.len; i++) {
-		c = (unsigned char)m.p[i];
-		if (c < 0x20 || c == 0x7f)
-			c = ' ';
-		else if (c == 0xc2 && i + 1 < m.len &&
-		    (unsigned char)m.p[i + 1] >= 0x80 &&
-		    (unsigned char)m.p[i + 1] <= 0x9f) {
-			c = ' ';
-			i++;
-		}
-		m.p[j++] = (char)c;
-	}
-	m.len = j;
+	m.len = scrub_controls(m.p, m.len, SCRUB_C1);
 
 	/* Then the cut, back to the start of a UTF-8 sequence. */
 	keep = m.len;
@@ -54,4 +41,34 @@ scrubs(struct buf *out, const char *s, const char *key, size_t max)
 {
 	if (s != NULL)
 		scrub(out, s, strlen(s), key, max);
+}
+
+size_t
+scrub_controls(char *p, size_t n, int flags)
+{
+	size_t i, j;
+	unsigned char c;
+	int folding = 0;
+
+	for (i = j = 0; i < n; i++) {
+		c = (unsigned char)p[i];
+		if ((flags & SCRUB_FOLD) && (c == '\t' || c == '\r' ||
+		    c == '\n' || c == '\0')) {
+			if (!folding)
+				p[j++] = ' ';
+			folding = 1;
+			continue;
+		}
+		folding = 0;
+		if (c < 0x20 || c == 0x7f)
+			c = ' ';
+		else if ((flags & SCRUB_C1) && c == 0xc2 && i + 1 < n &&
+		    (unsigned char)p[i + 1] >= 0x80 &&
+		    (unsigned char)p[i + 1] <= 0x9f) {
+			c = ' ';
+			i++;
+		}
+		p[j++] = (char)c;
+	}
+	return j;
 }

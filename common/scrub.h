@@ -20,4 +20,15 @@ void	scrub(struct buf *out, const char *s, size_t n, const char *key,
 	    size_t max);
 void	scrubs(struct buf *out, const char *s, const char *key, size_t max);
 
+#define SCRUB_C1	1	/* the C1 controls too */
+#define SCRUB_FOLD	2	/* a run of TAB, CR, LF and NUL: one space */
+
+/* scrub_controls: the control characters of p[0..n) made spaces, in
+ * place, so that the text can drive no terminal: the bytes 0x00-0x1f
+ * and 0x7f; with SCRUB_C1 the C1 controls U+0080-U+009F in UTF-8 (two
+ * bytes, one space); with SCRUB_FOLD a run of TAB, CR, LF and NUL one
+ * space (a message on one line).  Returns the new length (p is not
+ * NUL-terminated by it).  scrub does this with SCRUB_C1. */
+size_t	scrub_controls(char *p, size_t n, int flags);
+
 #endif
