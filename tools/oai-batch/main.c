@@ -20,7 +20,6 @@
  * cancelled at once (converge()).
  */
 #include <err.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,12 +28,12 @@
 
 #include <json-c/json.h>
 
-#include "argsec.h"
 #include "batch.h"
 #include "config.h"
 #include "http.h"
 #include "idsrc.h"
 #include "modeldata.h"
+#include "numarg.h"
 #include "outcheck.h"
 #include "usage.h"
 
@@ -55,21 +54,13 @@ static const char help[] =
 	"  -h             print this help and exit\n"
 	"  -V             print the version and exit\n";
 
-static void __attribute__((noreturn))
-usage(FILE *fp)
-{
-	if (fp == stdout)
-		usage_help(help);
-	usage_error(help);
-}
-
-/* queue_option: -Q s, tokens (k, M and G suffixes), tier-N or auto, into
- * run.  Returns 0, or -1 after saying it is malformed. */
+/* queue_option: -Q s, tokens (numarg_size: k, M and G suffixes), tier-N
+ * or auto, into run.  Returns 0, or -1 after saying it is malformed. */
 static int
 queue_option(struct run *run, const char *s)
 {
-	unsigned long long v, mult = 1;
-	char *end;
+	const char *errstr;
+	long long v;
 
 	run->tier = 0;
 	run->auto_limit = 0;
@@ -82,21 +73,28 @@ queue_option(struct run *run, const char *s)
 		run->tier = s[5] - '0';
 		return 0;
 	}
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*end == 'k' || *end == 'K')
-		mult = 1000, end++;
-	else if (*end == 'M')
-		mult = 1000000, end++;
-	else if (*end == 'G')
-		mult = 1000000000, end++;
-	if (errno || end == s || *end != '\0' || *s == '-' || v == 0 ||
-	    v > (unsigned long long)LLONG_MAX / mult) {
+	v = numarg_size(s, 1, LLONG_MAX, &errstr);
+	if (errstr != NULL) {
 		warnx("-Q %s: not a number of tokens (k, M, G), tier-1 to "
 		    "tier-5 or auto", s);
 		return -1;
 	}
-	run->qtokens = (long long)(v * mult);
+	run->qtokens = v;
+	return 0;
+}
+
+/* interval_option: -i s, seconds (numarg_seconds), into run.  Returns 0,
+ * or -1 after saying it is malformed. */
+static int
+interval_option(struct run *run, const char *s)
+{
+	const char *errstr;
+
+	run->first_interval = numarg_seconds(s, &errstr);
+	if (errstr != NULL) {
+		warnx("-i %s: not a number of seconds", s);
+		return -1;
+	}
 	return 0;
 }
 
@@ -162,23 +160,24 @@ main(int argc, char *argv[])
 		switch (ch) {
 		case 'e':
 			if (endpoint_option(&run, optarg) == -1)
-				usage(stderr);
+				usage_error(help);
 			break;
 		case 'f':
 			run.force = 1;
 			break;
 		case 'h':
-			usage(stdout);
+			usage_help(help);
 		case 'i':
-			run.first_interval = arg_seconds(optarg, 'i', usage);
+			if (interval_option(&run, optarg) == -1)
+				usage_error(help);
 			break;
 		case 'm':
 			if (metadata_option(&run, optarg) == -1)
-				usage(stderr);
+				usage_error(help);
 			break;
 		case 'Q':
 			if (queue_option(&run, optarg) == -1)
-				usage(stderr);
+				usage_error(help);
 			run.qflag = 1;
 			break;
 		case 'q':
@@ -193,7 +192,7 @@ main(int argc, char *argv[])
 			run.stop_first = 1;
 			break;
 		default:
-			usage(stderr);
+			usage_error(help);
 		}
 	}
 	argc -= optind;
@@ -201,7 +200,7 @@ main(int argc, char *argv[])
 	if (run.qflag && run.npairs > MAX_METADATA - 2) {
 		warnx("-Q writes 2 metadata pairs: at most %d -m pairs with it",
 		    MAX_METADATA - 2);
-		usage(stderr);
+		usage_error(help);
 	}
 
 	/* -Q counts with the model tables (and looks its limits up). */

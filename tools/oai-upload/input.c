@@ -15,8 +15,9 @@
 #include "filehash.h"
 #include "regfile.h"
 #include "reqline.h"
-#include "spool.h"
+#include "tmpfile.h"
 #include "upload.h"
+#include "writeall.h"
 #include "xalloc.h"
 
 /* The first line is checked whole up to this length; a longer one (a
@@ -50,17 +51,17 @@ remote_name(struct buf *b, const char *path, const char *hex)
 }
 
 /* stdin_spool: all of standard input copied into an unnamed temporary
- * file (spool_tmpfile), whatever stdin is (a file is copied too, from
- * where it stands, as a pipe would be).  Returns the copy's descriptor at
+ * file (tmpfile_fd), whatever stdin is (a file is copied too, from where
+ * it stands, as a pipe would be).  Returns the copy's descriptor at
  * offset 0, or -1 after reporting. */
 static int
 stdin_spool(void)
 {
 	char chunk[1 << 16];
-	ssize_t n, w, off;
+	ssize_t n;
 	int fd;
 
-	if ((fd = spool_tmpfile()) < 0)
+	if ((fd = tmpfile_fd()) < 0)
 		return -1;
 	for (;;) {
 		n = read(STDIN_FILENO, chunk, sizeof(chunk));
@@ -76,11 +77,7 @@ stdin_spool(void)
 			warn("stdin: temporary file");
 			break;
 		}
-		for (off = 0; off < n; off += w > 0 ? w : 0)
-			if ((w = write(fd, chunk + off, (size_t)(n - off))) < 0 &&
-			    errno != EINTR)
-				break;
-		if (off < n) {
+		if (write_all(fd, chunk, (size_t)n) != 0) {
 			warn("stdin: temporary file");
 			break;
 		}

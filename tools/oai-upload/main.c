@@ -46,14 +46,6 @@ static const char help[] =
 	"  -h  print this help and exit\n"
 	"  -V  print the version and exit\n";
 
-static void __attribute__((noreturn))
-usage(FILE *fp)
-{
-	if (fp == stdout)
-		usage_help(help);
-	usage_error(help);
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -73,7 +65,7 @@ main(int argc, char *argv[])
 	while ((ch = getopt(argc, argv, optstring)) != -1)
 		switch (ch) {
 		case 'h':
-			usage(stdout);
+			usage_help(help);
 		case 'q':
 			quiet = 1;
 			break;
@@ -83,7 +75,7 @@ main(int argc, char *argv[])
 		case 'V':
 			usage_version();
 		default:
-			usage(stderr);
+			usage_error(help);
 		}
 	argc -= optind;
 	argv += optind;
