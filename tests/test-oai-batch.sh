@@ -413,6 +413,19 @@ t_queue_limit_usage() {
 	expect_eq "$(head -n 1 "$T/err")" "oai-batch: -i 0: not a number of seconds"
 }
 
+# -Q and -i read their numbers by numarg's rule: digits only, no blank
+# and no '+'.
+t_queue_and_interval_numbers_are_strict() {
+	for q in ' 5' '+5' '5 ' '0x10' '-0'; do
+		run oai-batch -Q "$q" file-abc
+		expect_rc 2
+		expect_eq "$(head -n 1 "$T/err")" "oai-batch: -Q $q: not a number of tokens (k, M, G), tier-1 to tier-5 or auto"
+		run oai-batch -i "$q" file-abc
+		expect_rc 2
+		expect_eq "$(head -n 1 "$T/err")" "oai-batch: -i $q: not a number of seconds"
+	done
+}
+
 # Six files, a queue that holds two: oai-batch -Q keeps it full and never
 # past the limit, so no batch fails with token_limit_exceeded, and the
 # batches are printed as they are created, for oai-wait to take at once.

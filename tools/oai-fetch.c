@@ -28,6 +28,7 @@
 #include "batchobj.h"
 #include "buf.h"
 #include "config.h"
+#include "fileobj.h"
 #include "http.h"
 #include "idsrc.h"
 #include "mkdirs.h"
@@ -58,7 +59,8 @@ static int
 file_size(struct http *h, const char *base, const char *id, long long *size,
     int *gone)
 {
-	struct json_object *answer, *v;
+	struct json_object *answer;
+	struct fileobj f;
 	struct buf path = BUF_INIT;
 	long status = 0;
 	int rc;
@@ -75,13 +77,14 @@ file_size(struct http *h, const char *base, const char *id, long long *size,
 		buf_free(&path);
 		return rc;
 	}
-	if (!json_object_object_get_ex(answer, "bytes", &v) ||
-	    !json_object_is_type(v, json_type_int) ||
-	    (*size = json_object_get_int64(v)) < 0) {
+	fileobj_parse(answer, &f);
+	if (!f.has_bytes || f.bytes < 0) {
 		warnx("GET %s%s: the answer has no size (\"bytes\")",
 		    base, path.p);
 		rc = HTTP_FAILED;
-	}
+	} else
+		*size = f.bytes;
+	fileobj_free(&f);
 	buf_free(&path);
 	json_object_put(answer);
 	return rc;

@@ -2,8 +2,9 @@
  * fuzz_api_answer: the HTTP layer's reading of what a server sends back,
  * on arbitrary bytes as the body:
  *   - parse_answer (a 2xx JSON answer, scanned strictly, then parsed by
- *     json-c into an object), then batchobj_parse on the object and on
- *     each element of its "data" array (a list page of batches or files);
+ *     json-c into an object), then batchobj_parse and fileobj_parse on
+ *     the object and on each element of its "data" array (a list page
+ *     of batches or files);
  *   - set_http_error (the "HTTP 400: <error.message>" text made from an
  *     error body): one line, no control characters, never the API key.
  * The static functions are reached by compiling common/http.c into the
@@ -14,6 +15,7 @@
 #include <stdint.h>
 
 #include "batchobj.h"
+#include "fileobj.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -40,6 +42,41 @@ batch(struct json_object *o)
 	batchobj_free(&b);
 }
 
+/* A string member is there whole or not at all. */
+static void
+whole(const char *s, struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (s == NULL)
+		return;
+	check(json_object_object_get_ex(o, key, &v));
+	check(strlen(s) == (size_t)json_object_get_string_len(v));
+}
+
+static void
+file(struct json_object *o)
+{
+	struct fileobj f;
+
+	if (fileobj_parse(o, &f) == 0) {
+		whole(f.id, o, "id");
+		whole(f.filename, o, "filename");
+		whole(f.purpose, o, "purpose");
+		whole(f.status, o, "status");
+		check(f.has_bytes || f.bytes == 0);
+	} else
+		check(f.id == NULL && f.filename == NULL && !f.has_bytes);
+	fileobj_free(&f);
+}
+
+static void
+object(struct json_object *o)
+{
+	batch(o);
+	file(o);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -57,11 +94,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (parse_answer(&h, &o) == 0) {
 		check(json_object_is_type(o, json_type_object));
-		batch(o);
+		object(o);
 		if (json_object_object_get_ex(o, "data", &list) &&
 		    json_object_is_type(list, json_type_array))
 			for (i = 0; i < json_object_array_length(list); i++)
-				batch(json_object_array_get_idx(list, i));
+				object(json_object_array_get_idx(list, i));
 		json_object_put(o);
 	} else
 		check(h.errmsg.len > 0);
