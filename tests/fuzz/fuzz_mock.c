@@ -1,4 +1,4 @@
-/* links: tools/oai-mock/answer.c tools/oai-mock/fault.c */
+/* links: tools/oai-mock/answer.c tools/oai-mock/embed.c tools/oai-mock/tokens.c tools/oai-mock/ids.c tools/oai-mock/fault.c */
 /*
  * fuzz_mock: the request parsing of oai-mock:
  *   - mock_answer, the answer to a request body (a chat, embeddings or
@@ -19,8 +19,7 @@
 
 #include "buf.h"
 #include "jscan.h"
-#include "../../tools/oai-mock/mock_answer.h"
-#include "../../tools/oai-mock/mock_fault.h"
+#include "../../tools/oai-mock/mock.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

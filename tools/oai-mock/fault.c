@@ -1,11 +1,11 @@
-/* Fault options of oai-mock(1); see mock_fault.h. */
+/* Fault options of oai-mock(1); see mock.h. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "mock_fault.h"
+#include "mock.h"
 #include "xalloc.h"
 
 static const char *const names[] = {
