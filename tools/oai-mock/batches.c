@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mock.h"
+#include "server.h"
 #include "xalloc.h"
 
 enum MHD_Result

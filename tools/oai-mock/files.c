@@ -15,7 +15,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "mock.h"
+#include "server.h"
 #include "xalloc.h"
 
 #define MAX_UPLOAD_BYTES	512000000LL	/* OpenAI's per-file limit */

@@ -28,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mock.h"
+#include "server.h"
 #include "usage.h"
 #include "xalloc.h"
 

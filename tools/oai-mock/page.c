@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mock.h"
+#include "server.h"
 
 /* The list parameters: limit (1..max, default dflt), after, order. */
 int

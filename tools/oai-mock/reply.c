@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "mock.h"
+#include "server.h"
 #include "xalloc.h"
 
 /* The wait a 429 asks for.  By default Retry-After says 1 s and
@@ -41,7 +41,7 @@ add_retry_after(const struct mock_store *st, struct MHD_Response *resp)
 	MHD_add_response_header(resp, "retry-after-ms", v);
 }
 
-enum MHD_Result
+static enum MHD_Result
 send_body(struct MHD_Connection *c, struct req *r, unsigned status,
     const char *type, const char *body, size_t n)
 {

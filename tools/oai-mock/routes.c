@@ -10,7 +10,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "mock.h"
+#include "server.h"
 #include "xalloc.h"
 
 #define MAX_JSON_BODY		(32 << 20)	/* a JSON request body */
