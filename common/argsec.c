@@ -1,20 +1,17 @@
 #include <err.h>
-#include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 
 #include "argsec.h"
+#include "numarg.h"
 
 double
 arg_seconds(const char *s, char opt, void (*usage)(FILE *))
 {
-	char *end;
+	const char *errstr;
 	double d;
 
-	errno = 0;
-	d = strtod(s, &end);
-	if (end == s || *end != '\0' || errno != 0 || !isfinite(d) ||
-	    d <= 0 || d > 1e7) {
+	d = numarg_seconds(s, &errstr);
+	if (errstr != NULL) {
 		warnx("-%c %s: not a number of seconds", opt, s);
 		usage(stderr);
 		exit(2);

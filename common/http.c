@@ -18,7 +18,9 @@
 #include "http.h"
 #include "idset.h"
 #include "jscan.h"
+#include "monoclock.h"
 #include "scrub.h"
+#include "writeall.h"
 #include "xalloc.h"
 
 #define ANSWER_MAX	((size_t)64 << 20)	/* a JSON answer, at most */
@@ -124,7 +126,7 @@ trace_lines(const struct http *h, const char *prefix, const char *s, size_t n)
 				fputs(prefix, stderr);
 				if (l >= 14 && strncasecmp(s, "authorization:",
 				    14) == 0)
-					fputs("Authorization: Bearer [redacted]",
+					fputs("Authorization: Bearer " SCRUB_MASK,
 					    stderr);
 				else
 					put_masked(h, s, l);
@@ -200,15 +202,6 @@ progress_erase(struct http *h)
 	}
 }
 
-static double
-seconds_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* download_limit: the seconds a download of size bytes may take in all:
  * five stall timeouts (what a JSON call gets), plus the size at
  * BATCHPIPE_MIN_RATE.  A server that drips a byte a second stays under
@@ -229,7 +222,7 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	double now, done, total;
 	char a[32], b[32];
 
-	now = seconds_now();
+	now = mono_now();
 	if (h->fd >= 0) {
 		/* The size the file object gave, else the Content-Length
 		 * once it is known. */
@@ -313,8 +306,7 @@ static size_t
 on_write(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct http *h = arg;
-	size_t n = size * nmemb, off;
-	ssize_t w;
+	size_t n = size * nmemb;
 	long code;
 
 	code = response_code(h);
@@ -323,16 +315,9 @@ on_write(char *data, size_t size, size_t nmemb, void *arg)
 			h->oversize = 1;
 			return 0;
 		}
-		for (off = 0; off < n; off += (size_t)w) {
-			w = write(h->fd, data + off, n - off);
-			if (w < 0 && errno == EINTR) {
-				w = 0;
-				continue;
-			}
-			if (w < 0) {
-				h->write_failed = errno;
-				return 0;
-			}
+		if (write_all(h->fd, data, n) < 0) {
+			h->write_failed = errno;
+			return 0;
 		}
 		h->got += (long long)n;
 		return n;
@@ -678,7 +663,7 @@ begin(struct http *h, const struct call *c)
 	h->curlerr[0] = '\0';
 	h->progress_last = 0;
 	h->too_slow = 0;
-	h->started = seconds_now();
+	h->started = mono_now();
 	h->limit_s = download_limit(h, h->expect >= 0 ? (double)h->expect :
 	    0.0);
 }

@@ -1,12 +1,12 @@
 #include <curl/curl.h>
 #include <err.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "envnum.h"
+#include "monoclock.h"
 #include "retry.h"
 
 void
@@ -98,12 +98,5 @@ retry_backoff_ms(const struct retry_policy *p, int attempt)
 void
 retry_sleep_ms(long ms)
 {
-	struct timespec ts;
-
-	if (ms <= 0)
-		return;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
+	mono_sleep((double)ms / 1000);
 }

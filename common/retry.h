@@ -34,7 +34,7 @@ long	retry_after_ms(const char *after_ms, const char *after, time_t now,
  * (attempt counts from 1: the wait after the first failure). */
 long	retry_backoff_ms(const struct retry_policy *p, int attempt);
 
-/* retry_sleep_ms: sleeps ms milliseconds (restarted after a signal). */
+/* retry_sleep_ms: mono_sleep (common/monoclock.h) of ms milliseconds. */
 void	retry_sleep_ms(long ms);
 
 #endif

@@ -10,65 +10,16 @@
 
 #include "buf.h"
 #include "spool.h"
+#include "tmpfile.h"
+#include "writeall.h"
 #include "xalloc.h"
 
 #define SPOOL_CHUNK	((size_t)1 << 20)
 
-static const char *
-tmpdir(void)
-{
-	const char *dir = getenv("TMPDIR");
-
-	return dir == NULL || *dir == '\0' ? "/tmp" : dir;
-}
-
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int
 spool_tmpfile(void)
 {
-	const char *dir = tmpdir();
-	char *path;
-	size_t size;
-	int fd, saved;
-
-#ifdef O_TMPFILE
-	/* A file that never has a name: not even a signal between creating
-	 * and unlinking it can leave it behind. */
-	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		return fd;
-#endif
-	/* Not every file system has O_TMPFILE (and the error it gives then
-	 * varies): a named file, unlinked at once. */
-	size = strlen(dir) + sizeof("/batchpipe-spool.XXXXXX");
-	path = xmalloc(size);
-	snprintf(path, size, "%s/batchpipe-spool.XXXXXX", dir);
-	fd = mkostemp(path, O_CLOEXEC);
-	saved = errno;
-	if (fd >= 0)
-		unlink(path);
-	free(path);
-	if (fd < 0) {
-		errno = saved;
-		warn("temporary file in %s", dir);
-	}
-	return fd;
+	return tmpfile_fd();
 }
 
 int
@@ -136,7 +87,7 @@ spool_fd_lines(int fd, const char *name, size_t maxline, spool_check check,
 
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 		return fd;
-	if ((tmp = spool_tmpfile()) < 0)
+	if ((tmp = tmpfile_fd()) < 0)
 		return -1;
 	chunk = xmalloc(SPOOL_CHUNK);
 	for (;;) {
@@ -158,7 +109,7 @@ spool_fd_lines(int fd, const char *name, size_t maxline, spool_check check,
 			buf_free(&held);
 			if (lseek(tmp, 0, SEEK_SET) == 0)
 				return tmp;
-			warn("temporary file in %s", tmpdir());
+			warn("temporary file in %s", tmpfile_dir());
 			close(tmp);
 			return -1;
 		}
@@ -166,7 +117,7 @@ spool_fd_lines(int fd, const char *name, size_t maxline, spool_check check,
 		    &next, maxline, &lineno, name, check, arg) < 0)
 			break;
 		if (write_all(tmp, chunk, (size_t)n) < 0) {
-			warn("temporary file in %s", tmpdir());
+			warn("temporary file in %s", tmpfile_dir());
 			break;
 		}
 	}

@@ -1,19 +1,16 @@
-/* spool: unnamed temporary files in $TMPDIR (or /tmp), for what a tool
- * must keep but not hold in memory: a seekable copy of an input that may
- * be a pipe (spool_fd). */
+/* spool: a seekable copy of an input that may be a pipe (spool_fd), in
+ * an unnamed temporary file (common/tmpfile.h), for what a tool must
+ * read more than once but not hold in memory. */
 #ifndef SPOOL_H
 #define SPOOL_H
 #include <sys/types.h>
 
-/* spool_tmpfile: a new temporary file in $TMPDIR (or /tmp), open for
- * reading and writing, that has no name (O_TMPFILE, or created and
- * unlinked at once where the file system cannot do that): nothing is
- * left behind, whatever happens.  Returns its descriptor, or -1 after
- * reporting "prog: temporary file in DIR: reason". */
+/* spool_tmpfile: tmpfile_fd (common/tmpfile.h), under the name oai-upload
+ * calls it by; new callers call tmpfile_fd. */
 int	spool_tmpfile(void);
 
 /* spool_fd: returns fd itself when it is a regular file.  Otherwise copies
- * everything left to read on fd into a spool_tmpfile and returns that
+ * everything left to read on fd into a tmpfile_fd file and returns that
  * file's descriptor, positioned at its start; fd is left open.  Returns -1
  * after reporting "prog: name: reason" (a read error) or "prog: temporary
  * file in DIR: reason" (no room for the copy, say). */

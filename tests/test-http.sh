@@ -290,6 +290,18 @@ t_bad_retry_settings_are_usage_errors() {
 	expect_eq "$(cat "$T/err")" "oai-rm: BATCHPIPE_TIMEOUT: +5: expected a whole number of seconds from 1 to 86400"
 }
 
+# "-0" is 0, as strtonum(3) reads it (common/numarg.h), where 0 is in
+# range.
+t_minus_zero_setting_is_zero() {
+	mock_start
+	BATCHPIPE_RETRY_BASE_MS=-0 run oai-rm -f file-x
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" "file-x"
+	BATCHPIPE_MAX_TRIES=-0 run oai-rm -f file-x
+	expect_rc 2
+	expect_eq "$(cat "$T/err")" "oai-rm: BATCHPIPE_MAX_TRIES: -0: expected a whole number from 1 to 1000"
+}
+
 # redirect_message TOOL METHOD PATH: the error a redirect of PATH gives.
 redirect_message() {
 	printf '%s: %s %s: HTTP 307: redirected to %s/moved%s; redirects are not followed (check OPENAI_BASE_URL)' \

@@ -363,6 +363,17 @@ total	gpt-4o-mini	2000000"
 	run jsonl-tokens -s -T 6 a.jsonl
 	expect_rc 2
 	expect_eq "$(head -n 1 "$T/err")" "jsonl-tokens: -T 6: not a usage tier (1 to 5)"
+	# The tier is read by numarg (common/numarg.h): "01" is 1, and a
+	# blank or a sign is refused.
+	run jsonl-tokens -s -T 01 -P p.tsv a.jsonl
+	expect_rc 0
+	expect_eq "$(tail -n 1 "$T/out" | cut -f 8)" 2000000
+	for bad in ' 1' +1 '1 ' -0 0x1; do
+		run jsonl-tokens -s -T "$bad" a.jsonl
+		expect_rc 2
+		expect_eq "$(head -n 1 "$T/err")" "jsonl-tokens: -T $bad: not a usage tier (1 to 5)"
+		expect_grep '^usage: jsonl-tokens ' "$T/err"
+	done
 }
 
 # A repeated top-level key is refused as jsonl-split refuses it.

@@ -109,9 +109,28 @@ t_bad_options_stop_before_anything() {
 -t abc|-t abc: not a number of seconds
 -l 0|-l 0: not a positive number of requests
 -l -5|-l -5: not a positive number of requests
+-l +5|-l +5: not a positive number of requests
+-l 0x10|-l 0x10: not a positive number of requests
+-i +5|-i +5: not a number of seconds
+-t 1e3|-t 1e3: not a number of seconds
+-r +1|-r +1: not a number of tries
+-r -1|-r -1: not a number of tries
+-B +1|-B +1: not an amount of dollars
+-Q 5kk|-Q 5kk: not a number of tokens, tier-1 to tier-5 or auto
+-Q 5k5|-Q 5k5: not a number of tokens, tier-1 to tier-5 or auto
+-Q 0|-Q 0: not a number of tokens, tier-1 to tier-5 or auto
 -e chat|-e chat: an endpoint is a path such as /v1/embeddings
 -x|-x: no such option
 EOF2
+	# A blank before or after a number is refused as the tools refuse
+	# it (common/numarg.h).
+	for opt in -l -i -t -r -B -Q; do
+		for v in ' 5' '5 '; do
+			run oai-pipeline -d run "$opt" "$v" req.jsonl
+			expect_rc 2
+			expect_grep "^oai-pipeline: $opt $v: not a" "$T/err"
+		done
+	done
 	run oai-pipeline -d run -i
 	expect_rc 2
 	expect_eq "$(head -n 1 "$T/err")" "oai-pipeline: -i: needs a value"
@@ -888,6 +907,13 @@ t_dry_run_plan() {
 	expect_grep '^queue: gpt-4o-mini at usage tier 3 holds 150 enqueued tokens: 2 files hold more and can never run; split with -l 13 or fewer requests a file$' "$T/out"
 	BATCHPIPE_TIER=9 pipeline -n -d run req.jsonl
 	expect_rc 2
+	BATCHPIPE_TIER=' 3' pipeline -n -d run req.jsonl
+	expect_rc 2
+	expect_eq "$(cat "$T/err")" "oai-pipeline: BATCHPIPE_TIER= 3: not a usage tier (1 to 5)"
+	# Leading zeros are read as the tools read them: 03 is 3, 020 is 20.
+	BATCHPIPE_TIER=03 BATCHPIPE_LIMITS=$T/limits.tsv pipeline -n -l 020 -d run req.jsonl
+	expect_rc 0
+	expect_grep '^queue: gpt-4o-mini at usage tier 3 holds 150 enqueued tokens: 2 files hold more and can never run; split with -l 13 or fewer requests a file$' "$T/out"
 	# The real run uses the same split.
 	quick_mock
 	cp run/parts.tsv split.before

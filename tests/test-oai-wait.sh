@@ -28,7 +28,8 @@ usage: oai-wait [-bhqVv] [-i interval] [-r rate] [-t timeout]
 	run oai-wait -V
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" "oai-wait batchpipe 0.1.0"
-	for bad in 0 -1 abc 1x nan inf; do
+	# Seconds are read by numarg_seconds: no blank, sign or exponent.
+	for bad in 0 -1 abc 1x nan inf ' 5' +5 '5 ' 1e3 0x10; do
 		run oai-wait -i "$bad" batch_x
 		expect_rc 2
 		expect_grep "^oai-wait: -i $bad: not a number of seconds\$" "$T/err"

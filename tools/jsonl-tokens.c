@@ -16,6 +16,7 @@
 #include "customid.h"
 #include "jsonl.h"
 #include "modeldata.h"
+#include "numarg.h"
 #include "outcheck.h"
 #include "reqcount.h"
 #include "reqline.h"
@@ -57,14 +58,6 @@ static const char help[] =
 	"                  usage tier 1 to 5\n"
 	"  -h              print this help and exit\n"
 	"  -V              print the version and exit\n";
-
-static void __attribute__((noreturn))
-usage(int status)
-{
-	if (status == 0)
-		usage_help(help);
-	usage_error(help);
-}
 
 /* Warns, once a model and unless -q, that model has no price. */
 static void
@@ -220,7 +213,7 @@ count_file(const char *path, struct tally *t, struct reqcount *rc,
 int
 main(int argc, char *argv[])
 {
-	const char *prices_file = NULL, *encoding = NULL;
+	const char *prices_file = NULL, *encoding = NULL, *errstr;
 	struct reqcount rc;
 	struct tally file, total;
 	struct buf out = BUF_INIT;
@@ -237,29 +230,28 @@ main(int argc, char *argv[])
 				    "or cl100k_base)", optarg);
 			encoding = optarg;
 			break;
-		case 'h': usage(0);
+		case 'h': usage_help(help);
 		case 'P': prices_file = optarg; break;
 		case 'q': qflag = 1; break;
 		case 's': sflag = 1; break;
 		case 'T':
-			if (optarg[0] < '1' || optarg[0] > '5' ||
-			    optarg[1] != '\0') {
+			tier = (int)numarg(optarg, 1, 5, &errstr);
+			if (errstr != NULL) {
 				warnx("-T %s: not a usage tier (1 to 5)",
 				    optarg);
-				usage(2);
+				usage_error(help);
 			}
-			tier = optarg[0] - '0';
 			break;
 		case 'V':
 			usage_version();
-		default: usage(2);
+		default: usage_error(help);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (tier > 0 && !sflag) {
 		warnx("-T goes with -s");
-		usage(2);
+		usage_error(help);
 	}
 	if (argc == 0)
 		argv = stdin_only;

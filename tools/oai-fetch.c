@@ -17,7 +17,6 @@
 
 #include <err.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +32,7 @@
 #include "idsrc.h"
 #include "mkdirs.h"
 #include "outcheck.h"
+#include "tmpfile.h"
 #include "usage.h"
 #include "xalloc.h"
 
@@ -49,14 +49,6 @@ static const char help[] =
 	"  -v       trace every HTTP request and answer header on stderr\n"
 	"  -h       print this help and exit\n"
 	"  -V       print the version and exit\n";
-
-static void __attribute__((noreturn))
-usage(FILE *fp)
-{
-	if (fp == stdout)
-		usage_help(help);
-	usage_error(help);
-}
 
 /* file_size: the bytes of file id, from GET /files/{id}.  Returns as
  * http_request; a missing or odd "bytes" is HTTP_FAILED, reported.  A
@@ -167,26 +159,6 @@ explain_gone(struct http *h, const char *id, const char *rest)
 		json_object_put(answer);
 }
 
-/* A scratch file in TMPDIR, unlinked at once: stdout gets a file only
- * after all of it arrived, and nothing is left behind whatever happens. */
-static int
-scratch_open(void)
-{
-	const char *dir;
-	struct buf b = BUF_INIT;
-	int fd;
-
-	dir = getenv("TMPDIR");
-	if (dir == NULL || *dir == '\0')
-		dir = "/tmp";
-	buf_printf(&b, "%s/oai-fetch.XXXXXX", dir);
-	if ((fd = mkostemp(b.p, O_CLOEXEC)) < 0)
-		err(1, "%s", b.p);
-	unlink(b.p);
-	buf_free(&b);
-	return fd;
-}
-
 /* Copies fd[0..n) to stdout; exits 1 on a write error.  sendfile(2)
  * moves the bytes inside the kernel (stdout may be a file or a pipe);
  * where it cannot, a read/write loop does. */
@@ -229,33 +201,99 @@ copy_out(int fd, long long n, char *buf)
 	}
 }
 
+/* Where the files go: dir/ID.jsonl (-d), all into one file (-o), or to
+ * stdout through a scratch file. */
+struct dest {
+	const char	*dir;		/* -d, or NULL */
+	const char	*outfile;	/* -o (NULL once it is stdout) */
+	struct afile	 out;		/* -o's file */
+	off_t		 at;		/* where -o's next file begins */
+	int		 scratch;	/* stdout's scratch file, or -1 */
+	char		*copybuf;	/* for copy_out */
+};
+
+/* dest_open: opens what the files go to: -o's file, or the scratch file
+ * for stdout.  Returns 0, or -1 after reporting. */
+static int
+dest_open(struct dest *to)
+{
+	if (to->outfile != NULL && afile_open(&to->out, to->outfile) != 0)
+		return -1;
+	/* A FIFO or a device cannot be rewound for a download tried again:
+	 * it is written as standard output is, each file once complete. */
+	if (to->outfile != NULL && to->out.direct) {
+		if (dup2(fileno(to->out.fp), STDOUT_FILENO) < 0)
+			err(1, "%s", to->outfile);
+		if (afile_commit(&to->out) != 0)
+			return -1;
+		to->outfile = NULL;
+	}
+	if (to->dir == NULL && to->outfile == NULL) {
+		/* stdout gets a file only after all of it arrived. */
+		if ((to->scratch = tmpfile_fd()) < 0)
+			return -1;
+		to->copybuf = xmalloc(COPY_BUFSIZE);
+	}
+	return 0;
+}
+
+/* fetch: downloads file id, of size bytes, to where to says.  Returns as
+ * http_download, reported; a file that cannot be made under -d is
+ * HTTP_FAILED, reported. */
+static int
+fetch(struct http *h, struct dest *to, const char *id, long long size)
+{
+	struct buf path = BUF_INIT, name = BUF_INIT;
+	struct afile one;
+	int rc;
+
+	api_path(&path, "/files/", id, "/content");
+	if (to->dir != NULL) {
+		buf_printf(&name, "%s/%s.jsonl", to->dir, id);
+		if (afile_open(&one, name.p) != 0)
+			rc = HTTP_FAILED;
+		else if ((rc = http_download(h, path.p, fileno(one.fp), 0,
+		    size, 0)) != HTTP_OK)
+			afile_abort(&one);
+		else if (afile_commit(&one) != 0)
+			rc = HTTP_FAILED;
+	} else if (to->outfile != NULL) {
+		rc = http_download(h, path.p, fileno(to->out.fp), to->at, size,
+		    0);
+		to->at += size;
+	} else {
+		rc = http_download(h, path.p, to->scratch, 0, size, 0);
+		if (rc == HTTP_OK)
+			copy_out(to->scratch, size, to->copybuf);
+	}
+	buf_free(&path);
+	buf_free(&name);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct oai_config cfg;
 	struct http *h;
 	struct idsrc in;
-	struct afile out, one;
-	struct buf path = BUF_INIT, dest = BUF_INIT;
-	const char *dir = NULL, *outfile = NULL;
+	struct dest to = { NULL, NULL, { 0 }, 0, -1, NULL };
 	const char *id, *unmade;
-	char *copybuf = NULL, shown[80];
+	char shown[80];
 	long long size;
-	off_t at = 0;
 	int ch, quiet = 0, verbose = 0, failed = 0, temporary = 0, more, rc;
-	int scratch = -1, gone;
+	int gone;
 
 	usage_long_options(argc, argv, optstring, help);
 	while ((ch = getopt(argc, argv, optstring)) != -1)
 		switch (ch) {
 		case 'd':
-			dir = optarg;
+			to.dir = optarg;
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			usage_help(help);
 		case 'o':
-			outfile = optarg;
+			to.outfile = optarg;
 			break;
 		case 'q':
 			quiet = 1;
@@ -266,21 +304,19 @@ main(int argc, char *argv[])
 		case 'V':
 			usage_version();
 		default:
-			usage(stderr);
-			return 2;
+			usage_error(help);
 		}
 	argc -= optind;
 	argv += optind;
-	if (dir != NULL && outfile != NULL) {
+	if (to.dir != NULL && to.outfile != NULL) {
 		warnx("-d and -o cannot be used together");
-		usage(stderr);
-		return 2;
+		usage_error(help);
 	}
 
 	if (config_load(&cfg) != 0)
 		return 1;
 	/* -d is made as jsonl-split -d is: a fresh job's directory. */
-	if (dir != NULL && mkdirs(dir, &unmade) != 0) {
+	if (to.dir != NULL && mkdirs(to.dir, &unmade) != 0) {
 		warn("%s", unmade);
 		config_free(&cfg);
 		return 1;
@@ -289,23 +325,10 @@ main(int argc, char *argv[])
 		config_free(&cfg);
 		return 1;
 	}
-	if (outfile != NULL && afile_open(&out, outfile) != 0) {
+	if (dest_open(&to) != 0) {
 		idsrc_close(&in);
 		config_free(&cfg);
 		return 1;
-	}
-	/* A FIFO or a device cannot be rewound for a download tried again:
-	 * it is written as standard output is, each file once complete. */
-	if (outfile != NULL && out.direct) {
-		if (dup2(fileno(out.fp), STDOUT_FILENO) < 0)
-			err(1, "%s", outfile);
-		if (afile_commit(&out) != 0)
-			return 1;
-		outfile = NULL;
-	}
-	if (dir == NULL && outfile == NULL) {
-		scratch = scratch_open();
-		copybuf = xmalloc(COPY_BUFSIZE);
 	}
 	h = http_open(&cfg, verbose);
 
@@ -324,30 +347,8 @@ main(int argc, char *argv[])
 			failed = 1;
 			continue;
 		}
-		api_path(&path, "/files/", id, "/content");
 		http_progress(h, !quiet && isatty(STDERR_FILENO) ? id : NULL);
-		if (dir != NULL) {
-			buf_reset(&dest);
-			buf_printf(&dest, "%s/%s.jsonl", dir, id);
-			if (afile_open(&one, dest.p) != 0) {
-				failed = 1;
-				continue;
-			}
-			rc = http_download(h, path.p, fileno(one.fp), 0, size,
-			    0);
-			if (rc == HTTP_OK && afile_commit(&one) != 0)
-				rc = HTTP_FAILED;
-			else if (rc != HTTP_OK)
-				afile_abort(&one);
-		} else if (outfile != NULL) {
-			rc = http_download(h, path.p, fileno(out.fp), at, size,
-			    0);
-			at += size;
-		} else {
-			rc = http_download(h, path.p, scratch, 0, size, 0);
-			if (rc == HTTP_OK)
-				copy_out(scratch, size, copybuf);
-		}
+		rc = fetch(h, &to, id, size);
 		if (rc == HTTP_TEMPFAIL)
 			temporary = 1;
 		if (rc != HTTP_OK)
@@ -355,22 +356,20 @@ main(int argc, char *argv[])
 	}
 	if (more < 0)
 		failed = 1;
-	if (outfile != NULL) {
+	if (to.outfile != NULL) {
 		/* One file: all of it, or none of it. */
 		if (failed)
-			afile_abort(&out);
-		else if (afile_commit(&out) != 0)
+			afile_abort(&to.out);
+		else if (afile_commit(&to.out) != 0)
 			failed = 1;
 	}
 
 	http_close(h);
 	idsrc_close(&in);
 	config_free(&cfg);
-	buf_free(&path);
-	buf_free(&dest);
-	free(copybuf);
-	if (scratch >= 0)
-		close(scratch);
+	free(to.copybuf);
+	if (to.scratch >= 0)
+		close(to.scratch);
 	if (stdout_close(1) != 0)
 		failed = 1;
 	if (temporary)

@@ -27,14 +27,6 @@ static const char help[] =
 	"  -h  print this help and exit\n"
 	"  -V  print the version and exit\n";
 
-static void __attribute__((noreturn))
-usage(FILE *fp)
-{
-	if (fp == stdout)
-		usage_help(help);
-	usage_error(help);
-}
-
 /* not_file_id: why id (len bytes) cannot be a file id, or NULL.  Any id
  * fit for a path may be one (servers name files their own way), but a
  * batch's id is a common slip, and deleting it would fail only at the
@@ -70,8 +62,7 @@ main(int argc, char *argv[])
 			force = 1;
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			usage_help(help);
 		case 'q':
 			quiet = 1;
 			break;
@@ -81,8 +72,7 @@ main(int argc, char *argv[])
 		case 'V':
 			usage_version();
 		default:
-			usage(stderr);
-			return 2;
+			usage_error(help);
 		}
 	argc -= optind;
 	argv += optind;
