@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "monoclock.h"
 #include "server.h"
 #include "xalloc.h"
 
@@ -88,7 +89,7 @@ create_batch(struct MHD_Connection *c, struct req *r)
 		goto out;
 	}
 	x = mock_batch_create(st, endpoint, input, window,
-	    meta.type == JT_OBJECT ? xstrndup(meta.p, meta.n) : NULL, mono());
+	    meta.type == JT_OBJECT ? xstrndup(meta.p, meta.n) : NULL, mono_now());
 	endpoint = input = window = NULL;
 	mock_batch_json(&b, x);
 	pthread_mutex_unlock(&r->sv->lock);
@@ -170,7 +171,7 @@ get_batch(struct MHD_Connection *c, struct req *r, const char *id,
 
 	pthread_mutex_lock(&r->sv->lock);
 	if ((x = mock_batch_find(&r->sv->st, id)) != NULL) {
-		if (cancel && mock_batch_cancel(x, mono()) != 0) {
+		if (cancel && mock_batch_cancel(x, mono_now()) != 0) {
 			refused = 1;
 			snprintf(msg, sizeof msg, "Cannot cancel a batch with "
 			    "status '%s'.", mock_bstatus_name[x->status]);

@@ -1,11 +1,12 @@
 /* Fault options of oai-mock(1); see mock.h. */
 #include <ctype.h>
-#include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mock.h"
+#include "numarg.h"
 #include "xalloc.h"
 
 static const char *const names[] = {
@@ -22,19 +23,15 @@ mock_fault_name(enum mock_fault_kind kind)
 	return names[kind];
 }
 
-/* A number: 0 and *out, or -1 when s is not entirely one. */
+/* A number, not negative, by numarg's rule: 0 and *out, or -1 when s
+ * is not entirely one. */
 static int
 number(const char *s, double *out)
 {
-	char *end;
+	const char *e;
 
-	if (*s == '\0')
-		return -1;
-	errno = 0;
-	*out = strtod(s, &end);
-	if (*end != '\0' || errno != 0 || !isfinite(*out) || *out < 0)
-		return -1;
-	return 0;
+	*out = numarg_decimal(s, 0, DBL_MAX, &e);
+	return e == NULL ? 0 : -1;
 }
 
 /* s percent-decoded into a fresh f->text ("%00" is a NUL byte): 0, or

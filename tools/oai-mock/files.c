@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 
 #include <err.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "server.h"
+#include "writeall.h"
 #include "xalloc.h"
 
 #define MAX_UPLOAD_BYTES	512000000LL	/* OpenAI's per-file limit */
@@ -178,7 +178,6 @@ post_iter(void *cls, enum MHD_ValueKind kind, const char *key,
     size_t size)
 {
 	struct req *r = cls;
-	ssize_t w;
 
 	if (strcmp(key, "purpose") == 0) {
 		if (r->purpose.len + size < 256)
@@ -205,16 +204,9 @@ post_iter(void *cls, enum MHD_ValueKind kind, const char *key,
 	if (r->upfd == -1)
 		return MHD_YES;
 	r->upbytes += (long long)size;
-	while (size > 0) {
-		if ((w = write(r->upfd, data, size)) == -1) {
-			if (errno == EINTR)
-				continue;
-			warn("%s", r->uppath);
-			r->upload_error = 1;
-			return MHD_YES;
-		}
-		data += w;
-		size -= (size_t)w;
+	if (write_all(r->upfd, data, size) == -1) {
+		warn("%s", r->uppath);
+		r->upload_error = 1;
 	}
 	return MHD_YES;
 }

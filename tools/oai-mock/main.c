@@ -17,7 +17,6 @@
 #include <err.h>
 #include <errno.h>
 #include <limits.h>
-#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -28,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "monoclock.h"
+#include "numarg.h"
 #include "server.h"
 #include "usage.h"
 #include "xalloc.h"
@@ -64,56 +65,39 @@ struct opts {
 	size_t		 nfaults;
 };
 
-double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-void
-sleep_ms(double ms)
-{
-	struct timespec ts;
-
-	if (ms <= 0)
-		return;
-	ts.tv_sec = (time_t)(ms / 1000);
-	ts.tv_nsec = (long)((ms - (double)ts.tv_sec * 1000) * 1e6);
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
+/* -t: three durations in seconds, separated by commas. */
 static int
 parse_times(const char *s, double t[3])
 {
-	char *end;
+	const char *e;
+	char part[64];
+	size_t n;
 	int i;
 
 	for (i = 0; i < 3; i++) {
-		errno = 0;
-		t[i] = strtod(s, &end);
-		if (end == s || errno || !isfinite(t[i]) || t[i] < 0)
+		n = strcspn(s, ",");
+		if (n >= sizeof part || (i < 2) != (s[n] == ','))
 			return -1;
-		if (i < 2 && *end != ',')
+		memcpy(part, s, n);
+		part[n] = '\0';
+		t[i] = numarg_decimal(part, 0, NUMARG_SECONDS_MAX, &e);
+		if (e != NULL)
 			return -1;
-		s = end + 1;
+		s += n + 1;
 	}
-	return *end == '\0' ? 0 : -1;
+	return 0;
 }
 
-/* A whole number from min to max, or a usage error that says what. */
+/* Option -ch's whole number from min to max, or a usage error that
+ * says what was wanted. */
 static long
-number(int ch, const char *s, long min, long max, const char *what)
+whole(int ch, const char *s, long min, long max, const char *what)
 {
-	char *end;
+	const char *e;
 	long n;
 
-	errno = 0;
-	n = strtol(s, &end, 10);
-	if (*s == '\0' || *end || errno || n < min || n > max) {
+	n = (long)numarg(s, min, max, &e);
+	if (e != NULL) {
 		warnx("-%c %s: %s", ch, s, what);
 		usage_error(help);
 	}
@@ -150,15 +134,15 @@ options(int argc, char *argv[], struct opts *o, struct server *sv)
 			sv->key = optarg;
 			break;
 		case 'L':
-			sv->latency_ms = number(ch, optarg, 0, LONG_MAX,
+			sv->latency_ms = whole(ch, optarg, 0, LONG_MAX,
 			    "not a number of milliseconds");
 			break;
 		case 'O':
-			o->old = number(ch, optarg, 0, 1000000,
+			o->old = whole(ch, optarg, 0, 1000000,
 			    "not a number of batches (0 to 1000000)");
 			break;
 		case 'p':
-			o->port = number(ch, optarg, 0, 65535,
+			o->port = whole(ch, optarg, 0, 65535,
 			    "not a port number");
 			break;
 		case 'q':
@@ -227,21 +211,21 @@ sockaddr_of(const char *addr, long port, struct sockaddr_storage *ss)
 static int
 store_open(struct mock_store *st, const struct opts *o)
 {
+	uint64_t seed = mock_mix((uint64_t)time(NULL) ^
+	    ((uint64_t)getpid() << 32));
 	const char *t = getenv("TMPDIR");
 	struct buf b = BUF_INIT;
 
 	if (o->dir != NULL) {
 		if (mkdir(o->dir, 0700) == -1 && errno != EEXIST)
 			err(1, "%s", o->dir);
-		mock_store_init(st, o->dir, mock_mix((uint64_t)time(NULL) ^
-		    ((uint64_t)getpid() << 32)));
+		mock_store_init(st, o->dir, seed);
 		return 0;
 	}
 	buf_printf(&b, "%s/oai-mock.XXXXXX", t && *t ? t : "/tmp");
 	if (mkdtemp(b.p) == NULL)
 		err(1, "%s", b.p);
-	mock_store_init(st, b.p, mock_mix((uint64_t)time(NULL) ^
-	    ((uint64_t)getpid() << 32)));
+	mock_store_init(st, b.p, seed);
 	buf_free(&b);
 	return 1;
 }
@@ -311,7 +295,7 @@ ticker(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&sv->lock);
-		mock_store_tick(&sv->st, mono());
+		mock_store_tick(&sv->st, mono_now());
 		stop = sv->stop;
 		pthread_mutex_unlock(&sv->lock);
 		if (stop)

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "monoclock.h"
 #include "server.h"
 #include "xalloc.h"
 
@@ -98,7 +99,7 @@ answer_live(struct MHD_Connection *c, struct req *r, const char *endpoint)
 		return ret;
 	status = mock_answer(endpoint, top, mock_hash(r->body.p, r->body.len,
 	    MOCK_HASH_INIT), mock_wall(), &b, &u);
-	sleep_ms((double)r->sv->latency_ms);
+	mono_sleep((double)r->sv->latency_ms / 1000);
 	return send_json(c, r, (unsigned)status, &b);
 }
 
@@ -132,7 +133,7 @@ respond(struct MHD_Connection *c, struct req *r)
 	enum MHD_Result ret;
 	int parts;
 
-	sleep_ms(r->slow_ms);
+	mono_sleep(r->slow_ms / 1000);
 	if (r->fault >= 0 && r->fault <= MF_REDIRECT) {
 		ret = send_fault(c, r);
 		goto out;

@@ -39,10 +39,6 @@ struct req {
 	int		 upload_error;
 };
 
-/* mono: seconds on the monotonic clock; sleep_ms: a pause (main.c). */
-double	mono(void);
-void	sleep_ms(double ms);
-
 /* handle and completed: libmicrohttpd's request callbacks; cls is the
  * struct server (routes.c). */
 enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
