@@ -8,6 +8,28 @@
 #include "server.h"
 #include "xalloc.h"
 
+/* The metadata member, into *meta: absent, null, or at most 16 pairs of
+ * string keys and string values, their JSON text (quotes included) at
+ * most 66 and 514 bytes long. */
+static int
+metadata_ok(struct jval top, struct jval *meta)
+{
+	struct jval k, v;
+	struct jiter it;
+	size_t nkeys = 0;
+	int ok;
+
+	if (!jscan_member(top, "metadata", meta) || meta->type == JT_NULL)
+		return 1;
+	if (!(ok = meta->type == JT_OBJECT))
+		return 0;
+	jscan_iter(*meta, &it);
+	while (jscan_next(&it, &k, &v))
+		if (v.type != JT_STRING || k.n > 66 || v.n > 514 || ++nkeys > 16)
+			ok = 0;
+	return ok;
+}
+
 enum MHD_Result
 create_batch(struct MHD_Connection *c, struct req *r)
 {
@@ -17,14 +39,12 @@ create_batch(struct MHD_Connection *c, struct req *r)
 		"/v1/images/edits", "/v1/videos", NULL
 	};
 	struct mock_store *st = &r->sv->st;
-	struct jval top, meta, k, v;
-	struct jiter it;
+	struct jval top, meta;
 	struct buf b = BUF_INIT;
 	struct mock_batch *x;
 	char *input, *endpoint, *window, msg[256];
 	enum MHD_Result ret;
-	size_t i, nkeys = 0;
-	int found;
+	size_t i;
 
 	if (json_body(c, r, &top, &ret) != 0)
 		return ret;
@@ -65,22 +85,11 @@ create_batch(struct MHD_Connection *c, struct req *r)
 		    "invalid_value");
 		goto out;
 	}
-	if (jscan_member(top, "metadata", &meta) && meta.type != JT_NULL) {
-		found = meta.type == JT_OBJECT;
-		if (found) {
-			jscan_iter(meta, &it);
-			while (jscan_next(&it, &k, &v))
-				if (v.type != JT_STRING || k.n > 66 ||
-				    v.n > 514 || ++nkeys > 16)
-					found = 0;
-		}
-		if (!found) {
-			ret = send_error(c, r, 400, "Invalid 'metadata': at most "
-			    "16 pairs of string keys (64 characters) and "
-			    "string values (512 characters).", "metadata",
-			    "invalid_value");
-			goto out;
-		}
+	if (!metadata_ok(top, &meta)) {
+		ret = send_error(c, r, 400, "Invalid 'metadata': at most 16 pairs "
+		    "of string keys (64 characters) and string values (512 "
+		    "characters).", "metadata", "invalid_value");
+		goto out;
 	}
 	pthread_mutex_lock(&r->sv->lock);
 	if (mock_file_find(st, input, NULL) == NULL) {
