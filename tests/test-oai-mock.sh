@@ -1133,3 +1133,16 @@ t_cursor_faults() {
 	expect_eq "$(page '/batches?after=cursor_41')" '"last_id":"cursor_42" "has_more":true '
 	expect_grep "\"id\":\"$b\"" <(mock_curl GET '/batches?after=cursor_41')
 }
+
+# Every number the mock reads, in an option or in a -F spec, follows
+# numarg's rule: digits, no blank, no '+', no exponent, no hex.
+t_numbers_by_one_rule() {
+	local c o v
+	for c in '-O| 5' '-O|+5' '-p|+0' '-L|1e3' '-t|0.3,+1,0.3' \
+	    '-t|0x1,1,1' '-F|slow=1e3' '-F|cut= 1' '-F|expire=0.5:+1'; do
+		o=${c%%|*} v=${c#*|}
+		run timeout 10 oai-mock -p 0 -q "$o" "$v"
+		expect_rc 2
+		expect_eq "$(head -n 1 "$T/err" | sed 's/:[^:]*$//')" "oai-mock: $o $v"
+	done
+}

@@ -1,5 +1,6 @@
+/* links: tools/oai-mock/answer.c tools/oai-mock/embed.c tools/oai-mock/tokens.c tools/oai-mock/ids.c tools/oai-mock/fault.c */
 /*
- * fuzz_mock: the request parsing of oai-mock that lives in common/:
+ * fuzz_mock: the request parsing of oai-mock:
  *   - mock_answer, the answer to a request body (a chat, embeddings or
  *     Responses request from a batch input line or a live POST): the
  *     first input byte picks the endpoint, the rest is the body.  Checked:
@@ -18,8 +19,7 @@
 
 #include "buf.h"
 #include "jscan.h"
-#include "mock_answer.h"
-#include "mock_fault.h"
+#include "../../tools/oai-mock/mock.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,52 +1,8 @@
-/* The deterministic answers of oai-mock(1); see mock_answer.h. */
-#include <math.h>
-#include <pthread.h>
+/* The deterministic answers of oai-mock(1); see mock.h. */
 #include <stdio.h>
 #include <string.h>
 
-#include "mock_answer.h"
-#include "modeldata.h"
-#include "reqtokens.h"
-#include "tokenizer.h"
-
-/* The prompt tokens are counted as jsonl-tokens(1) counts them, so that a
- * job's usage, its token-limit fault and jsonl-merge's totals agree with
- * what jsonl-tokens predicted.  libmicrohttpd answers each connection in
- * its own thread, and the tokenizer keeps a cache: one lock. */
-static pthread_mutex_t	 count_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct tokenizer	*o200k, *cl100k;
-static struct reqtokens	 counter;
-
-int
-mock_answer_init(void)
-{
-	if (models_load(NULL) < 0 ||
-	    (o200k = tokenizer_open("o200k_base")) == NULL ||
-	    (cl100k = tokenizer_open("cl100k_base")) == NULL)
-		return -1;
-	return 0;
-}
-
-uint64_t
-mock_hash(const void *p, size_t n, uint64_t h)
-{
-	const unsigned char *s = p;
-
-	while (n-- > 0) {
-		h ^= *s++;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-uint64_t
-mock_mix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
+#include "mock.h"
 
 int
 mock_endpoint_ok(const char *endpoint)
@@ -54,42 +10,6 @@ mock_endpoint_ok(const char *endpoint)
 	return strcmp(endpoint, "/v1/chat/completions") == 0 ||
 	    strcmp(endpoint, "/v1/embeddings") == 0 ||
 	    strcmp(endpoint, "/v1/responses") == 0;
-}
-
-static long long
-tokens_of(size_t bytes)
-{
-	long long t = (long long)((bytes + 3) / 4);
-
-	return t < 1 ? 1 : t;
-}
-
-/* The input tokens of a request to endpoint, by the rules of
- * reqtokens.h, in the encoding of its model (o200k_base for a model the
- * tables do not know: the mock answers any model).  A body those rules
- * cannot count, or a call before mock_answer_init, counts a token for
- * four bytes of it. */
-static long long
-prompt_tokens(const char *endpoint, struct jval body)
-{
-	struct jval model;
-	struct buf name = BUF_INIT;
-	const char *enc = NULL;
-	long long n = -1, cap;
-
-	if (jscan_member(body, "model", &model) && model.type == JT_STRING) {
-		jscan_unescape(model, &name);
-		enc = model_encoding(name.p ? name.p : "", name.len);
-	}
-	buf_free(&name);
-	pthread_mutex_lock(&count_lock);
-	counter.tok = enc != NULL && strcmp(enc, "cl100k_base") == 0 ?
-	    cl100k : o200k;
-	if (counter.tok != NULL)
-		n = reqtokens_input(&counter, endpoint, strlen(endpoint), body,
-		    &cap);
-	pthread_mutex_unlock(&count_lock);
-	return n >= 0 ? n : tokens_of(body.n);
 }
 
 void
@@ -113,7 +33,7 @@ mock_error_body(struct buf *out, const char *message, const char *type,
 	buf_adds(out, "}}");
 }
 
-static int
+int
 bad_request(struct buf *out, const char *message, const char *param,
     const char *code)
 {
@@ -192,7 +112,7 @@ answer_text(const struct buf *user, uint64_t fallback, long long cap,
 		buf_add(text, user->p, utf8_prefix(user->p, user->len, MOCK_ECHO_MAX));
 	else
 		buf_printf(text, "%016llx", (unsigned long long)fallback);
-	tokens = tokens_of(text->len);
+	tokens = mock_tokens_of(text->len);
 	*capped = 0;
 	if (cap > 0 && cap < tokens) {
 		n = utf8_prefix(text->p, text->len, (size_t)cap * 4);
@@ -206,7 +126,7 @@ answer_text(const struct buf *user, uint64_t fallback, long long cap,
 
 /* An optional positive integer member: 0 and *out (0 when absent), or -1
  * after writing the error body. */
-static int
+int
 opt_positive(struct jval body, const char *name, long long *out,
     struct buf *err)
 {
@@ -240,7 +160,7 @@ add_id(struct buf *out, const char *key, const char *prefix, uint64_t seed)
 	    (unsigned long long)(mock_mix(seed ^ 0x5bd1e995ULL) >> 32));
 }
 
-static int
+int
 model_of(struct jval body, struct jval *model, struct buf *out)
 {
 	if (!jscan_member(body, "model", model) || model->type != JT_STRING) {
@@ -316,7 +236,7 @@ answer_chat(struct jval body, uint64_t seed, long long now, struct buf *out,
 	    MOCK_HASH_INIT), cap, &text, &capped);
 	if (wants_json(body))
 		as_json_object(&text, capped);
-	u->input_tokens = prompt_tokens("/v1/chat/completions", body);
+	u->input_tokens = mock_prompt_tokens("/v1/chat/completions", body);
 	u->output_tokens = out_tokens;
 
 	buf_addc(out, '{');
@@ -343,96 +263,6 @@ answer_chat(struct jval body, uint64_t seed, long long now, struct buf *out,
 	return 200;
 }
 
-/* One embedding vector of dims components for the input text t[0..n). */
-static void
-add_vector(struct buf *out, const char *t, size_t n, long long dims)
-{
-	uint64_t h = mock_hash(t, n, MOCK_HASH_INIT);
-	double sum = 0, x;
-	long long j;
-
-	for (j = 0; j < dims; j++) {
-		x = (double)(mock_mix(h + (uint64_t)j) >> 11) * 0x1p-53 * 2 - 1;
-		sum += x * x;
-	}
-	sum = sqrt(sum);
-	if (sum == 0)
-		sum = 1;
-	buf_addc(out, '[');
-	for (j = 0; j < dims; j++) {
-		x = (double)(mock_mix(h + (uint64_t)j) >> 11) * 0x1p-53 * 2 - 1;
-		buf_printf(out, "%s%.6f", j ? "," : "", x / sum);
-	}
-	buf_addc(out, ']');
-}
-
-static void
-add_embedding(struct buf *out, size_t index, struct jval in, long long dims,
-    struct buf *tmp)
-{
-	buf_reset(tmp);
-	if (in.type == JT_STRING)
-		jscan_unescape(in, tmp);
-	else
-		buf_add(tmp, in.p, in.n);
-	buf_printf(out, "%s{\"object\":\"embedding\",\"index\":%zu,"
-	    "\"embedding\":", index ? "," : "", index);
-	add_vector(out, tmp->p, tmp->len, dims);
-	buf_addc(out, '}');
-}
-
-static int
-answer_embeddings(struct jval body, struct buf *out, struct mock_usage *u)
-{
-	struct jval model, input, k, v, first;
-	struct jiter it;
-	struct buf data = BUF_INIT, tmp = BUF_INIT;
-	long long dims;
-	size_t i = 0;
-
-	if (model_of(body, &model, out) != 0)
-		return 400;
-	if (!jscan_member(body, "input", &input))
-		return bad_request(out, "Missing required parameter: 'input'.",
-		    "input", "missing_required_parameter");
-	if (input.type != JT_STRING && input.type != JT_ARRAY)
-		return bad_request(out, "'$.input' is invalid. Please check the "
-		    "API reference: https://platform.openai.com/docs/api-reference.",
-		    "input", "invalid_type");
-	if (opt_positive(body, "dimensions", &dims, out) != 0)
-		return 400;
-	if (dims == 0)
-		dims = 8;
-	if (dims > 4096)
-		return bad_request(out, "Invalid 'dimensions': integer above "
-		    "maximum value.", "dimensions", "integer_above_max_value");
-	jscan_iter(input, &it);
-	if (input.type == JT_STRING ||
-	    (jscan_index(input, 0, &first) && first.type == JT_NUMBER)) {
-		add_embedding(&data, 0, input, dims, &tmp);
-	} else {
-		while (jscan_next(&it, &k, &v))
-			add_embedding(&data, i++, v, dims, &tmp);
-		if (i == 0) {
-			buf_free(&data);
-			buf_free(&tmp);
-			return bad_request(out, "'$.input' is invalid: an empty "
-			    "array.", "input", "empty_array");
-		}
-	}
-	u->input_tokens = prompt_tokens("/v1/embeddings", body);
-	u->output_tokens = 0;
-	buf_adds(out, "{\"object\":\"list\",\"data\":[");
-	buf_add(out, data.p, data.len);
-	buf_adds(out, "],\"model\":");
-	buf_add(out, model.p, model.n);
-	buf_printf(out, ",\"usage\":{\"prompt_tokens\":%lld,\"total_tokens\":"
-	    "%lld}}", u->input_tokens, u->input_tokens);
-	buf_free(&data);
-	buf_free(&tmp);
-	return 200;
-}
-
 static int
 answer_responses(struct jval body, uint64_t seed, long long now,
     struct buf *out, struct mock_usage *u)
@@ -456,7 +286,7 @@ answer_responses(struct jval body, uint64_t seed, long long now,
 		last_user_text(input, &user);
 	out_tokens = answer_text(&user, mock_hash(input.p, input.n,
 	    MOCK_HASH_INIT), cap, &text, &capped);
-	u->input_tokens = prompt_tokens("/v1/responses", body);
+	u->input_tokens = mock_prompt_tokens("/v1/responses", body);
 	u->output_tokens = out_tokens;
 
 	buf_addc(out, '{');
@@ -499,10 +329,4 @@ mock_answer(const char *endpoint, struct jval body, uint64_t seed,
 		return answer_responses(body, seed, now, out, usage);
 	return bad_request(out, "This endpoint is not served by oai-mock.",
 	    NULL, NULL);
-}
-
-long long
-mock_prompt_tokens(const char *endpoint, struct jval body)
-{
-	return prompt_tokens(endpoint, body);
 }

@@ -1,11 +1,12 @@
-/* Fault options of oai-mock(1); see mock_fault.h. */
+/* Fault options of oai-mock(1); see mock.h. */
 #include <ctype.h>
-#include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "mock_fault.h"
+#include "mock.h"
+#include "numarg.h"
 #include "xalloc.h"
 
 static const char *const names[] = {
@@ -22,19 +23,15 @@ mock_fault_name(enum mock_fault_kind kind)
 	return names[kind];
 }
 
-/* A number: 0 and *out, or -1 when s is not entirely one. */
+/* A number, not negative, by numarg's rule: 0 and *out, or -1 when s
+ * is not entirely one. */
 static int
 number(const char *s, double *out)
 {
-	char *end;
+	const char *e;
 
-	if (*s == '\0')
-		return -1;
-	errno = 0;
-	*out = strtod(s, &end);
-	if (*end != '\0' || errno != 0 || !isfinite(*out) || *out < 0)
-		return -1;
-	return 0;
+	*out = numarg_decimal(s, 0, DBL_MAX, &e);
+	return e == NULL ? 0 : -1;
 }
 
 /* s percent-decoded into a fresh f->text ("%00" is a NUL byte): 0, or
@@ -83,12 +80,124 @@ fraction(const char *s, double *out)
 	return number(s, out) != 0 || *out > 1 ? -1 : 0;
 }
 
+/* A limit of batches: a whole number, at least 1, that fits a long
+ * long. */
+static int
+limit_of(const char *s, long long *out)
+{
+	double d;
+
+	if (number(s, &d) != 0 || d < 1 || d != floor(d) || d >= 9.2e18)
+		return -1;
+	*out = (long long)d;
+	return 0;
+}
+
+/* The value of a fault of kind f->kind (value NULL when the spec has
+ * none; prefixed when it has a path prefix) into *f: 0, or -1 with *why
+ * set. */
+static int
+value_of(struct mock_fault *f, char *value, int prefixed, const char **why)
+{
+	char *colon;
+	size_t n;
+
+	*why = "bad value";
+	switch (f->kind) {
+	case MF_RETRY_AFTER:
+		if (value != NULL && strncmp(value, "date:", 5) == 0) {
+			f->http_date = 1;
+			value += 5;
+		}
+		if (value == NULL || number(value, &f->value) != 0)
+			return -1;
+		break;
+	case MF_SLOW:
+	case MF_TOKEN_LIMIT:
+	case MF_FAIL_STATUS:
+		if (value == NULL || number(value, &f->value) != 0)
+			return -1;
+		if (f->kind == MF_FAIL_STATUS &&
+		    (f->value < 100 || f->value > 599 || f->value != floor(f->value)))
+			return -1;
+		break;
+	case MF_CURSOR_CYCLE:
+		f->value = 2;
+		if (value != NULL && (number(value, &f->value) != 0 ||
+		    f->value < 1 || f->value > 1e6 ||
+		    f->value != floor(f->value)))
+			return -1;
+		break;
+	case MF_CURSOR_ENDLESS:
+		if (value != NULL)
+			return -1;
+		break;
+	case MF_FAIL_REQUESTS:
+		if (value == NULL || fraction(value, &f->value) != 0)
+			return -1;
+		break;
+	case MF_ODD_FILE_ID:
+		if (prefixed) {
+			*why = "odd-file-id takes no path prefix";
+			return -1;
+		}
+		if (value == NULL || *value == '\0' || decode(value, f) != 0)
+			return -1;
+		break;
+	case MF_ECHO_KEY:
+		if (prefixed) {
+			*why = "echo-key takes no path prefix";
+			return -1;
+		}
+		if (value != NULL && (*value == '\0' || decode(value, f) != 0))
+			return -1;
+		break;
+	case MF_EXPIRE:
+	case MF_CANCEL:
+		if (value == NULL)
+			return -1;
+		if ((colon = strchr(value, ':')) != NULL) {
+			*colon++ = '\0';
+			if (limit_of(colon, &f->limit) != 0)
+				return -1;
+		}
+		if (fraction(value, &f->value) != 0)
+			return -1;
+		break;
+	case MF_EXTRA_RESULT:
+	case MF_FAIL_BATCH:
+	case MF_UNLISTED:
+		if (value == NULL)
+			break;
+		if (limit_of(value, &f->limit) != 0)
+			return -1;
+		break;
+	default:
+		f->mode = MFM_ALL;
+		if (value == NULL)
+			break;
+		n = strlen(value);
+		if (n > 0 && value[n - 1] == '%') {
+			if (fraction(value, &f->value) != 0)
+				return -1;
+			f->value *= 100;
+			f->mode = MFM_SHARE;
+		} else {
+			if (number(value, &f->value) != 0 ||
+			    f->value != floor(f->value))
+				return -1;
+			f->mode = MFM_FIRST;
+		}
+		break;
+	}
+	return 0;
+}
+
 int
 mock_fault_parse(const char *spec, struct mock_fault *f, const char **why)
 {
-	char *s = xstrdup(spec), *at, *eq, *colon, *value = NULL;
-	size_t k, n;
-	double d;
+	char *s = xstrdup(spec), *at, *eq, *value = NULL;
+	size_t k;
 	int rc = -1;
 
 	memset(f, 0, sizeof *f);
@@ -111,98 +220,8 @@ mock_fault_parse(const char *spec, struct mock_fault *f, const char **why)
 		goto out;
 	}
 	f->kind = (enum mock_fault_kind)k;
-	*why = "bad value";
-	switch (f->kind) {
-	case MF_RETRY_AFTER:
-		if (value != NULL && strncmp(value, "date:", 5) == 0) {
-			f->http_date = 1;
-			value += 5;
-		}
-		if (value == NULL || number(value, &f->value) != 0)
-			goto out;
-		break;
-	case MF_SLOW:
-	case MF_TOKEN_LIMIT:
-	case MF_FAIL_STATUS:
-		if (value == NULL || number(value, &f->value) != 0)
-			goto out;
-		if (f->kind == MF_FAIL_STATUS &&
-		    (f->value < 100 || f->value > 599 || f->value != floor(f->value)))
-			goto out;
-		break;
-	case MF_CURSOR_CYCLE:
-		f->value = 2;
-		if (value != NULL && (number(value, &f->value) != 0 ||
-		    f->value < 1 || f->value > 1e6 ||
-		    f->value != floor(f->value)))
-			goto out;
-		break;
-	case MF_CURSOR_ENDLESS:
-		if (value != NULL)
-			goto out;
-		break;
-	case MF_FAIL_REQUESTS:
-		if (value == NULL || fraction(value, &f->value) != 0)
-			goto out;
-		break;
-	case MF_ODD_FILE_ID:
-		if (at != NULL) {
-			*why = "odd-file-id takes no path prefix";
-			goto out;
-		}
-		if (value == NULL || *value == '\0' || decode(value, f) != 0)
-			goto out;
-		break;
-	case MF_ECHO_KEY:
-		if (at != NULL) {
-			*why = "echo-key takes no path prefix";
-			goto out;
-		}
-		if (value != NULL && (*value == '\0' || decode(value, f) != 0))
-			goto out;
-		break;
-	case MF_EXPIRE:
-	case MF_CANCEL:
-		if (value == NULL)
-			goto out;
-		if ((colon = strchr(value, ':')) != NULL) {
-			*colon++ = '\0';
-			if (number(colon, &d) != 0 || d < 1 || d != floor(d) ||
-			    d >= 9.2e18)	/* fits a long long */
-				goto out;
-			f->limit = (long long)d;
-		}
-		if (fraction(value, &f->value) != 0)
-			goto out;
-		break;
-	case MF_EXTRA_RESULT:
-	case MF_FAIL_BATCH:
-	case MF_UNLISTED:
-		if (value == NULL)
-			break;
-		if (number(value, &d) != 0 || d < 1 || d != floor(d) ||
-		    d >= 9.2e18)
-			goto out;
-		f->limit = (long long)d;
-		break;
-	default:
-		f->mode = MFM_ALL;
-		if (value == NULL)
-			break;
-		n = strlen(value);
-		if (n > 0 && value[n - 1] == '%') {
-			if (fraction(value, &f->value) != 0)
-				goto out;
-			f->value *= 100;
-			f->mode = MFM_SHARE;
-		} else {
-			if (number(value, &f->value) != 0 ||
-			    f->value != floor(f->value))
-				goto out;
-			f->mode = MFM_FIRST;
-		}
-		break;
-	}
+	if (value_of(f, value, at != NULL, why) != 0)
+		goto out;
 	if (at != NULL)
 		f->prefix = xstrdup(at);
 	*why = NULL;

@@ -1,0 +1,118 @@
+/*
+ * oai-mock's HTTP side, over libmicrohttpd: main.c, routes.c, reply.c,
+ * page.c, files.c and batches.c (see mock.h for the list of parts).
+ */
+#ifndef SERVER_H
+#define SERVER_H
+#include <pthread.h>
+
+#include <microhttpd.h>
+
+#include "mock.h"
+
+/* The server: the store and what every request reads. */
+struct server {
+	pthread_mutex_t	 lock;
+	struct mock_store st;		/* under lock */
+	const char	*key;		/* -k */
+	long		 latency_ms;	/* -L */
+	int		 quiet;		/* -q */
+	int		 stop;		/* the ticker ends; under lock */
+};
+
+/* One HTTP request while it is read. */
+struct req {
+	struct server	*sv;
+	char		*method, *path;
+	int		 fault;		/* the HTTP fault that hit, or -1 */
+	double		 slow_ms;
+	unsigned	 status;	/* for the log: 0 connection dropped */
+	struct buf	 body;
+	int		 body_too_big;
+	struct MHD_PostProcessor *pp;
+	int		 upfd;
+	char		*uppath;
+	long long	 upbytes;
+	char		*filename;
+	int		 nfiles;
+	struct buf	 purpose;
+	int		 upload_error;
+};
+
+/* handle and completed: libmicrohttpd's request callbacks; cls is the
+ * struct server (routes.c). */
+enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+	    const char *method, const char *version, const char *upload_data,
+	    size_t *upload_data_size, void **con_cls);
+void	completed(void *cls, struct MHD_Connection *c, void **con_cls,
+	    enum MHD_RequestTerminationCode toe);
+
+/* Answers (reply.c).  Each queues the answer on c and records its status
+ * in r for the log; send_json frees b.  json_body parses r's body into
+ * *top: 0, or -1 after answering (*ret).  str_member: a required string
+ * member's decoded value (allocated), or NULL. */
+enum MHD_Result send_json(struct MHD_Connection *c, struct req *r,
+	    unsigned status, struct buf *b);
+enum MHD_Result send_error(struct MHD_Connection *c, struct req *r,
+	    unsigned status, const char *message, const char *param,
+	    const char *code);
+enum MHD_Result send_fault(struct MHD_Connection *c, struct req *r);
+enum MHD_Result no_such_file(struct MHD_Connection *c, struct req *r,
+	    const char *id, const char *param);
+int	json_body(struct MHD_Connection *c, struct req *r, struct jval *top,
+	    enum MHD_Result *ret);
+char   *str_member(struct jval obj, const char *name);
+
+/* One page of a list answer, in OpenAI's list shape: data, first_id,
+ * last_id, has_more (page.c).  The ids point into the store: close the
+ * page while the lock is still held. */
+struct page {
+	struct buf	 b;
+	const char	*first, *last;
+	const char	*cursor;	/* a cursor fault's last_id */
+	long		 count, limit;
+	int		 more;
+};
+
+/* list_params: the list parameters: limit (1..max, default dflt), after,
+ * order.  1, or 0 after answering (*ret). */
+int	list_params(struct MHD_Connection *c, struct req *r, long dflt,
+	    long max, long *limit, const char **after, int *asc,
+	    enum MHD_Result *ret);
+void	page_open(struct page *p, long limit);
+/* page_room: 1 when one more object fits (its separator is written);
+ * 0 when the page is full, which means has_more. */
+int	page_room(struct page *p);
+/* page_took: the object just written has this id. */
+void	page_took(struct page *p, const char *id);
+void	page_close(struct page *p);
+/* cursor_fault: the cursor fault that applies to a listing of path (the
+ * first given), or NULL.  cursor_take: under cursor fault f (or none), a
+ * cursor "cursor_K" of the fault's own is taken: *after becomes NULL (the
+ * listing starts over) and p is set to close with has_more and the next
+ * made-up cursor in cur: cursor_K+1, modulo the cycle for cursor-cycle.
+ * Any other cursor (or none) leads to cursor_0.  Both under the lock. */
+const struct mock_fault *cursor_fault(const struct mock_store *st,
+	    const char *path);
+void	cursor_take(const struct mock_fault *f, const char **after,
+	    struct page *p, char *cur, size_t n);
+
+/* The handlers (files.c, batches.c): each answers r. */
+enum MHD_Result list_files(struct MHD_Connection *c, struct req *r);
+enum MHD_Result upload_file(struct MHD_Connection *c, struct req *r);
+enum MHD_Result get_file(struct MHD_Connection *c, struct req *r,
+	    const char *id);
+enum MHD_Result delete_file(struct MHD_Connection *c, struct req *r,
+	    const char *id);
+enum MHD_Result file_content(struct MHD_Connection *c, struct req *r,
+	    const char *id);
+enum MHD_Result create_batch(struct MHD_Connection *c, struct req *r);
+enum MHD_Result list_batches(struct MHD_Connection *c, struct req *r);
+enum MHD_Result get_batch(struct MHD_Connection *c, struct req *r,
+	    const char *id, int cancel);
+
+/* upload_begin: for a multipart POST to /v1/files, starts r's multipart
+ * parser (r->pp), which stores the file part as it arrives (files.c). */
+void	upload_begin(struct MHD_Connection *c, struct req *r);
+
+#endif
