@@ -49,7 +49,7 @@ PROG_SRC   = $(wildcard tests/prog/*.c)
 TESTPROGS  = $(PROG_SRC:tests/prog/%.c=$(O)/tests/%)
 
 .SECONDARY:
-.PHONY: all testprogs deps check check-fast test asan lint bench demo fuzz chaos install uninstall clean
+.PHONY: FORCE all testprogs deps check check-fast test asan lint bench demo fuzz chaos install uninstall clean
 
 all: $(BINS) $(SCRIPT_BINS)
 
@@ -61,10 +61,18 @@ $(O)/obj/tools/%.o: tools/%.c common/*.h $(wildcard tools/*/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(LIB): $(COMMON_OBJ)
+# The archive is made afresh when an object is newer, and when the list of
+# common/ files changed (a file removed must leave the archive too).
+$(LIB): $(COMMON_OBJ) $(O)/obj/common.list
 	@mkdir -p $(@D)
 	rm -f $@
 	ar rcs $@ $(COMMON_OBJ)
+
+$(O)/obj/common.list: FORCE
+	@mkdir -p $(@D)
+	@echo '$(COMMON_SRC)' | cmp -s - $@ || echo '$(COMMON_SRC)' >$@
+
+FORCE:
 
 $(O)/bin/%: $(O)/obj/tools/%.o $(LIB)
 	@mkdir -p $(@D)
