@@ -234,19 +234,21 @@ run(struct run *r, struct inputs *ins, int meter)
 	CURLMsg *m;
 	struct xfer *x;
 	double wake, drawn = 0;
-	int more = 1, running, left, stop = 0, told = 0;
+	int more = 1, running, left, stop = 0, told = 0, ended;
 
 	r->started = now();
 	while (signals < 2 && !stop && working(r, more)) {
-		if (caught && !told++ && !r->quiet)
+		if (caught && !told++)
 			warnx("finishing the requests in flight; a second "
 			    "signal drops them");
 		wake = now() + 0.25;
 		start_due(r, ins, &more, &wake);
 		curl_multi_perform(r->multi, &running);
+		ended = 0;
 		while ((m = curl_multi_info_read(r->multi, &left)) != NULL) {
 			if (m->msg != CURLMSG_DONE)
 				continue;
+			ended++;
 			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
 			    (char **)&x);
 			if (xfer_finish(x, m->data.result) < 0)
@@ -258,7 +260,8 @@ run(struct run *r, struct inputs *ins, int meter)
 			meter_draw(r, now(), 0);
 			drawn = now();
 		}
-		if (!stop && (wake -= now()) > 0)
+		/* A request that ended leaves room for the next at once. */
+		if (!stop && !ended && working(r, more) && (wake -= now()) > 0)
 			curl_multi_poll(r->multi, NULL, 0, (int)(wake * 1000) + 1,
 			    NULL);
 	}
