@@ -48,15 +48,16 @@ static struct entry	*entries;
 static size_t		 entries_cap;
 
 /* The synopsis, then one line per option: as in the man page. */
-static const char optstring[] = "cf:hjk:P:V";
+static const char optstring[] = "cf:hjk:LP:V";
 static const char help[] =
-	"usage: jsonl-merge [-chjV] [-k key-field] [-f field] [-P prices-file]\n"
+	"usage: jsonl-merge [-chjLV] [-k key-field] [-f field] [-P prices-file]\n"
 	"                   items-file results-file\n"
 	"\n"
 	"  -c               check only that the items and results join\n"
 	"  -f field         the member added to each item (default llm)\n"
 	"  -j               add a text answer as the JSON it holds\n"
 	"  -k key-field     each item's key: this field path, not its line number\n"
+	"  -L               the cost of live calls, at the list price\n"
 	"  -P prices-file   the price table for the cost\n"
 	"  -h               print this help and exit\n"
 	"  -V               print the version and exit\n";
@@ -999,11 +1000,13 @@ write_items(const uint32_t *refs, const uint8_t *styles, size_t nitems,
 	buf_free(&errkey);
 }
 
+/* summary: the totals on stderr; the cost at the Batch API's price, or
+ * with live at the list price that live calls (oai-run) pay. */
 static void
-summary(size_t nitems, int as_json, const struct tally *t)
+summary(size_t nitems, int as_json, int live, const struct tally *t)
 {
-	double cost = t->cost * BATCH_PRICE_FACTOR;
-	double off = (1 - BATCH_PRICE_FACTOR) * 100;
+	double cost = t->cost * (live ? 1 : BATCH_PRICE_FACTOR);
+	char price[64];
 
 	if (as_json)
 		warnx("%zu items: %zu answered, %zu failed, %zu missing, %zu "
@@ -1023,12 +1026,17 @@ summary(size_t nitems, int as_json, const struct tally *t)
 		warnx("cost: unknown (no price table: see -P)");
 		return;
 	}
-	if (t->unknown_in == 0 && t->unknown_out == 0)
-		warnx("cost: $%.6f at the batch discount (%.0f%%)", cost, off);
+	if (live)
+		snprintf(price, sizeof(price), "at the list price (live calls)");
 	else
-		warnx("cost: $%.6f at the batch discount (%.0f%%), and unknown "
+		snprintf(price, sizeof(price), "at the batch discount (%.0f%%)",
+		    (1 - BATCH_PRICE_FACTOR) * 100);
+	if (t->unknown_in == 0 && t->unknown_out == 0)
+		warnx("cost: $%.6f %s", cost, price);
+	else
+		warnx("cost: $%.6f %s, and unknown "
 		    "for %llu prompt and %llu completion tokens of models "
-		    "not in %s: %s", cost, off, t->unknown_in, t->unknown_out,
+		    "not in %s: %s", cost, price, t->unknown_in, t->unknown_out,
 		    prices_path(), t->unknown_models.len ?
 		    t->unknown_models.p : "(none)");
 }
@@ -1044,7 +1052,7 @@ main(int argc, char *argv[])
 	struct capwarn shown_unknown = { 0 };
 	size_t nitems, e, unknown = 0, unmatched = 0, idlen;
 	const char *id;
-	int ch, check = 0, as_json = 0;
+	int ch, check = 0, as_json = 0, live = 0;
 
 	usage_long_options(argc, argv, optstring, help);
 	while ((ch = getopt(argc, argv, optstring)) != -1) {
@@ -1063,6 +1071,9 @@ main(int argc, char *argv[])
 			break;
 		case 'k':
 			keyfield = optarg;
+			break;
+		case 'L':
+			live = 1;
 			break;
 		case 'P':
 			prices_opt = optarg;
@@ -1137,7 +1148,7 @@ main(int argc, char *argv[])
 	free(styles);
 	if (stdout_close(1) < 0)
 		return 1;
-	summary(nitems, as_json, &t);
+	summary(nitems, as_json, live, &t);
 	buf_free(&t.unknown_models);
 	return t.failed > 0 || t.missing > 0 || t.not_json > 0 ||
 	    unknown > 0 ? 3 : 0;
