@@ -185,3 +185,20 @@ t_refused_key_stops() {
 	expect_empty "$T/out"
 	expect_eq "$(calls /v1/chat/completions)" 1 "calls"
 }
+
+# On a terminal: done of total, the rates, the failures and the time
+# left, drawn over and over on one line, erased at the end.
+t_progress_on_a_terminal() {
+	run_start -L 100 -F http400=1@/v1/chat
+	net_lines 20 req.jsonl
+	mkdir tty tty2
+	python3 "$TOP/tests/ptyterm" 24 100 tty oai-run -c 2 -o res.jsonl req.jsonl
+	expect_lines 20 res.jsonl
+	tr '\r' '\n' <tty/raw >lines
+	expect_grep '^oai-run: [0-9]+ of 20 \([0-9]+%\), [0-9.]+k? req/min, [0-9.]+k? tok/min, 1 failed, ETA [0-9]+s' lines
+	expect_eq "$(grep -c . tty/screen || true)" 0 "lines left on the screen"
+	# -q: nothing.
+	rm res.jsonl
+	python3 "$TOP/tests/ptyterm" 24 100 tty2 oai-run -q -c 2 -o res.jsonl req.jsonl
+	expect_eq "$(wc -c <tty2/raw)" 0 "bytes with -q"
+}

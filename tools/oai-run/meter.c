@@ -44,12 +44,14 @@ meter_draw(struct run *r, double t, int last)
 	human(rpm, sizeof(rpm), r->answered / mins);
 	human(tpm, sizeof(tpm), r->tokens / mins);
 	if (r->total > 0 && r->answered > 0 && done < r->total) {
-		left = (r->total - done) * mins / r->answered;
+		left = (r->total - done) * (t - r->started) / r->answered;
 		if (left < 60)
-			snprintf(eta, sizeof(eta), ", ETA %.0fm", left + 0.5);
+			snprintf(eta, sizeof(eta), ", ETA %ds", (int)left + 1);
+		else if (left < 3600)
+			snprintf(eta, sizeof(eta), ", ETA %dm", (int)(left / 60) + 1);
 		else
 			snprintf(eta, sizeof(eta), ", ETA %dh%02dm",
-			    (int)(left / 60), (int)(left - 60 * (int)(left / 60)));
+			    (int)(left / 3600), (int)(left / 60) % 60);
 	}
 	if (r->total > 0)
 		fprintf(stderr, "\roai-run: %llu of %llu (%.0f%%), %s req/min, "

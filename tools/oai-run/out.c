@@ -168,6 +168,22 @@ add_body(struct buf *b, struct xfer *x, const char *key)
 	buf_free(&text);
 }
 
+/* used_tokens: what an answer says it used (usage.total_tokens, as chat,
+ * embeddings and responses give it), 0 when it does not say. */
+static long long
+used_tokens(const struct xfer *x)
+{
+	struct jval top, v;
+	struct jerr e;
+	long long n;
+
+	if (jscan_doc(x->answer.p, x->answer.len, &top, &e) != 0 ||
+	    !jscan_path(top, "usage.total_tokens", &v) || jscan_int(v, &n) != 0 ||
+	    n < 0)
+		return 0;
+	return n;
+}
+
 void
 out_result(struct run *r, struct xfer *x, long status, const char *code,
     const char *message)
@@ -200,7 +216,8 @@ out_result(struct run *r, struct xfer *x, long status, const char *code,
 		buf_adds(b, "}}\n");
 	}
 	r->answered++;
-	r->tokens += x->cost;
+	if (status == 200)
+		r->tokens += used_tokens(x);
 	if (status != 200)
 		r->failed++;
 	if (b->len >= PENDING_MAX)
