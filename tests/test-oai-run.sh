@@ -202,3 +202,19 @@ t_progress_on_a_terminal() {
 	python3 "$TOP/tests/ptyterm" 24 100 tty2 oai-run -q -c 2 -o res.jsonl req.jsonl
 	expect_eq "$(wc -c <tty2/raw)" 0 "bytes with -q"
 }
+
+# -T: a request counts its input and its cap on output (990 here, about
+# 1,000 in all): at 600,000 a minute, ten a second, a second's worth at
+# once, so 30 requests take two seconds at least.
+t_tokens_per_minute() {
+	run_start
+	for i in $(seq 1 30); do
+		printf '{"custom_id":"t%d","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"q%d"}],"max_tokens":990}}\n' "$i" "$i"
+	done >req.jsonl
+	start=$(net_ms)
+	run oai-run -T 600000 -c 50 req.jsonl
+	expect_rc 0
+	expect_lines 30 "$T/out"
+	ms=$(($(net_ms) - start))
+	[ "$ms" -ge 1900 ] || fail "30 requests of 1,000 tokens at -T 600000 took $ms ms"
+}
