@@ -96,6 +96,28 @@ base_headers(const struct oai_config *c)
 	return add_header(l, "Accept: %s", "application/json");
 }
 
+void
+http_easy_defaults(CURL *cu, long stall_s)
+{
+	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(cu, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(cu, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(cu, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(cu, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(cu, CURLOPT_LOW_SPEED_TIME, stall_s);
+	curl_easy_setopt(cu, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(cu, CURLOPT_USERAGENT, "batchpipe/" BATCHPIPE_VERSION);
+}
+
+struct curl_slist *
+http_json_headers(const struct oai_config *c)
+{
+	return add_header(base_headers(c), "Content-Type: %s",
+	    "application/json");
+}
+
 /* Prints s[0..n) to stderr scrubbed: the key masked wherever it
  * appears, control characters made spaces. */
 static void
@@ -346,23 +368,12 @@ http_open(const struct oai_config *c, int verbose)
 	h->max_pages = envnum_whole("BATCHPIPE_MAX_PAGES", HTTP_MAX_PAGES, 1,
 	    100000000, "pages");
 	h->hdrs = base_headers(c);
-	h->json_hdrs = base_headers(c);
-	h->json_hdrs = add_header(h->json_hdrs, "Content-Type: %s",
-	    "application/json");
+	h->json_hdrs = http_json_headers(c);
 	if ((cu = h->curl = curl_easy_init()) == NULL)
 		errx(1, "cannot initialise libcurl");
-	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(cu, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(cu, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(cu, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
-	curl_easy_setopt(cu, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(cu, CURLOPT_LOW_SPEED_TIME, h->stall_s);
-	curl_easy_setopt(cu, CURLOPT_TCP_KEEPALIVE, 1L);
+	http_easy_defaults(cu, h->stall_s);
 	curl_easy_setopt(cu, CURLOPT_BUFFERSIZE, XFER_BUFSIZE);
 	curl_easy_setopt(cu, CURLOPT_UPLOAD_BUFFERSIZE, XFER_BUFSIZE);
-	curl_easy_setopt(cu, CURLOPT_USERAGENT, "batchpipe/" BATCHPIPE_VERSION);
 	curl_easy_setopt(cu, CURLOPT_ERRORBUFFER, h->curlerr);
 	curl_easy_setopt(cu, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(cu, CURLOPT_HEADERDATA, h);

@@ -39,6 +39,7 @@
 #ifndef HTTP_H
 #define HTTP_H
 #include <sys/types.h>
+#include <curl/curl.h>
 
 #include "config.h"
 #include "retry.h"
@@ -139,6 +140,19 @@ const char *http_errmsg(const struct http *h);
  * bound on tries they should keep to. */
 long	http_backoff_ms(const struct http *h, int attempt);
 int	http_max_tries(const struct http *h);
+
+/* http_easy_defaults: the settings every transfer of the oai- tools
+ * has, on a libcurl easy handle: http and https only, no redirects, TLS
+ * verified, the connect timeout, stall_s seconds without progress a
+ * stall, TCP keep-alive, batchpipe's User-Agent, no signals.  For a tool
+ * that drives its own handles (oai-run); the http_ calls have them. */
+void	http_easy_defaults(CURL *cu, long stall_s);
+
+/* http_json_headers: the headers of a JSON call for configuration c:
+ * the key as a Bearer token, the organization and project when set,
+ * Accept and Content-Type application/json.  The caller frees the list
+ * with curl_slist_free_all. */
+struct curl_slist *http_json_headers(const struct oai_config *c);
 
 /* http_trace: with verbose on, prints "* " fmt to stderr. */
 void	http_trace(const struct http *h, const char *fmt, ...)

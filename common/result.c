@@ -9,6 +9,7 @@
 static const char *const retry_codes[] = {
 	"batch_expired", "batch_cancelled", "server_error", "internal_error",
 	"rate_limit_exceeded", "timeout", "service_unavailable",
+	"connection_error",
 };
 
 static const struct jval none = { JT_NONE, NULL, 0 };

@@ -11,7 +11,8 @@
  * A failed request is worth another try when its status is 408, 429 or
  * 5xx, or its error code is one of batch_expired, batch_cancelled,
  * server_error, internal_error, rate_limit_exceeded, timeout,
- * service_unavailable (the request was never run, or the server failed),
+ * service_unavailable, connection_error (oai-run's: no answer came) (the
+ * request was never run, or the server failed),
  * or when the line has neither a status nor an error code (nothing says
  * the request itself was wrong).  Anything else, an invalid request (HTTP
  * 400) above all, is final.

@@ -101,4 +101,4 @@ _batchpipe() {
 
 complete -F _batchpipe jsonl-merge jsonl-prompt jsonl-sortid jsonl-split \
     jsonl-tokens jsonl-triage oai-batch oai-fetch oai-mock oai-pipeline \
-    oai-rm oai-upload oai-wait
+    oai-rm oai-run oai-upload oai-wait

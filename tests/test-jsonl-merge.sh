@@ -598,3 +598,19 @@ t_json_answers_with_j() {
 	expect_grep '^\{"id":"obj","llm":"\{' out
 	expect_eq "$(sed -n 1p err)" 'jsonl-merge: 8 items: 8 answered, 0 failed, 0 missing'
 }
+
+# -L: live calls cost the list price, and the summary says which price.
+t_live_calls_at_the_list_price() {
+	prices
+	printf '{"id":"%s"}\n' a b >items
+	{
+		chat a '"1"' m-a 1000 500
+		chat b '"2"' m-b 2000000 0
+	} >results
+	run jsonl-merge -L -P p.tsv -k id items results
+	expect_rc 0
+	# m-a: 1000 * 1.00 + 500 * 2.00 = 2000 per 1e6; m-b: 2e6 * 0.50 / 1e6.
+	expect_eq "$(sed -n 3p err)" 'jsonl-merge: cost: $1.002000 at the list price (live calls)'
+	run jsonl-merge -P p.tsv -k id items results
+	expect_eq "$(sed -n 3p err)" 'jsonl-merge: cost: $0.501000 at the batch discount (50%)'
+}

@@ -384,3 +384,16 @@ t_repeated_top_level_key() {
 	expect_eq "$(cat "$T/err")" 'jsonl-tokens: r.jsonl:1: repeated key "body"'
 	expect_empty "$T/out"
 }
+
+# -L: the same figures at the list price, twice the batch price.
+t_live_prices() {
+	prices >p.tsv
+	grep compl-string "$DATA/tokens/requests.jsonl" >s2.jsonl
+	run jsonl-tokens -s -L -P p.tsv s2.jsonl
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" "s2.jsonl	1	5	7	0.5700	0.1500
+total	1	5	7	0.5700	0.1500"
+	run jsonl-tokens -L s2.jsonl
+	expect_rc 2
+	expect_grep '^jsonl-tokens: -L goes with -s$' "$T/err"
+}

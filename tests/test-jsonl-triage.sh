@@ -124,7 +124,7 @@ t_408_429_5xx_retried() {
 
 t_error_codes() {
 	local c
-	set -- batch_expired batch_cancelled server_error internal_error rate_limit_exceeded timeout service_unavailable
+	set -- batch_expired batch_cancelled server_error internal_error rate_limit_exceeded timeout service_unavailable connection_error
 	for c do req "$c"; done >req.jsonl
 	req invalid_request content_filter Server_Error >>req.jsonl
 	{
@@ -136,7 +136,7 @@ t_error_codes() {
 	triage req.jsonl res.jsonl
 	expect_rc 0
 	expect_eq "$(retried)" "$* "
-	expect_eq "$(grep -c '	retry	' failed.txt)" 7 "retried"
+	expect_eq "$(grep -c '	retry	' failed.txt)" 8 "retried"
 	expect_grep '^batch_expired	retry	batch_expired: m batch_expired$' failed.txt
 	expect_grep '^content_filter	final	content_filter: no$' failed.txt
 	expect_grep '^Server_Error	final	Server_Error: case matters$' failed.txt

@@ -73,7 +73,7 @@ whole_files() {
 t_usage() {
 	run oai-pipeline -h
 	expect_rc 0
-	expect_eq "$(sed '/^$/,$d' "$T/out" | tr -s ' \n' ' ' | sed 's/ $//')" "usage: oai-pipeline [-chjnqV] [-B dollars] [-d run-dir] [-e endpoint] [-i interval] [-k key-field] [-l max-lines] [-Q limit] [-r retries] [-t timeout] requests.jsonl [items.jsonl]"
+	expect_eq "$(sed '/^$/,$d' "$T/out" | tr -s ' \n' ' ' | sed 's/ $//')" "usage: oai-pipeline [-chjLnqV] [-B dollars] [-d run-dir] [-e endpoint] [-i interval] [-k key-field] [-l max-lines] [-Q limit] [-r retries] [-t timeout] requests.jsonl [items.jsonl]"
 	run oai-pipeline -V
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" "oai-pipeline batchpipe 0.1.0"
@@ -1232,4 +1232,65 @@ oai-pipeline: options that no longer apply to it: -i 0.05, -r 5, -l 1, -c"
 	expect_grep "^oai-pipeline: the job in $T/run is finished: " "$T/err"
 	expect_no_grep 'no longer apply' "$T/err"
 	expect_eq "$(batches_of_server | wc -l)" 1 "batches on the server"
+}
+
+# -L: the same job answered live by oai-run, with the same records,
+# retries, sort and merge; no file is uploaded and no batch created.
+t_live_job() {
+	MOCK_LOG=$T/mock.log quick_mock -F http500=3@/v1/chat -F http400=2@/v1/chat
+	mkitems 40
+	BATCHPIPE_MAX_TRIES=1 pipeline -L -k sku -l 15 -d run req.jsonl items.jsonl
+	expect_rc 3
+	expect_lines 40 "$T/out"
+	expect_eq "$(grep -c '"llm":"' "$T/out")" 38 "answered"
+	expect_eq "$(grep -c '"llm_error":' "$T/out")" 2 "failed"
+	expect_grep '^oai-pipeline: 40 requests: 38 succeeded, 2 failed; answered live \(3 requests sent again\)$' "$T/err"
+	expect_grep 'cost: .* at the list price \(live calls\)$' "$T/err"
+	expect_eq "$(net_count_files)" 0 "files uploaded"
+	expect_eq "$(mock_curl GET /batches | grep -c '"id":"batch_')" 0 "batches"
+	expect_grep '^mode live$' run/job
+	expect_eq "$(cut -f 2,3 run/done | sort -u)" "live	completed"
+	whole_files run
+	expect_eq "$(grep -c 'POST /v1/chat/completions' "$T/mock.log")" 43 "calls"
+	# Done: shown again, nothing sent.
+	pipeline -L -k sku -d run req.jsonl items.jsonl
+	expect_rc 3
+	expect_lines 40 "$T/out"
+	expect_eq "$(grep -c 'POST /v1/chat/completions' "$T/mock.log")" 43 "calls after"
+	# A job runs one way to the end.
+	pipeline -k sku -d run req.jsonl items.jsonl
+	expect_rc 2
+	expect_grep 'this job is answered live: carry it on with -L$' "$T/err"
+}
+
+# -L after a crash: the part being answered carries on from oai-run's
+# own record; nothing is sent twice.
+t_live_resumes_after_a_kill() {
+	MOCK_LOG=$T/mock.log quick_mock -L 200
+	mkreq 60 >req.jsonl
+	oai-pipeline -L -q -l 30 -d run req.jsonl >/dev/null 2>err &
+	pid=$!
+	# Killed once some answers are on record.
+	for _ in $(seq 1 100); do
+		[ -s run/out/p0001.jsonl.live.jsonl ] && break
+		sleep 0.05
+	done
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null || true
+	pipeline -L -d run req.jsonl
+	expect_rc 0
+	expect_lines 60 "$T/out"
+	expect_eq "$(ids "$T/out" | sort -u | wc -l)" 60 "ids"
+	expect_eq "$(grep -c 'POST /v1/chat/completions' "$T/mock.log")" 60 "calls"
+}
+
+t_live_dry_run_at_the_list_price() {
+	mkreq 10 >req.jsonl
+	pipeline -L -n -d run req.jsonl
+	expect_rc 0
+	expect_grep '^worst-case cost: \$[0-9.]* at the list price$' "$T/out"
+	expect_no_grep '^queue:' "$T/out"
+	pipeline -L -B 5 -d run2 req.jsonl
+	expect_rc 2
+	expect_grep 'a budget is kept for batches only, not with -L' "$T/err"
 }

@@ -41,16 +41,20 @@ struct tally {
 
 static int		 sflag, qflag, tier;	/* tier: -T, 0 without */
 static int		 have_prices;		/* a price table was read */
+/* The price paid, a fraction of the list price: the Batch API's, or with
+ * -L the whole list price of live calls. */
+static double		 price_factor = BATCH_PRICE_FACTOR;
 static char		*warned[MAX_WARNED];	/* models warned about */
 static size_t		 nwarned;
 
 /* The synopsis, then one line per option: as in the man page. */
-static const char optstring[] = "E:hP:qsT:V";
+static const char optstring[] = "E:hLP:qsT:V";
 static const char help[] =
-	"usage: jsonl-tokens [-hqsV] [-E encoding] [-P prices-file] [-T tier]\n"
+	"usage: jsonl-tokens [-hLqsV] [-E encoding] [-P prices-file] [-T tier]\n"
 	"                    [file ...]\n"
 	"\n"
 	"  -E encoding     count every request with o200k_base or cl100k_base\n"
+	"  -L              with -s: the cost of live calls, at the list price\n"
 	"  -P prices-file  the price table for -s\n"
 	"  -q              no warnings about models without a price\n"
 	"  -s              totals and worst-case cost per file\n"
@@ -86,7 +90,7 @@ usd(char *s, size_t size, int unknown, double list_usd)
 {
 	if (unknown)
 		return "unknown";
-	snprintf(s, size, "%.4f", list_usd / 1e6 * BATCH_PRICE_FACTOR);
+	snprintf(s, size, "%.4f", list_usd / 1e6 * price_factor);
 	return s;
 }
 
@@ -231,6 +235,7 @@ main(int argc, char *argv[])
 			encoding = optarg;
 			break;
 		case 'h': usage_help(help);
+		case 'L': price_factor = 1; break;
 		case 'P': prices_file = optarg; break;
 		case 'q': qflag = 1; break;
 		case 's': sflag = 1; break;
@@ -249,6 +254,10 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	if (price_factor == 1 && !sflag) {
+		warnx("-L goes with -s");
+		usage_error(help);
+	}
 	if (tier > 0 && !sflag) {
 		warnx("-T goes with -s");
 		usage_error(help);

@@ -21,15 +21,16 @@
 #include "usage.h"
 
 /* The synopsis, then one line per option: as in the man page. */
-static const char optstring[] = "cf:hjk:P:V";
+static const char optstring[] = "cf:hjk:LP:V";
 static const char help[] =
-	"usage: jsonl-merge [-chjV] [-k key-field] [-f field] [-P prices-file]\n"
+	"usage: jsonl-merge [-chjLV] [-k key-field] [-f field] [-P prices-file]\n"
 	"                   items-file results-file\n"
 	"\n"
 	"  -c               check only that the items and results join\n"
 	"  -f field         the member added to each item (default llm)\n"
 	"  -j               add a text answer as the JSON it holds\n"
 	"  -k key-field     each item's key: this field path, not its line number\n"
+	"  -L               the cost of live calls, at the list price\n"
 	"  -P prices-file   the price table for the cost\n"
 	"  -h               print this help and exit\n"
 	"  -V               print the version and exit\n";
@@ -41,6 +42,7 @@ struct options {
 	const char	*items, *results;	/* the operands */
 	int		 check;		/* -c */
 	int		 as_json;	/* -j */
+	int		 live;		/* -L */
 };
 
 /* The options and operands into *o; exits 2 on a usage error. */
@@ -67,6 +69,9 @@ parse_options(int argc, char *argv[], struct options *o)
 			usage_help(help);
 		case 'k':
 			o->keyfield = optarg;
+			break;
+		case 'L':
+			o->live = 1;
 			break;
 		case 'P':
 			o->prices = optarg;
@@ -194,7 +199,7 @@ main(int argc, char *argv[])
 	if (stdout_close(1) < 0)
 		status = 1;
 	else {
-		summary(nitems, o.as_json, &t);
+		summary(nitems, o.as_json, o.live, &t);
 		status = t.failed > 0 || t.missing > 0 || t.not_json > 0 ||
 		    unknown > 0 ? 3 : 0;
 	}

@@ -165,8 +165,9 @@ struct tally {
 void	count_usage(struct jval usage, struct jval model, struct tally *t,
 	    struct buf *scratch);
 
-/* summary: the counts, tokens and cost of t on stderr. */
-void	summary(size_t nitems, int as_json, const struct tally *t);
+/* summary: the counts, tokens and cost of t on stderr; the cost at the
+ * Batch API's price, or with live at the list price live calls pay. */
+void	summary(size_t nitems, int as_json, int live, const struct tally *t);
 
 /* write.c */
 

@@ -1,8 +1,10 @@
 /*
  * prices: the tokens of every response and their cost, by each model's
- * prices in the table (common/modeldata) at the batch discount.
+ * prices in the table (common/modeldata) at the batch discount, or with
+ * -L at the list price of live calls.
  */
 #include <err.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "merge.h"
@@ -89,10 +91,10 @@ count_usage(struct jval usage, struct jval model, struct tally *t,
 }
 
 void
-summary(size_t nitems, int as_json, const struct tally *t)
+summary(size_t nitems, int as_json, int live, const struct tally *t)
 {
-	double cost = t->cost * BATCH_PRICE_FACTOR;
-	double off = (1 - BATCH_PRICE_FACTOR) * 100;
+	double cost = t->cost * (live ? 1 : BATCH_PRICE_FACTOR);
+	char price[64];
 
 	if (as_json)
 		warnx("%zu items: %zu answered, %zu failed, %zu missing, %zu "
@@ -112,12 +114,17 @@ summary(size_t nitems, int as_json, const struct tally *t)
 		warnx("cost: unknown (no price table: see -P)");
 		return;
 	}
-	if (t->unknown_in == 0 && t->unknown_out == 0)
-		warnx("cost: $%.6f at the batch discount (%.0f%%)", cost, off);
+	if (live)
+		snprintf(price, sizeof(price), "at the list price (live calls)");
 	else
-		warnx("cost: $%.6f at the batch discount (%.0f%%), and unknown "
+		snprintf(price, sizeof(price), "at the batch discount (%.0f%%)",
+		    (1 - BATCH_PRICE_FACTOR) * 100);
+	if (t->unknown_in == 0 && t->unknown_out == 0)
+		warnx("cost: $%.6f %s", cost, price);
+	else
+		warnx("cost: $%.6f %s, and unknown "
 		    "for %llu prompt and %llu completion tokens of models "
-		    "not in %s: %s", cost, off, t->unknown_in, t->unknown_out,
+		    "not in %s: %s", cost, price, t->unknown_in, t->unknown_out,
 		    prices_path(), t->unknown_models.len ?
 		    t->unknown_models.p : "(none)");
 }
