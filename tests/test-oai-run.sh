@@ -194,7 +194,7 @@ t_progress_on_a_terminal() {
 	mkdir tty tty2
 	python3 "$TOP/tests/ptyterm" 24 100 tty oai-run -c 2 -o res.jsonl req.jsonl
 	expect_lines 20 res.jsonl
-	tr '\r' '\n' <tty/raw >lines
+	tr '\r' '\n' <tty/raw | sed 's/\x1b\[K//g' >lines
 	expect_grep '^oai-run: [0-9]+ of 20 \([0-9]+%\), [0-9.]+k? req/min, [0-9.]+k? tok/min, 1 failed, ETA [0-9]+s' lines
 	expect_eq "$(grep -c . tty/screen || true)" 0 "lines left on the screen"
 	# -q: nothing.

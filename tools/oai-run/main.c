@@ -3,7 +3,6 @@
  * writes each result as a line of the Batch API's output format.
  */
 #include <err.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +14,8 @@
 #include "http.h"
 #include "jsonl.h"
 #include "modeldata.h"
+#include "monoclock.h"
+#include "numarg.h"
 #include "outcheck.h"
 #include "reqcount.h"
 #include "reqline.h"
@@ -64,18 +65,18 @@ on_signal(int sig)
 	signals++;
 }
 
-static long
-number(const char *s, char opt, long min, long max)
+/* number: option opt's value s, a whole number from min to max by
+ * numarg's rule, or a usage error. */
+static long long
+number(const char *s, char opt, long long min, long long max)
 {
-	char *end;
-	long v;
+	const char *errstr;
+	long long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s < '0' || *s > '9' || *end != '\0' || errno || v < min ||
-	    v > max) {
-		warnx("-%c: not a whole number from %ld to %ld: %s", opt, min,
-		    max, s);
+	v = numarg(s, min, max, &errstr);
+	if (errstr != NULL) {
+		warnx("-%c: not a whole number from %lld to %lld: %s", opt,
+		    min, max, s);
 		usage_error(help);
 	}
 	return v;
@@ -186,7 +187,7 @@ static void
 start_due(struct run *r, struct inputs *ins, int *more, double *wake)
 {
 	struct xfer *x;
-	double t = now(), w;
+	double t = mono_now(), w;
 	int i, active = 0;
 
 	for (i = 0; i < r->nxfers; i++)
@@ -236,12 +237,14 @@ run(struct run *r, struct inputs *ins, int meter)
 	double wake, drawn = 0;
 	int more = 1, running, left, stop = 0, told = 0, ended;
 
-	r->started = now();
+	r->started = mono_now();
 	while (signals < 2 && !stop && working(r, more)) {
-		if (caught && !told++)
+		if (caught && !told++) {
+			progress_clear(&r->meter);
 			warnx("finishing the requests in flight; a second "
 			    "signal drops them");
-		wake = now() + 0.25;
+		}
+		wake = mono_now() + 0.25;
 		start_due(r, ins, &more, &wake);
 		curl_multi_perform(r->multi, &running);
 		ended = 0;
@@ -256,17 +259,17 @@ run(struct run *r, struct inputs *ins, int meter)
 		}
 		if (out_flush(r, 0) != 0)
 			return -1;
-		if (meter && now() - drawn >= 0.5) {
-			meter_draw(r, now(), 0);
-			drawn = now();
+		if (meter && mono_now() - drawn >= 0.5) {
+			meter_draw(r, mono_now(), 0);
+			drawn = mono_now();
 		}
 		/* A request that ended leaves room for the next at once. */
-		if (!stop && !ended && working(r, more) && (wake -= now()) > 0)
+		if (!stop && !ended && working(r, more) && (wake -= mono_now()) > 0)
 			curl_multi_poll(r->multi, NULL, 0, (int)(wake * 1000) + 1,
 			    NULL);
 	}
 	if (meter)
-		meter_draw(r, now(), 1);
+		meter_draw(r, mono_now(), 1);
 	return stop ? -1 : 0;
 }
 
@@ -338,13 +341,15 @@ main(int argc, char *argv[])
 	curl_multi_setopt(r.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
 	    (long)concurrency);
 	r.headers = http_json_headers(&r.cfg);
-	pace_init(&r.pace, concurrency, rpm, tpm, now());
+	pace_init(&r.pace, concurrency, rpm, tpm, mono_now());
+	progress_init(&r.meter);
 	xfer_setup(&r, concurrency);
 
 	status = run(&r, &ins, !r.quiet && isatty(STDERR_FILENO));
 	if (out_flush(&r, 1) != 0)
 		status = -1;
 	xfer_cleanup(&r);
+	progress_free(&r.meter);
 	if (caught) {
 		warnx("stopped by signal %d: %llu of %llu requests answered%s",
 		    (int)caught, r.answered, r.total, out ? "; the same "

@@ -3,18 +3,8 @@
  * requests and tokens per minute, the failures and the time left.
  */
 #include <stdio.h>
-#include <time.h>
 
 #include "run.h"
-
-double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* A count shown in three figures or so: 950, 12.3k, 4.5M. */
 static void
@@ -36,7 +26,7 @@ meter_draw(struct run *r, double t, int last)
 	double mins = (t - r->started) / 60, left;
 
 	if (last) {
-		fputs("\r\033[K", stderr);
+		progress_clear(&r->meter);
 		return;
 	}
 	if (mins <= 0)
@@ -54,11 +44,10 @@ meter_draw(struct run *r, double t, int last)
 			    (int)(left / 3600), (int)(left / 60) % 60);
 	}
 	if (r->total > 0)
-		fprintf(stderr, "\roai-run: %llu of %llu (%.0f%%), %s req/min, "
-		    "%s tok/min, %llu failed%s\033[K", done, r->total,
+		progress_line(&r->meter, "oai-run: %llu of %llu (%.0f%%), %s "
+		    "req/min, %s tok/min, %llu failed%s", done, r->total,
 		    100.0 * done / r->total, rpm, tpm, r->failed, eta);
 	else
-		fprintf(stderr, "\roai-run: %llu done, %s req/min, %s tok/min, "
-		    "%llu failed\033[K", done, rpm, tpm, r->failed);
-	fflush(stderr);
+		progress_line(&r->meter, "oai-run: %llu done, %s req/min, %s "
+		    "tok/min, %llu failed", done, rpm, tpm, r->failed);
 }

@@ -14,32 +14,17 @@
 #include "atomicfile.h"
 #include "jscan.h"
 #include "jsonl.h"
+#include "monoclock.h"
 #include "result.h"
 #include "run.h"
 #include "scrub.h"
+#include "writeall.h"
 
 /* How often -o is made durable while lines are written, in seconds. */
 #define SYNC_EVERY	2.0
 /* Lines are written when this much is held, or at each turn of the loop
  * that finished a request. */
 #define PENDING_MAX	((size_t)256 << 10)
-
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 /* The custom_id of a result line that succeeded, decoded into id; 0 when
  * the line is not one. */
@@ -135,7 +120,7 @@ out_open(struct run *r, const char *path)
 		warn("%s", path);
 		return -1;
 	}
-	r->synced = now();
+	r->synced = mono_now();
 	return 0;
 }
 
@@ -237,7 +222,7 @@ out_flush(struct run *r, int force)
 	buf_reset(&r->pending);
 	if (r->outfd == STDOUT_FILENO)
 		return 0;
-	t = now();
+	t = mono_now();
 	if ((force || t - r->synced >= SYNC_EVERY) && fsync(r->outfd) != 0 &&
 	    errno != EINVAL) {
 		warn("%s", r->outname);

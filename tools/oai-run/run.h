@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "config.h"
 #include "idset.h"
+#include "progress.h"
 #include "retry.h"
 
 /* The limits a server announces in x-ratelimit-* headers, and those
@@ -77,6 +78,7 @@ struct run {
 	long			 stall_s;
 	struct pace		 pace;
 	int			 verbose, quiet;
+	struct progress		 meter;
 
 	int			 outfd;		/* stdout or -o's */
 	const char		*outname;
@@ -115,10 +117,7 @@ void	 out_result(struct run *r, struct xfer *x, long status,
  * -o durable.  Returns 0, or -1 after reporting a write error. */
 int	 out_flush(struct run *r, int force);
 
-/* meter.c */
+/* meter.c: the progress line (last: erase it). */
 void	 meter_draw(struct run *r, double now, int last);
-
-/* now: seconds on the monotonic clock. */
-double	 now(void);
 
 #endif

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "jscan.h"
+#include "monoclock.h"
 #include "http.h"
 #include "run.h"
 #include "xalloc.h"
@@ -53,7 +54,7 @@ on_header(char *data, size_t size, size_t nitems, void *arg)
 	size_t n = size * nitems, l;
 	char *v = NULL;
 
-	pace_header(&x->run->pace, data, n, now());
+	pace_header(&x->run->pace, data, n, mono_now());
 	if (n > 15 && strncasecmp(data, "retry-after-ms:", 15) == 0)
 		take_value(&x->after_ms, data + 15, n - 15);
 	else if (n > 12 && strncasecmp(data, "retry-after:", 12) == 0)
@@ -133,6 +134,7 @@ trace(const struct xfer *x, long status, CURLcode code, long again_ms)
 {
 	char what[CURL_ERROR_SIZE + 16];
 
+	progress_clear(&x->run->meter);
 	if (status > 0)
 		snprintf(what, sizeof(what), "HTTP %ld", status);
 	else
@@ -157,6 +159,7 @@ xfer_finish(struct xfer *x, CURLcode code)
 	if (code == CURLE_OK)
 		curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (status == 401) {
+		progress_clear(&r->meter);
 		warnx("%s: HTTP 401: the key is refused; nothing more is sent",
 		    r->cfg.base_url);
 		return -1;
@@ -167,9 +170,9 @@ xfer_finish(struct xfer *x, CURLcode code)
 		    r->policy.cap_ms);
 	if (again && wait_ms < 0)
 		wait_ms = retry_backoff_ms(&r->policy, x->tries);
-	pace_answer(&r->pace, status, wait_ms, now());
+	pace_answer(&r->pace, status, wait_ms, mono_now());
 	if (again && x->tries < r->policy.max_tries) {
-		x->due = now() + wait_ms / 1000.0;
+		x->due = mono_now() + wait_ms / 1000.0;
 		if (r->verbose)
 			trace(x, status, code, wait_ms);
 		return 0;
