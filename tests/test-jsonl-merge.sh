@@ -1,10 +1,10 @@
 # shellcheck shell=bash
 # The expected messages hold literal dollar signs:
 # shellcheck disable=SC2016
+# jsonl-merge: answers back onto the items, by custom_id.
 # The cases of the shape input → stdout, stderr and status are data, in
 # tests/data/jsonl-merge/ (run by tests/test-cases.sh; see tests/README);
 # the tests here need more: pipes, FIFOs, large inputs, other tools.
-# jsonl-merge: answers back onto the items, by custom_id.
 
 # chat ID CONTENT-JSON [MODEL PROMPT COMPLETION]: a successful chat result.
 chat() {
