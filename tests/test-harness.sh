@@ -56,7 +56,7 @@ t_harness_every_case_expectation_is_checked() {
 			else
 				echo broken >>"$want"
 			fi
-			DATA=$T/data LABEL=$LABEL WORK=$T BATCHPIPE_TESTS= \
+			DATA=$T/data LABEL=$LABEL WORK=$T BATCHPIPE_TESTS='' \
 				bash "$TOP/tests/lib.sh" "$TOP/tests/test-cases.sh" >log 2>&1 || true
 			grep -q '^FAIL ' log && ! grep -q '^PASS ' log || missed+=("$base/$f")
 		done
