@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Tests as data: every directory tests/data/TOOL/CASE/, TOOL a tool of
-# $BIN, is one offline case, the test t_TOOL:CASE; every directory
-# tests/data/net/CASE/ is one case against oai-mock, the test t_net:CASE.
+# $BIN, is one offline case, the test t_TOOL.CASE; every directory
+# tests/data/net/CASE/ is one case against oai-mock, the test t_net.CASE.
 # tests/README says how to write one; in short:
 #
 #   args       the command line after the tool name, one argument a line
@@ -222,13 +222,15 @@ case_net() {
 	return "$bad"
 }
 
+# The name has no colon: the scratch directory, named after the test, is
+# in ASAN_OPTIONS' log_path, and ASAN_OPTIONS is colon-separated.
 for d in "$DATA"/*/*/; do
 	d=${d%/}
 	c=${d##*/} tool=${d%/*} tool=${tool##*/}
 	if [ "$tool" = net ]; then
-		eval "t_net:$c() { case_net '$c'; }"
+		eval "t_net.$c() { case_net '$c'; }"
 	elif [ -x "$BIN/$tool" ]; then
-		eval "t_$tool:$c() { case_offline '$tool' '$c'; }"
+		eval "t_$tool.$c() { case_offline '$tool' '$c'; }"
 	fi
 done
 unset d c tool
