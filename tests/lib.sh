@@ -11,7 +11,9 @@ set -u
 file=$1
 : "${TOP:=$(cd "$(dirname "$0")/.." && pwd)}" "${BIN:=$TOP/bin}" "${LABEL:=bin}" "${KEEP:=}"
 : "${WORK:=${TMPDIR:-/tmp}}"
-export TOP BIN DATA="$TOP/tests/data"
+# DATA, the cases and fixtures, is another directory only when the
+# harness tests itself.
+export TOP BIN DATA="${DATA:-$TOP/tests/data}"
 export PATH="$BIN:$TOP/scripts:$PATH"
 export LC_ALL=C
 # Sanitizer reports go to files the harness checks after each test, so a

@@ -213,41 +213,6 @@ t_429_retry_after_http_date() {
 	[ "$elapsed" -lt 20000 ] || fail "took $elapsed ms"
 }
 
-t_server_wait_is_clamped_to_the_cap() {
-	mock_start -F http429=1 -F retry-after=3600
-	export BATCHPIPE_RETRY_MAX_MS=200
-	run oai-rm -f -v file-x
-	expect_rc 0
-	expect_grep 'retrying in 200 ms \(try 2 of 8\)$' "$T/err"
-}
-
-t_5xx_burst_and_closed_connections() {
-	mock_start -F http500=2 -F http502=2 -F http503=2 -F close=2
-	net_fast
-	run oai-rm -f file-x
-	expect_rc 0
-	expect_empty "$T/err"
-	expect_eq "$(cat "$T/out")" "file-x"
-}
-
-t_retries_exhausted_exit_75() {
-	mock_start -F http503
-	net_fast 4
-	run oai-rm -f -v file-x
-	expect_rc 75
-	expect_eq "$(grep -c '^> DELETE' "$T/err")" 4 "tries"
-	expect_grep '^oai-rm: DELETE /v1/files/file-x: HTTP 503: The engine is currently overloaded, please try again later\. \(gave up after 4 tries\)$' "$T/err"
-}
-
-t_4xx_is_not_retried() {
-	mock_start
-	net_fast
-	run oai-fetch -v file-nosuch
-	expect_rc 1
-	expect_eq "$(grep -c '^> GET' "$T/err")" 1 "tries"
-	expect_grep '^oai-fetch: GET /v1/files/file-nosuch: HTTP 404: No such File object: file-nosuch$' "$T/err"
-}
-
 t_slow_server_times_out_then_gives_up() {
 	# Each answer takes 8 s; with a 1 s stall limit both tries are cut
 	# short, so the whole run stays far under one answer's time.

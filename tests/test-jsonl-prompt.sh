@@ -1,6 +1,9 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # rc is read by expect_rc (tests/lib.sh)
 # jsonl-prompt: items to Batch API requests.  Golden files are in
+# The cases of the shape input → stdout, stderr and status are data, in
+# tests/data/jsonl-prompt/ (run by tests/test-cases.sh; see tests/README);
+# the tests here need more: pipes, FIFOs, large inputs, other tools.
 # tests/data/prompt (checked by hand and with Python's json module).
 
 P=$DATA/prompt
@@ -44,30 +47,10 @@ t_chat_golden() {
 	expect_empty "$T/err"
 }
 
-t_embeddings_golden() {
-	run jsonl-prompt -m text-embedding-3-small -e /v1/embeddings -t '{name}: {description}' -i uuid <"$P/items.jsonl"
-	expect_rc 0
-	expect_same "$T/out" "$P/embeddings.jsonl"
-}
-
 t_responses_golden() {
 	run jsonl-prompt -m gpt-4.1-mini -e /v1/responses -s "$P/system.txt" -t '{name}' -T 50 "$P/items.jsonl"
 	expect_rc 0
 	expect_same "$T/out" "$P/responses.jsonl"
-}
-
-# Without -t the user message is the item's JSON text, escaped.
-t_item_json_without_template() {
-	run jsonl-prompt -m gpt-4o-mini - <"$P/items.jsonl"
-	expect_rc 0
-	expect_same "$T/out" "$P/item-json.jsonl"
-}
-
-t_nested_placeholders_and_literal_braces() {
-	printf '%s\n' '{"a":{"b":{"c":"deep"},"n":[1,{"x":2}]},"e":"\u00e9\"q\"\n"}' >i.jsonl
-	run jsonl-prompt -m m -e /v1/embeddings -t '{{{a.b.c}}} {a.n} {a.b} {e}}}{{' i.jsonl
-	expect_rc 0
-	expect_eq "$(cat "$T/out")" '{"custom_id":"1","method":"POST","url":"/v1/embeddings","body":{"model":"m","input":"{deep} [1,{\"x\":2}] {\"c\":\"deep\"} \u00e9\"q\"\n}{"}}'
 }
 
 # Raw UTF-8, control characters and quotes in the template and the system
@@ -108,84 +91,6 @@ t_body_errors() {
 	expect_grep '"content":"x"}\],"max_tokens":9}}$' "$T/out"
 }
 
-t_custom_id_from_field() {
-	printf '%s\n' '{"id":"a\u0062"}' '{"id":42}' '{"id":-7}' '{"id":"x y"}' >i.jsonl
-	run jsonl-prompt -m m -t . -i id i.jsonl
-	expect_rc 0
-	cut -d, -f1 "$T/out" >ids
-	printf '%s\n' '{"custom_id":"a\u0062"' '{"custom_id":"42"' '{"custom_id":"-7"' '{"custom_id":"x y"' >want
-	expect_same ids want
-}
-
-# Field names are matched with the keys decoded: a key that starts with
-# an escape, has one inside, or is written plainly; the last one wins.
-t_escaped_keys() {
-	printf '%s\n' '{"\u006eame":"A","n\u0061me2":"B","uuid":"u1","n\u0061me":"C","de\u0073c":"D","\"q":"E"}' >i.jsonl
-	run jsonl-prompt -m m -e /v1/embeddings -i uuid -t '{name}|{name2}|{desc}|{"q}' i.jsonl
-	expect_rc 0
-	expect_eq "$(cat "$T/out")" '{"custom_id":"u1","method":"POST","url":"/v1/embeddings","body":{"model":"m","input":"C|B|D|E"}}'
-	printf '%s\n' '{"i\u0064":"v","name":"n"}' >i.jsonl
-	run jsonl-prompt -m m -e /v1/embeddings -i id -t '{name}' i.jsonl
-	expect_rc 0
-	expect_grep '^\{"custom_id":"v",' "$T/out"
-}
-
-t_custom_id_nested_field() {
-	echo '{"meta":{"id":"n1"}}' >i.jsonl
-	run jsonl-prompt -m m -t . -i meta.id i.jsonl
-	expect_rc 0
-	expect_grep '^\{"custom_id":"n1",' "$T/out"
-}
-
-t_custom_id_errors() {
-	printf '%s\n' '{"id":"a"}' '{"other":1}' >i.jsonl
-	prompt_stops 2 'jsonl-prompt: i.jsonl:2: no id field "id"' -m m -i id i.jsonl
-	printf '%s\n' '{"id":1.5}' >i.jsonl
-	prompt_fails 1 'jsonl-prompt: i.jsonl:1: id field "id" is not an integer: 1.5' -m m -i id i.jsonl
-	printf '%s\n' '{"id":{"a":1}}' >i.jsonl
-	prompt_fails 1 'jsonl-prompt: i.jsonl:1: id field "id" is an object, not a string or an integer' -m m -i id i.jsonl
-	printf '%s\n' '{"id":null}' >i.jsonl
-	prompt_fails 1 'jsonl-prompt: i.jsonl:1: id field "id" is null, not a string or an integer' -m m -i id i.jsonl
-	printf '%s\n' '{"id":""}' >i.jsonl
-	prompt_fails 1 'jsonl-prompt: i.jsonl:1: empty id' -m m -i id i.jsonl
-}
-
-# The same id twice is an error, also when written differently.
-t_duplicate_id() {
-	printf '%s\n' '{"id":"a"}' '{"id":"b"}' '{"id":"\u0061"}' >i.jsonl
-	prompt_stops 3 'jsonl-prompt: i.jsonl:3: duplicate id "a"' -m m -i id i.jsonl
-	printf '%s\n' '{"id":7}' '{"id":"7"}' >i.jsonl
-	prompt_stops 2 'jsonl-prompt: i.jsonl:2: duplicate id "7"' -m m -i id i.jsonl
-}
-
-# An id is added to the set only once the next item was read and checked
-# (that hides a cache miss): a duplicate is still reported at its own
-# line, before anything wrong with the next item, and on the last line.
-t_duplicate_before_a_bad_next_item() {
-	printf '%s\n' '{"id":"a","t":1}' '{"id":"b","t":2}' '{"id":"a","t":3}' '{"id":"d"' >i.jsonl
-	prompt_stops 3 'jsonl-prompt: i.jsonl:3: duplicate id "a"' -m m -i id -t '{t}' i.jsonl
-	printf '%s\n' '{"id":"a","t":1}' '{"id":"b","t":2}' '{"id":"a","t":3}' '{"id":"d"}' >i.jsonl
-	prompt_stops 3 'jsonl-prompt: i.jsonl:3: duplicate id "a"' -m m -i id -t '{t}' i.jsonl
-	printf '%s\n' '{"id":"a","t":1}' '{"id":"b","t":2}' '{"id":"a","t":3}' '{"t":4}' >i.jsonl
-	prompt_stops 3 'jsonl-prompt: i.jsonl:3: duplicate id "a"' -m m -i id -t '{t}' i.jsonl
-	printf '%s\n' '{"id":"a","t":1}' '{"id":"b","t":2}' '{"id":"a","t":3}' >i.jsonl
-	prompt_stops 3 'jsonl-prompt: i.jsonl:3: duplicate id "a"' -m m -i id -t '{t}' i.jsonl
-	printf '%s\n' '{"id":"a","t":1}' '{"id":"b","t":2}' '{"id":"c"}' >i.jsonl
-	prompt_stops 3 'jsonl-prompt: i.jsonl:3: no field "t" for the template' -m m -i id -t '{t}' i.jsonl
-}
-
-t_template_missing_field() {
-	printf '%s\n' '{"a":{"b":1}}' '{"a":{"c":1}}' >i.jsonl
-	prompt_stops 2 'jsonl-prompt: i.jsonl:2: no field "a.b" for the template' -m m -t '{a.b}' i.jsonl
-}
-
-t_template_errors() {
-	prompt_fails 2 "jsonl-prompt: template: '{' without '}' (write '{{' for a literal brace)" -m m -t 'x {a'
-	prompt_fails 2 "jsonl-prompt: template: '}' without '{' (write '}}' for a literal brace)" -m m -t 'x }'
-	prompt_fails 2 'jsonl-prompt: template: bad field name "{}"' -m m -t 'x {}'
-	prompt_fails 2 'jsonl-prompt: template: invalid UTF-8 in string' -m m -t "$(printf 'x \377')"
-}
-
 t_usage_errors() {
 	local usage='usage: jsonl-prompt [-hSV] -m model [-e endpoint] [-s system-file]
                     [-t template | -f template-file] [-i id-field]
@@ -211,64 +116,12 @@ $usage" -m m a b
 	expect_eq "$(cat "$T/out")" "jsonl-prompt batchpipe 0.1.0"
 }
 
-t_missing_files() {
-	prompt_fails 1 'jsonl-prompt: nosuch.jsonl: No such file or directory' -m m nosuch.jsonl
-	prompt_fails 1 'jsonl-prompt: nosuch.txt: No such file or directory' -m m -s nosuch.txt /dev/null
-}
-
-t_empty_input() {
-	run jsonl-prompt -m m -i id </dev/null
-	expect_rc 0
-	expect_empty "$T/out"
-	expect_empty "$T/err"
-}
-
-t_blank_line() {
-	printf '{"a":1}\n\n{"a":2}\n' >i.jsonl
-	prompt_stops 2 'jsonl-prompt: i.jsonl:2: blank line' -m m i.jsonl
-}
-
-t_truncated_last_line() {
-	printf '{"a":1}\n{"a":' >i.jsonl
-	prompt_stops 2 'jsonl-prompt: i.jsonl:2: unexpected end of line (truncated JSON?)' -m m i.jsonl
-	# A whole last line without its newline is fine.
-	printf '{"a":1}' >i.jsonl
-	run jsonl-prompt -m m -t '{a}' i.jsonl
-	expect_rc 0
-	expect_lines 1 "$T/out"
-}
-
 t_crlf_accepted() {
 	printf '{"a":1}\r\n{"a":2}\r\n' >crlf.jsonl
 	printf '{"a":1}\n{"a":2}\n' >lf.jsonl
 	jsonl-prompt -m m crlf.jsonl >crlf.out
 	jsonl-prompt -m m lf.jsonl >lf.out
 	expect_same crlf.out lf.out
-}
-
-t_bom() {
-	printf '\357\273\277{"a":1}\n' >i.jsonl
-	prompt_fails 1 'jsonl-prompt: i.jsonl:1: UTF-8 byte order mark (not allowed in JSONL)' -m m i.jsonl
-}
-
-t_invalid_utf8() {
-	printf '{"a":"ok"}\n{"a":"\303("}\n' >i.jsonl
-	prompt_stops 2 'jsonl-prompt: i.jsonl:2: invalid UTF-8 in string' -m m i.jsonl
-}
-
-t_nul_byte() {
-	printf '{"a":"x\000y"}\n' >i.jsonl
-	prompt_fails 1 'jsonl-prompt: i.jsonl:1: NUL byte' -m m i.jsonl
-}
-
-t_two_values_on_a_line() {
-	printf '{"a":1} {"a":2}\n' >i.jsonl
-	prompt_fails 1 'jsonl-prompt: i.jsonl:1: more than one JSON value on the line' -m m i.jsonl
-}
-
-t_top_level_array() {
-	printf '[{"a":1}]\n' >i.jsonl
-	prompt_fails 1 'jsonl-prompt: i.jsonl:1: an array, not an object' -m m i.jsonl
 }
 
 t_stdout_full() {
@@ -286,18 +139,6 @@ t_50mb_line() {
 	expect_eq "$(wc -c <out.jsonl)" $((50000000 + 93))
 	expect_eq "$(head -c 82 out.jsonl)" '{"custom_id":"big","method":"POST","url":"/v1/embeddings","body":{"model":"m","inp'
 	expect_eq "$(tail -c 10 out.jsonl)" 'aaaaa>"}}'
-}
-
-# Items with many members take another path to their fields: same result.
-t_item_with_many_members() {
-	{
-		printf '{'
-		for i in $(seq 1 70); do printf '"k%d":%d,' "$i" "$i"; done
-		printf '"id":"x","k1":"last wins"}\n'
-	} >i.jsonl
-	run jsonl-prompt -m m -e /v1/embeddings -i id -t '{k70} {k1}' i.jsonl
-	expect_rc 0
-	expect_eq "$(cat "$T/out")" '{"custom_id":"x","method":"POST","url":"/v1/embeddings","body":{"model":"m","input":"70 last wins"}}'
 }
 
 
@@ -434,36 +275,6 @@ t_big_input_same_output() {
 	expect_same parts.out "$T/out"
 }
 
-# {field:-text} stands for a field that is missing, null or "", as
-# ${x:-text} in the shell; any other value, 0 and false included, is
-# inserted.  The default is escaped like the rest of the template.
-t_template_default() {
-	printf '%s\n' '{"x":"v","a":{"b":1}}' '{"x":null,"a":null}' '{"a":{"c":1}}' '{"x":"","a":{"b":null}}' '{"x":0,"a":{"b":false}}' '{"x":[],"a":"s"}' >i.jsonl
-	run jsonl-prompt -m m -e /v1/embeddings -t '{x:-say "none"} {a.b:-café}|{x:-}|' i.jsonl
-	expect_rc 0
-	expect_empty "$T/err"
-	sed 's/.*"input":"//' "$T/out" >got
-	cat >want <<'W'
-v 1|v|"}}
-say \"none\" café||"}}
-say \"none\" café||"}}
-say \"none\" café||"}}
-0 false|0|"}}
-[] café|[]|"}}
-W
-	expect_same got want
-}
-
-# A null is not the text "null": without a default it is an error that
-# names the line and the field, like a missing field.  "" without a
-# default is inserted as it is.
-t_template_null_field() {
-	printf '%s\n' '{"x":"a"}' '{"x":""}' '{"x":null}' '{"x":"d"}' >i.jsonl
-	prompt_stops 3 'jsonl-prompt: i.jsonl:3: field "x" of the template is null' -m m -t '<{x}>' i.jsonl
-	printf '%s\n' '{"a":{"b":null}}' >i.jsonl
-	prompt_fails 1 'jsonl-prompt: i.jsonl:1: field "a.b" of the template is null' -m m -t '{a.b}' i.jsonl
-}
-
 # -S skips an item that lacks a field (or has it null) and has no default,
 # reports it, and writes every other request, whole: exit 3.  The first
 # ten are listed, then a count; a skipped item's id still counts for
@@ -506,52 +317,6 @@ jsonl-prompt: i.jsonl:2: duplicate id "a"' -m m -S -i id -t '{x}' i.jsonl
 	run jsonl-prompt -m m -S -t '{x}' i.jsonl
 	expect_rc 0
 	expect_empty "$T/err"
-}
-
-# A template without a placeholder (-t 0.2 meant for -T or a temperature)
-# works, with a warning.
-t_template_without_placeholder_warns() {
-	printf '%s\n' '{"x":1}' '{"x":2}' >i.jsonl
-	run jsonl-prompt -m m -t 0.2 i.jsonl
-	expect_rc 0
-	expect_eq "$(cat "$T/err")" 'jsonl-prompt: template: no {field} placeholder: every request gets the same text'
-	expect_lines 2 "$T/out"
-	expect_grep '"content":"0.2"' "$T/out"
-	run jsonl-prompt -m m -t '{{x}}' i.jsonl
-	expect_rc 0
-	expect_grep 'no \{field\} placeholder' "$T/err"
-	run jsonl-prompt -m m -t '{x}' i.jsonl
-	expect_empty "$T/err"
-}
-
-# -f reads the template from a file, less one final newline, as -s reads
-# the system prompt; -t stays literal text, a leading @ included.
-t_template_from_file() {
-	printf '%s\n' '{"x":1,"y":"b"}' >i.jsonl
-	printf '@{x}\r\nline 2: {y:-none}\r\n' >tpl.txt
-	run jsonl-prompt -m m -e /v1/embeddings -f tpl.txt i.jsonl
-	expect_rc 0
-	expect_empty "$T/err"
-	expect_eq "$(cat "$T/out")" '{"custom_id":"1","method":"POST","url":"/v1/embeddings","body":{"model":"m","input":"@1\r\nline 2: b"}}'
-	run jsonl-prompt -m m -e /v1/embeddings -t '@tpl.txt {x}' i.jsonl
-	expect_rc 0
-	expect_grep '"input":"@tpl.txt 1"' "$T/out"
-	prompt_fails 2 'jsonl-prompt: -t and -f: one template at most' -m m -t x -f tpl.txt i.jsonl
-	prompt_fails 1 'jsonl-prompt: nosuch.txt: No such file or directory' -m m -f nosuch.txt i.jsonl
-	printf 'a {x\n' >bad.txt
-	prompt_fails 2 "jsonl-prompt: bad.txt: '{' without '}' (write '{{' for a literal brace)" -m m -f bad.txt i.jsonl
-	printf 'a\000{x}\n' >nul.txt
-	prompt_fails 2 'jsonl-prompt: nul.txt: NUL byte in the template' -m m -f nul.txt i.jsonl
-	printf 'same for all\n' >const.txt
-	run jsonl-prompt -m m -f const.txt i.jsonl
-	expect_rc 0
-	expect_eq "$(cat "$T/err")" 'jsonl-prompt: const.txt: no {field} placeholder: every request gets the same text'
-}
-
-t_template_default_errors() {
-	prompt_fails 2 'jsonl-prompt: template: bad field name "{:-x}"' -m m -t 'a {:-x}'
-	prompt_fails 2 "jsonl-prompt: template: '{' inside \"{x:-{y}\" (a field or its default cannot hold a brace)" -m m -t 'a {x:-{y}}'
-	prompt_fails 2 'jsonl-prompt: template: invalid UTF-8 in string' -m m -t "$(printf '{x:-\377}')"
 }
 
 # no_temporaries: no temporary file (.NAME.tmp.XXXXXX) is left here.

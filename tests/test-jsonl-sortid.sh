@@ -1,6 +1,9 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # rc is read by expect_rc (tests/lib.sh)
 # jsonl-sortid: result lines ordered by custom_id.
+# The cases of the shape input → stdout, stderr and status are data, in
+# tests/data/jsonl-sortid/ (run by tests/test-cases.sh; see tests/README);
+# the tests here need more: pipes, FIFOs, large inputs, other tools.
 
 # lines ID...: one short result line an id, {"custom_id":"ID","k":N}.
 lines() {
@@ -14,150 +17,6 @@ lines() {
 # ids FILE: the custom_ids of FILE's lines, space-separated.
 ids() {
 	sed 's/.*"custom_id":"\([^"]*\)".*/\1/' "$1" | tr '\n' ' ' | sed 's/ $//'
-}
-
-t_numeric_order() {
-	lines 10 9 100 1 2 >in
-	run jsonl-sortid in
-	expect_rc 0
-	expect_empty err
-	expect_eq "$(ids out)" "1 2 9 10 100"
-	# The lines are the input lines, byte for byte.
-	expect_eq "$(sed -n 1p out)" '{"custom_id":"1","k":4}'
-}
-
-t_byte_order_when_one_id_is_not_a_number() {
-	lines 10 9 a B 100 >in
-	run jsonl-sortid in
-	expect_rc 0
-	expect_eq "$(ids out)" "10 100 9 B a"
-}
-
-t_byte_order_never_locale() {
-	lines b B a A _ é >in
-	LC_ALL=C.UTF-8 run jsonl-sortid in
-	expect_rc 0
-	expect_eq "$(ids out)" "A B _ a b é"
-}
-
-t_leading_zeros_compare_by_value() {
-	lines 7 007 10 0 00 >in
-	run jsonl-sortid in
-	expect_rc 0
-	# Equal values: the text in byte order breaks the tie; they are
-	# different ids, not duplicates.
-	expect_eq "$(ids out)" "0 00 007 7 10"
-	expect_empty err
-}
-
-t_negative_ids_are_not_numbers() {
-	lines -1 2 10 >in
-	run jsonl-sortid in
-	expect_rc 0
-	expect_eq "$(ids out)" "-1 10 2"
-}
-
-t_huge_numbers_do_not_overflow() {
-	lines 123456789012345678901234567890 99999999999999999999 5 18446744073709551616 18446744073709551615 >in
-	run jsonl-sortid in
-	expect_rc 0
-	expect_eq "$(ids out)" "5 18446744073709551615 18446744073709551616 99999999999999999999 123456789012345678901234567890"
-}
-
-t_escaped_ids_compare_decoded() {
-	printf '%s\n' '{"custom_id":"\u0062"}' '{"custom_id":"a"}' '{"custom_id":"c"}' >in
-	run jsonl-sortid in
-	expect_rc 0
-	expect_eq "$(sed -n 2p out)" '{"custom_id":"\u0062"}'
-}
-
-t_duplicates_are_kept_in_input_order_and_reported() {
-	lines 2 1 2 >a
-	lines 1 >b
-	run jsonl-sortid a b
-	expect_rc 0
-	expect_eq "$(cat out)" '{"custom_id":"1","k":2}
-{"custom_id":"1","k":1}
-{"custom_id":"2","k":1}
-{"custom_id":"2","k":3}'
-	expect_eq "$(cat err)" 'jsonl-sortid: b:1: duplicate custom_id 1 (first at a:2)
-jsonl-sortid: a:3: duplicate custom_id 2 (first at a:1)'
-}
-
-t_requests_missing_results_are_listed_and_exit_3() {
-	printf '{"custom_id":"%s","method":"POST","url":"/v1/chat/completions","body":{}}\n' 1 2 3 4 >requests
-	lines 3 1 >results
-	run jsonl-sortid -r requests results
-	expect_rc 3
-	expect_eq "$(ids out)" "1 3"
-	expect_eq "$(cat err)" 'jsonl-sortid: no result for custom_id 2
-jsonl-sortid: no result for custom_id 4'
-}
-
-t_requests_unknown_result_is_reported_and_exit_3() {
-	printf '{"custom_id":"%s"}\n' 1 2 >requests
-	lines 2 x 1 >results
-	run jsonl-sortid -r requests results
-	expect_rc 3
-	expect_eq "$(ids out)" "1 2 x"
-	expect_eq "$(cat err)" 'jsonl-sortid: results:2: custom_id x is not in the requests'
-}
-
-t_requests_duplicate_id_is_reported() {
-	# Two requests with one id: one result can only answer one of them,
-	# so the requests file is worth a word even when nothing is missing.
-	printf '{"custom_id":"%s"}\n' a b a >requests
-	lines a b >results
-	run jsonl-sortid -r requests results
-	expect_rc 0
-	expect_eq "$(ids out)" "a b"
-	expect_eq "$(cat err)" 'jsonl-sortid: requests:3: duplicate custom_id a in the requests'
-}
-
-t_requests_all_there_exit_0() {
-	printf '{"custom_id":"%s"}\n' b a >requests
-	lines a b >results
-	run jsonl-sortid -r requests results
-	expect_rc 0
-	expect_empty err
-}
-
-t_bad_requests_file_is_an_error() {
-	printf '{"custom_id":"a"}\n{"custom_id":5}\n' >requests
-	lines a >results
-	run jsonl-sortid -r requests results
-	expect_rc 1
-	expect_empty out
-	expect_eq "$(cat err)" 'jsonl-sortid: requests:2: custom_id is a number, not a string'
-}
-
-t_count_lists_missing_and_unknown() {
-	lines 4 1 3 01 >results
-	run jsonl-sortid -n 3 results
-	expect_rc 3
-	expect_eq "$(ids out)" "01 1 3 4"
-	expect_eq "$(cat err)" 'jsonl-sortid: results:1: custom_id 4 is not in 1..3
-jsonl-sortid: results:4: custom_id 01 is not in 1..3
-jsonl-sortid: no result for custom_id 2'
-}
-
-t_count_complete_exit_0() {
-	lines 2 3 1 >results
-	run jsonl-sortid -n 3 results
-	expect_rc 0
-	expect_empty err
-}
-
-t_many_files_and_stdin() {
-	local i files=()
-	for i in $(seq 1 40); do
-		lines $(((i * 17) % 41)) >"f$i"
-		files+=("f$i")
-	done
-	lines 0 >f0
-	run jsonl-sortid "${files[@]}" - <f0
-	expect_rc 0
-	expect_eq "$(ids out)" "$(seq -s ' ' 0 40)"
 }
 
 t_stdin_pipe_is_spooled() {
@@ -181,66 +40,6 @@ t_stdin_file_read_from_its_offset() {
 	expect_empty out
 	expect_empty err
 }
-
-t_real_output_and_error_lines() {
-	cat >results <<'EOF'
-{"id": "batch_req_2", "custom_id": "req-2", "response": {"status_code": 200, "request_id": "r2", "body": {"object": "chat.completion"}}, "error": null}
-{"id": "batch_req_1", "custom_id": "req-1", "response": null, "error": {"code": "batch_expired", "message": "expired"}}
-EOF
-	run jsonl-sortid results
-	expect_rc 0
-	expect_eq "$(sed -n 1p out)" "$(sed -n 2p results)"
-	expect_eq "$(sed -n 2p out)" "$(sed -n 1p results)"
-}
-
-t_crlf_accepted_and_written_as_lf() {
-	printf '{"custom_id":"2"}\r\n{"custom_id":"1"}\r\n' >in
-	run jsonl-sortid in
-	expect_rc 0
-	printf '{"custom_id":"1"}\n{"custom_id":"2"}\n' >want
-	expect_same out want
-}
-
-t_last_line_without_newline_gets_one() {
-	printf '{"custom_id":"2"}\n{"custom_id":"1"}' >in
-	run jsonl-sortid in
-	expect_rc 0
-	printf '{"custom_id":"1"}\n{"custom_id":"2"}\n' >want
-	expect_same out want
-}
-
-t_empty_input() {
-	: >in
-	run jsonl-sortid in
-	expect_rc 0
-	expect_empty out
-	expect_empty err
-	run jsonl-sortid -r in in
-	expect_rc 0
-}
-
-# bad LINE2 REASON: a good line, then LINE2: exit 1, nothing on stdout.
-bad() {
-	{ printf '{"custom_id":"1"}\n'; printf '%b' "$1"; } >in
-	run jsonl-sortid in
-	expect_rc 1
-	expect_empty out
-	expect_eq "$(cat err)" "jsonl-sortid: in:2: $2"
-	# Through a pipe, checked as it is spooled: the same message.
-	jsonl-sortid < <(cat in) >out 2>err && fail "exit status 0"
-	expect_empty out
-	expect_eq "$(cat err)" "jsonl-sortid: stdin:2: $2"
-}
-
-t_bad_blank_line() { bad '\n{"custom_id":"2"}\n' "blank line"; }
-t_bad_truncated_last_line() { bad '{"custom_id":"2","x":[1,' "unexpected end of line (truncated JSON?)"; }
-t_bad_invalid_utf8() { bad '{"custom_id":"2\xc3\x28"}\n' "invalid UTF-8 in string"; }
-t_bad_nul_byte() { bad '{"custom_id":"2"}\0\n' "NUL byte"; }
-t_bad_two_values() { bad '{"custom_id":"2"} {"custom_id":"3"}\n' "more than one JSON value on the line"; }
-t_bad_top_level_array() { bad '[{"custom_id":"2"}]\n' "a JSON array, not an object"; }
-t_bad_numeric_custom_id() { bad '{"custom_id":2}\n' "custom_id is a number, not a string"; }
-t_bad_missing_custom_id() { bad '{"id":"batch_req_2"}\n' "no custom_id"; }
-t_bad_empty_custom_id() { bad '{"custom_id":""}\n' "empty custom_id"; }
 
 # stream_fails MESSAGE: what the commands after it write goes to a pipe
 # that stays open: jsonl-sortid must fail with MESSAGE before the end of
@@ -285,54 +84,11 @@ t_stream_long_lines_are_fine() {
 	expect_eq "$(ids out)" "1 2"
 }
 
-t_bad_bom() {
-	printf '\xef\xbb\xbf{"custom_id":"1"}\n' >in
-	run jsonl-sortid in
-	expect_rc 1
-	expect_empty out
-	expect_eq "$(cat err)" "jsonl-sortid: in:1: UTF-8 byte order mark (not allowed in JSONL)"
-}
-
-t_bad_line_in_second_file_writes_nothing() {
-	lines 1 2 >a
-	printf '{"custom_id":"3"}\nnope\n' >b
-	run jsonl-sortid a b
-	expect_rc 1
-	expect_empty out
-	expect_eq "$(cat err)" "jsonl-sortid: b:2: unexpected character"
-}
-
-t_missing_file() {
-	run jsonl-sortid nonexistent
-	expect_rc 1
-	expect_eq "$(cat err)" "jsonl-sortid: nonexistent: No such file or directory"
-}
-
 t_stdout_dev_full() {
 	lines 2 1 >in
 	run sh -c 'exec jsonl-sortid in >/dev/full'
 	expect_rc 1
 	expect_eq "$(cat err)" "jsonl-sortid: stdout: No space left on device"
-}
-
-t_usage_and_version() {
-	run jsonl-sortid -x
-	expect_rc 2
-	expect_grep '^usage: jsonl-sortid \[-hV\] \[-r requests-file \| -n count\] \[file \.\.\.\]$' err
-	run jsonl-sortid -r a -n 3
-	expect_rc 2
-	expect_grep '^jsonl-sortid: -r and -n cannot be used together$' err
-	run jsonl-sortid -n 3x
-	expect_rc 2
-	expect_grep '^jsonl-sortid: -n: not a count' err
-	run jsonl-sortid -h
-	expect_rc 0
-	expect_grep '^usage: jsonl-sortid' out
-	run jsonl-sortid -V
-	expect_rc 0
-	expect_eq "$(cat out)" "jsonl-sortid batchpipe 0.1.0"
-	run jsonl-sortid -r - -
-	expect_rc 2
 }
 
 t_requests_from_stdin_with_result_files() {
@@ -342,17 +98,6 @@ t_requests_from_stdin_with_result_files() {
 	expect_rc 3
 	expect_eq "$(ids out)" "1 2"
 	expect_eq "$(cat err)" "jsonl-sortid: no result for custom_id 3"
-}
-
-t_sorted_runs_mixed_line_ends() {
-	# Runs of adjacent lines are read together: their line ends must
-	# still come out as plain newlines, whatever they were.
-	printf '{"custom_id":"1"}\n{"custom_id":"2"}\r\n{"custom_id":"3"}\n{"custom_id":"4"}\n{"custom_id":"6"}' >a
-	printf '{"custom_id":"5"}\n' >b
-	run jsonl-sortid a b
-	expect_rc 0
-	printf '{"custom_id":"%s"}\n' 1 2 3 4 5 6 >want
-	expect_same out want
 }
 
 t_more_files_than_the_descriptor_soft_limit() {
@@ -467,24 +212,6 @@ t_windows_spread_and_dense_inputs() {
 	expect_rc 0
 	expect_empty err
 	expect_same out want
-}
-
-# A wrong requests file or count makes every id a message: the first 10 of
-# each kind are named, the rest counted in one line, so the summary is not
-# buried.  The exit status still counts them all.
-t_messages_per_id_named_ten_then_counted() {
-	printf '{"custom_id":"r%s"}\n' $(seq 1 25) >requests
-	lines $(seq 1 15) >results
-	run jsonl-sortid -r requests results
-	expect_rc 3
-	expect_eq "$(grep -c 'is not in the requests$' err)" 10 "strays named"
-	expect_grep '^jsonl-sortid: 5 more custom_ids are not in the requests$' err
-	expect_eq "$(grep -c '^jsonl-sortid: no result for custom_id r' err)" 10 "missing named"
-	expect_grep '^jsonl-sortid: no result for 15 more custom_ids$' err
-	run jsonl-sortid -n 30 results
-	expect_rc 3
-	expect_eq "$(grep -c '^jsonl-sortid: no result for custom_id ' err)" 10 "missing named"
-	expect_grep '^jsonl-sortid: no result for 5 more custom_ids$' err
 }
 
 # The man page says what the user sees (memory, TMPDIR, what stops a run);

@@ -1,6 +1,9 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # rc is read by expect_rc (tests/lib.sh)
 # jsonl-split: request lines to batch input files.
+# The cases of the shape input → stdout, stderr and status are data, in
+# tests/data/jsonl-split/ (run by tests/test-cases.sh; see tests/README);
+# the tests here need more: pipes, FIFOs, large inputs, other tools.
 
 tab=$(printf '\t')
 
@@ -33,29 +36,10 @@ good() {
 	for i in $(seq 1 "$1"); do req "g$i"; done
 }
 
-t_one_file_byte_for_byte() {
-	{ req a; req b; printf '%s\n' '{ "custom_id" : "c\u00e9", "method":"POST", "url":"/v1/chat/completions", "body":{"model":"gpt-4o-mini", "x":[1, 2.50]} }'; } >r.jsonl
-	run jsonl-split -d d r.jsonl
-	expect_rc 0
-	expect_eq "$(cat "$T/out")" "d/batch-0001.jsonl${tab}3$tab-"
-	expect_same d/batch-0001.jsonl r.jsonl
-	expect_eq "$(ls -A d)" batch-0001.jsonl
-}
-
 t_defaults_dir_and_prefix() {
 	{ req a; req b; } | jsonl-split >paths
 	expect_eq "$(cat paths)" "./batch-0001.jsonl${tab}2$tab-"
 	expect_lines 2 batch-0001.jsonl
-}
-
-t_prefix_and_nested_dir_created() {
-	{ req a; req b; req c; } >r.jsonl
-	run jsonl-split -d a/b/ -p job- -l 2 r.jsonl
-	expect_rc 0
-	printf '%s\t%s\t-\n' a/b/job-0001.jsonl 2 a/b/job-0002.jsonl 1 >want
-	expect_same "$T/out" want
-	expect_lines 2 a/b/job-0001.jsonl
-	expect_lines 1 a/b/job-0002.jsonl
 }
 
 t_empty_input() {
@@ -85,79 +69,6 @@ t_50001_lines() {
 	cat d/batch-0001.jsonl d/batch-0002.jsonl | cmp - r.jsonl
 }
 
-# Ten lines of the same length L (ids 10 to 19): with -b 10L one file.
-t_file_exactly_at_byte_cap() {
-	reqs 10 19 >r.jsonl
-	cap=$(wc -c <r.jsonl)
-	run jsonl-split -d d -b "$cap" r.jsonl
-	expect_rc 0
-	expect_eq "$(cat "$T/out")" "d/batch-0001.jsonl${tab}10$tab-"
-	expect_same d/batch-0001.jsonl r.jsonl
-}
-
-# The same with the last id one byte longer: 10L + 1 bytes, two files.
-t_one_byte_over_byte_cap() {
-	cap=$(reqs 10 19 | wc -c)
-	{ reqs 10 18; reqs 190 190; } >r.jsonl
-	expect_eq "$(wc -c <r.jsonl)" $((cap + 1))
-	run jsonl-split -d d -b "$cap" r.jsonl
-	expect_rc 0
-	printf '%s\t%s\t-\n' d/batch-0001.jsonl 9 d/batch-0002.jsonl 1 >want
-	expect_same "$T/out" want
-	expect_lines 9 d/batch-0001.jsonl
-	expect_lines 1 d/batch-0002.jsonl
-	cat d/batch-000[12].jsonl | cmp - r.jsonl
-}
-
-t_size_suffixes() {
-	reqs 30 >r.jsonl
-	run jsonl-split -d d -b 1k r.jsonl
-	expect_rc 0
-	expect_lines 3 "$T/out"
-	for f in d/*.jsonl; do
-		[ "$(wc -c <"$f")" -le 1000 ] || fail "$f is over 1000 bytes"
-	done
-	cat d/*.jsonl | cmp - r.jsonl
-}
-
-# A line that fits the cap only without its newline can never be written.
-t_line_that_can_never_fit() {
-	req x >r.jsonl
-	n=$(wc -c <r.jsonl)
-	run jsonl-split -d ok -b "$n" r.jsonl
-	expect_rc 0
-	split_fails "jsonl-split: r.jsonl:1: line longer than $((n - 2)) bytes" -b $((n - 1)) r.jsonl
-	# After files that did fit, too.
-	{ req a; req b; req c; req xx; } >r.jsonl
-	split_fails "jsonl-split: r.jsonl:4: line longer than $((n - 1)) bytes" -l 1 -b "$n" r.jsonl
-}
-
-t_url_and_model_changes_start_new_files() {
-	{
-		req 1 /v1/chat/completions a
-		req 2 /v1/chat/completions a
-		req 3 /v1/chat/completions b
-		req 4 /v1/embeddings b
-		req 5 /v1/embeddings b
-		req 6 /v1/chat/completions a
-	} >r.jsonl
-	run jsonl-split -d d r.jsonl
-	expect_rc 0
-	expect_lines 4 "$T/out"
-	expect_eq "$(cut -d'"' -f4 d/batch-0001.jsonl | tr '\n' ' ')" '1 2 '
-	expect_eq "$(cut -d'"' -f4 d/batch-0002.jsonl | tr '\n' ' ')" '3 '
-	expect_eq "$(cut -d'"' -f4 d/batch-0003.jsonl | tr '\n' ' ')" '4 5 '
-	expect_eq "$(cut -d'"' -f4 d/batch-0004.jsonl | tr '\n' ' ')" '6 '
-}
-
-t_crlf_accepted_as_lf() {
-	{ req a; req b; } >lf.jsonl
-	sed 's/$/\r/' lf.jsonl >crlf.jsonl
-	run jsonl-split -d d crlf.jsonl
-	expect_rc 0
-	expect_same d/batch-0001.jsonl lf.jsonl
-}
-
 # Lines go to the files in runs straight from the reader's buffer, CR LF
 # lines and an unterminated last line as copies: whatever the mix, across
 # reads of the input (from a file, and in small pieces from a pipe) and
@@ -179,145 +90,6 @@ t_runs_of_lines_byte_for_byte() {
 	expect_same all want
 }
 
-t_truncated_last_line_without_newline_is_fine() {
-	{ req a; req b | tr -d '\n'; } >r.jsonl
-	run jsonl-split -d d r.jsonl
-	expect_rc 0
-	{ req a; req b; } >want
-	expect_same d/batch-0001.jsonl want
-}
-
-# Every bad line below comes after enough good lines for several files:
-# still nothing may be left behind.
-t_blank_line() {
-	{ good 5; echo; } >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:6: blank line' -l 2 r.jsonl
-}
-
-# A bad last line without a newline is named for what it most likely is.
-t_truncated_last_line() {
-	{ good 5; printf '{"custom_id":"x","method":"POST"'; } >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:6: incomplete last line (the writer stopped early?): unexpected end of line (truncated JSON?)' -l 2 r.jsonl
-	{ good 5; printf '{"custom_id":"x","method":"POST"}'; } >r.jsonl
-	split_fails 'jsonl-split: stdin:6: incomplete last line (the writer stopped early?): no url' -l 2 - <r.jsonl
-	# With its newline, the same line is just bad.
-	{ good 5; printf '{"custom_id":"x","method":"POST"\n'; } >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:6: unexpected end of line (truncated JSON?)' -l 2 r.jsonl
-}
-
-t_bom() {
-	{ printf '\357\273\277'; good 3; } >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:1: UTF-8 byte order mark (not allowed in JSONL)' r.jsonl
-}
-
-t_invalid_utf8() {
-	{ good 5; printf '{"custom_id":"\355\240\200","method":"POST","url":"/v1/x","body":{"model":"m"}}\n'; } >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:6: invalid UTF-8 in string' -l 2 r.jsonl
-}
-
-t_nul_byte() {
-	{ good 5; printf '{"custom_id":"a\000b","method":"POST","url":"/v1/x","body":{"model":"m"}}\n'; } >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:6: NUL byte' -l 2 r.jsonl
-}
-
-t_two_values_on_a_line() {
-	{ good 5; req x | tr -d '\n'; req y; } >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:6: more than one JSON value on the line' -l 2 r.jsonl
-}
-
-t_top_level_array() {
-	{ good 5; echo "[$(req x)]"; } >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:6: an array, not an object' -l 2 r.jsonl
-}
-
-t_duplicate_custom_id() {
-	{ good 5; req g2; } >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:6: duplicate custom_id "g2"' -l 2 r.jsonl
-	# The same id written differently is the same id.
-	{ good 5; req 'g\u0032'; } >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:6: duplicate custom_id "g2"' -l 2 r.jsonl
-	# An id with a newline is shown escaped, on one line.
-	{ req 'a\nb'; req 'a\u000ab'; } >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:2: duplicate custom_id "a\nb"' r.jsonl
-}
-
-# An id is added to the set only once the next line was read and checked
-# (that hides a cache miss): a duplicate is still reported at its own line,
-# before anything wrong with the next one, and on the last line too.
-t_duplicate_before_a_bad_next_line() {
-	{ good 3; req g2; printf '{"custom_id":"x"\n'; } >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:4: duplicate custom_id "g2"' -l 2 r.jsonl
-	{ good 3; req g2; printf '{"custom_id":"x"'; } >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:4: duplicate custom_id "g2"' -l 2 r.jsonl
-	{ good 3; req g2; req g2; } >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:4: duplicate custom_id "g2"' -l 2 r.jsonl
-	# The next line too long for the reader.
-	n=$(req x | wc -c)
-	{ req a; req b; req a; req xx; } >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:3: duplicate custom_id "a"' -l 1 -b "$n" r.jsonl
-	{ good 3; req g1; } >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:4: duplicate custom_id "g1"' -l 2 r.jsonl
-}
-
-t_numeric_custom_id() {
-	{ good 5; echo '{"custom_id":7,"method":"POST","url":"/v1/x","body":{"model":"m"}}'; } >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:6: custom_id is a number, not a string' -l 2 r.jsonl
-}
-
-t_missing_or_empty_custom_id() {
-	{ good 5; echo '{"method":"POST","url":"/v1/x","body":{"model":"m"}}'; } >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:6: no custom_id' -l 2 r.jsonl
-	{ good 5; req ''; } >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:6: empty custom_id' -l 2 r.jsonl
-}
-
-t_method_url_body_model_checked() {
-	echo '{"custom_id":"x","method":"GET","url":"/v1/x","body":{"model":"m"}}' >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:1: method is "GET", not "POST"' r.jsonl
-	echo '{"custom_id":"x","url":"/v1/x","body":{"model":"m"}}' >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:1: no method' r.jsonl
-	echo '{"custom_id":"x","method":"POST","body":{"model":"m"}}' >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:1: no url' r.jsonl
-	echo '{"custom_id":"x","method":"POST","url":null,"body":{"model":"m"}}' >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:1: url is null, not a string' r.jsonl
-	echo '{"custom_id":"x","method":"POST","url":"/v1/x"}' >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:1: no body' r.jsonl
-	echo '{"custom_id":"x","method":"POST","url":"/v1/x","body":"{}"}' >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:1: body is a string, not an object' r.jsonl
-	echo '{"custom_id":"x","method":"POST","url":"/v1/x","body":{}}' >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:1: no body.model' r.jsonl
-	echo '{"custom_id":"x","method":"POST","url":"/v1/x","body":{"model":["m"]}}' >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:1: body.model is an array, not a string' r.jsonl
-}
-
-# A request with custom_id, method, url or body twice is refused: readers
-# that take the first and readers that take the last see different
-# requests.  An escape in the key does not hide it; a repeated key inside
-# body, or any other top-level key, is the server's business.
-t_repeated_top_level_key() {
-	good 5 >r.jsonl
-	printf '%s\n' '{"custom_id":"a","method":"POST","url":"/v1/chat/completions","url":"/v1/embeddings","body":{"model":"m"}}' >>r.jsonl
-	good 2 >>r.jsonl
-	split_fails 'jsonl-split: r.jsonl:6: repeated key "url"' -l 2 r.jsonl
-	printf '%s\n' '{"custom_id":"a","method":"POST","url":"/v1/x","body":{"model":"m"},"custom\u005fid":"b"}' >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:1: repeated key "custom_id"' r.jsonl
-	printf '%s\n' '{"custom_id":"a","method":"POST","\u006dethod":"POST","url":"/v1/x","body":{"model":"m"}}' >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:1: repeated key "method"' r.jsonl
-	printf '%s\n' '{"body":{"model":"m"},"custom_id":"a","method":"POST","url":"/v1/x","body":{"model":"m"}}' >r.jsonl
-	split_fails 'jsonl-split: stdin:1: repeated key "body"' - <r.jsonl
-	printf '%s\n' '{"custom_id":"a","method":"POST","url":"/v1/x","body":{"model":"m"},"body":{"model":"m"}}' >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:1: repeated key "body"' r.jsonl
-	# Many members: the other path to the fields checks the same.
-	many=$(for i in $(seq 1 70); do printf '"k%d":%d,' "$i" "$i"; done)
-	printf '{%s"custom_id":"a","method":"POST","url":"/v1/x","custom_i\\u0064":"b","body":{"model":"m"}}\n' "$many" >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:1: repeated key "custom_id"' r.jsonl
-	# Not refused: other keys twice, and a key inside body twice.
-	printf '%s\n' '{"custom_id":"a","x":1,"x":2,"method":"POST","url":"/v1/x","body":{"model":"m","model":"n","url":"/v1/y"},"custom_idx":"b"}' >r.jsonl
-	run jsonl-split -d d r.jsonl
-	expect_rc 0
-	expect_same d/batch-0001.jsonl r.jsonl
-}
-
 t_stdin_is_named_stdin() {
 	rc=0
 	{ good 2; echo '{}'; } | jsonl-split -d d 2>e || rc=$?
@@ -333,15 +105,6 @@ t_stdout_full() {
 	expect_rc 1
 	echo 'jsonl-split: stdout: No space left on device' >want
 	expect_same err want
-}
-
-t_unwritable_dir() {
-	good 1 >r.jsonl
-	touch file
-	run jsonl-split -d file/sub r.jsonl
-	expect_rc 1
-	expect_eq "$(cat "$T/err")" 'jsonl-split: file: Not a directory'
-	expect_empty "$T/out"
 }
 
 # A 50 MB line passes through whole under the default cap, and is refused
@@ -521,24 +284,6 @@ t_stale_temporaries_removed() {
 	expect_eq "$(ls -A d)" batch-0001.jsonl
 }
 
-# Requests with many members take another path to their fields: same checks.
-t_request_with_many_members() {
-	many=$(for i in $(seq 1 70); do printf '"k%d":%d,' "$i" "$i"; done)
-	{
-		printf '{"custom_id":"a","method":"POST","url":"/v1/x","body":{%s"model":"m1"}}\n' "$many"
-		printf '{%s"custom_id":"b","method":"POST","url":"/v1/x","body":{"model":"m2"}}\n' "$many"
-		printf '{"custom_id":"c","method":"POST","url":"/v1/x","body":{%s"model":"m2"}}\n' "$many"
-	} >r.jsonl
-	run jsonl-split -d d r.jsonl
-	expect_rc 0
-	expect_lines 2 "$T/out"
-	expect_lines 1 d/batch-0001.jsonl
-	expect_lines 2 d/batch-0002.jsonl
-	rm -r d
-	printf '{%s"method":"POST","url":"/v1/x","body":{"model":"m2"}}\n' "$many" >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:1: no custom_id' r.jsonl
-}
-
 # prompts N: N chat requests for gpt-4o-mini of 8 to about 120 input
 # tokens, lengths mixed, ids p1 to pN.
 prompts() {
@@ -597,24 +342,6 @@ t_token_cap_cuts_files() {
 	check_token_split $((total - 1)) split.out r.jsonl
 }
 
-# Requests of exactly 10 tokens: -t 30 puts three in a file, -t 29 two.
-t_token_cap_exact() {
-	for i in 1 2 3 4 5 6 7; do
-		printf '{"custom_id":"%s","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"one two three"}]}}\n' "$i"
-	done >r.jsonl
-	expect_eq "$(jsonl-tokens r.jsonl | cut -f 2 | sort -u)" 10
-	run jsonl-split -d d -t 30 r.jsonl
-	expect_rc 0
-	printf '%s\t%s\t%s\n' d/batch-0001.jsonl 3 30 d/batch-0002.jsonl 3 30 d/batch-0003.jsonl 1 10 >want
-	expect_same "$T/out" want
-	rm -r d
-	run jsonl-split -d d -t 29 r.jsonl
-	expect_rc 0
-	printf '%s\t%s\t%s\n' d/batch-0001.jsonl 2 20 d/batch-0002.jsonl 2 20 d/batch-0003.jsonl 2 20 d/batch-0004.jsonl 1 10 >want
-	expect_same "$T/out" want
-	cat d/*.jsonl | cmp - r.jsonl
-}
-
 # path TAB requests TAB tokens: "-" without -t; a new url or model starts
 # a file and its count, with -t as without.
 t_columns() {
@@ -654,69 +381,6 @@ t_request_over_token_cap() {
 	expect_rc 0
 	cp "$T/out" split.out
 	check_token_split "$n" split.out r.jsonl
-}
-
-# With -t every request must be countable: a model without an encoding,
-# or an endpoint that is not counted, is an error naming it (without -t
-# neither matters).
-t_token_cap_needs_counted_requests() {
-	{ prompts 5; req x /v1/chat/completions no-such-model; } >r.jsonl
-	run jsonl-split -d ok r.jsonl
-	expect_rc 0
-	split_fails 'jsonl-split: r.jsonl:6: unknown model "no-such-model": no encoding known' -t 100 r.jsonl
-	{ prompts 5; req x /v1/images/generations gpt-4o-mini; } >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:6: url "/v1/images/generations" is not counted (only chat, responses, embeddings and completions)' -t 100 r.jsonl
-	{ prompts 5; printf '{"custom_id":"x","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":7}]}}\n'; } >r.jsonl
-	split_fails 'jsonl-split: r.jsonl:6: body.messages[0].content is a number, not a string or an array' -t 100 r.jsonl
-	# A malformed model table is an error before anything is read.
-	printf 'not a table\n' >models.tsv
-	rm -rf d
-	BATCHPIPE_MODELS=$T/models.tsv run jsonl-split -d d -t 100 r.jsonl
-	expect_rc 1
-	expect_grep '^jsonl-split: .*models\.tsv:1: ' "$T/err"
-	[ ! -e d ] || fail "d/ was created"
-}
-
-# -t with -l and -b: whichever cap a request would break first starts the
-# next file.  Each request: 10 tokens, L bytes.
-t_tightest_cap_wins() {
-	for i in $(seq 10 29); do
-		printf '{"custom_id":"%s","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"one two three"}]}}\n' "$i"
-	done >r.jsonl
-	l=$(head -n 1 r.jsonl | wc -c)
-	# lines: 3 a file
-	run jsonl-split -d a -l 3 -t 50 -b $((5 * l)) r.jsonl
-	expect_rc 0
-	expect_eq "$(cut -f 2 "$T/out" | sort -u | tr '\n' ' ')" '2 3 '
-	expect_lines 7 "$T/out"
-	# tokens: 2 a file
-	run jsonl-split -d b -l 5 -t 29 -b $((5 * l)) r.jsonl
-	expect_rc 0
-	expect_eq "$(cut -f 2,3 "$T/out" | sort -u | tr '\n' ' ')" "2${tab}20 "
-	expect_lines 10 "$T/out"
-	# bytes: 4 a file
-	run jsonl-split -d c -l 5 -t 50 -b $((4 * l + 3)) r.jsonl
-	expect_rc 0
-	expect_eq "$(cut -f 2,3 "$T/out" | sort -u | tr '\n' ' ')" "4${tab}40 "
-	expect_lines 5 "$T/out"
-	for d in a b c; do cat "$d"/*.jsonl | cmp - r.jsonl; done
-}
-
-t_bad_token_cap() {
-	for v in 0 x -5 1.5 12X '' 2k5 99999999999999999999; do
-		run jsonl-split -t "$v"
-		expect_rc 2
-		expect_eq "$(cat "$T/err")" "jsonl-split: -t: not a positive number: $v"
-	done
-	run jsonl-split -t
-	expect_rc 2
-	expect_grep '^usage: jsonl-split ' "$T/err"
-	# The suffixes of -b: k and M (and G) are thousands and millions.
-	req a >r.jsonl
-	run jsonl-split -d d -t 2k r.jsonl
-	expect_rc 0
-	run jsonl-split -d d -t 2M r.jsonl
-	expect_rc 0
 }
 
 # -l, -b and -t by the one rule for numbers (common/numarg.c): digits

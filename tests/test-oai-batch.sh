@@ -213,93 +213,6 @@ t_force_creates_another() {
 	expect_eq "$(bw_batches "$f" | wc -l)" 2 "batches"
 }
 
-t_lost_create_is_reconciled() {
-	mock_start -F lose-create=1
-	net_lines 2 a.jsonl
-	f=$(bw_upload a.jsonl)
-	run oai-batch "$f"
-	expect_rc 0
-	b=$(bw_batches "$f")
-	expect_eq "$(echo "$b" | wc -l)" 1 "batches after a lost create"
-	expect_eq "$(cat "$T/out")" "$b	$f"
-	expect_grep '^oai-batch: POST /v1/batches: .*: the answer was lost; looking for the batch$' "$T/err"
-	run oai-batch "$f"
-	expect_rc 0
-	expect_eq "$(cat "$T/out")" "$b	$f" "the re-run"
-	expect_eq "$(bw_batches "$f")" "$b" "batches after the re-run"
-}
-
-# The mock loses the second create: oai-batch's, not bw_create's.
-t_lost_create_with_force_is_reconciled() {
-	mock_start -F lose-create=50%
-	net_lines 2 a.jsonl
-	f=$(bw_upload a.jsonl)
-	b1=$(bw_create "$f")
-	run oai-batch -q -f "$f"
-	expect_rc 0
-	expect_empty "$T/err"
-	expect_eq "$(bw_batches "$f" | wc -l)" 2 "batches"
-	b2=$(bw_batches "$f" | grep -v "^$b1\$")
-	expect_eq "$(cat "$T/out")" "$b2	$f"
-}
-
-# A 500 on a create that the server did not carry out: nothing turns up
-# in the list, so creating again is right.  At 34% the mock fails the
-# third call to /v1/batches: list, create a, create b (lost), list, create
-# b again.
-t_create_refused_with_5xx_is_sent_again() {
-	mock_start -F 'http500=34%@/v1/batches'
-	net_lines 1 a.jsonl
-	net_lines 1 b.jsonl
-	fa=$(bw_upload a.jsonl)
-	fb=$(bw_upload b.jsonl)
-	run oai-batch "$fa" "$fb"
-	expect_rc 0
-	expect_eq "$(bw_batches "$fa" | wc -l)$(bw_batches "$fb" | wc -l)" 11 "batches per file"
-	expect_eq "$(cut -f1 "$T/out" | tr '\n' ' ')" "$(bw_batches "$fa") $(bw_batches "$fb") "
-	expect_grep "^oai-batch: POST /v1/batches: HTTP 500: .*: the answer was lost; looking for the batch\$" "$T/err"
-}
-
-# Every create fails and nothing is ever created: the loop is bounded.
-t_create_never_answered_gives_up() {
-	net_fast 3
-	mock_start -F 'http503=50%@/v1/batches'
-	net_lines 1 a.jsonl
-	f=$(bw_upload a.jsonl)
-	run oai-batch "$f"
-	expect_rc 75
-	expect_empty "$T/out"
-	expect_eq "$(grep -c 'the answer was lost' "$T/err")" 3 "lost answers"
-	expect_grep "^oai-batch: POST /v1/batches: $f: no batch after 3 tries\$" "$T/err"
-	expect_eq "$(bw_batches "$f" | wc -l)" 0 "batches"
-}
-
-# A 429 (like 408 and 409) says the server did not act: the HTTP layer
-# sends the create again itself, without listing the batches.  At 50% the
-# mock answers the second call to /v1/batches, the create, with a 429.
-t_create_refused_with_429_is_sent_again_unlisted() {
-	mock_start -F 'http429=50%@/v1/batches'
-	net_fast
-	net_lines 1 a.jsonl
-	f=$(bw_upload a.jsonl)
-	run oai-batch -v "$f"
-	expect_rc 0
-	expect_eq "$(cat "$T/out")" "$(bw_batches "$f")	$f"
-	expect_eq "$(bw_batches "$f" | wc -l)" 1 "batches"
-	expect_no_grep 'looking for the batch' "$T/err"
-	expect_grep '^\* POST /v1/batches: HTTP 429: Rate limit reached for requests\. Please try again in 1s\.; retrying in [0-9]+ ms \(try 2 of 8\)$' "$T/err"
-	# The file's creation, one listing back to it, before the create;
-	# the create sent twice; the listing that looks for a duplicate,
-	# refused once (every second call to /v1/batches is).
-	grep -E '^> (GET|POST) ' "$T/err" >calls
-	printf '%s\n' "> GET /v1/files/$f HTTP/1.1" \
-		'> GET /v1/batches?limit=100 HTTP/1.1' \
-		'> POST /v1/batches HTTP/1.1' '> POST /v1/batches HTTP/1.1' \
-		'> GET /v1/batches?limit=100 HTTP/1.1' \
-		'> GET /v1/batches?limit=100 HTTP/1.1' >want
-	expect_same calls want
-}
-
 t_failed_batch_is_not_reused() {
 	mock_start -t 0.05,0.2,0.05
 	net_lines 2 a.jsonl
@@ -313,16 +226,6 @@ t_failed_batch_is_not_reused() {
 	b2=$(cut -f1 "$T/out")
 	[ "$b2" != "$b1" ] || fail "the failed batch $b1 was reused"
 	expect_eq "$(bw_batches "$f" | wc -l)" 2 "batches"
-}
-
-t_list_bursts_are_retried() {
-	mock_start -F 'http429=2@/v1/batches' -F 'http503=2@/v1/batches'
-	net_lines 1 a.jsonl
-	f=$(bw_upload a.jsonl)
-	run oai-batch "$f"
-	expect_rc 0
-	expect_empty "$T/err"
-	expect_eq "$(cat "$T/out")" "$(bw_batches "$f")	$f"
 }
 
 t_unknown_file_is_an_error_the_rest_goes_on() {
@@ -883,24 +786,6 @@ t_later_file_batched_meanwhile() {
 	wait "$p1" || fail "the first oai-batch failed: $(cat err1)"
 	expect_eq "$(bw_batches "$fb" | wc -l)" 1 "batches of the second file"
 	expect_eq "$(sed -n 2p out1)" "$(cat "$T/out")" "the second file's line"
-}
-
-# A create refused with a 500 was not carried out: nothing new turns up
-# in the list, so the batch made before it (here with -f, which wants a
-# new one) is never taken for the one just created.  At 34% the mock
-# fails the third call to /v1/batches: bw_create, the list, the create.
-t_refused_create_never_adopts_an_older_batch() {
-	mock_start -F 'http500=34%@/v1/batches'
-	net_fast
-	net_lines 1 a.jsonl
-	f=$(bw_upload a.jsonl)
-	b1=$(bw_create "$f")
-	run oai-batch -f "$f"
-	expect_rc 0
-	expect_grep '^oai-batch: POST /v1/batches: HTTP 500: .*: the answer was lost; looking for the batch$' "$T/err"
-	expect_eq "$(bw_batches "$f" | wc -l)" 2 "batches"
-	b2=$(bw_batches "$f" | grep -v "^$b1\$")
-	expect_eq "$(cat "$T/out")" "$b2	$f"
 }
 
 # The batch whose create lost its answer has failed by the time it is
