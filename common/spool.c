@@ -17,12 +17,6 @@
 #define SPOOL_CHUNK	((size_t)1 << 20)
 
 int
-spool_tmpfile(void)
-{
-	return tmpfile_fd();
-}
-
-int
 spool_fd(int fd, const char *name)
 {
 	return spool_fd_lines(fd, name, 0, NULL, NULL);

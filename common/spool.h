@@ -5,10 +5,6 @@
 #define SPOOL_H
 #include <sys/types.h>
 
-/* spool_tmpfile: tmpfile_fd (common/tmpfile.h), under the name oai-upload
- * calls it by; new callers call tmpfile_fd. */
-int	spool_tmpfile(void);
-
 /* spool_fd: returns fd itself when it is a regular file.  Otherwise copies
  * everything left to read on fd into a tmpfile_fd file and returns that
  * file's descriptor, positioned at its start; fd is left open.  Returns -1
