@@ -52,7 +52,7 @@ tokens_fails() {
 }
 
 t_usage_and_version() {
-	local usage='usage: jsonl-tokens [-hqsV] [-E encoding] [-P prices-file] [-T tier]
+	local usage='usage: jsonl-tokens [-hLqsV] [-E encoding] [-P prices-file] [-T tier]
                     [file ...]'
 	run jsonl-tokens -h
 	expect_rc 0

@@ -20,7 +20,7 @@ ids() {
 t_usage() {
 	run oai-run -h
 	expect_rc 0
-	expect_grep '^usage: oai-run \[-qv\] \[-c concurrency\]' "$T/out"
+	expect_grep '^usage: oai-run \[-hqVv\] \[-c concurrency\]' "$T/out"
 	run oai-run -z
 	expect_rc 2
 	expect_grep '^usage: oai-run' "$T/err"

@@ -28,18 +28,17 @@
 
 static const char optstring[] = "c:hqR:T:o:vV";
 static const char help[] =
-	"usage: oai-run [-qv] [-c concurrency] [-R requests-per-minute] "
-	"[-T tokens-per-minute]\n"
-	"               [-o output-file] [file ...]\n"
+	"usage: oai-run [-hqVv] [-c concurrency] [-R requests-per-minute]\n"
+	"               [-T tokens-per-minute] [-o output-file] [file ...]\n"
 	"\n"
 	"  -c concurrency  requests in flight at most (default 16)\n"
-	"  -h              show this help and exit\n"
 	"  -o output-file  append results here; a re-run skips what succeeded\n"
 	"  -q              no progress line\n"
 	"  -R rpm          send at most rpm requests a minute\n"
 	"  -T tpm          send at most tpm tokens a minute (input + output)\n"
 	"  -v              say what happens to each request\n"
-	"  -V              show the version and exit\n";
+	"  -h              print this help and exit\n"
+	"  -V              print the version and exit\n";
 
 /* The first SIGINT, SIGTERM or SIGHUP: nothing more starts, and the
  * requests in flight are finished and written (they are paid for); a
