@@ -86,7 +86,34 @@ rewind_input(struct inputs *ins, int i)
 {
 	if (lseek(ins->in[i].fd, ins->in[i].base, SEEK_SET) < 0)
 		err(1, "%s", ins->in[i].name);
+	jsonl_close(&ins->reader);
 	jsonl_fdopen(&ins->reader, ins->in[i].fd, ins->in[i].name, 0);
+}
+
+/* inputs_free: what the inputs hold; their descriptors stay open to
+ * the exit. */
+static void
+inputs_free(struct inputs *ins)
+{
+	jsonl_close(&ins->reader);
+	buf_free(&ins->idbuf);
+	reqcount_free(&ins->count);
+	free(ins->in);
+}
+
+/* run_free: what the run holds, but the output's descriptor. */
+static void
+run_free(struct run *r)
+{
+	xfer_cleanup(r);
+	progress_free(&r->meter);
+	curl_multi_cleanup(r->multi);
+	curl_slist_free_all(r->headers);
+	buf_free(&r->pending);
+	buf_free(&r->scratch);
+	idset_free(r->done);
+	idset_free(r->seen);
+	config_free(&r->cfg);
 }
 
 /* check_inputs: every line a request for an endpoint under /v1/, no
@@ -281,7 +308,7 @@ main(int argc, char *argv[])
 	struct sigaction sa = { 0 };
 	const char *out = NULL;
 	double rpm = 0, tpm = 0;
-	int c, concurrency = CONCURRENCY, i, status;
+	int c, concurrency = CONCURRENCY, i, status, max_tries;
 
 	usage_long_options(argc, argv, optstring, help);
 	while ((c = getopt(argc, argv, optstring)) != -1)
@@ -345,10 +372,11 @@ main(int argc, char *argv[])
 	xfer_setup(&r, concurrency);
 
 	status = run(&r, &ins, !r.quiet && isatty(STDERR_FILENO));
+	max_tries = r.policy.max_tries;
 	if (out_flush(&r, 1) != 0)
 		status = -1;
-	xfer_cleanup(&r);
-	progress_free(&r.meter);
+	run_free(&r);
+	inputs_free(&ins);
 	if (caught) {
 		warnx("stopped by signal %d: %llu of %llu requests answered%s",
 		    (int)caught, r.answered, r.total, out ? "; the same "
@@ -360,7 +388,7 @@ main(int argc, char *argv[])
 	if (!r.quiet && r.gave_up > 0)
 		warnx("%llu of %llu requests still failed after %d tries (their "
 		    "result lines say why)%s", r.gave_up, r.total,
-		    r.policy.max_tries, out ? "; the same command sends them "
+		    max_tries, out ? "; the same command sends them "
 		    "again" : "");
 	if (out == NULL && stdout_close(0) != 0)
 		return 1;
