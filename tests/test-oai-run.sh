@@ -257,3 +257,18 @@ t_server_tokens_per_minute() {
 	[ "$ms" -ge 4900 ] || fail "60 requests of 100 tokens at tpm=60000 took $ms ms"
 	[ "$(n429)" -le 15 ] || fail "$(n429) answers 429"
 }
+
+# A 429 narrows the window to one request in flight; every answer after
+# it widens it again.  200 requests of 100 ms each would take 20 s one at
+# a time; widening by one a round trip, they take about 2 s.
+t_window_grows_after_429() {
+	run_start -L 100 -F http429=1@/v1/chat -F retry-after=0.1
+	net_lines 200 req.jsonl
+	start=$(net_ms)
+	run oai-run -c 50 req.jsonl
+	ms=$(($(net_ms) - start))
+	expect_rc 0
+	expect_eq "$(grep -c '"status_code":200' "$T/out")" 200 "answered"
+	expect_eq "$(n429)" 1 "429s"
+	[ "$ms" -le 8000 ] || fail "200 requests after a 429 took $ms ms"
+}
