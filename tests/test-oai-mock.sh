@@ -1180,7 +1180,7 @@ t_fault_rpm() {
 	expect_eq "$(live 30)" 429
 	expect_grep '^\{"error":\{"message":"Rate limit reached in organization org-mock on requests per min \(RPM\): Limit 6, Remaining 0\. Please try again in [0-9]+ms\. Visit https://platform\.openai\.com/account/rate-limits to learn more\.","type":"requests","param":null,"code":"rate_limit_exceeded"\}\}$' "$T/body"
 	ms=$(hdr retry-after-ms)
-	[ "$ms" -gt 8000 ] && [ "$ms" -le 10000 ] || fail "retry-after-ms $ms"
+	if [ "$ms" -le 8000 ] || [ "$ms" -gt 10000 ]; then fail "retry-after-ms $ms"; fi
 	expect_eq "$(hdr retry-after)" 10
 }
 
@@ -1193,7 +1193,7 @@ t_fault_tpm() {
 	expect_eq "$(live 100)" 429
 	expect_grep '"type":"tokens","param":null,"code":"rate_limit_exceeded"' "$T/body"
 	ms=$(hdr retry-after-ms)
-	[ "$ms" -gt 500 ] && [ "$ms" -le 1000 ] || fail "retry-after-ms $ms"
+	if [ "$ms" -le 500 ] || [ "$ms" -gt 1000 ]; then fail "retry-after-ms $ms"; fi
 	for bad in rpm tpm=0 rpm=x tpm=-1; do
 		run oai-mock -p 0 -F "$bad"
 		expect_rc 2
