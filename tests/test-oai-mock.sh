@@ -1146,3 +1146,56 @@ t_numbers_by_one_rule() {
 		expect_eq "$(head -n 1 "$T/err" | sed 's/:[^:]*$//')" "oai-mock: $o $v"
 	done
 }
+
+# live N MAX-TOKENS: a chat request asking "hi" (8 tokens) with that cap;
+# its status out, the headers in $T/headers, the body in $T/body.
+live() {
+	mock_curl POST /chat/completions -o "$T/body" -D "$T/headers" \
+		-w '%{http_code}' -d "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":$1}"
+}
+
+# hdr NAME: the value of a header of the latest answer.
+hdr() {
+	grep -i "^$1: " "$T/headers" | tr -d '\r' | sed 's/^[^:]*: //'
+}
+
+# Without a limit: generous, always full.
+t_live_ratelimit_headers_free() {
+	mock_start -q
+	expect_eq "$(live 30)" 200
+	expect_eq "$(hdr x-ratelimit-limit-requests) $(hdr x-ratelimit-remaining-requests) $(hdr x-ratelimit-reset-requests)" "10000 10000 0s"
+	expect_eq "$(hdr x-ratelimit-limit-tokens) $(hdr x-ratelimit-remaining-tokens) $(hdr x-ratelimit-reset-tokens)" "30000000 30000000 0s"
+	mock_curl POST /embeddings -D "$T/headers" -o "$T/body" -d '{"model":"text-embedding-3-small","input":"x"}'
+	expect_eq "$(hdr x-ratelimit-remaining-requests)" 10000
+}
+
+# rpm=6: a bucket of 1 request (at least one), refilled in 10 s;
+# tpm=6000: of 100 tokens refilled at 100 a second.  The first request
+# (8 + 30 tokens) leaves exactly 0 and 62; the second must wait.
+t_fault_rpm() {
+	mock_start -q -F rpm=6 -F tpm=6000
+	expect_eq "$(live 30)" 200
+	expect_eq "$(hdr x-ratelimit-limit-requests) $(hdr x-ratelimit-remaining-requests) $(hdr x-ratelimit-reset-requests)" "6 0 10s"
+	expect_eq "$(hdr x-ratelimit-limit-tokens) $(hdr x-ratelimit-remaining-tokens) $(hdr x-ratelimit-reset-tokens)" "6000 62 380ms"
+	expect_eq "$(live 30)" 429
+	expect_grep '^\{"error":\{"message":"Rate limit reached in organization org-mock on requests per min \(RPM\): Limit 6, Remaining 0\. Please try again in [0-9]+ms\. Visit https://platform\.openai\.com/account/rate-limits to learn more\.","type":"requests","param":null,"code":"rate_limit_exceeded"\}\}$' "$T/body"
+	ms=$(hdr retry-after-ms)
+	if [ "$ms" -le 8000 ] || [ "$ms" -gt 10000 ]; then fail "retry-after-ms $ms"; fi
+	expect_eq "$(hdr retry-after)" 10
+}
+
+# tpm=600: a bucket of 10 tokens; a request dearer than that (8 + 100)
+# takes the whole bucket, and the next waits until it is full again.
+t_fault_tpm() {
+	mock_start -q -F tpm=600
+	expect_eq "$(live 100)" 200
+	expect_eq "$(hdr x-ratelimit-remaining-tokens) $(hdr x-ratelimit-reset-tokens)" "0 1s"
+	expect_eq "$(live 100)" 429
+	expect_grep '"type":"tokens","param":null,"code":"rate_limit_exceeded"' "$T/body"
+	ms=$(hdr retry-after-ms)
+	if [ "$ms" -le 500 ] || [ "$ms" -gt 1000 ]; then fail "retry-after-ms $ms"; fi
+	for bad in rpm tpm=0 rpm=x tpm=-1; do
+		run oai-mock -p 0 -F "$bad"
+		expect_rc 2
+	done
+}

@@ -218,3 +218,57 @@ t_tokens_per_minute() {
 	ms=$(($(net_ms) - start))
 	[ "$ms" -ge 1900 ] || fail "30 requests of 1,000 tokens at -T 600000 took $ms ms"
 }
+
+# n429: the 429s the mock answered.
+n429() {
+	grep -c 'POST /v1/chat/completions 429' "$T/mock.log" || true
+}
+
+# The server's limit, known only from its headers: at rpm=600 (a bucket
+# of 10, refilled at 10 a second) 60 requests take 5 s at least, and all
+# are answered.  oai-run starts with one request and reads the headers
+# before it widens, so few are refused: a first burst of -c 50 would meet
+# 40 refusals; the headers lag by the requests in flight, so some remain.
+t_server_requests_per_minute() {
+	run_start -F rpm=600
+	net_lines 60 req.jsonl
+	start=$(net_ms)
+	run oai-run -c 50 req.jsonl
+	ms=$(($(net_ms) - start))
+	expect_rc 0
+	expect_lines 60 "$T/out"
+	expect_eq "$(grep -c '"status_code":200' "$T/out")" 60 "answered"
+	[ "$ms" -ge 4900 ] || fail "60 requests at rpm=600 took $ms ms"
+	[ "$(n429)" -le 15 ] || fail "$(n429) answers 429"
+}
+
+# The same by tokens: 8 in and 92 out make 100 a request; tpm=60000 is a
+# bucket of 1,000, ten requests a second.
+t_server_tokens_per_minute() {
+	run_start -F tpm=60000
+	for i in $(seq 1 60); do
+		printf '{"custom_id":"t%d","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"max_tokens":92}}\n' "$i"
+	done >req.jsonl
+	start=$(net_ms)
+	run oai-run -c 50 req.jsonl
+	ms=$(($(net_ms) - start))
+	expect_rc 0
+	expect_eq "$(grep -c '"status_code":200' "$T/out")" 60 "answered"
+	[ "$ms" -ge 4900 ] || fail "60 requests of 100 tokens at tpm=60000 took $ms ms"
+	[ "$(n429)" -le 15 ] || fail "$(n429) answers 429"
+}
+
+# A 429 narrows the window to one request in flight; every answer after
+# it widens it again.  200 requests of 100 ms each would take 20 s one at
+# a time; widening by one a round trip, they take about 2 s.
+t_window_grows_after_429() {
+	run_start -L 100 -F http429=1@/v1/chat -F retry-after=0.1
+	net_lines 200 req.jsonl
+	start=$(net_ms)
+	run oai-run -c 50 req.jsonl
+	ms=$(($(net_ms) - start))
+	expect_rc 0
+	expect_eq "$(grep -c '"status_code":200' "$T/out")" 200 "answered"
+	expect_eq "$(n429)" 1 "429s"
+	[ "$ms" -le 8000 ] || fail "200 requests after a 429 took $ms ms"
+}

@@ -14,7 +14,7 @@ static const char *const names[] = {
 	"http503", "redirect", "close", "cut", "lose-create", "lose-upload",
 	"slow", "retry-after", "fail-requests", "fail-status", "expire",
 	"cancel", "token-limit", "odd-file-id", "extra-result", "cursor-cycle",
-	"cursor-endless", "echo-key", "fail-batch", "unlisted"
+	"cursor-endless", "echo-key", "fail-batch", "unlisted", "rpm", "tpm"
 };
 
 const char *
@@ -110,6 +110,12 @@ value_of(struct mock_fault *f, char *value, int prefixed, const char **why)
 			value += 5;
 		}
 		if (value == NULL || number(value, &f->value) != 0)
+			return -1;
+		break;
+	case MF_RPM:
+	case MF_TPM:
+		if (value == NULL || number(value, &f->value) != 0 ||
+		    f->value <= 0)
 			return -1;
 		break;
 	case MF_SLOW:

@@ -352,6 +352,7 @@ main(int argc, char *argv[])
 	sv.st.t_finalizing = o.times[2];
 	sv.st.faults = o.faults;
 	sv.st.nfaults = o.nfaults;
+	rl_init(&sv.rl, &sv.st, mono_now());
 	mock_batch_add_old(&sv.st, (size_t)o.old);
 
 	/* Every thread inherits this mask: only main() takes the signals. */

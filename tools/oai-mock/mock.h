@@ -50,8 +50,10 @@ enum mock_fault_kind {
 	MF_CURSOR_ENDLESS,		/* listings never end */
 	MF_ECHO_KEY,			/* text: echoed in error messages */
 	MF_FAIL_BATCH,			/* limit: batches, 0 all */
-	MF_UNLISTED			/* limit: every Nth batch left out of
+	MF_UNLISTED,			/* limit: every Nth batch left out of
 					 * listings, 0 or 1 all */
+	MF_RPM, MF_TPM			/* value: the live endpoints' limit
+					 * a minute (ratelimit.c) */
 };
 
 enum mock_fault_mode {

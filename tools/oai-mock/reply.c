@@ -60,7 +60,26 @@ send_body(struct MHD_Connection *c, struct req *r, unsigned status,
 	MHD_add_response_header(resp, "Content-Type", type);
 	MHD_add_response_header(resp, "x-request-id", rid);
 	MHD_add_response_header(resp, "openai-version", "2020-10-01");
-	if (status == 429)
+	if (r->rl.set) {
+		MHD_add_response_header(resp, "x-ratelimit-limit-requests",
+		    r->rl.limit_req);
+		MHD_add_response_header(resp, "x-ratelimit-limit-tokens",
+		    r->rl.limit_tok);
+		MHD_add_response_header(resp, "x-ratelimit-remaining-requests",
+		    r->rl.remain_req);
+		MHD_add_response_header(resp, "x-ratelimit-remaining-tokens",
+		    r->rl.remain_tok);
+		MHD_add_response_header(resp, "x-ratelimit-reset-requests",
+		    r->rl.reset_req);
+		MHD_add_response_header(resp, "x-ratelimit-reset-tokens",
+		    r->rl.reset_tok);
+	}
+	if (status == 429 && r->rl_wait > 0) {
+		snprintf(rid, sizeof rid, "%.0f", ceil(r->rl_wait));
+		MHD_add_response_header(resp, "Retry-After", rid);
+		snprintf(rid, sizeof rid, "%.0f", ceil(r->rl_wait * 1000));
+		MHD_add_response_header(resp, "retry-after-ms", rid);
+	} else if (status == 429)
 		add_retry_after(st, resp);
 	ret = MHD_queue_response(c, status, resp);
 	MHD_destroy_response(resp);

@@ -3,6 +3,7 @@
  * log: the faults that hit it, its body read, its key checked, and the
  * handler that answers it; see mock.h.
  */
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +87,43 @@ authorized(struct MHD_Connection *c, struct req *r, enum MHD_Result *ret)
 	return 1;
 }
 
+/* A live request's cost in tokens for the tpm limit: its input tokens
+ * plus its max output (0 when it gives none). */
+static long long
+live_tokens(const char *endpoint, struct jval top)
+{
+	static const char *const caps[] = { "max_completion_tokens",
+	    "max_tokens", "max_output_tokens" };
+	struct buf ignored = BUF_INIT;
+	long long cap = 0, v;
+	size_t i;
+
+	for (i = 0; i < sizeof caps / sizeof caps[0] && cap == 0; i++)
+		if (opt_positive(top, caps[i], &v, &ignored) == 0)
+			cap = v;
+	buf_free(&ignored);
+	return mock_prompt_tokens(endpoint, top) + cap;
+}
+
+/* The 429 of a limit without room: OpenAI's message and the wait. */
+static enum MHD_Result
+rate_limited(struct MHD_Connection *c, struct req *r, int tokens)
+{
+	struct buf b = BUF_INIT;
+	char msg[300];
+
+	snprintf(msg, sizeof msg, "Rate limit reached in organization "
+	    "org-mock on %s per min (%s): Limit %s, Remaining %s. Please try "
+	    "again in %.0fms. Visit https://platform.openai.com/account/"
+	    "rate-limits to learn more.", tokens ? "tokens" : "requests",
+	    tokens ? "TPM" : "RPM", tokens ? r->rl.limit_tok : r->rl.limit_req,
+	    tokens ? r->rl.remain_tok : r->rl.remain_req,
+	    ceil(r->rl_wait * 1000));
+	mock_error_body(&b, msg, tokens ? "tokens" : "requests", NULL,
+	    "rate_limit_exceeded");
+	return send_json(c, r, 429, &b);
+}
+
 static enum MHD_Result
 answer_live(struct MHD_Connection *c, struct req *r, const char *endpoint)
 {
@@ -93,10 +131,19 @@ answer_live(struct MHD_Connection *c, struct req *r, const char *endpoint)
 	struct mock_usage u;
 	struct jval top;
 	enum MHD_Result ret;
-	int status;
+	long long tokens;
+	int status, by_tokens;
 
 	if (json_body(c, r, &top, &ret) != 0)
 		return ret;
+	tokens = live_tokens(endpoint, top);
+	pthread_mutex_lock(&r->sv->lock);
+	r->rl_wait = rl_take(&r->sv->rl, tokens, mono_now(), &r->rl);
+	by_tokens = r->sv->rl.tpm > 0 && (r->sv->rl.rpm <= 0 ||
+	    r->sv->rl.req_level >= 1);
+	pthread_mutex_unlock(&r->sv->lock);
+	if (r->rl_wait > 0)
+		return rate_limited(c, r, by_tokens);
 	status = mock_answer(endpoint, top, mock_hash(r->body.p, r->body.len,
 	    MOCK_HASH_INIT), mock_wall(), &b, &u);
 	mono_sleep((double)r->sv->latency_ms / 1000);

@@ -10,10 +10,38 @@
 
 #include "mock.h"
 
+/* The rpm and tpm limits of the live endpoints (ratelimit.c): buckets
+ * of one second's worth, refilled continuously; under the lock. */
+struct ratelimit {
+	double		 rpm, tpm;	/* 0: no limit */
+	double		 req_cap, tok_cap;
+	double		 req_level, tok_level;
+	double		 refilled;	/* monotonic */
+};
+
+/* The x-ratelimit-* header values of one live answer. */
+struct rl_headers {
+	int		 set;
+	char		 limit_req[32], remain_req[32], reset_req[32];
+	char		 limit_tok[32], remain_tok[32], reset_tok[32];
+};
+
+/* rl_init: the limits of st's rpm and tpm faults, buckets full at
+ * monotonic time now. */
+void	rl_init(struct ratelimit *rl, const struct mock_store *st, double now);
+
+/* rl_take: at monotonic time now, a request of this many tokens (input
+ * plus max output) starts when both buckets have room: returns 0 after
+ * taking its share, or the seconds until there is room (nothing taken).
+ * Either way *h describes the buckets as they are then. */
+double	rl_take(struct ratelimit *rl, long long tokens, double now,
+	    struct rl_headers *h);
+
 /* The server: the store and what every request reads. */
 struct server {
 	pthread_mutex_t	 lock;
 	struct mock_store st;		/* under lock */
+	struct ratelimit rl;		/* under lock */
 	const char	*key;		/* -k */
 	long		 latency_ms;	/* -L */
 	int		 quiet;		/* -q */
@@ -37,6 +65,8 @@ struct req {
 	int		 nfiles;
 	struct buf	 purpose;
 	int		 upload_error;
+	struct rl_headers rl;		/* a live answer's headers */
+	double		 rl_wait;	/* > 0: a rate limit's 429, seconds */
 };
 
 /* handle and completed: libmicrohttpd's request callbacks; cls is the

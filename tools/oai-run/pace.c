@@ -7,7 +7,8 @@
  * spent as requests start and trusted until their reset time.  A 429
  * halves the requests in flight and stops every start for the wait the
  * server asks; each answer after that lets one more request fly, up to
- * -c.
+ * -c.  It starts with one request in flight, and until the first 429
+ * each answer lets one more fly (the window doubles every round trip).
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -27,7 +28,11 @@ pace_init(struct pace *p, int concurrency, double rpm, double tpm,
 	p->tok_level = tpm / 60;
 	p->refilled = now;
 	p->hdr_req = p->hdr_tok = -1;
-	p->window = p->max_window = concurrency;
+	/* One request first: its answer's headers tell what room there
+	 * is, so a first burst of -c does not meet a limit unseen. */
+	p->window = 1;
+	p->max_window = concurrency;
+	p->probing = 1;
 }
 
 static void
@@ -176,6 +181,7 @@ void
 pace_answer(struct pace *p, long status, long wait_ms, double now)
 {
 	if (status == 429) {
+		p->probing = 0;
 		p->window /= 2;
 		if (p->window < 1)
 			p->window = 1;
@@ -183,7 +189,7 @@ pace_answer(struct pace *p, long status, long wait_ms, double now)
 			p->pause_until = now + wait_ms / 1000.0;
 		return;
 	}
-	p->window += 1 / p->window;
+	p->window += p->probing ? 1 : 1 / p->window;
 	if (p->window > p->max_window)
 		p->window = p->max_window;
 }

@@ -28,6 +28,7 @@ struct pace {
 	double	 pause_until;		/* after a 429: nothing starts before */
 	double	 window;		/* requests in flight allowed now */
 	int	 max_window;		/* -c */
+	int	 probing;		/* no 429 yet: the window doubles */
 };
 
 void	 pace_init(struct pace *p, int concurrency, double rpm, double tpm,
