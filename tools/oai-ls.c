@@ -29,7 +29,7 @@
 static const char optstring[] = "e:fhjm:S:s:vV";
 static const char help[] =
 	"usage: oai-ls [-fhjVv] [-e endpoint] [-m key=value] [-S status] [-s since]\n"
-	"       oai-ls [-v] batch-id ... | -\n"
+	"       oai-ls batch-id ... | -\n"
 	"\n"
 	"  -e endpoint    only batches of this endpoint (/v1/chat/completions)\n"
 	"  -f             list files, not batches\n"
