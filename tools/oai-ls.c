@@ -44,7 +44,7 @@ static const char help[] =
 
 struct filter {
 	const char	*status, *endpoint;
-	const char	*meta[MAX_META];	/* "key=value" */
+	const char	*meta_key[MAX_META], *meta_value[MAX_META];
 	int		 nmeta;
 	long long	 since;			/* 0: no bound */
 	int		 files, json, aligned;
@@ -214,7 +214,7 @@ static int
 matches(const struct filter *f, struct json_object *o)
 {
 	struct json_object *meta;
-	const char *s, *eq;
+	const char *s;
 	int i;
 
 	if (f->status != NULL && ((s = member_string(o, "status")) == NULL ||
@@ -224,13 +224,9 @@ matches(const struct filter *f, struct json_object *o)
 	    NULL || strcmp(s, f->endpoint) != 0))
 		return 0;
 	for (i = 0; i < f->nmeta; i++) {
-		eq = strchr(f->meta[i], '=');
-		*(char *)eq = '\0';
-		meta = NULL;
 		s = json_object_object_get_ex(o, "metadata", &meta) ?
-		    member_string(meta, f->meta[i]) : NULL;
-		*(char *)eq = '=';
-		if (s == NULL || strcmp(s, eq + 1) != 0)
+		    member_string(meta, f->meta_key[i]) : NULL;
+		if (s == NULL || strcmp(s, f->meta_value[i]) != 0)
 			return 0;
 	}
 	return 1;
@@ -356,6 +352,7 @@ main(int argc, char *argv[])
 	struct oai_config cfg;
 	struct http *h;
 	struct idsrc in;
+	char *eq;
 	int ch, verbose = 0, filtered = 0, rc;
 
 	memset(&f, 0, sizeof(f));
@@ -375,7 +372,7 @@ main(int argc, char *argv[])
 			f.json = 1;
 			break;
 		case 'm':
-			if (strchr(optarg, '=') == NULL || *optarg == '=') {
+			if ((eq = strchr(optarg, '=')) == NULL || eq == optarg) {
 				warnx("-m %s: not key=value", optarg);
 				usage_error(help);
 			}
@@ -384,7 +381,9 @@ main(int argc, char *argv[])
 				    MAX_META);
 				usage_error(help);
 			}
-			f.meta[f.nmeta++] = optarg;
+			*eq = '\0';	/* argv is ours to split */
+			f.meta_key[f.nmeta] = optarg;
+			f.meta_value[f.nmeta++] = eq + 1;
 			filtered = 1;
 			break;
 		case 'S':
