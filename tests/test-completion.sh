@@ -67,6 +67,8 @@ t_option_values() {
 	# Ids are not file names; after --, -x is an operand.
 	complete_words oai-rm fil >got
 	expect_empty got
+	complete_words oai-ls fil >got
+	expect_empty got
 	complete_words jsonl-sortid -- - >got
 	expect_no_grep '^-n$' got
 }
