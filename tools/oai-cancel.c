@@ -47,15 +47,20 @@ struct canceller {
 /* The outcome of one batch. */
 enum { DONE, FAILED, TEMPORARY, TIMEDOUT };
 
-/* get_batch: GET the batch into *b.  Returns as http_request. */
+/* get_batch: GET the batch into *b.  Returns as http_request; a batch
+ * the server does not know is reported as such. */
 static int
 get_batch(struct canceller *c, const char *id, struct batchobj *b)
 {
 	struct json_object *answer;
+	long status;
 	int rc;
 
 	api_path(&c->path, "/batches/", id, NULL);
-	rc = http_request(c->h, "GET", c->path.p, NULL, 0, NULL, &answer);
+	rc = http_request(c->h, "GET", c->path.p, NULL, HTTP_QUIET404, &status,
+	    &answer);
+	if (rc == HTTP_FAILED && status == 404)
+		warnx("%s: no such batch", id);
 	if (rc != HTTP_OK)
 		return rc;
 	if (batchobj_parse(answer, b) != 0) {
@@ -67,8 +72,9 @@ get_batch(struct canceller *c, const char *id, struct batchobj *b)
 }
 
 /* post_cancel: asks the server to cancel id; *b its answer.  A batch
- * that has ended cannot be cancelled (HTTP 409 or 400): it is then
- * looked at, and *b is what it is. */
+ * that has ended cannot be cancelled (HTTP 409, which the client takes
+ * for a conflict worth retrying): it is looked at first, and again when
+ * the cancel fails, and then *b is what it is. */
 static int
 post_cancel(struct canceller *c, const char *id, struct batchobj *b)
 {
@@ -76,21 +82,23 @@ post_cancel(struct canceller *c, const char *id, struct batchobj *b)
 	long status;
 	int rc;
 
+	if ((rc = get_batch(c, id, b)) != HTTP_OK)
+		return rc;
+	if (batch_status_terminal(b->status))
+		return HTTP_OK;
+	batchobj_free(b);
+
 	api_path(&c->path, "/batches/", id, "/cancel");
 	rc = http_request(c->h, "POST", c->path.p, NULL, HTTP_QUIET, &status,
 	    &answer);
-	if (rc == HTTP_FAILED && status == 404) {
-		warnx("%s: no such batch", id);
-		return HTTP_FAILED;
-	}
-	if (rc == HTTP_FAILED && (status == 409 || status == 400)) {
-		if (get_batch(c, id, b) != HTTP_OK)
-			return HTTP_FAILED;
-		if (batch_status_terminal(b->status))
-			return HTTP_OK;
-		batchobj_free(b);
-	}
 	if (rc != HTTP_OK) {
+		/* It may have ended since. */
+		if (get_batch(c, id, b) == HTTP_OK) {
+			if (batch_status_terminal(b->status))
+				return HTTP_OK;
+			batchobj_free(b);
+		}
+		api_path(&c->path, "/batches/", id, "/cancel");
 		warnx("POST %s: %s", c->path.p, http_errmsg(c->h));
 		return rc;
 	}
