@@ -91,7 +91,7 @@ _batchpipe() {
 	fi
 
 	case $cmd in
-	oai-batch | oai-wait | oai-fetch | oai-rm | oai-ls) ;;	# ids, not files
+	oai-batch | oai-cancel | oai-wait | oai-fetch | oai-rm | oai-ls) ;;	# ids, not files
 	*)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
@@ -100,5 +100,5 @@ _batchpipe() {
 }
 
 complete -F _batchpipe jsonl-merge jsonl-prompt jsonl-sortid jsonl-split \
-    jsonl-tokens jsonl-triage oai-batch oai-fetch oai-ls oai-mock \
+    jsonl-tokens jsonl-triage oai-batch oai-cancel oai-fetch oai-ls oai-mock \
     oai-pipeline oai-rm oai-run oai-upload oai-wait

@@ -801,7 +801,7 @@ stop_then_resume() {
 	rc=0
 	wait "$pid" || rc=$?
 	expect_eq "$rc" "$2" "exit status"
-	expect_grep "^oai-pipeline: stopped by SIG$1; run the same command again to carry on$" err1
+	expect_grep "^oai-pipeline: stopped by SIG$1; the batches sent are still running and billed: run the same command again to carry on, or with -C \(oai-pipeline -C\) to cancel them; oai-cancel cancels one batch$" err1
 	# Its tools are gone too.
 	! grep -q -s -z -x -F "BATCHPIPE_RUN=$T/run" /proc/[0-9]*/environ || fail "a tool still runs"
 	expect_empty run/done
@@ -1293,4 +1293,52 @@ t_live_dry_run_at_the_list_price() {
 	pipeline -L -B 5 -d run2 req.jsonl
 	expect_rc 2
 	expect_grep 'a budget is kept for batches only, not with -L' "$T/err"
+}
+
+# -C: the job stopped mid-run has its live batches cancelled and recorded;
+# the next run settles them with their partial results and sends again
+# only what they did not run: every request answered once, none paid twice.
+t_cancel_then_resume() {
+	local pid paid
+	mock_start -t 0.1,8,0.2
+	mkreq 60 >req.jsonl
+	oai-pipeline -i 0.05 -l 20 -d run req.jsonl >out1 2>err1 &
+	pid=$!
+	for _ in $(seq 1 100); do
+		[ "$(wc -l <run/batches 2>/dev/null)" -ge 3 ] && break
+		sleep 0.05
+	done
+	sleep 1
+	kill -TERM "$pid"
+	wait "$pid" || :
+	pipeline -C -d run req.jsonl
+	expect_rc 0
+	expect_lines 3 run/cancelled
+	# One may have ended before the driver recorded it: reported as it is.
+	grep -q "	cancelled$" run/cancelled || fail "no batch cancelled"
+	expect_grep 'requests had finished' "$T/err"
+	pipeline -C -d run req.jsonl
+	expect_rc 0
+	expect_grep 'no batch of this job is running' "$T/err"
+	pipeline -d run req.jsonl
+	expect_rc 0
+	expect_lines 60 "$T/out"
+	expect_eq "$(grep -o '"custom_id":"[^"]*"' "$T/out" | sort -u | wc -l)" 60 "items answered"
+	# What the server ran, over every batch: each request once.
+	paid=0
+	for b in $(batches_of_server | cut -f 1); do
+		paid=$((paid + $(bw_get "$b" completed) + $(bw_get "$b" failed)))
+	done
+	expect_eq "$paid" 60 "requests run by the server"
+	expect_eq "$(batches_of_server | grep -c cancelled)" "$(grep -c "	cancelled$" run/cancelled)" "batches cancelled"
+}
+
+t_cancel_live_job_has_no_batches() {
+	mock_start -t 0,0,0
+	mkreq 3 >req.jsonl
+	pipeline -L -d run req.jsonl
+	expect_rc 0
+	pipeline -C -L -d run req.jsonl
+	expect_rc 2
+	expect_grep 'C: a live job \(-L\) has no batches to cancel' "$T/err"
 }
