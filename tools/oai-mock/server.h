@@ -36,6 +36,7 @@ struct req {
 	char		*filename;
 	int		 nfiles;
 	struct buf	 purpose;
+	struct buf	 expiry;	/* expires_after[seconds], as sent */
 	int		 upload_error;
 };
 
