@@ -901,7 +901,9 @@ t_expired_output_file_answers_404() {
 	bw_wait_for "$b" completed
 	out=$(bw_get "$b" output_file_id)
 	sleep 2
-	run oai-fetch "$out"
+	printf '%s\toutput\t%s\tcompleted\n' "$out" "$b" >line
+	run oai-fetch <line
 	expect_rc 1
-	expect_grep "^oai-fetch: .*$out.*HTTP 404" "$T/err"
+	expect_grep "^oai-fetch: $out: the output file of $b is gone from the server \\(expired or deleted\\?\\)" "$T/err"
+	expect_grep "^oai-fetch: $out: to pay for them again, start a new batch of its input file: oai-batch -f $f " "$T/err"
 }
