@@ -845,7 +845,25 @@ struct upload {
 	const char	*filepath;
 	const char	*remote_name;
 	const char	*purpose;
+	long long	 expires_after;	/* seconds, or 0 for the default */
 };
+
+/* expiry_parts: the form fields of the object expires_after. */
+static void
+expiry_parts(curl_mime *m, long long seconds)
+{
+	curl_mimepart *p;
+	char num[32];
+
+	snprintf(num, sizeof(num), "%lld", seconds);
+	if ((p = curl_mime_addpart(m)) == NULL ||
+	    curl_mime_name(p, "expires_after[anchor]") != CURLE_OK ||
+	    curl_mime_data(p, "created_at", CURL_ZERO_TERMINATED) != CURLE_OK ||
+	    (p = curl_mime_addpart(m)) == NULL ||
+	    curl_mime_name(p, "expires_after[seconds]") != CURLE_OK ||
+	    curl_mime_data(p, num, CURL_ZERO_TERMINATED) != CURLE_OK)
+		errx(1, "out of memory");
+}
 
 static curl_mime *
 upload_mime(struct http *h, const void *arg)
@@ -860,6 +878,8 @@ upload_mime(struct http *h, const void *arg)
 	    curl_mime_name(p, "purpose") != CURLE_OK ||
 	    curl_mime_data(p, u->purpose, CURL_ZERO_TERMINATED) != CURLE_OK)
 		errx(1, "out of memory");
+	if (u->expires_after > 0)
+		expiry_parts(m, u->expires_after);
 	/* curl_mime_filedata opens and reads the file during the transfer,
 	 * a buffer at a time: memory does not grow with the file. */
 	if ((p = curl_mime_addpart(m)) == NULL ||
@@ -873,10 +893,10 @@ upload_mime(struct http *h, const void *arg)
 
 int
 http_upload(struct http *h, const char *path, const char *filepath,
-    const char *remote_name, const char *purpose, int flags,
-    struct json_object **answer)
+    const char *remote_name, const char *purpose, long long expires_after,
+    int flags, struct json_object **answer)
 {
-	struct upload u = { filepath, remote_name, purpose };
+	struct upload u = { filepath, remote_name, purpose, expires_after };
 	struct call c;
 
 	memset(&c, 0, sizeof(c));

@@ -111,12 +111,15 @@ int	http_list(struct http *h, const char *path,
 
 /* http_upload: multipart POST of the file at filepath, streamed from disk
  * (memory does not grow with its size), as form field "file" named
- * remote_name, with form field "purpose" set to purpose.  Flags and
+ * remote_name, with form field "purpose" set to purpose and, when
+ * expires_after > 0, the fields expires_after[anchor]=created_at and
+ * expires_after[seconds]=expires_after (as the API's own curl example
+ * sends the object; the caller checks the range).  Flags and
  * *answer as http_request (use HTTP_NORETRY and reconcile: an upload whose
  * answer was lost may have created the file). */
 int	http_upload(struct http *h, const char *path, const char *filepath,
-	    const char *remote_name, const char *purpose, int flags,
-	    struct json_object **answer);
+	    const char *remote_name, const char *purpose, long long expires_after,
+	    int flags, struct json_object **answer);
 
 /* http_download: GET path, writing the body to fd from offset start on;
  * every try first truncates fd to start, so a retry begins afresh.  With

@@ -8,12 +8,14 @@ t_usage_and_version() {
 	run oai-batch -h
 	expect_rc 0
 	expect_eq "$(sed '/^$/,$d' "$T/out")" "usage: oai-batch [-fhqVvx] [-e endpoint] [-i interval]
-                 [-m key=value]... [-Q limit|auto] [file-id ...]"
+                 [-m key=value]... [-Q limit|auto] [-X seconds]
+                 [file-id ...]"
 	run oai-batch -y
 	expect_rc 2
 	expect_eq "$(cat "$T/err")" "oai-batch: invalid option -- 'y'
 usage: oai-batch [-fhqVvx] [-e endpoint] [-i interval]
-                 [-m key=value]... [-Q limit|auto] [file-id ...]"
+                 [-m key=value]... [-Q limit|auto] [-X seconds]
+                 [file-id ...]"
 	run oai-batch -V
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" "oai-batch batchpipe 0.1.0"
@@ -868,4 +870,40 @@ t_queue_auto_learns_from_the_newest_failure() {
 	expect_empty "$T/out"
 	expect_eq "$(cat "$T/err")" "oai-batch: gpt-4o-mini: the batch queue holds 100 enqueued tokens (learnt from batch_new)
 oai-batch: big.jsonl: $n input tokens, more than the batch queue of gpt-4o-mini holds (100): it can never run; split it smaller with jsonl-split -t"
+}
+
+t_output_expiry_bounded_and_sent() {
+	mock_start
+	net_lines 1 a.jsonl
+	f=$(bw_upload a.jsonl)
+	run oai-batch -X 100 "$f"
+	expect_rc 2
+	run oai-batch -X 2592001 "$f"
+	expect_rc 2
+	expect_eq "$(bw_batches "$f" | wc -l)" 0 "batches"
+	run oai-batch -X 7200 "$f"
+	expect_rc 0
+	b=$(cut -f1 "$T/out")
+	bw_wait_for "$b" completed
+	out=$(bw_get "$b" output_file_id)
+	mock_curl GET "/files/$out" -o obj
+	created=$(bw_member created_at <obj)
+	expect_eq "$(bw_member expires_at <obj)" "$((created + 7200))" "expires_at"
+}
+
+t_expired_output_file_answers_404() {
+	mock_start
+	net_lines 1 a.jsonl
+	f=$(bw_upload a.jsonl)
+	b=$(mock_curl POST /batches -H 'Content-Type: application/json' \
+		-d "{\"input_file_id\":\"$f\",\"endpoint\":\"/v1/chat/completions\",\"completion_window\":\"24h\",\"output_expires_after\":{\"anchor\":\"created_at\",\"seconds\":1}}" |
+		bw_member id)
+	bw_wait_for "$b" completed
+	out=$(bw_get "$b" output_file_id)
+	sleep 2
+	printf '%s\toutput\t%s\tcompleted\n' "$out" "$b" >line
+	run oai-fetch <line
+	expect_rc 1
+	expect_grep "^oai-fetch: $out: the output file of $b is gone from the server \\(expired or deleted\\?\\)" "$T/err"
+	expect_grep "^oai-fetch: $out: to pay for them again, start a new batch of its input file: oai-batch -f $f " "$T/err"
 }

@@ -287,7 +287,7 @@ t_deleted_output_says_how_to_recover() {
 	expect_rc 1
 	expect_empty "$T/out"
 	expect_eq "$(cat "$T/err")" "oai-fetch: GET /v1/files/$fid: HTTP 404: No such File object: $fid
-oai-fetch: $fid: the output file of $b is gone from the server (deleted?); the requests it ran were paid for
+oai-fetch: $fid: the output file of $b is gone from the server (expired or deleted?); the requests it ran were paid for
 oai-fetch: $fid: to pay for them again, start a new batch of its input file: oai-batch -f $in | oai-wait | oai-fetch"
 	run sh -c "oai-batch -f -q $in | oai-wait -q -i 0.05 | oai-fetch"
 	expect_rc 0

@@ -73,11 +73,11 @@ whole_files() {
 t_usage() {
 	run oai-pipeline -h
 	expect_rc 0
-	expect_eq "$(sed '/^$/,$d' "$T/out" | tr -s ' \n' ' ' | sed 's/ $//')" "usage: oai-pipeline [-chjLnqV] [-B dollars] [-d run-dir] [-e endpoint] [-i interval] [-k key-field] [-l max-lines] [-Q limit] [-r retries] [-t timeout] requests.jsonl [items.jsonl]"
+	expect_eq "$(sed '/^$/,$d' "$T/out" | tr -s ' \n' ' ' | sed 's/ $//')" "usage: oai-pipeline [-CchjLnqV] [-B dollars] [-d run-dir] [-e endpoint] [-i interval] [-k key-field] [-l max-lines] [-Q limit] [-r retries] [-t timeout] [-x seconds] requests.jsonl [items.jsonl]"
 	run oai-pipeline -V
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" "oai-pipeline batchpipe 0.1.0"
-	run oai-pipeline -x req.jsonl
+	run oai-pipeline -y req.jsonl
 	expect_rc 2
 	expect_grep '^usage: oai-pipeline ' "$T/err"
 	run oai-pipeline
@@ -120,7 +120,11 @@ t_bad_options_stop_before_anything() {
 -Q 5k5|-Q 5k5: not a number of tokens, tier-1 to tier-5 or auto
 -Q 0|-Q 0: not a number of tokens, tier-1 to tier-5 or auto
 -e chat|-e chat: an endpoint is a path such as /v1/embeddings
--x|-x: no such option
+-x 3599|-x 3599: not a number of seconds from 3600 to 2592000
+-x 2592001|-x 2592001: not a number of seconds from 3600 to 2592000
+-x 1h|-x 1h: not a number of seconds from 3600 to 2592000
+-L -x 3600|-x: -L keeps no file on the server, so nothing expires
+-y|-y: no such option
 EOF2
 	# A blank before or after a number is refused as the tools refuse
 	# it (common/numarg.h).
@@ -1141,8 +1145,8 @@ t_deleted_output_is_said_and_recovered() {
 	expect_rc 1
 	expect_empty "$T/out"
 	expect_eq "$(cat "$T/err")" "oai-fetch: GET /v1/files/$out: HTTP 404: No such File object: $out
-oai-fetch: $out: the output file of $b is gone from the server (deleted?); the requests it ran were paid for
-oai-pipeline: p0001.jsonl: the results of $b are gone from the server (deleted?), and its requests were paid for; to pay for them again in a new batch, delete its input file (oai-rm -- $in) and run the same command again"
+oai-fetch: $out: the output file of $b is gone from the server (expired or deleted?); the requests it ran were paid for
+oai-pipeline: p0001.jsonl: the results of $b are gone from the server (expired or deleted?), and its requests were paid for; to pay for them again in a new batch, delete its input file (oai-rm -- $in) and run the same command again"
 	expect_eq "$(batches_of_server | wc -l)" 1 "batches on the server"
 	oai-rm -- "$in" >/dev/null
 	pipeline -d run2 req.jsonl
@@ -1341,4 +1345,20 @@ t_cancel_live_job_has_no_batches() {
 	pipeline -C -L -d run req.jsonl
 	expect_rc 2
 	expect_grep 'C: a live job \(-L\) has no batches to cancel' "$T/err"
+}
+
+# -x reaches both tools: the parts uploaded expire (oai-upload -x) and so
+# do the batches' results (oai-batch -X).
+t_expiry_reaches_upload_and_batch() {
+	quick_mock
+	mkitems 3
+	run oai-pipeline -q -d run -k sku -x 7200 req.jsonl items.jsonl
+	expect_rc 0
+	in=$(cut -f1 run/uploaded | head -n 1)
+	mock_curl GET "/files/$in" -o obj
+	expect_eq "$(bw_member expires_at <obj)" "$(($(bw_member created_at <obj) + 7200))" "the input's expires_at"
+	b=$(cut -f1 run/batches | head -n 1)
+	out=$(bw_get "$b" output_file_id)
+	mock_curl GET "/files/$out" -o obj
+	expect_eq "$(bw_member expires_at <obj)" "$(($(bw_member created_at <obj) + 7200))" "the output's expires_at"
 }

@@ -5,11 +5,11 @@
 t_usage_and_version() {
 	run oai-upload -h
 	expect_rc 0
-	expect_eq "$(sed '/^$/,$d' "$T/out")" "usage: oai-upload [-hqVv] [file ...]"
-	run oai-upload -x
+	expect_eq "$(sed '/^$/,$d' "$T/out")" "usage: oai-upload [-hqVv] [-x seconds] [file ...]"
+	run oai-upload -y
 	expect_rc 2
-	expect_eq "$(cat "$T/err")" "oai-upload: invalid option -- 'x'
-usage: oai-upload [-hqVv] [file ...]"
+	expect_eq "$(cat "$T/err")" "oai-upload: invalid option -- 'y'
+usage: oai-upload [-hqVv] [-x seconds] [file ...]"
 	run oai-upload -V
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" "oai-upload batchpipe 0.1.0"
@@ -409,4 +409,39 @@ oai-upload: text.jsonl: line 1 is not a batch request: $(printf 'hello\n' | json
 	expect_rc 1
 	expect_eq "$(cat "$T/err")" "oai-upload: stdin: an empty file: no requests to upload; not uploaded"
 	expect_eq "$(net_count_files)" 1 "files on the server"
+}
+
+t_expiry_sent_and_bounded() {
+	mock_start
+	net_lines 2 a.jsonl
+	for bad in 3599 2592001 1h ''; do
+		run oai-upload -x "$bad" a.jsonl
+		expect_rc 2
+	done
+	expect_eq "$(net_count_files)" 0 "files on the server"
+	run oai-upload -x 3600 a.jsonl
+	expect_rc 0
+	id=$(cut -f1 "$T/out")
+	mock_curl GET "/files/$id" -o obj
+	created=$(bw_member created_at <obj)
+	expect_eq "$(bw_member expires_at <obj)" "$((created + 3600))" "expires_at"
+	# Another expiry is another upload, never the file of 3600 s.
+	run oai-upload a.jsonl
+	expect_rc 0
+	expect_eq "$(net_count_files)" 2 "files on the server"
+	run oai-upload -x 3600 a.jsonl
+	expect_rc 0
+	expect_eq "$(cut -f1 "$T/out")" "$id" "the same expiry reuses the file"
+}
+
+t_expired_file_answers_404() {
+	mock_start
+	net_lines 2 a.jsonl
+	id=$(mock_curl POST /files -F purpose=batch -F 'expires_after[anchor]=created_at' \
+	    -F 'expires_after[seconds]=1' -F file=@a.jsonl | bw_member id)
+	sleep 2
+	run oai-fetch "$id"
+	expect_rc 1
+	expect_grep 'HTTP 404' "$T/err"
+	expect_eq "$(net_count_files)" 0 "files listed"
 }

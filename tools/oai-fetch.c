@@ -135,8 +135,8 @@ explain_gone(struct http *h, const char *id, const char *rest)
 		return;
 	memcpy(bid, rest, n);
 	bid[n] = '\0';
-	warnx("%s: the %s file of %s is gone from the server (deleted?); "
-	    "the requests it ran were paid for", id, kind, bid);
+	warnx("%s: the %s file of %s is gone from the server (expired or "
+	    "deleted?); the requests it ran were paid for", id, kind, bid);
 	in = NULL;
 	if (exists(h, "/batches/", bid, &answer) == 1 &&
 	    batchobj_parse(answer, &b) == 0) {

@@ -38,10 +38,11 @@
 #include "usage.h"
 
 /* The synopsis, then one line per option: as in the man page. */
-static const char optstring[] = "e:fhi:m:Q:qvVx";
+static const char optstring[] = "e:fhi:m:Q:qvVxX:";
 static const char help[] =
 	"usage: oai-batch [-fhqVvx] [-e endpoint] [-i interval]\n"
-	"                 [-m key=value]... [-Q limit|auto] [file-id ...]\n"
+	"                 [-m key=value]... [-Q limit|auto] [-X seconds]\n"
+	"                 [file-id ...]\n"
 	"\n"
 	"  -e endpoint    the endpoint of every request (default: their url)\n"
 	"  -f             a new batch for every file, even if one exists\n"
@@ -51,8 +52,27 @@ static const char help[] =
 	"  -q             no note on reused batches\n"
 	"  -v             trace every HTTP request and answer on stderr\n"
 	"  -x             stop at the first file that cannot get a batch\n"
+	"  -X seconds     output and error files expire this long after they\n"
+	"                 are made (3600-2592000)\n"
 	"  -h             print this help and exit\n"
 	"  -V             print the version and exit\n";
+
+/* The Batch API's bounds on output_expires_after.seconds. */
+#define EXPIRES_MIN	3600
+#define EXPIRES_MAX	2592000
+
+/* expiry_object: {"anchor":"created_at","seconds":seconds}, the
+ * BatchFileExpirationAfter of CreateBatchRequest. */
+static struct json_object *
+expiry_object(long long seconds)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "anchor",
+	    json_object_new_string("created_at"));
+	json_object_object_add(o, "seconds", json_object_new_int64(seconds));
+	return o;
+}
 
 /* queue_option: -Q s, tokens (numarg_size: k, M and G suffixes), tier-N
  * or auto, into run.  Returns 0, or -1 after saying it is malformed. */
@@ -153,6 +173,8 @@ main(int argc, char *argv[])
 	struct idsrc ids;
 	struct known *k;
 	const char *id;
+	const char *errstr;
+	long long expires = 0;
 	int ch, r, verbose = 0, status = 0;
 
 	usage_long_options(argc, argv, optstring, help);
@@ -191,6 +213,15 @@ main(int argc, char *argv[])
 		case 'x':
 			run.stop_first = 1;
 			break;
+		case 'X':
+			expires = numarg(optarg, EXPIRES_MIN, EXPIRES_MAX,
+			    &errstr);
+			if (errstr != NULL) {
+				warnx("-X %s: %s (%d to %d seconds)", optarg,
+				    errstr, EXPIRES_MIN, EXPIRES_MAX);
+				usage_error(help);
+			}
+			break;
 		default:
 			usage_error(help);
 		}
@@ -218,6 +249,9 @@ main(int argc, char *argv[])
 	run.body = json_object_new_object();
 	json_object_object_add(run.body, "completion_window",
 	    json_object_new_string("24h"));
+	if (expires > 0)
+		json_object_object_add(run.body, "output_expires_after",
+		    expiry_object(expires));
 
 	while ((r = idsrc_next(&ids, &id)) == 1) {
 		if ((r = submit(&run, &ids, id, &k)) == HTTP_OK) {

@@ -8,6 +8,25 @@
 #include "server.h"
 #include "xalloc.h"
 
+/* output_expires: the seconds of member output_expires_after (0 when
+ * absent or null), or -1 when it is malformed.  Below the API's 3600 s
+ * minimum is accepted, so that tests can watch a file expire. */
+static long long
+output_expires(struct jval top)
+{
+	struct jval o, v;
+	long long n;
+
+	if (!jscan_member(top, "output_expires_after", &o) ||
+	    o.type == JT_NULL)
+		return 0;
+	if (o.type != JT_OBJECT || !jscan_member(o, "anchor", &v) ||
+	    !jscan_streq(v, "created_at") || !jscan_member(o, "seconds", &v) ||
+	    jscan_int(v, &n) != 0 || n < 1 || n > 2592000)
+		return -1;
+	return n;
+}
+
 /* The metadata member, into *meta: absent, null, or at most 16 pairs of
  * string keys and string values, their JSON text (quotes included) at
  * most 66 and 514 bytes long. */
@@ -44,6 +63,7 @@ create_batch(struct MHD_Connection *c, struct req *r)
 	struct mock_batch *x;
 	char *input, *endpoint, *window, msg[256];
 	enum MHD_Result ret;
+	long long expires;
 	size_t i;
 
 	if (json_body(c, r, &top, &ret) != 0)
@@ -91,6 +111,12 @@ create_batch(struct MHD_Connection *c, struct req *r)
 		    "characters).", "metadata", "invalid_value");
 		goto out;
 	}
+	if ((expires = output_expires(top)) < 0) {
+		ret = send_error(c, r, 400, "Invalid 'output_expires_after': "
+		    "expected {\"anchor\": \"created_at\", \"seconds\": 3600 "
+		    "to 2592000}.", "output_expires_after", "invalid_value");
+		goto out;
+	}
 	pthread_mutex_lock(&r->sv->lock);
 	if (mock_file_find(st, input, NULL) == NULL) {
 		pthread_mutex_unlock(&r->sv->lock);
@@ -99,6 +125,7 @@ create_batch(struct MHD_Connection *c, struct req *r)
 	}
 	x = mock_batch_create(st, endpoint, input, window,
 	    meta.type == JT_OBJECT ? xstrndup(meta.p, meta.n) : NULL, mono_now());
+	x->output_expires = expires;
 	endpoint = input = window = NULL;
 	mock_batch_json(&b, x);
 	pthread_mutex_unlock(&r->sv->lock);

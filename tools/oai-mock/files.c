@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "numarg.h"
 #include "server.h"
 #include "writeall.h"
 #include "xalloc.h"
@@ -49,7 +50,8 @@ list_files(struct MHD_Connection *c, struct req *r)
 			skipping = strcmp(f->id, after) != 0;
 			continue;
 		}
-		if (purpose != NULL && strcmp(f->purpose, purpose) != 0)
+		if ((purpose != NULL && strcmp(f->purpose, purpose) != 0) ||
+		    mock_file_expired(f))
 			continue;
 		if (!page_room(&p))
 			break;
@@ -184,6 +186,11 @@ post_iter(void *cls, enum MHD_ValueKind kind, const char *key,
 			buf_add(&r->purpose, data, size);
 		return MHD_YES;
 	}
+	if (strcmp(key, "expires_after[seconds]") == 0) {
+		if (r->expiry.len + size < 32)
+			buf_add(&r->expiry, data, size);
+		return MHD_YES;
+	}
 	if (strcmp(key, "file") != 0 || r->upload_error)
 		return MHD_YES;
 	if (off == 0 && r->upfd == -1) {
@@ -245,6 +252,8 @@ upload_file(struct MHD_Connection *c, struct req *r)
 	struct buf b = BUF_INIT;
 	char id[40], msg[256], *dest;
 	struct mock_file *f = NULL;
+	const char *errstr = NULL;
+	long long seconds;
 
 	if (r->pp == NULL)
 		return send_error(c, r, 400, "Invalid Content-Type header, "
@@ -264,6 +273,14 @@ upload_file(struct MHD_Connection *c, struct req *r)
 		    "'purpose'", r->purpose.p);
 		return send_error(c, r, 400, msg, "purpose", "invalid_value");
 	}
+	/* Below the API's 3600 s minimum is accepted, so that tests can
+	 * watch a file expire (oai-mock(1)). */
+	seconds = r->expiry.len == 0 ? 0 : numarg(r->expiry.p, 1, 2592000,
+	    &errstr);
+	if (r->expiry.len > 0 && errstr != NULL)
+		return send_error(c, r, 400, "expires_after[seconds] must be "
+		    "a whole number from 3600 to 2592000.",
+		    "expires_after", "invalid_value");
 	if (r->upbytes > MAX_UPLOAD_BYTES)
 		return send_error(c, r, 400, "File is too large: the maximum is "
 		    "512 MB.", "file", NULL);
@@ -280,6 +297,8 @@ upload_file(struct MHD_Connection *c, struct req *r)
 		free(r->uppath);
 		r->uppath = NULL;
 		f = mock_file_add(st, id, r->filename, r->purpose.p, dest, r->upbytes);
+		if (seconds > 0)
+			f->expires_at = f->created_at + seconds;
 		mock_file_json(&b, f);
 	} else
 		warn("rename %s", r->uppath);

@@ -207,6 +207,7 @@ struct mock_file {
 	char		*path;		/* its content */
 	long long	 bytes;
 	long long	 created_at;
+	long long	 expires_at;	/* 0: never (the mock keeps it) */
 };
 
 struct mock_span {
@@ -223,6 +224,7 @@ struct mock_batch {
 	char		*input_file_id;
 	char		*window;
 	char		*metadata;	/* raw JSON object, or NULL */
+	long long	 output_expires;	/* output_expires_after, or 0 */
 	char		*model;		/* known once validated */
 	enum mock_bstatus status;
 	double		 t_phase;	/* monotonic start of this phase */
@@ -275,6 +277,9 @@ void	mock_new_id(struct mock_store *st, char *out, size_t size,
 
 /* Files.  mock_file_add registers a file whose content is already at path;
  * mock_file_delete removes file number index and its content. */
+/* mock_file_expired: 1 when f's expires_at has passed. */
+int		 mock_file_expired(const struct mock_file *f);
+/* mock_file_find: the file of that id, not expired, or NULL. */
 struct mock_file *mock_file_find(struct mock_store *st, const char *id,
 	    size_t *index);
 struct mock_file *mock_file_add(struct mock_store *st, const char *id,

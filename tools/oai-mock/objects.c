@@ -30,9 +30,10 @@ mock_file_json(struct buf *b, const struct mock_file *f)
 	add_str(b, f->purpose);
 	buf_adds(b, ",\"filename\":");
 	add_str(b, f->filename);
-	buf_printf(b, ",\"bytes\":%lld,\"created_at\":%lld,\"expires_at\":null,"
-	    "\"status\":\"processed\",\"status_details\":null}", f->bytes,
+	buf_printf(b, ",\"bytes\":%lld,\"created_at\":%lld", f->bytes,
 	    f->created_at);
+	add_time(b, "expires_at", f->expires_at);
+	buf_adds(b, ",\"status\":\"processed\",\"status_details\":null}");
 }
 
 void

@@ -216,6 +216,7 @@ publish(struct mock_batch *b, FILE **fp, char **path, size_t lines,
 {
 	struct mock_store *st = b->st;
 	struct mock_fault *odd = NULL;
+	struct mock_file *f;
 	char id[40], name[96], *dest, *ret = NULL;
 	struct buf shown = BUF_INIT;
 	struct stat sb;
@@ -247,8 +248,13 @@ publish(struct mock_batch *b, FILE **fp, char **path, size_t lines,
 			buf_adds(&shown, id);
 			if (shown.len >= sizeof(((struct mock_file *)0)->id))
 				errx(1, "odd-file-id: the id is too long");
-			mock_file_add(st, shown.p, name, "batch_output", dest,
-			    (long long)sb.st_size);
+			f = mock_file_add(st, shown.p, name, "batch_output",
+			    dest, (long long)sb.st_size);
+			/* output_expires_after counts from the file's
+			 * creation, not the batch's. */
+			if (b->output_expires > 0)
+				f->expires_at = f->created_at +
+				    b->output_expires;
 			ret = xstrdup(shown.p);
 			buf_free(&shown);
 		} else

@@ -292,6 +292,7 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	free(r->path);
 	buf_free(&r->body);
 	buf_free(&r->purpose);
+	buf_free(&r->expiry);
 	free(r);
 	*con_cls = NULL;
 }

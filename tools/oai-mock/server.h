@@ -64,6 +64,7 @@ struct req {
 	char		*filename;
 	int		 nfiles;
 	struct buf	 purpose;
+	struct buf	 expiry;	/* expires_after[seconds], as sent */
 	int		 upload_error;
 	struct rl_headers rl;		/* a live answer's headers */
 	double		 rl_wait;	/* > 0: a rate limit's 429, seconds */

@@ -32,13 +32,21 @@ mock_file_find(struct mock_store *st, const char *id, size_t *index)
 {
 	size_t i;
 
+	/* An expired file is gone, as OpenAI's: 404 everywhere. */
 	for (i = 0; i < st->nfiles; i++)
-		if (strcmp(st->files[i]->id, id) == 0) {
+		if (strcmp(st->files[i]->id, id) == 0 &&
+		    !mock_file_expired(st->files[i])) {
 			if (index != NULL)
 				*index = i;
 			return st->files[i];
 		}
 	return NULL;
+}
+
+int
+mock_file_expired(const struct mock_file *f)
+{
+	return f->expires_at != 0 && mock_wall() >= f->expires_at;
 }
 
 struct mock_file *

@@ -51,7 +51,8 @@ catalog_free(struct catalog *c)
 	c->cap = 0;
 }
 
-/* 1 when name looks like "<anything>.<HASH_CHARS hex>.jsonl". */
+/* 1 when name looks like "<anything>.<HASH_CHARS hex>.jsonl", or
+ * "<anything>.<HASH_CHARS hex>.x<digits>.jsonl" (uploaded with -x). */
 static int
 hashed_name(const char *name)
 {
@@ -60,7 +61,14 @@ hashed_name(const char *name)
 
 	if (n < HASH_CHARS + 7 || strcmp(name + n - 6, ".jsonl") != 0)
 		return 0;
-	h = name + n - 6 - HASH_CHARS;
+	n -= 6;
+	for (i = n; i > 0 && name[i - 1] >= '0' && name[i - 1] <= '9'; i--)
+		;
+	if (i < n && i >= 2 && name[i - 1] == 'x' && name[i - 2] == '.')
+		n = i - 2;
+	if (n < HASH_CHARS + 1)
+		return 0;
+	h = name + n - HASH_CHARS;
 	if (h[-1] != '.')
 		return 0;
 	for (i = 0; i < HASH_CHARS; i++)
@@ -148,7 +156,7 @@ stored(struct json_object *answer, const char *base, struct catalog *c,
 int
 upload(struct http *h, const char *base, struct catalog *c,
     const char *sendpath, const char *path, const char *name, long long size,
-    char **id)
+    long long expires_after, char **id)
 {
 	struct json_object *answer;
 	const char *found;
@@ -166,7 +174,7 @@ upload(struct http *h, const char *base, struct catalog *c,
 			return HTTP_OK;
 		}
 		rc = http_upload(h, "/files", sendpath, name, "batch",
-		    HTTP_NORETRY, &answer);
+		    expires_after, HTTP_NORETRY, &answer);
 		if (rc == HTTP_OK)
 			break;
 		if (rc != HTTP_LOST)

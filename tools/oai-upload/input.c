@@ -26,9 +26,11 @@
 
 /* The name to upload path under: its base name, the ".jsonl" taken off
  * and any byte outside [A-Za-z0-9._-] made '_' (so the multipart header
- * carries it unchanged), then ".<hash>.jsonl". */
+ * carries it unchanged), then ".<hash>.jsonl" (".<hash>.x<seconds>.jsonl"
+ * with an expiry: after the hash, where no plain name can put it). */
 static void
-remote_name(struct buf *b, const char *path, const char *hex)
+remote_name(struct buf *b, const char *path, const char *hex,
+    long long expires_after)
 {
 	char *copy, *base, *s;
 	size_t n;
@@ -45,8 +47,11 @@ remote_name(struct buf *b, const char *path, const char *hex)
 		    "0123456789._-", *s) == NULL)
 			*s = '_';
 	buf_reset(b);
-	buf_printf(b, "%s.%.*s.jsonl", *base != '\0' ? base : "input",
+	buf_printf(b, "%s.%.*s", *base != '\0' ? base : "input",
 	    HASH_CHARS, hex);
+	if (expires_after > 0)
+		buf_printf(b, ".x%lld", expires_after);
+	buf_printf(b, ".jsonl");
 	free(copy);
 }
 
@@ -131,7 +136,7 @@ request_fault(int fd, off_t size, struct buf *line)
 
 int
 input_open(struct input *in, const char *path, int from_stdin,
-    struct buf *name, struct buf *line)
+    long long expires_after, struct buf *name, struct buf *line)
 {
 	struct stat st;
 	const char *why;
@@ -166,7 +171,8 @@ input_open(struct input *in, const char *path, int from_stdin,
 		close(in->fd);
 		return -1;
 	}
-	remote_name(name, from_stdin ? "stdin.jsonl" : path, hex);
+	remote_name(name, from_stdin ? "stdin.jsonl" : path, hex,
+	    expires_after);
 	in->size = (long long)size;
 	return 0;
 }

@@ -34,17 +34,23 @@
 #include "outcheck.h"
 #include "runlock.h"
 #include "upload.h"
+#include "numarg.h"
 #include "usage.h"
 
+/* The Files API's bounds on expires_after.seconds. */
+#define EXPIRES_MIN	3600
+#define EXPIRES_MAX	2592000
+
 /* The synopsis, then one line per option: as in the man page. */
-static const char optstring[] = "hqvV";
+static const char optstring[] = "hqvVx:";
 static const char help[] =
-	"usage: oai-upload [-hqVv] [file ...]\n"
+	"usage: oai-upload [-hqVv] [-x seconds] [file ...]\n"
 	"\n"
-	"  -q  no progress line\n"
-	"  -v  trace every HTTP request and answer header on stderr\n"
-	"  -h  print this help and exit\n"
-	"  -V  print the version and exit\n";
+	"  -q          no progress line\n"
+	"  -v          trace every HTTP request and answer header on stderr\n"
+	"  -x seconds  the files expire this long after upload (3600-2592000)\n"
+	"  -h          print this help and exit\n"
+	"  -V          print the version and exit\n";
 
 int
 main(int argc, char *argv[])
@@ -58,6 +64,8 @@ main(int argc, char *argv[])
 	struct buf name = BUF_INIT, line = BUF_INIT;
 	const char *path;
 	char *id;
+	const char *errstr;
+	long long expires_after = 0;
 	int ch, quiet = 0, verbose = 0, failed = 0, temporary = 0, more;
 	int from_stdin, stdin_used = 0, rc;
 
@@ -74,6 +82,15 @@ main(int argc, char *argv[])
 			break;
 		case 'V':
 			usage_version();
+		case 'x':
+			expires_after = numarg(optarg, EXPIRES_MIN,
+			    EXPIRES_MAX, &errstr);
+			if (errstr != NULL) {
+				warnx("-x %s: %s (%d to %d seconds)", optarg,
+				    errstr, EXPIRES_MIN, EXPIRES_MAX);
+				usage_error(help);
+			}
+			break;
 		default:
 			usage_error(help);
 		}
@@ -101,7 +118,8 @@ main(int argc, char *argv[])
 			continue;
 		}
 		stdin_used |= from_stdin;
-		if (input_open(&file, path, from_stdin, &name, &line) != 0) {
+		if (input_open(&file, path, from_stdin, expires_after,
+		    &name, &line) != 0) {
 			failed = 1;
 			continue;
 		}
@@ -112,7 +130,7 @@ main(int argc, char *argv[])
 		http_progress(h, !quiet && isatty(STDERR_FILENO) ?
 		    file.shown : NULL);
 		rc = upload(h, cfg.base_path, &cat, file.sendpath, file.shown,
-		    name.p, file.size, &id);
+		    name.p, file.size, expires_after, &id);
 		/* The copy of stdin lives as long as this descriptor. */
 		close(file.fd);
 		/* Whatever happened, the next holder lists again. */
