@@ -149,10 +149,11 @@ chaos:
 	@python3 tests/chaos
 
 # A Debian package of the tools, built in build/deb with PREFIX=/usr
-# (debian/build-deb); the .deb is build/deb/batchpipe_VERSION_ARCH.deb.
+# (debian/build-deb); the .deb is $(DEBDIR)/batchpipe_VERSION_ARCH.deb.
+DEBDIR ?= build/deb
 deb:
 	@sh scripts/deps deb
-	@sh debian/build-deb $(VERSION)
+	@sh debian/build-deb $(VERSION) $(DEBDIR)
 
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
