@@ -49,7 +49,7 @@ PROG_SRC   = $(wildcard tests/prog/*.c)
 TESTPROGS  = $(PROG_SRC:tests/prog/%.c=$(O)/tests/%)
 
 .SECONDARY:
-.PHONY: FORCE all testprogs deps check check-fast test asan lint bench demo fuzz chaos install uninstall clean
+.PHONY: FORCE all testprogs deps check check-fast test asan lint bench demo fuzz chaos deb install uninstall clean
 
 all: $(BINS) $(SCRIPT_BINS)
 
@@ -147,6 +147,13 @@ chaos:
 	@sh scripts/deps check
 	@$(MAKE) --no-print-directory all
 	@python3 tests/chaos
+
+# A Debian package of the tools, built in build/deb with PREFIX=/usr
+# (debian/build-deb); the .deb is $(DEBDIR)/batchpipe_VERSION_ARCH.deb.
+DEBDIR ?= build/deb
+deb:
+	@sh scripts/deps deb
+	@sh debian/build-deb $(VERSION) $(DEBDIR)
 
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
