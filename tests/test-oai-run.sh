@@ -131,7 +131,8 @@ t_bad_input_sends_nothing() {
 	expect_rc 1
 	expect_grep '^oai-run: req.jsonl:4: no method$' "$T/err"
 	net_lines 3 dup.jsonl
-	head -n 1 dup.jsonl >>dup.jsonl
+	head -n 1 dup.jsonl >first.jsonl
+	cat first.jsonl >>dup.jsonl
 	run oai-run dup.jsonl
 	expect_rc 1
 	expect_eq "$(cat "$T/err")" 'oai-run: dup.jsonl:4: custom_id "dup.jsonl-1" is there twice'
@@ -148,11 +149,14 @@ t_signal_finishes_what_is_in_flight() {
 	sleep 1
 	kill -INT "$pid"
 	rc=0
+	# shellcheck disable=SC2034 # read by expect_rc
 	wait "$pid" || rc=$?
 	expect_rc 130
 	expect_grep 'finishing the requests in flight' err
 	n=$(grep -c . res.jsonl)
-	[ "$n" -gt 0 ] && [ "$n" -lt 40 ] || fail "$n lines after the signal"
+	if [ "$n" -eq 0 ] || [ "$n" -ge 40 ]; then
+		fail "$n lines after the signal"
+	fi
 	expect_eq "$(grep -c '"status_code":200.*}$' res.jsonl)" "$n" "whole lines"
 	expect_eq "$(calls /v1/chat/completions)" "$n" "calls before the re-run"
 	run oai-run -o res.jsonl req.jsonl
