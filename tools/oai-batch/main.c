@@ -164,57 +164,53 @@ metadata_option(struct run *run, char *pair)
 	return 0;
 }
 
-int
-main(int argc, char *argv[])
+/* parse_options: the options into run, *verbose and *expires (-X);
+ * returns optind.  A bad option is a usage error (exit 2). */
+static int
+parse_options(int argc, char *argv[], struct run *run, int *verbose,
+    long long *expires)
 {
-	struct run run = { .covered = LLONG_MAX,
-	    .first_interval = 10, .lock = RUNLOCK_NONE };
-	struct oai_config cfg;
-	struct idsrc ids;
-	struct known *k;
-	const char *id;
 	const char *errstr;
-	long long expires = 0;
-	int ch, r, verbose = 0, status = 0;
+	int ch;
 
 	usage_long_options(argc, argv, optstring, help);
 	while ((ch = getopt(argc, argv, optstring)) != -1) {
 		switch (ch) {
 		case 'e':
-			if (endpoint_option(&run, optarg) == -1)
+			if (endpoint_option(run, optarg) == -1)
 				usage_error(help);
 			break;
 		case 'f':
-			run.force = 1;
+			run->force = 1;
 			break;
 		case 'h':
 			usage_help(help);
 		case 'i':
-			if (interval_option(&run, optarg) == -1)
+			if (interval_option(run, optarg) == -1)
 				usage_error(help);
 			break;
 		case 'm':
-			if (metadata_option(&run, optarg) == -1)
+			if (metadata_option(run, optarg) == -1)
 				usage_error(help);
 			break;
 		case 'Q':
-			if (queue_option(&run, optarg) == -1)
+			if (queue_option(run, optarg) == -1)
 				usage_error(help);
-			run.qflag = 1;
+			run->qflag = 1;
 			break;
 		case 'q':
-			run.quiet = 1;
+			run->quiet = 1;
 			break;
 		case 'v':
-			verbose = 1;
+			*verbose = 1;
 			break;
 		case 'V':
 			usage_version();
 		case 'x':
-			run.stop_first = 1;
+			run->stop_first = 1;
 			break;
 		case 'X':
-			expires = numarg(optarg, EXPIRES_MIN, EXPIRES_MAX,
+			*expires = numarg(optarg, EXPIRES_MIN, EXPIRES_MAX,
 			    &errstr);
 			if (errstr != NULL) {
 				warnx("-X %s: %s (%d to %d seconds)", optarg,
@@ -226,8 +222,24 @@ main(int argc, char *argv[])
 			usage_error(help);
 		}
 	}
-	argc -= optind;
-	argv += optind;
+	return optind;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct run run = { .covered = LLONG_MAX,
+	    .first_interval = 10, .lock = RUNLOCK_NONE };
+	struct oai_config cfg;
+	struct idsrc ids;
+	struct known *k;
+	const char *id;
+	long long expires = 0;
+	int ch, r, verbose = 0, status = 0;
+
+	ch = parse_options(argc, argv, &run, &verbose, &expires);
+	argc -= ch;
+	argv += ch;
 	if (run.qflag && run.npairs > MAX_METADATA - 2) {
 		warnx("-Q writes 2 metadata pairs: at most %d -m pairs with it",
 		    MAX_METADATA - 2);

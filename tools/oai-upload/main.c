@@ -52,6 +52,43 @@ static const char help[] =
 	"  -h          print this help and exit\n"
 	"  -V          print the version and exit\n";
 
+/* parse_options: the options into *quiet, *verbose and *expires_after
+ * (-x); returns optind.  A bad option is a usage error (exit 2). */
+static int
+parse_options(int argc, char *argv[], int *quiet, int *verbose,
+    long long *expires_after)
+{
+	const char *errstr;
+	int ch;
+
+	usage_long_options(argc, argv, optstring, help);
+	while ((ch = getopt(argc, argv, optstring)) != -1)
+		switch (ch) {
+		case 'h':
+			usage_help(help);
+		case 'q':
+			*quiet = 1;
+			break;
+		case 'v':
+			*verbose = 1;
+			break;
+		case 'V':
+			usage_version();
+		case 'x':
+			*expires_after = numarg(optarg, EXPIRES_MIN,
+			    EXPIRES_MAX, &errstr);
+			if (errstr != NULL) {
+				warnx("-x %s: %s (%d to %d seconds)", optarg,
+				    errstr, EXPIRES_MIN, EXPIRES_MAX);
+				usage_error(help);
+			}
+			break;
+		default:
+			usage_error(help);
+		}
+	return optind;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -64,38 +101,13 @@ main(int argc, char *argv[])
 	struct buf name = BUF_INIT, line = BUF_INIT;
 	const char *path;
 	char *id;
-	const char *errstr;
 	long long expires_after = 0;
 	int ch, quiet = 0, verbose = 0, failed = 0, temporary = 0, more;
 	int from_stdin, stdin_used = 0, rc;
 
-	usage_long_options(argc, argv, optstring, help);
-	while ((ch = getopt(argc, argv, optstring)) != -1)
-		switch (ch) {
-		case 'h':
-			usage_help(help);
-		case 'q':
-			quiet = 1;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case 'V':
-			usage_version();
-		case 'x':
-			expires_after = numarg(optarg, EXPIRES_MIN,
-			    EXPIRES_MAX, &errstr);
-			if (errstr != NULL) {
-				warnx("-x %s: %s (%d to %d seconds)", optarg,
-				    errstr, EXPIRES_MIN, EXPIRES_MAX);
-				usage_error(help);
-			}
-			break;
-		default:
-			usage_error(help);
-		}
-	argc -= optind;
-	argv += optind;
+	ch = parse_options(argc, argv, &quiet, &verbose, &expires_after);
+	argc -= ch;
+	argv += ch;
 
 	if (config_load(&cfg) != 0)
 		return 1;
