@@ -4,7 +4,10 @@
  * (OpenAI enforces a per-minute limit over shorter periods too, so a
  * minute's burst at once would be refused).  The server's own counts,
  * from the x-ratelimit-remaining-* headers of the latest answer, are
- * spent as requests start and trusted until their reset time.  A 429
+ * taken less what is in flight besides that answer's request (the
+ * server may not have counted those yet), spent as requests start,
+ * refilled at the x-ratelimit-limit-* rate, and trusted until their reset
+ * time, when the server's bucket is full again.  A 429
  * halves the requests in flight and stops every start for the wait the
  * server asks; each answer after that lets one more request fly, up to
  * -c.  It starts with one request in flight, and until the first 429
@@ -52,10 +55,26 @@ refill(struct pace *p, double now)
 		if (p->tok_level > p->tpm / 60)
 			p->tok_level = p->tpm / 60;
 	}
+	if (p->hdr_req >= 0 && p->hdr_req_limit > 0)
+		p->hdr_req += dt * p->hdr_req_limit / 60;
+	if (p->hdr_tok >= 0 && p->hdr_tok_limit > 0)
+		p->hdr_tok += dt * p->hdr_tok_limit / 60;
 	if (p->hdr_req >= 0 && now >= p->hdr_req_reset)
 		p->hdr_req = -1;
 	if (p->hdr_tok >= 0 && now >= p->hdr_tok_reset)
 		p->hdr_tok = -1;
+}
+
+/* until_room: the seconds until level reaches need at rate a minute,
+ * and at the latest at reset. */
+static double
+until_room(double level, double need, double rate, double reset, double now)
+{
+	double w = reset - now;
+
+	if (rate > 0 && (need - level) * 60 / rate < w)
+		w = (need - level) * 60 / rate;
+	return w;
 }
 
 double
@@ -75,10 +94,11 @@ pace_wait(struct pace *p, long long cost, double now)
 	    (w = ((cost < full ? cost : full) - p->tok_level) * 60 / p->tpm) >
 	    wait)
 		wait = w;
-	if (p->hdr_req == 0 && (w = p->hdr_req_reset - now) > wait)
+	if (p->hdr_req >= 0 && p->hdr_req < 1 && (w = until_room(p->hdr_req,
+	    1, p->hdr_req_limit, p->hdr_req_reset, now)) > wait)
 		wait = w;
-	if (p->hdr_tok >= 0 && p->hdr_tok < cost &&
-	    (w = p->hdr_tok_reset - now) > wait)
+	if (p->hdr_tok >= 0 && p->hdr_tok < cost && (w = until_room(p->hdr_tok,
+	    (double)cost, p->hdr_tok_limit, p->hdr_tok_reset, now)) > wait)
 		wait = w;
 	if (wait > 0)
 		return wait < 0.001 ? 0.001 : wait;
@@ -86,11 +106,25 @@ pace_wait(struct pace *p, long long cost, double now)
 		p->req_level -= 1;
 	if (p->tpm > 0)
 		p->tok_level -= (double)cost;
-	if (p->hdr_req > 0)
-		p->hdr_req--;
+	if (p->hdr_req >= 0)
+		p->hdr_req = p->hdr_req > 1 ? p->hdr_req - 1 : 0;
 	if (p->hdr_tok >= 0)
 		p->hdr_tok = p->hdr_tok > cost ? p->hdr_tok - cost : 0;
 	return 0;
+}
+
+void
+pace_started(struct pace *p, long long cost)
+{
+	p->inflight++;
+	p->inflight_cost += cost;
+}
+
+void
+pace_ended(struct pace *p, long long cost)
+{
+	p->inflight--;
+	p->inflight_cost -= cost;
 }
 
 double
@@ -133,7 +167,8 @@ pace_duration(const char *s, size_t n)
 }
 
 void
-pace_header(struct pace *p, const char *line, size_t n, double now)
+pace_header(struct pace *p, const char *line, size_t n, double now,
+    long long own)
 {
 	static const char pre[] = "x-ratelimit-";
 	const char *name, *v, *end = line + n;
@@ -154,7 +189,9 @@ pace_header(struct pace *p, const char *line, size_t n, double now)
 	    end[-1] == ' '))
 		end--;
 	if ((len == 18 && !strncasecmp(name, "remaining-requests", len)) ||
-	    (len == 16 && !strncasecmp(name, "remaining-tokens", len))) {
+	    (len == 16 && !strncasecmp(name, "remaining-tokens", len)) ||
+	    (len == 14 && !strncasecmp(name, "limit-requests", len)) ||
+	    (len == 12 && !strncasecmp(name, "limit-tokens", len))) {
 		if ((size_t)(end - v) >= sizeof(num) || end == v)
 			return;
 		memcpy(num, v, (size_t)(end - v));
@@ -162,10 +199,17 @@ pace_header(struct pace *p, const char *line, size_t n, double now)
 		count = strtoll(num, &e, 10);
 		if (*e != '\0' || count < 0)
 			return;
+		/* This answer's own request is still counted in flight. */
 		if (len == 18)
-			p->hdr_req = count;
+			p->hdr_req = count - (p->inflight - 1) > 0 ?
+			    (double)(count - (p->inflight - 1)) : 0;
+		else if (len == 16)
+			p->hdr_tok = count - (p->inflight_cost - own) > 0 ?
+			    (double)(count - (p->inflight_cost - own)) : 0;
+		else if (len == 14)
+			p->hdr_req_limit = (double)count;
 		else
-			p->hdr_tok = count;
+			p->hdr_tok_limit = (double)count;
 	} else if ((len == 14 && !strncasecmp(name, "reset-requests", len)) ||
 	    (len == 12 && !strncasecmp(name, "reset-tokens", len))) {
 		if ((secs = pace_duration(v, (size_t)(end - v))) < 0)

@@ -22,9 +22,13 @@ struct pace {
 	double	 rpm, tpm;		/* -R, -T: 0 when not given */
 	double	 req_level, tok_level;	/* their buckets: what may start now */
 	double	 refilled;		/* when the buckets were last filled */
-	long long hdr_req, hdr_tok;	/* the server's remaining counts, less
-					 * what started since; -1 unknown */
-	double	 hdr_req_reset, hdr_tok_reset;	/* when they refill */
+	double	 hdr_req, hdr_tok;	/* the server's remaining counts, less
+					 * what is in flight; -1 unknown */
+	double	 hdr_req_limit, hdr_tok_limit;	/* its limits a minute, 0
+					 * unknown: the refill rate */
+	double	 hdr_req_reset, hdr_tok_reset;	/* when they are full */
+	int	 inflight;		/* requests started, not answered */
+	long long inflight_cost;	/* their tokens */
 	double	 pause_until;		/* after a 429: nothing starts before */
 	double	 window;		/* requests in flight allowed now */
 	int	 max_window;		/* -c */
@@ -36,9 +40,15 @@ void	 pace_init(struct pace *p, int concurrency, double rpm, double tpm,
 /* pace_wait: 0 when a request of cost tokens may start now (and counts
  * it as started), else the seconds to wait before asking again. */
 double	 pace_wait(struct pace *p, long long cost, double now);
-/* pace_header: one answer header line (as libcurl gives it); reads the
- * x-ratelimit-{remaining,reset}-{requests,tokens} values. */
-void	 pace_header(struct pace *p, const char *line, size_t n, double now);
+/* pace_header: one answer header line (as libcurl gives it) of the
+ * answer to a request of own tokens; reads the
+ * x-ratelimit-{limit,remaining,reset}-{requests,tokens} values. */
+void	 pace_header(struct pace *p, const char *line, size_t n, double now,
+	    long long own);
+/* pace_started, pace_ended: a request of cost tokens went out, or its
+ * answer (or its failure) came back. */
+void	 pace_started(struct pace *p, long long cost);
+void	 pace_ended(struct pace *p, long long cost);
 /* pace_answer: an answer came back; status 429 halves the window and
  * pauses everything for wait_ms (the server's Retry-After, else a
  * backoff), any other status lets the window grow again. */

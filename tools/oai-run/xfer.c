@@ -54,7 +54,7 @@ on_header(char *data, size_t size, size_t nitems, void *arg)
 	size_t n = size * nitems, l;
 	char *v = NULL;
 
-	pace_header(&x->run->pace, data, n, mono_now());
+	pace_header(&x->run->pace, data, n, mono_now(), x->cost);
 	if (n > 15 && strncasecmp(data, "retry-after-ms:", 15) == 0)
 		take_value(&x->after_ms, data + 15, n - 15);
 	else if (n > 12 && strncasecmp(data, "retry-after:", 12) == 0)
@@ -116,6 +116,7 @@ xfer_start(struct xfer *x)
 		errx(1, "cannot start a transfer");
 	x->active = 1;
 	x->run->sent++;
+	pace_started(&x->run->pace, x->cost);
 }
 
 /* Why a transfer with no usable answer failed: an error code for the
@@ -156,6 +157,7 @@ xfer_finish(struct xfer *x, CURLcode code)
 
 	curl_multi_remove_handle(r->multi, x->curl);
 	x->active = 0;
+	pace_ended(&r->pace, x->cost);
 	if (code == CURLE_OK)
 		curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (status == 401) {
