@@ -276,3 +276,15 @@ t_window_grows_after_429() {
 	expect_eq "$(n429)" 1 "429s"
 	[ "$ms" -le 8000 ] || fail "200 requests after a 429 took $ms ms"
 }
+
+# -c bounds the requests in flight: the mock's log says how many live
+# answers were being made when each began.
+t_concurrency_is_bounded() {
+	run_start -L 100
+	net_lines 60 req.jsonl
+	run oai-run -c 4 req.jsonl
+	expect_rc 0
+	expect_lines 60 "$T/out"
+	max=$(sed -n 's/.* (\([0-9]*\) in flight)$/\1/p' "$T/mock.log" | sort -n | tail -n 1)
+	expect_eq "$max" 4 "most requests in flight"
+}

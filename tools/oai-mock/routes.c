@@ -138,16 +138,23 @@ answer_live(struct MHD_Connection *c, struct req *r, const char *endpoint)
 		return ret;
 	tokens = live_tokens(endpoint, top);
 	pthread_mutex_lock(&r->sv->lock);
+	r->inflight = ++r->sv->live;
 	r->rl_wait = rl_take(&r->sv->rl, tokens, mono_now(), &r->rl);
 	by_tokens = r->sv->rl.tpm > 0 && (r->sv->rl.rpm <= 0 ||
 	    r->sv->rl.req_level >= 1);
 	pthread_mutex_unlock(&r->sv->lock);
 	if (r->rl_wait > 0)
-		return rate_limited(c, r, by_tokens);
-	status = mock_answer(endpoint, top, mock_hash(r->body.p, r->body.len,
-	    MOCK_HASH_INIT), mock_wall(), &b, &u);
-	mono_sleep((double)r->sv->latency_ms / 1000);
-	return send_json(c, r, (unsigned)status, &b);
+		ret = rate_limited(c, r, by_tokens);
+	else {
+		status = mock_answer(endpoint, top, mock_hash(r->body.p,
+		    r->body.len, MOCK_HASH_INIT), mock_wall(), &b, &u);
+		mono_sleep((double)r->sv->latency_ms / 1000);
+		ret = send_json(c, r, (unsigned)status, &b);
+	}
+	pthread_mutex_lock(&r->sv->lock);
+	r->sv->live--;
+	pthread_mutex_unlock(&r->sv->lock);
+	return ret;
 }
 
 /* Splits "/v1/{coll}/{id}/{verb}": returns the number of parts after
@@ -276,6 +283,9 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			fprintf(stderr, "oai-mock: %s %s %u (fault %s)\n",
 			    r->method, r->path, r->status,
 			    mock_fault_name((enum mock_fault_kind)r->fault));
+		else if (r->inflight > 0)
+			fprintf(stderr, "oai-mock: %s %s %u (%d in flight)\n",
+			    r->method, r->path, r->status, r->inflight);
 		else
 			fprintf(stderr, "oai-mock: %s %s %u\n", r->method,
 			    r->path, r->status);

@@ -46,6 +46,7 @@ struct server {
 	long		 latency_ms;	/* -L */
 	int		 quiet;		/* -q */
 	int		 stop;		/* the ticker ends; under lock */
+	int		 live;		/* live answers being made; under lock */
 };
 
 /* One HTTP request while it is read. */
@@ -68,6 +69,8 @@ struct req {
 	int		 upload_error;
 	struct rl_headers rl;		/* a live answer's headers */
 	double		 rl_wait;	/* > 0: a rate limit's 429, seconds */
+	int		 inflight;	/* a live answer: how many were being
+					 * made when it began, itself too */
 };
 
 /* handle and completed: libmicrohttpd's request callbacks; cls is the
