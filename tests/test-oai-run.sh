@@ -288,3 +288,22 @@ t_concurrency_is_bounded() {
 	max=$(sed -n 's/.* (\([0-9]*\) in flight)$/\1/p' "$T/mock.log" | sort -n | tail -n 1)
 	expect_eq "$max" 4 "most requests in flight"
 }
+
+# The same requests answered in a batch (fetched with oai-fetch) and
+# live: the same lines but for the ids and times each answer makes anew.
+t_output_format_equals_oai_fetch() {
+	run_start -t 0.05,0.2,0.05
+	net_lines 5 req.jsonl
+	oai-upload req.jsonl | oai-batch | oai-wait -q -i 0.1 | oai-fetch >fetched.jsonl
+	run oai-run req.jsonl
+	expect_rc 0
+	norm() {
+		sed -e 's/"batch_req_[0-9a-f]*"/"ID"/; s/"req_[0-9a-f]*"/"RID"/' \
+			-e 's/"chatcmpl-[0-9a-f]*"/"CID"/; s/"created":[0-9]*/"created":0/' "$1" |
+			sort
+	}
+	norm fetched.jsonl >want
+	norm "$T/out" >got
+	expect_lines 5 got
+	expect_same got want
+}
