@@ -307,3 +307,26 @@ t_output_format_equals_oai_fetch() {
 	expect_lines 5 got
 	expect_same got want
 }
+
+# kill -9 in the middle: the re-run with the same -o ends with every
+# request answered exactly once in the file (a line cut short by the kill
+# is taken out first).
+t_resume_after_sigkill() {
+	run_start -L 100
+	net_lines 80 req.jsonl
+	oai-run -q -c 4 -o res.jsonl req.jsonl 2>/dev/null &
+	pid=$!
+	for _ in $(seq 1 100); do
+		[ "$(grep -c . res.jsonl 2>/dev/null)" -ge 10 ] && break
+		sleep 0.05
+	done
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null || :
+	n=$(grep -c . res.jsonl)
+	[ "$n" -lt 80 ] || fail "the kill came after the end ($n lines)"
+	run oai-run -o res.jsonl req.jsonl
+	expect_rc 0
+	expect_lines 80 res.jsonl
+	expect_eq "$(ids res.jsonl)" "$(ids req.jsonl)"
+	expect_eq "$(grep -c '"status_code":200' res.jsonl)" 80 "answers"
+}
