@@ -30,6 +30,7 @@
 
 #include "batch.h"
 #include "config.h"
+#include "expiry.h"
 #include "http.h"
 #include "idsrc.h"
 #include "modeldata.h"
@@ -58,8 +59,6 @@ static const char help[] =
 	"  -V             print the version and exit\n";
 
 /* The Batch API's bounds on output_expires_after.seconds. */
-#define EXPIRES_MIN	3600
-#define EXPIRES_MAX	2592000
 
 /* expiry_object: {"anchor":"created_at","seconds":seconds}, the
  * BatchFileExpirationAfter of CreateBatchRequest. */
@@ -170,7 +169,6 @@ static int
 parse_options(int argc, char *argv[], struct run *run, int *verbose,
     long long *expires)
 {
-	const char *errstr;
 	int ch;
 
 	usage_long_options(argc, argv, optstring, help);
@@ -210,13 +208,8 @@ parse_options(int argc, char *argv[], struct run *run, int *verbose,
 			run->stop_first = 1;
 			break;
 		case 'X':
-			*expires = numarg(optarg, EXPIRES_MIN, EXPIRES_MAX,
-			    &errstr);
-			if (errstr != NULL) {
-				warnx("-X %s: %s (%d to %d seconds)", optarg,
-				    errstr, EXPIRES_MIN, EXPIRES_MAX);
+			if ((*expires = expiry_seconds('X', optarg)) == -1)
 				usage_error(help);
-			}
 			break;
 		default:
 			usage_error(help);

@@ -29,17 +29,15 @@
 
 #include "buf.h"
 #include "config.h"
+#include "expiry.h"
 #include "http.h"
 #include "idsrc.h"
 #include "outcheck.h"
 #include "runlock.h"
 #include "upload.h"
-#include "numarg.h"
 #include "usage.h"
 
 /* The Files API's bounds on expires_after.seconds. */
-#define EXPIRES_MIN	3600
-#define EXPIRES_MAX	2592000
 
 /* The synopsis, then one line per option: as in the man page. */
 static const char optstring[] = "hqvVx:";
@@ -58,7 +56,6 @@ static int
 parse_options(int argc, char *argv[], int *quiet, int *verbose,
     long long *expires_after)
 {
-	const char *errstr;
 	int ch;
 
 	usage_long_options(argc, argv, optstring, help);
@@ -75,13 +72,8 @@ parse_options(int argc, char *argv[], int *quiet, int *verbose,
 		case 'V':
 			usage_version();
 		case 'x':
-			*expires_after = numarg(optarg, EXPIRES_MIN,
-			    EXPIRES_MAX, &errstr);
-			if (errstr != NULL) {
-				warnx("-x %s: %s (%d to %d seconds)", optarg,
-				    errstr, EXPIRES_MIN, EXPIRES_MAX);
+			if ((*expires_after = expiry_seconds('x', optarg)) == -1)
 				usage_error(help);
-			}
 			break;
 		default:
 			usage_error(help);
