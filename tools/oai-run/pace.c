@@ -233,6 +233,10 @@ pace_answer(struct pace *p, long status, long wait_ms, double now)
 			p->pause_until = now + wait_ms / 1000.0;
 		return;
 	}
+	/* Slow start only while nothing says there is room: a server whose
+	 * headers leave room for -c requests gets them at once. */
+	if (p->probing && p->hdr_req >= p->max_window)
+		p->window = p->max_window;
 	p->window += p->probing ? 1 : 1 / p->window;
 	if (p->window > p->max_window)
 		p->window = p->max_window;
