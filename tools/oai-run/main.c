@@ -200,7 +200,6 @@ next_request(struct run *r, struct inputs *ins, struct xfer *x)
 		    ins->count.max_output : 0);
 	else
 		x->cost = (long long)(ins->req.body.n / 4);
-	x->lineno = ins->reader.lineno;
 	x->tries = 0;
 	x->due = 0;
 	x->busy = 1;

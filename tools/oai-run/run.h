@@ -64,7 +64,6 @@ struct xfer {
 	int		 active;	/* in the multi handle now */
 	double		 due;		/* when not active: when to try again */
 	int		 tries;
-	unsigned long	 lineno;
 	struct buf	 id;		/* custom_id as written (JSON) */
 	struct buf	 idtext;	/* decoded, for the resume set */
 	struct buf	 url;		/* the full URL */
@@ -100,7 +99,7 @@ struct run {
 	struct idset		*seen;		/* custom_ids of this input */
 
 	unsigned long long	 total;		/* requests to send; 0 unknown */
-	unsigned long long	 sent, answered, failed, gave_up, skipped;
+	unsigned long long	 answered, failed, gave_up, skipped;
 	long long		 tokens;	/* estimated, of those answered */
 	double			 started;
 };

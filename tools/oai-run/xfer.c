@@ -115,7 +115,6 @@ xfer_start(struct xfer *x)
 	if (curl_multi_add_handle(x->run->multi, x->curl) != CURLM_OK)
 		errx(1, "cannot start a transfer");
 	x->active = 1;
-	x->run->sent++;
 	pace_started(&x->run->pace, x->cost);
 }
 
