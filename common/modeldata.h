@@ -9,7 +9,8 @@
  * as "ft:" and its base (a fine-tuned model's own price, when the table
  * has one: "ft:gpt-4o-mini"), then as its base ("gpt-4o-mini"), each
  * with and without the date.  The last lookup of each table is kept, so
- * a lookup a line costs about a memcmp when the lines share a model. */
+ * a lookup a line costs about a memcmp when the lines share a model; that
+ * makes every lookup a write: threads must serialise them. */
 #ifndef MODELDATA_H
 #define MODELDATA_H
 #include <stddef.h>

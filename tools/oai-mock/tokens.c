@@ -11,8 +11,8 @@
 #include "reqtokens.h"
 #include "tokenizer.h"
 
-/* libmicrohttpd answers each connection in its own thread, and the
- * tokenizer keeps a cache: one lock. */
+/* libmicrohttpd answers each connection in its own thread, and both the
+ * tokenizer and the model tables' last lookup are caches: one lock. */
 static pthread_mutex_t	 count_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct tokenizer	*o200k, *cl100k;
 static struct reqtokens	 counter;
@@ -48,17 +48,17 @@ mock_prompt_tokens(const char *endpoint, struct jval body)
 	const char *enc = NULL;
 	long long n = -1, cap;
 
+	pthread_mutex_lock(&count_lock);
 	if (jscan_member(body, "model", &model) && model.type == JT_STRING) {
 		jscan_unescape(model, &name);
 		enc = model_encoding(name.p ? name.p : "", name.len);
 	}
-	buf_free(&name);
-	pthread_mutex_lock(&count_lock);
 	counter.tok = enc != NULL && strcmp(enc, "cl100k_base") == 0 ?
 	    cl100k : o200k;
 	if (counter.tok != NULL)
 		n = reqtokens_input(&counter, endpoint, strlen(endpoint), body,
 		    &cap);
 	pthread_mutex_unlock(&count_lock);
+	buf_free(&name);
 	return n >= 0 ? n : mock_tokens_of(body.n);
 }
