@@ -9,6 +9,7 @@
 #include <microhttpd.h>
 
 #include "mock.h"
+#include "provider.h"
 
 /* The rpm and tpm limits of the live endpoints (ratelimit.c): buckets
  * of one second's worth, refilled continuously; under the lock. */
@@ -42,6 +43,7 @@ struct server {
 	pthread_mutex_t	 lock;
 	struct mock_store st;		/* under lock */
 	struct ratelimit rl;		/* under lock */
+	const struct provider *dialect;	/* -D: the API spoken */
 	const char	*key;		/* -k */
 	long		 latency_ms;	/* -L */
 	int		 quiet;		/* -q */
