@@ -18,13 +18,14 @@ EOF
 }
 
 # media_batches: the requests split, uploaded and batched with -Q auto (as
-# oai-pipeline does), and waited for: parts/, up, batches and results.
+# oai-pipeline does), and waited for: parts/, split.out, up, batches and
+# results.
 media_batches() {
 	mock_start -t 0.05,0.1,0.05
 	media_requests >req.jsonl
-	jsonl-split -t 1000 -d parts req.jsonl >split ||
-		fail "jsonl-split: $(cat split)"
-	oai-upload -q <split >up || fail "oai-upload failed"
+	jsonl-split -t 1000 -d parts req.jsonl >split.out ||
+		fail "jsonl-split: $(cat split.out)"
+	oai-upload -q <split.out >up || fail "oai-upload failed"
 	oai-batch -Q auto -i 0.05 <up >batches 2>batch.err ||
 		fail "oai-batch: $(cat batch.err)"
 	oai-wait -q -i 0.05 <batches >results 2>wait.err ||
@@ -47,7 +48,7 @@ t_batch_for_each_media_url_input_untouched() {
 		expect_eq "$(bw_member status <b.json)" completed "batch $i's status"
 		# -Q counted the prompts: the batch's tokens are in its metadata.
 		expect_eq "$(sed -n 's/.*"batchpipe_tokens":"\([0-9]*\)".*/\1/p' b.json)" \
-			"$(sed -n "${i}p" split | cut -f3)" "batch $i's tokens"
+			"$(sed -n "${i}p" split.out | cut -f3)" "batch $i's tokens"
 		mock_curl GET "/files/$file/content" >sent
 		expect_same sent "$part"
 	done
