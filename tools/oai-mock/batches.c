@@ -86,7 +86,8 @@ create_batch(struct MHD_Connection *c, struct req *r)
 	for (i = 0; endpoints[i] != NULL; i++)
 		if (strcmp(endpoint, endpoints[i]) == 0)
 			break;
-	if (endpoints[i] == NULL || !mock_endpoint_ok(endpoint)) {
+	if (endpoints[i] == NULL || (!mock_endpoint_ok(endpoint) &&
+	    !mock_media_endpoint(endpoint))) {
 		snprintf(msg, sizeof msg, "Invalid value for 'endpoint': '%.64s'"
 		    "%s.", endpoint, endpoints[i] == NULL ? "" :
 		    " is not served by oai-mock");
