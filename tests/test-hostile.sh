@@ -250,5 +250,5 @@ t_upload_answer_with_a_nul_in_its_id_is_refused() {
 	run oai-upload a.jsonl
 	expect_rc 1
 	expect_eq "$(cat "$T/out")" ""
-	expect_eq "$(cat "$T/err")" "oai-upload: POST /v1/files: a.jsonl: the answer has no file id or size"
+	expect_eq "$(cat "$T/err")" "oai-upload: POST /v1/files: a.jsonl: the answer has no file id"
 }

@@ -73,7 +73,7 @@ whole_files() {
 t_usage() {
 	run oai-pipeline -h
 	expect_rc 0
-	expect_eq "$(sed '/^$/,$d' "$T/out" | tr -s ' \n' ' ' | sed 's/ $//')" "usage: oai-pipeline [-CchjLnqV] [-B dollars] [-d run-dir] [-e endpoint] [-i interval] [-k key-field] [-l max-lines] [-Q limit] [-r retries] [-t timeout] [-x seconds] requests.jsonl [items.jsonl]"
+	expect_eq "$(sed '/^$/,$d' "$T/out" | tr -s ' \n' ' ' | sed 's/ $//')" "usage: oai-pipeline [-CchjLnqV] [-B dollars] [-d run-dir] [-e endpoint] [-i interval] [-k key-field] [-l max-lines] [-Q limit] [-r retries] [-t timeout] [-w window] [-x seconds] requests.jsonl [items.jsonl]"
 	run oai-pipeline -V
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" "oai-pipeline batchpipe 0.1.0"
