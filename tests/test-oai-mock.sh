@@ -1218,6 +1218,15 @@ t_completion_window_by_dialect() {
 	expect_eq "$(post 7d)" 200
 	expect_eq "$(post 8d)" 400
 	expect_eq "$(post 12h)" 400
+	kill "$MOCK_PID"
+	wait "$MOCK_PID" 2>/dev/null
+	# compatible: any Nh or Nd.
+	mock_start -q -D compatible
+	upload in.jsonl
+	expect_eq "$(post 1h)" 200
+	expect_eq "$(post 30d)" 200
+	expect_eq "$(post 0h)" 400
+	expect_eq "$(post 24)" 400
 }
 
 t_no_bytes_fault_leaves_the_size_out() {
