@@ -703,7 +703,7 @@ t_missing_key() {
 	mkreq 5 >req.jsonl
 	OPENAI_BASE_URL=http://127.0.0.1:9/v1 pipeline -d run req.jsonl
 	expect_rc 1
-	expect_eq "$(cat "$T/err")" "oai-pipeline: no API key: set OPENAI_API_KEY (or OPENAI_API_KEY_FILE)"
+	expect_eq "$(cat "$T/err")" "oai-pipeline: no API key: set OPENAI_API_KEY (or OPENAI_API_KEY_FILE, or the provider's own variable)"
 	[ ! -e run ] || fail "a run directory without a key"
 }
 
