@@ -6,8 +6,8 @@
  *	anthropic batch			< MessageBatch objects, one a line
  *	anthropic default model		(anthropic_default_max)
  *
- * Each input line gives one output line: the translation, or "error:
- * WHY".  A result line is followed by the classification of what it
+ * Each input line gives one output line: the translation (checked to be
+ * strict JSON), or "error: WHY".  A result line is followed by the classification of what it
  * became (common/result.h): "= ok", "= retry: WHY" or "= final: WHY".
  * A batch gives "status total completed failed output_file_id" ("-" for
  * none).  Lines that are blank or begin with '#' are copied as they are,
@@ -31,12 +31,17 @@ request(const char *line, size_t n, long long def, struct buf *out)
 {
 	struct reqline r;
 	struct buf idbuf = BUF_INIT;
+	struct jval top;
+	struct jerr e;
 	const char *why;
 
 	if ((why = reqline_check(line, n, &r, &idbuf)) != NULL)
 		printf("error: reqline: %s\n", why);
 	else if (anthropic_request(&r, def, out, &why) < 0)
-		printf("error: %s\n", why);
+		printf("error: %s%s\n", why, out->len > 0 ?
+		    " (and out was changed)" : "");
+	else if (jscan_doc(out->p, out->len, &top, &e) < 0)
+		printf("invalid output: %s: %s\n", e.msg, out->p);
 	else
 		printf("%s\n", out->p);
 	buf_free(&idbuf);
@@ -52,7 +57,8 @@ result(const char *line, size_t n, struct buf *out)
 	const char *reason;
 
 	if (anthropic_result(line, n, out, &reason) < 0) {
-		printf("error: %s\n", reason);
+		printf("error: %s%s\n", reason, out->len > 0 ?
+		    " (and out was changed)" : "");
 		return;
 	}
 	fputs(out->p, stdout);
