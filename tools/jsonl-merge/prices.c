@@ -50,7 +50,7 @@ void
 count_usage(struct jval usage, struct jval model, struct tally *t,
     struct buf *scratch)
 {
-	unsigned long long in, cached, out;
+	unsigned long long in, cached, read, out;
 	struct model_price p;
 	int priced = 0;
 
@@ -63,9 +63,10 @@ count_usage(struct jval usage, struct jval model, struct tally *t,
 	 * and the input written to it (@anthropic-ai/sdk's Usage); both are
 	 * input, the writes at the input price (the table has no price of
 	 * a cache write). */
-	cached += token_count(usage, "cache_read_input_tokens",
+	read = token_count(usage, "cache_read_input_tokens",
 	    "cache_read_input_tokens");
-	in += cached + token_count(usage, "cache_creation_input_tokens",
+	cached += read;
+	in += read + token_count(usage, "cache_creation_input_tokens",
 	    "cache_creation_input_tokens");
 	if (cached > in)
 		cached = in;
