@@ -362,6 +362,25 @@ check_single(struct jval body, const char **why)
 	return 0;
 }
 
+/* Anthropic's custom_id: 1 to 64 letters, digits, '-' or '_' (the API
+ * reference's pattern ^[a-zA-Z0-9_-]{1,64}$).  One id outside it fails
+ * the whole batch's creation, so it is refused here, line by line. */
+static int
+custom_id_ok(const char *id, size_t n)
+{
+	size_t i;
+
+	if (n < 1 || n > 64)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((id[i] >= 'a' && id[i] <= 'z') ||
+		    (id[i] >= 'A' && id[i] <= 'Z') ||
+		    (id[i] >= '0' && id[i] <= '9') ||
+		    id[i] == '-' || id[i] == '_'))
+			return 0;
+	return 1;
+}
+
 int
 anthropic_request(const struct reqline *req, long long default_max,
     struct buf *out, const char **why)
@@ -371,6 +390,9 @@ anthropic_request(const struct reqline *req, long long default_max,
 	size_t start = out->len;
 	long long max;
 
+	if (!custom_id_ok(req->id, req->idlen))
+		return (*why = "custom_id is not 1 to 64 letters, digits, "
+		    "'-' or '_', as Anthropic requires"), -1;
 	if (!jscan_streq(req->url, "/v1/chat/completions"))
 		return (*why = "url is not /v1/chat/completions, the only "
 		    "one Anthropic's Messages API stands for"), -1;
@@ -386,7 +408,7 @@ anthropic_request(const struct reqline *req, long long default_max,
 	    check_single(req->body, why) < 0)
 		return -1;
 	buf_adds(out, "{\"custom_id\":");
-	buf_add(out, req->custom_id.p, req->custom_id.n);
+	buf_add_json_string(out, req->id, req->idlen);	/* as it comes back */
 	buf_adds(out, ",\"params\":{\"model\":");
 	buf_add(out, req->model.p, req->model.n);
 	buf_printf(out, ",\"max_tokens\":%lld", max);
