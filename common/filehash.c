@@ -9,12 +9,36 @@
 
 #define HASH_BUFSIZE (256 << 10)
 
+static void
+to_hex(const unsigned char *md, unsigned int mdlen, char hex[65])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned int i;
+
+	for (i = 0; i < mdlen; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 15];
+	}
+	hex[64] = '\0';
+}
+
+void
+hash_sha256(const void *p, size_t n, char hex[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (EVP_Digest(p, n, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	    mdlen != 32)
+		errx(1, "SHA-256: libcrypto failed");
+	to_hex(md, mdlen, hex);
+}
+
 int
 filehash_sha256(int fd, char hex[65], off_t *size)
 {
-	static const char digits[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
+	unsigned int mdlen = 0;
 	EVP_MD_CTX *ctx;
 	char *buf;
 	ssize_t n;
@@ -45,10 +69,6 @@ filehash_sha256(int fd, char hex[65], off_t *size)
 	if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 32)
 		errx(1, "SHA-256: libcrypto failed");
 	EVP_MD_CTX_free(ctx);
-	for (i = 0; i < mdlen; i++) {
-		hex[2 * i] = digits[md[i] >> 4];
-		hex[2 * i + 1] = digits[md[i] & 15];
-	}
-	hex[64] = '\0';
+	to_hex(md, mdlen, hex);
 	return 0;
 }

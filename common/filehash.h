@@ -11,4 +11,7 @@
  * 0, or -1 with errno set (a read error). */
 int	filehash_sha256(int fd, char hex[65], off_t *size);
 
+/* hash_sha256: the same of the n bytes at p. */
+void	hash_sha256(const void *p, size_t n, char hex[65]);
+
 #endif

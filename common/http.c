@@ -39,6 +39,8 @@ struct http {
 	CURL		*curl;
 	struct curl_slist *hdrs;	/* auth, org, project, accept */
 	struct curl_slist *json_hdrs;	/* the same + Content-Type */
+	struct curl_slist *idem_hdrs;	/* json_hdrs + Idempotency-Key, or
+					 * NULL */
 	struct retry_policy policy;
 	long		 stall_s;	/* BATCHPIPE_TIMEOUT */
 	long		 min_rate;	/* BATCHPIPE_MIN_RATE, kB/s */
@@ -121,6 +123,16 @@ http_easy_defaults(CURL *cu, long stall_s)
 	curl_easy_setopt(cu, CURLOPT_LOW_SPEED_TIME, stall_s);
 	curl_easy_setopt(cu, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(cu, CURLOPT_USERAGENT, "batchpipe/" BATCHPIPE_VERSION);
+}
+
+void
+http_idempotency_key(struct http *h, const char *key)
+{
+	curl_slist_free_all(h->idem_hdrs);
+	h->idem_hdrs = NULL;
+	if (key != NULL)
+		h->idem_hdrs = add_header(http_json_headers(h->cfg),
+		    "Idempotency-Key: %s", key);
 }
 
 struct curl_slist *
@@ -413,6 +425,7 @@ http_close(struct http *h)
 	curl_easy_cleanup(h->curl);
 	curl_slist_free_all(h->hdrs);
 	curl_slist_free_all(h->json_hdrs);
+	curl_slist_free_all(h->idem_hdrs);
 	free(h->progress);
 	progress_free(&h->bar);
 	free(h->after_ms);
@@ -755,7 +768,8 @@ perform(struct http *h, const struct call *c)
 			mime = c->mime(h, c->mime_arg);
 			curl_easy_setopt(cu, CURLOPT_MIMEPOST, mime);
 		} else if (c->body != NULL) {
-			curl_easy_setopt(cu, CURLOPT_HTTPHEADER, h->json_hdrs);
+			curl_easy_setopt(cu, CURLOPT_HTTPHEADER,
+			    h->idem_hdrs != NULL ? h->idem_hdrs : h->json_hdrs);
 			curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE_LARGE,
 			    (curl_off_t)c->bodylen);
 			curl_easy_setopt(cu, CURLOPT_POSTFIELDS, c->body);

@@ -95,6 +95,13 @@ int	http_request(struct http *h, const char *method, const char *path,
 	    struct json_object *body, int flags, long *status,
 	    struct json_object **answer);
 
+/* http_idempotency_key: every later call with a JSON body carries the
+ * header "Idempotency-Key: key" (key printable ASCII without spaces), so
+ * that a server that honours it answers a repeated create with what the
+ * first one made; NULL: no more.  For a create whose answer may be lost
+ * (HTTP_NORETRY). */
+void	http_idempotency_key(struct http *h, const char *key);
+
 /* http_list: walks a list endpoint: GET path (which may carry a query:
  * "/files?purpose=batch"), then again with after=<last_id> while has_more
  * is true, calling each(item, arg) for every element of "data" (always a

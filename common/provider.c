@@ -35,10 +35,12 @@ static const struct provider providers[] = {
 	    50000, 100LL * 1000 * 1000, 0,
 	    "the groq-sdk npm package 1.6.0 (batches, files)", 24, 7 * 24 },
 	/* A server that says it speaks OpenAI's shape and nothing more:
-	 * OpenAI's limits, any window it may take. */
+	 * OpenAI's limits, any window it may take.  It is sent an
+	 * Idempotency-Key on batch creation: some such services document
+	 * one, and one that does not ignores a header it does not know. */
 	{ "compatible", DIALECT_OPENAI, AUTH_BEARER, NULL,
 	    NULL, NULL, only_24h,
-	    50000, 200LL * 1000 * 1000, 0,
+	    50000, 200LL * 1000 * 1000, 1,
 	    "OpenAI's limits, assumed", 1, 9999 * 24 },
 };
 

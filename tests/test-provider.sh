@@ -268,3 +268,29 @@ t_no_client_side_expiry() {
 			fail "$src reads a batch's expiry or counts a day"
 	done
 }
+
+# A compatible server that honours Idempotency-Key answers the retried
+# create with the batch the lost one made, even where its listing does
+# not show that batch (so the listing cannot reconcile the loss).
+t_compatible_idempotency_key_one_batch() {
+	logged_mock -D compatible -F lose-create=1 -F unlisted
+	export BATCHPIPE_PROVIDER=compatible BATCHPIPE_RETRY_BASE_MS=20 \
+		BATCHPIPE_RETRY_MAX_MS=100
+	mkreq 3 >req.jsonl
+	oai-upload req.jsonl >up.tsv 2>up.err || fail "upload: $(cat up.err)"
+	run oai-batch -v <up.tsv
+	expect_rc 0
+	expect_eq "$(grep -c '^> POST .*/batches ' "$T/err")" 2 "creates sent"
+	grep -o '^> Idempotency-Key: [0-9a-f]*' "$T/err" | sort -u >keys
+	expect_lines 1 keys
+	expect_grep '^> Idempotency-Key: [0-9a-f]{64}$' keys
+	# The mock made one batch: the second create got the first's.
+	expect_grep "^oai-mock: POST /v1/batches 200 \\(replayed $(cut -f1 "$T/out")\\)\$" "$T/mock.log"
+	# Under the openai dialect no key is sent.
+	unset BATCHPIPE_PROVIDER
+	logged_mock
+	oai-upload req.jsonl >up.tsv 2>up.err || fail "upload: $(cat up.err)"
+	run oai-batch -v <up.tsv
+	expect_rc 0
+	expect_no_grep '^> Idempotency-Key' "$T/err"
+}

@@ -86,6 +86,7 @@ struct run {
 	struct http	*http;
 	const char	*base_path;	/* for messages */
 	const char	*base_url;	/* the locks' server */
+	int		 idempotency_key; /* the provider honours one */
 	struct json_object *body;	/* the create's request */
 	struct reqcount	 rc;		/* -Q's counting */
 	struct runlock	 lock;		/* the file's, while it is worked on */

@@ -11,6 +11,7 @@
 #include "batch.h"
 #include "batchobj.h"
 #include "buf.h"
+#include "filehash.h"
 #include "http.h"
 #include "idsrc.h"
 #include "retry.h"
@@ -28,6 +29,26 @@ answer_has_id(struct json_object *answer)
 	    json_object_is_type(v, json_type_string);
 }
 
+/* idempotency_key: where the provider honours one, the creates of one
+ * request (the input file, endpoint, window, expiry and metadata) carry
+ * the same key, in this run and in any later one: the hash of the
+ * request's JSON text. */
+static void
+idempotency_key(struct run *run)
+{
+	const char *text;
+	char hex[65];
+
+	if (!run->idempotency_key)
+		return;
+	text = json_object_to_json_string_ext(run->body,
+	    JSON_C_TO_STRING_PLAIN);
+	if (text == NULL)
+		errx(1, "out of memory");
+	hash_sha256(text, strlen(text), hex);
+	http_idempotency_key(run->http, hex);
+}
+
 /* Only when no batch appeared for the file after a lost answer is the
  * request sent again, at most http_max_tries times in all. */
 int
@@ -42,6 +63,7 @@ create(struct run *run, const char *file_id, long long since,
 
 	json_object_object_add(run->body, "input_file_id",
 	    json_object_new_string(file_id));
+	idempotency_key(run);
 	for (attempt = 1;; attempt++) {
 		/* The analyzer cannot see that nknown > 0 means known is
 		 * allocated (remember() sets both). */

@@ -278,6 +278,7 @@ main(int argc, char *argv[])
 	run.http = http_open(&cfg, verbose);
 	run.base_path = cfg.base_path;
 	run.base_url = cfg.base_url;
+	run.idempotency_key = cfg.prov->idempotency_key;
 	run.live = !run.quiet && !verbose && isatty(STDERR_FILENO);
 	if (idsrc_open(&ids, argc, argv) == -1)
 		return 1;

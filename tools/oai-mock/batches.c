@@ -49,6 +49,19 @@ metadata_ok(struct jval top, struct jval *meta)
 	return ok;
 }
 
+/* same_key: the batch an earlier create with Idempotency-Key key made,
+ * or NULL.  Under the store's lock. */
+static struct mock_batch *
+same_key(const struct mock_store *st, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < st->nbatches; i++)
+		if (strcmp(st->batches[i]->idem, key) == 0)
+			return st->batches[i];
+	return NULL;
+}
+
 enum MHD_Result
 create_batch(struct MHD_Connection *c, struct req *r)
 {
@@ -62,6 +75,7 @@ create_batch(struct MHD_Connection *c, struct req *r)
 	struct buf b = BUF_INIT;
 	struct mock_batch *x;
 	char *input, *endpoint, *window, msg[256];
+	const char *idem;
 	enum MHD_Result ret;
 	long long expires;
 	size_t i;
@@ -122,16 +136,26 @@ create_batch(struct MHD_Connection *c, struct req *r)
 		    "to 2592000}.", "output_expires_after", "invalid_value");
 		goto out;
 	}
+	idem = r->sv->dialect->idempotency_key ? MHD_lookup_connection_value(c,
+	    MHD_HEADER_KIND, "Idempotency-Key") : NULL;
+	if (idem != NULL && (*idem == '\0' || strlen(idem) >= sizeof x->idem))
+		idem = NULL;
 	pthread_mutex_lock(&r->sv->lock);
 	if (mock_file_find(st, input, NULL) == NULL) {
 		pthread_mutex_unlock(&r->sv->lock);
 		ret = no_such_file(c, r, input, "input_file_id");
 		goto out;
 	}
-	x = mock_batch_create(st, endpoint, input, window,
-	    meta.type == JT_OBJECT ? xstrndup(meta.p, meta.n) : NULL, mono_now());
-	x->output_expires = expires;
-	endpoint = input = window = NULL;
+	if ((x = idem != NULL ? same_key(st, idem) : NULL) == NULL) {
+		x = mock_batch_create(st, endpoint, input, window,
+		    meta.type == JT_OBJECT ? xstrndup(meta.p, meta.n) : NULL,
+		    mono_now());
+		x->output_expires = expires;
+		if (idem != NULL)
+			snprintf(x->idem, sizeof x->idem, "%s", idem);
+		endpoint = input = window = NULL;
+	} else
+		r->replayed = x->id;
 	mock_batch_json(&b, x);
 	pthread_mutex_unlock(&r->sv->lock);
 	if (r->fault == MF_LOSE_CREATE) {

@@ -243,6 +243,7 @@ struct mock_batch {
 	char		*window;
 	char		*metadata;	/* raw JSON object, or NULL */
 	long long	 output_expires;	/* output_expires_after, or 0 */
+	char		 idem[256];	/* its create's Idempotency-Key, or "" */
 	char		*model;		/* known once validated */
 	enum mock_bstatus status;
 	double		 t_phase;	/* monotonic start of this phase */

@@ -289,6 +289,9 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		else if (r->inflight > 0)
 			fprintf(stderr, "oai-mock: %s %s %u (%d in flight)\n",
 			    r->method, r->path, r->status, r->inflight);
+		else if (r->replayed)
+			fprintf(stderr, "oai-mock: %s %s %u (replayed %s)\n",
+			    r->method, r->path, r->status, r->replayed);
 		else
 			fprintf(stderr, "oai-mock: %s %s %u\n", r->method,
 			    r->path, r->status);

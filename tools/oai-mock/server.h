@@ -70,6 +70,8 @@ struct req {
 	struct buf	 expiry;	/* expires_after[seconds], as sent */
 	int		 upload_error;
 	struct rl_headers rl;		/* a live answer's headers */
+	const char	*replayed;	/* a create answered with the batch
+					 * its Idempotency-Key made: its id */
 	double		 rl_wait;	/* > 0: a rate limit's 429, seconds */
 	int		 inflight;	/* a live answer: how many were being
 					 * made when it began, itself too */
