@@ -111,11 +111,14 @@ request_prepare(struct prompt *p)
 
 	/* Everything of a request but its custom_id and user text is the
 	 * same on every line: head goes before the user text, tail after. */
-	text = escaped_arg("-m", o->model, strlen(o->model));
-	buf_printf(head, ",\"method\":\"POST\",\"url\":\"%s\",\"body\":"
-	    "{\"model\":\"%s\",", o->url, text);
-	free(text);
-	generated[n++] = "model";
+	buf_printf(head, ",\"method\":\"POST\",\"url\":\"%s\",\"body\":{",
+	    o->url);
+	if (o->model != NULL) {
+		text = escaped_arg("-m", o->model, strlen(o->model));
+		buf_printf(head, "\"model\":\"%s\",", text);
+		free(text);
+		generated[n++] = "model";
+	}
 	if (o->system_path != NULL) {
 		sys = read_prompt(o->system_path, &len);
 		if (o->ep == EP_CHAT)
@@ -146,9 +149,20 @@ request_prepare(struct prompt *p)
 		}
 		break;
 	case EP_EMBEDDINGS:
+	case EP_MODERATIONS:
 		buf_adds(head, "\"input\":\"");
 		buf_adds(tail, "\"");
 		generated[n++] = "input";
+		break;
+	case EP_COMPLETIONS:
+		buf_adds(head, "\"prompt\":\"");
+		buf_adds(tail, "\"");
+		generated[n++] = "prompt";
+		if (o->max_tokens) {
+			buf_printf(tail, ",\"max_tokens\":%ld",
+			    o->max_tokens);
+			generated[n++] = "max_tokens";
+		}
 		break;
 	case EP_RESPONSES:
 		buf_adds(head, "\"input\":\"");
