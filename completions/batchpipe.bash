@@ -65,7 +65,7 @@ _batchpipe() {
 			model)
 				mapfile -t COMPREPLY < <(compgen -W "$(_batchpipe_models "$cmd")" -- "$cur") ;;
 			endpoint)
-				mapfile -t COMPREPLY < <(compgen -W '/v1/chat/completions /v1/responses /v1/embeddings /v1/completions' -- "$cur") ;;
+				mapfile -t COMPREPLY < <(compgen -W '/v1/chat/completions /v1/responses /v1/embeddings /v1/completions /v1/moderations' -- "$cur") ;;
 			dir | run-dir)
 				compopt -o filenames 2>/dev/null
 				mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
