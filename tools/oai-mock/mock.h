@@ -15,7 +15,7 @@
  *   ids.c        ids, hashes and the wall clock
  *   fault.c      the -F options
  * tests/fuzz/fuzz_mock.c includes this header and links answer, embed,
- * tokens, ids and fault.
+ * complete, moderate, tokens, ids and fault.
  */
 #ifndef MOCK_H
 #define MOCK_H
