@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "config.h"
 #include "regfile.h"
 #include "xalloc.h"
@@ -115,7 +116,7 @@ config_loopback_host(const char *host)
  * one host BATCHPIPE_INSECURE_HTTP names.  Uses
  * libcurl's own URL parser, so we judge the host curl will connect to. */
 static int
-check_base_url(const char *url)
+check_base_url(const char *url, char **hostp)
 {
 	CURLU *u;
 	char *scheme = NULL, *host = NULL;
@@ -150,11 +151,12 @@ check_base_url(const char *url)
 		warnx("OPENAI_BASE_URL: %s: plain http:// is refused except to "
 		    "loopback, or to the host BATCHPIPE_INSECURE_HTTP names; "
 		    "use https://", url);
-	if (ok && (strchr(url, '?') != NULL || strchr(url, '#') != NULL)) {
-		warnx("OPENAI_BASE_URL: %s: must not hold a query or fragment",
-		    url);
+	if (ok && strchr(url, '#') != NULL) {
+		warnx("OPENAI_BASE_URL: %s: must not hold a fragment", url);
 		ok = 0;
 	}
+	if (ok)
+		*hostp = xstrdup(host);
 out:
 	curl_free(scheme);
 	curl_free(host);
@@ -202,55 +204,115 @@ no_core(void)
 #endif
 }
 
-int
-config_load(struct oai_config *c)
+/* choose_provider: BATCHPIPE_PROVIDER's, or none yet (read_base_url
+ * infers it from the host). */
+static void
+choose_provider(struct oai_config *c)
 {
-	const char *v, *kf;
-	size_t n;
+	const char *v = getenv("BATCHPIPE_PROVIDER");
 
-	memset(c, 0, sizeof(*c));
-	no_core();
-	v = getenv("OPENAI_API_KEY");
-	kf = getenv("OPENAI_API_KEY_FILE");
-	if (v != NULL && *v != '\0')
+	if (v == NULL || *v == '\0')
+		return;
+	if ((c->prov = provider_by_name(v)) == NULL)
+		errx(2, "BATCHPIPE_PROVIDER: %s: unknown provider (known: %s)",
+		    v, provider_names());
+}
+
+/* read_key: the provider's own key variable, then OPENAI_API_KEY, then
+ * OPENAI_API_KEY_FILE. */
+static int
+read_key(struct oai_config *c)
+{
+	const char *var = NULL, *v = NULL, *kf;
+
+	if (c->prov != NULL && c->prov->key_env != NULL &&
+	    (v = getenv(c->prov->key_env)) != NULL && *v != '\0')
+		var = c->prov->key_env;
+	else if ((v = getenv("OPENAI_API_KEY")) != NULL && *v != '\0')
+		var = "OPENAI_API_KEY";
+	if (var != NULL)
 		c->key = xstrdup(v);
-	else if (kf != NULL && *kf != '\0') {
+	else if ((kf = getenv("OPENAI_API_KEY_FILE")) != NULL && *kf != '\0') {
+		var = "OPENAI_API_KEY_FILE";
 		if ((c->key = read_keyfile(kf)) == NULL)
-			goto fail;
+			return -1;
 	} else {
-		warnx("no API key: set OPENAI_API_KEY, or OPENAI_API_KEY_FILE "
-		    "to a file holding it");
-		goto fail;
+		if (c->prov != NULL && c->prov->key_env != NULL)
+			warnx("no API key: set %s or OPENAI_API_KEY, or "
+			    "OPENAI_API_KEY_FILE to a file holding it",
+			    c->prov->key_env);
+		else
+			warnx("no API key: set OPENAI_API_KEY, or "
+			    "OPENAI_API_KEY_FILE to a file holding it");
+		return -1;
 	}
 	if (*c->key == '\0') {
-		warnx("%s: the key is empty", v != NULL && *v != '\0' ?
-		    "OPENAI_API_KEY" : "OPENAI_API_KEY_FILE");
-		goto fail;
+		warnx("%s: the key is empty", var);
+		return -1;
 	}
 	if (!header_safe(c->key)) {
-		warnx("%s: the key holds a space or a control character",
-		    v != NULL && *v != '\0' ? "OPENAI_API_KEY" :
-		    "OPENAI_API_KEY_FILE");
-		goto fail;
+		warnx("%s: the key holds a space or a control character", var);
+		return -1;
 	}
+	return 0;
+}
 
-	v = getenv("OPENAI_BASE_URL");
+/* read_base_url: OPENAI_BASE_URL, else the provider's default; its
+ * query kept apart; the provider inferred from its host when none was
+ * named. */
+static int
+read_base_url(struct oai_config *c)
+{
+	const char *v = getenv("OPENAI_BASE_URL"), *given = v;
+	char *host = NULL, *q;
+	size_t n;
+
 	/* Set but empty is most often a command substitution that found
 	 * nothing (a server not up yet): the key must not go to the real
 	 * API in its place. */
 	if (v != NULL && *v == '\0') {
 		warnx("OPENAI_BASE_URL is set but empty: give the URL, or unset "
-		    "it for %s", OAI_DEFAULT_BASE_URL);
-		goto fail;
+		    "it for %s", c->prov != NULL && c->prov->base_url != NULL ?
+		    c->prov->base_url : OAI_DEFAULT_BASE_URL);
+		return -1;
 	}
-	c->base_url = xstrdup(v != NULL ? v : OAI_DEFAULT_BASE_URL);
+	if (v == NULL && c->prov != NULL && c->prov->base_url == NULL)
+		errx(2, "BATCHPIPE_PROVIDER=%s has no default base URL: set "
+		    "OPENAI_BASE_URL", c->prov->name);
+	if (v == NULL)
+		v = c->prov != NULL ? c->prov->base_url : OAI_DEFAULT_BASE_URL;
+	c->base_url = xstrdup(v);
+	if (check_base_url(c->base_url, &host) != 0)
+		return -1;
+	if ((q = strchr(c->base_url, '?')) != NULL) {
+		*q++ = '\0';
+		if (*q != '\0')
+			c->query = xstrdup(q);
+	}
 	n = strlen(c->base_url);
 	while (n > 0 && c->base_url[n - 1] == '/')
 		c->base_url[--n] = '\0';
-	if (check_base_url(c->base_url) != 0)
-		goto fail;
 	c->base_path = path_part(c->base_url);
+	if (c->prov == NULL && given != NULL) {
+		c->prov = provider_of_host(host);
+		c->prov_inferred = c->prov != NULL;
+	}
+	if (c->prov == NULL)
+		c->prov = provider_by_name("openai");
+	free(host);
+	c->auth = c->prov->auth;
+	return 0;
+}
 
+int
+config_load(struct oai_config *c)
+{
+
+	memset(c, 0, sizeof(*c));
+	no_core();
+	choose_provider(c);
+	if (read_base_url(c) != 0 || read_key(c) != 0)
+		goto fail;
 	if ((c->org = optional_header("OPENAI_ORG_ID")) == (char *)-1) {
 		c->org = NULL;
 		goto fail;
@@ -273,7 +335,22 @@ config_free(struct oai_config *c)
 		free(c->key);
 	}
 	free(c->base_url);
+	free(c->query);
 	free(c->org);
 	free(c->project);
 	memset(c, 0, sizeof(*c));
+}
+
+const char *
+config_url(const struct oai_config *c, struct buf *b, const char *path,
+    size_t n)
+{
+	buf_reset(b);
+	buf_adds(b, c->base_url);
+	buf_add(b, path, n);
+	if (c->query != NULL) {
+		buf_addc(b, memchr(path, '?', n) != NULL ? '&' : '?');
+		buf_adds(b, c->query);
+	}
+	return b->p;
 }

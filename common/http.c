@@ -88,7 +88,19 @@ base_headers(const struct oai_config *c)
 {
 	struct curl_slist *l = NULL;
 
-	l = add_header(l, "Authorization: Bearer %s", c->key);
+	switch (c->auth) {
+	case AUTH_API_KEY:
+		l = add_header(l, "api-key: %s", c->key);
+		break;
+	case AUTH_X_API_KEY:
+		l = add_header(l, "x-api-key: %s", c->key);
+		break;
+	default:
+		l = add_header(l, "Authorization: Bearer %s", c->key);
+		break;
+	}
+	if (c->prov->version_header != NULL)
+		l = add_header(l, "%s", c->prov->version_header);
 	if (c->org != NULL)
 		l = add_header(l, "OpenAI-Organization: %s", c->org);
 	if (c->project != NULL)
@@ -381,6 +393,10 @@ http_open(const struct oai_config *c, int verbose)
 	curl_easy_setopt(cu, CURLOPT_WRITEDATA, h);
 	curl_easy_setopt(cu, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(cu, CURLOPT_XFERINFODATA, h);
+	if (verbose && (c->prov_inferred || strcmp(c->prov->name, "openai")))
+		warnx("provider %s%s", c->prov->name, c->prov_inferred ?
+		    " (read off the base URL's host; set BATCHPIPE_PROVIDER "
+		    "to choose another)" : "");
 	if (verbose) {
 		curl_easy_setopt(cu, CURLOPT_DEBUGFUNCTION, on_debug);
 		curl_easy_setopt(cu, CURLOPT_DEBUGDATA, h);
@@ -707,7 +723,7 @@ perform(struct http *h, const struct call *c)
 	long code, wait;
 	int tries, ret;
 
-	buf_printf(&url, "%s%s", h->cfg->base_url, c->path);
+	config_url(h->cfg, &url, c->path, strlen(c->path));
 	curl_easy_setopt(cu, CURLOPT_URL, url.p);
 	for (tries = 1;; tries++) {
 		begin(h, c);

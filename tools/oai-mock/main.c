@@ -37,13 +37,14 @@
 #define CONNECTION_MEMORY	(1 << 20)	/* libmicrohttpd's read buffer */
 
 /* The synopsis, then one line per option: as in the man page. */
-static const char optstring[] = "a:d:F:hk:L:O:p:qt:V";
+static const char optstring[] = "a:D:d:F:hk:L:O:p:qt:V";
 static const char help[] =
-	"usage: oai-mock [-hqV] [-a addr] [-d dir] [-F fault] [-k key]\n"
-	"                [-L latency-ms] [-O old-batches] [-p port]\n"
+	"usage: oai-mock [-hqV] [-a addr] [-D dialect] [-d dir] [-F fault]\n"
+	"                [-k key] [-L latency-ms] [-O old-batches] [-p port]\n"
 	"                [-t validating,in_progress,finalizing]\n"
 	"\n"
 	"  -a addr         listen on this address (default 127.0.0.1)\n"
+	"  -D dialect      speak openai (the default), azure or anthropic\n"
 	"  -d dir          keep file contents in dir, left in place at exit\n"
 	"  -F fault        inject a fault (repeatable; see oai-mock(1))\n"
 	"  -k key          accept only this API key\n"
@@ -114,6 +115,16 @@ options(int argc, char *argv[], struct opts *o, struct server *sv)
 		switch (ch) {
 		case 'a':
 			o->addr = optarg;
+			break;
+		case 'D':
+			if ((sv->dialect = provider_by_name(optarg)) == NULL ||
+			    (strcmp(optarg, "openai") != 0 &&
+			    strcmp(optarg, "azure") != 0 &&
+			    strcmp(optarg, "anthropic") != 0)) {
+				warnx("-D %s: not a dialect (openai, azure, "
+				    "anthropic)", optarg);
+				usage_error(help);
+			}
 			break;
 		case 'd':
 			o->dir = optarg;
@@ -341,6 +352,8 @@ main(int argc, char *argv[])
 
 	usage_long_options(argc, argv, optstring, help);
 	options(argc, argv, &o, &sv);
+	if (sv.dialect == NULL)
+		sv.dialect = provider_by_name("openai");
 	echo_key(&o, sv.key);
 	if (mock_answer_init() != 0)
 		return 1;

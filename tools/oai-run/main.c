@@ -189,10 +189,8 @@ next_request(struct run *r, struct inputs *ins, struct xfer *x)
 	buf_add(&x->id, ins->req.custom_id.p, ins->req.custom_id.n);
 	buf_reset(&x->idtext);
 	buf_add(&x->idtext, ins->req.id, ins->req.idlen);
-	buf_reset(&x->url);
-	buf_adds(&x->url, r->cfg.base_url);
 	/* The url's "/v1" is the base URL's path. */
-	buf_add(&x->url, ins->req.url.p + 4, ins->req.url.n - 5);
+	config_url(&r->cfg, &x->url, ins->req.url.p + 4, ins->req.url.n - 5);
 	buf_reset(&x->body);
 	buf_add(&x->body, ins->req.body.p, ins->req.body.n);
 	if (reqcount_request(&ins->count, &ins->req, &input, &cap) == 0)
