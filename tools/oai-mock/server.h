@@ -141,6 +141,16 @@ enum MHD_Result list_batches(struct MHD_Connection *c, struct req *r);
 enum MHD_Result get_batch(struct MHD_Connection *c, struct req *r,
 	    const char *id, int cancel);
 
+/* The dialects besides OpenAI's (dialect.c).  dialect_path: the path url
+ * is routed as (allocated): for OpenAI's dialect url itself; for
+ * another, its OpenAI form, or one no route knows.  dialect_authorized:
+ * the key checked the dialect's way: 1 when good, 0 after answering
+ * (*ret), -1 when the dialect takes OpenAI's Bearer key. */
+char   *dialect_path(struct MHD_Connection *c, const struct server *sv,
+	    const char *url);
+int	dialect_authorized(struct MHD_Connection *c, struct req *r,
+	    enum MHD_Result *ret);
+
 /* upload_begin: for a multipart POST to /v1/files, starts r's multipart
  * parser (r->pp), which stores the file part as it arrives (files.c). */
 void	upload_begin(struct MHD_Connection *c, struct req *r);
