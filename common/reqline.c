@@ -98,6 +98,29 @@ pick(struct jval top, const struct jmember *m, size_t count,
 	return NULL;
 }
 
+/* The endpoints whose API has a default model, and that default, as a
+ * JSON string: a request without body.model is a request for it. */
+#define JSTR(s)	{ JT_STRING, "\"" s "\"", sizeof(s) + 1 }
+static const struct {
+	const char	*url;
+	struct jval	 model;
+} default_models[] = {
+	{ "/v1/moderations", JSTR("omni-moderation-latest") },
+};
+
+/* The default model of url u (a string that scanned), or NULL. */
+static const struct jval *
+default_model(struct jval u)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(default_models) / sizeof(default_models[0]);
+	    i++)
+		if (jscan_streq(u, default_models[i].url))
+			return &default_models[i].model;
+	return NULL;
+}
+
 /* A reason with a part taken from the line, in r->why. */
 static const char * __attribute__((format(printf, 2, 3)))
 why(struct reqline *r, const char *fmt, ...)
@@ -147,6 +170,8 @@ reqline_check(const char *line, size_t len, struct reqline *r,
 		return r->body.type == JT_NONE ? "no body" :
 		    why(r, "body is %s, not an object",
 		    jscan_a_typename(r->body.type));
+	if (r->model.type == JT_NONE && default_model(r->url) != NULL)
+		r->model = *default_model(r->url);
 	if (r->model.type != JT_STRING)
 		return r->model.type == JT_NONE ? "no body.model" :
 		    why(r, "body.model is %s, not a string",

@@ -14,7 +14,7 @@ struct reqline {
 	struct jval	 method;	/* the line (strings with quotes) */
 	struct jval	 url;
 	struct jval	 body;
-	struct jval	 model;		/* body.model */
+	struct jval	 model;		/* body.model, or the default */
 	const char	*id;		/* custom_id decoded: into the line */
 	size_t		 idlen;		/* or into the caller's idbuf */
 	char		 why[80];	/* room for a reason built from the line */
@@ -24,7 +24,10 @@ struct reqline {
  * reqline_check: line[0..len) (no newline) must be one JSON object
  * (jscan_doc's rules) with a string custom_id that decodes to at least
  * one byte, a method that is the string "POST", a string url, an object
- * body, and a string body.model; none of the four top-level keys
+ * body, and a string body.model, which a request to an endpoint whose API
+ * has a default model may leave out (/v1/moderations:
+ * omni-moderation-latest; r->model is then that name as a JSON string in
+ * static memory, so the request goes with those that name it); none of the four top-level keys
  * custom_id, method, url and body may appear twice, however written
  * ("custom\u005fid" is custom_id): tools and the server could read
  * different members.  Other repeated keys, body.model among them, count

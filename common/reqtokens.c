@@ -12,7 +12,7 @@
 #define PRIMING		3	/* the reply's start, once a request */
 
 enum endpoint { EP_NONE, EP_CHAT, EP_RESPONSES, EP_EMBEDDINGS,
-	EP_COMPLETIONS };
+	EP_COMPLETIONS, EP_MODERATIONS };
 
 static const struct {
 	const char	*url;
@@ -26,6 +26,7 @@ static const struct {
 	{ "/v1/responses", EP_RESPONSES },
 	{ "/v1/embeddings", EP_EMBEDDINGS },
 	{ "/v1/completions", EP_COMPLETIONS },
+	{ "/v1/moderations", EP_MODERATIONS },
 };
 
 static enum endpoint
@@ -58,7 +59,7 @@ reqtokens_uncounted(struct reqtokens *rt, const char *url, size_t len)
 	if (endpoint_of(url, len) != EP_NONE)
 		return NULL;
 	fail(rt, "url \"%.*s\" is not counted (only chat, responses, "
-	    "embeddings, completions, images and videos)",
+	    "embeddings, completions, moderations, images and videos)",
 	    (int)(len > 60 ? 60 : len), url);
 	return rt->why;
 }
@@ -221,9 +222,11 @@ messages(struct reqtokens *rt, struct jval msgs, const char *where,
 
 /* The tokens of embeddings' input or completions' prompt: a string, an
  * array of strings, of token ids (counted as they are) or of arrays of
- * token ids. */
+ * token ids.  With parts (moderations' input), the array holds strings
+ * or input objects, whose string "text" counts (an image counts
+ * nothing), and no token ids. */
 static long long
-inputs(struct reqtokens *rt, struct jval in, const char *where)
+inputs(struct reqtokens *rt, struct jval in, const char *where, int parts)
 {
 	struct jiter it, iit;
 	struct jval k, v, id;
@@ -238,6 +241,19 @@ inputs(struct reqtokens *rt, struct jval in, const char *where)
 		    jscan_a_typename(in.type));
 	jscan_iter(in, &it);
 	for (i = 0; jscan_next(&it, &k, &v); i++) {
+		if (parts && v.type == JT_OBJECT) {
+			if (jscan_member(v, "text", &id) &&
+			    id.type == JT_STRING) {
+				if ((n = text(rt, id, where, i, "text")) < 0)
+					return -1;
+				sum += n;
+			}
+			continue;
+		}
+		if (parts && v.type != JT_STRING)
+			return fail(rt, "%s[%ld] is %s, not a string or an "
+			    "input object", where, i,
+			    jscan_a_typename(v.type));
 		switch (v.type) {
 		case JT_STRING:
 			if ((n = text(rt, v, where, i, "")) < 0)
@@ -410,8 +426,9 @@ reqtokens_input(struct reqtokens *rt, const char *url, size_t len,
 	case EP_RESPONSES:
 		return responses(rt, &m);
 	case EP_EMBEDDINGS:
-		return inputs(rt, m.input, "body.input");
+	case EP_MODERATIONS:
+		return inputs(rt, m.input, "body.input", ep == EP_MODERATIONS);
 	default:
-		return inputs(rt, m.prompt, "body.prompt");
+		return inputs(rt, m.prompt, "body.prompt", 0);
 	}
 }

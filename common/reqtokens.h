@@ -15,10 +15,15 @@
  *	/v1/embeddings		input: a string, an array of strings, an
  *	/v1/completions		array of token ids (their number) or of
  *				arrays of ids; completions' prompt the same
+ *	/v1/moderations		input: a string, an array of strings, or an
+ *				array of input objects, of which the "text"
+ *				of each counts (no tokens around them: the
+ *				API reports no usage for moderations)
  *
- * Not counted: parts other than text (images, audio, files), tool and
- * function definitions, the tool calls of assistant messages, and input
- * items that are not messages (a function call's output, say).
+ * Not counted: parts other than text (images, audio, files; a
+ * moderation's image_url inputs), tool and function definitions, the
+ * tool calls of assistant messages, and input items that are not
+ * messages (a function call's output, say).
  *
  * Images and videos (/v1/images/generations, /v1/images/edits,
  * /v1/videos): the tokens of body.prompt, counted as completions'; an
@@ -54,9 +59,10 @@ struct reqtokens {
 
 /* reqtokens_uncounted: NULL when url[0..len) is an endpoint
  * reqtokens_input counts ("/v1/chat/completions", "/v1/responses",
- * "/v1/embeddings", "/v1/completions", the image and video endpoints),
- * else the reason, in rt->why: "url \"/v1/x\" is not counted (only chat,
- * responses, embeddings, completions, images and videos)".  rt->tok is
+ * "/v1/embeddings", "/v1/completions", "/v1/moderations", the image and
+ * video endpoints), else the reason, in rt->why: "url \"/v1/x\" is not
+ * counted (only chat, responses, embeddings, completions, moderations,
+ * images and videos)".  rt->tok is
  * not used. */
 const char	*reqtokens_uncounted(struct reqtokens *rt, const char *url,
 		    size_t len);

@@ -56,6 +56,8 @@ t_option_values() {
 	expect_no_grep '^gpt-4o$' got
 	complete_words oai-pipeline -qe /v1/emb >got
 	expect_eq "$(cat got)" /v1/embeddings
+	complete_words jsonl-prompt -e /v1/mod >got
+	expect_eq "$(cat got)" /v1/moderations
 	complete_words jsonl-split -d '' >got
 	expect_grep '^dir1$' got
 	expect_no_grep '^file1$' got

@@ -92,7 +92,7 @@ t_body_errors() {
 }
 
 t_usage_errors() {
-	local usage='usage: jsonl-prompt [-hSV] -m model [-e endpoint] [-s system-file]
+	local usage='usage: jsonl-prompt [-hSV] [-m model] [-e endpoint] [-s system-file]
                     [-t template | -f template-file] [-i id-field]
                     [-T max-tokens] [-b body-json] [-o file] [file]'
 	prompt_fails 2 "jsonl-prompt: -m model is required
@@ -102,7 +102,7 @@ $usage" -m m a b
 	run jsonl-prompt -x
 	expect_rc 2
 	expect_grep '^usage: jsonl-prompt ' "$T/err"
-	prompt_fails 2 'jsonl-prompt: -e: unsupported endpoint /v1/x (use /v1/chat/completions, /v1/embeddings or /v1/responses)' -m m -e /v1/x
+	prompt_fails 2 'jsonl-prompt: -e: unsupported endpoint /v1/x (use /v1/chat/completions, /v1/embeddings, /v1/responses, /v1/completions or /v1/moderations)' -m m -e /v1/x
 	prompt_fails 2 'jsonl-prompt: -T: not a positive integer: 0' -m m -T 0
 	prompt_fails 2 'jsonl-prompt: -m: empty model name' -m ""
 	prompt_fails 2 'jsonl-prompt: -s and -T do not apply to /v1/embeddings' -m m -e /v1/embeddings -T 5

@@ -59,6 +59,22 @@ t_url_under_the_base_url() {
 	expect_eq "$(cat "$T/err")" "oai-run: bad.jsonl:1: url does not begin with /v1/"
 }
 
+# The legacy completions and the moderations (whose model the API
+# defaults) are sent as any other request.
+t_completions_and_moderations() {
+	run_start
+	printf '%s\n' '{"id":1,"c":3,"t":"ok"}' '{"id":2,"c":4,"t":"flag:violence"}' >items.jsonl
+	jsonl-prompt -e /v1/moderations -t '{t}' -i id items.jsonl >mod.jsonl
+	jsonl-prompt -m gpt-3.5-turbo-instruct -e /v1/completions -t '{t}' -i c -T 5 items.jsonl >compl.jsonl
+	run oai-run mod.jsonl compl.jsonl
+	expect_rc 0
+	expect_lines 4 "$T/out"
+	expect_grep '"custom_id":"2","response":\{"status_code":200,.*"body":\{"id":"modr-[0-9a-f]+","model":"omni-moderation-latest","results":\[\{"flagged":true,' "$T/out"
+	expect_grep '"custom_id":"3","response":\{"status_code":200,.*"body":\{"id":"cmpl-[0-9a-f]+","object":"text_completion",.*"text":"mock answer to: ok"' "$T/out"
+	expect_eq "$(calls /v1/moderations)" 2 "moderations"
+	expect_eq "$(calls /v1/completions)" 2 "completions"
+}
+
 # A final HTTP error is the request's result, as in a batch's error file.
 t_http_error_is_a_result() {
 	run_start -F http400=2@/v1/chat

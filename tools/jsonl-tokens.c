@@ -146,6 +146,16 @@ print_tally(const char *name, const struct tally *t)
 		stdout_fail();
 }
 
+/* 1 when the request rc counted last writes no tokens: an embedding or
+ * a moderation. */
+static int
+no_output(const struct reqcount *rc)
+{
+	return (rc->url_len == 14 &&
+	    memcmp(rc->url, "/v1/embeddings", 14) == 0) ||
+	    (rc->url_len == 15 && memcmp(rc->url, "/v1/moderations", 15) == 0);
+}
+
 /* Counts the requests of file path (or stdin for "-"): prints a line for
  * each, or with -s adds them to *t.  A bad line or a read error exits 1
  * after saying why. */
@@ -188,9 +198,8 @@ count_file(const char *path, struct tally *t, struct reqcount *rc,
 		tally_model(t, rc->model.p, rc->model.len);
 		t->requests++;
 		t->input += input;
-		/* An embedding has no output at all. */
-		output = cap >= 0 ? cap : rc->url_len == 14 &&
-		    memcmp(rc->url, "/v1/embeddings", 14) == 0 ? 0 :
+		/* An embedding or a moderation has no output at all. */
+		output = cap >= 0 ? cap : no_output(rc) ? 0 :
 		    rc->max_output;
 		if (output < 0)
 			t->no_output = 1;

@@ -28,18 +28,21 @@ static const struct {
 	{ "/v1/chat/completions", EP_CHAT },
 	{ "/v1/embeddings", EP_EMBEDDINGS },
 	{ "/v1/responses", EP_RESPONSES },
+	{ "/v1/completions", EP_COMPLETIONS },
+	{ "/v1/moderations", EP_MODERATIONS },
 };
 
 /* The synopsis, then one line per option: as in the man page. */
 static const char optstring[] = "b:e:f:hi:m:o:s:St:T:V";
 static const char help[] =
-	"usage: jsonl-prompt [-hSV] -m model [-e endpoint] [-s system-file]\n"
+	"usage: jsonl-prompt [-hSV] [-m model] [-e endpoint] [-s system-file]\n"
 	"                    [-t template | -f template-file] [-i id-field]\n"
 	"                    [-T max-tokens] [-b body-json] [-o file] [file]\n"
 	"\n"
-	"  -m model        the model of every request (required)\n"
-	"  -e endpoint     /v1/chat/completions (default), /v1/embeddings\n"
-	"                  or /v1/responses\n"
+	"  -m model        the model of every request (required but for\n"
+	"                  /v1/moderations)\n"
+	"  -e endpoint     /v1/chat/completions (default), /v1/embeddings,\n"
+	"                  /v1/responses, /v1/completions or /v1/moderations\n"
 	"  -s system-file  the system prompt, read from this file\n"
 	"  -t template     the user message, with {field} or {field:-default}\n"
 	"  -f template-file  the template, read from this file\n"
@@ -90,7 +93,14 @@ parse_options(int argc, char *argv[], struct opts *o)
 	}
 	argc -= optind;
 	argv += optind;
-	if (o->model == NULL) {
+	for (i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++)
+		if (strcmp(o->url, endpoints[i].url) == 0) {
+			o->ep = endpoints[i].ep;
+			known = 1;
+		}
+	/* A moderation's model has a default, the API's: it is written
+	 * only when asked for. */
+	if (o->model == NULL && !(known && o->ep == EP_MODERATIONS)) {
 		warnx("-m model is required");
 		usage_error(help);
 	}
@@ -99,18 +109,19 @@ parse_options(int argc, char *argv[], struct opts *o)
 		usage_error(help);
 	}
 	o->input = argc == 1 ? argv[0] : "-";
-	if (*o->model == '\0')
+	if (o->model != NULL && *o->model == '\0')
 		errx(2, "-m: empty model name");
-	for (i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++)
-		if (strcmp(o->url, endpoints[i].url) == 0) {
-			o->ep = endpoints[i].ep;
-			known = 1;
-		}
 	if (!known)
 		errx(2, "-e: unsupported endpoint %s (use /v1/chat/completions,"
-		    " /v1/embeddings or /v1/responses)", o->url);
-	if (o->ep == EP_EMBEDDINGS && (o->system_path || o->max_tokens))
-		errx(2, "-s and -T do not apply to /v1/embeddings");
+		    " /v1/embeddings, /v1/responses, /v1/completions or "
+		    "/v1/moderations)", o->url);
+	/* Neither has a system prompt nor writes anything. */
+	if ((o->ep == EP_EMBEDDINGS || o->ep == EP_MODERATIONS) &&
+	    (o->system_path || o->max_tokens))
+		errx(2, "-s and -T do not apply to %s", o->url);
+	if (o->ep == EP_COMPLETIONS && o->system_path)
+		errx(2, "-s does not apply to /v1/completions: its prompt is "
+		    "one text, the template's");
 	if (o->template != NULL && o->template_path != NULL)
 		errx(2, "-t and -f: one template at most");
 }

@@ -28,11 +28,12 @@
 #define HELD_BACK	2	/* the "}\n" that ends the last request */
 #define MAX_MEMBERS	64	/* taken while validating; more: walk */
 
-enum endpoint { EP_CHAT, EP_EMBEDDINGS, EP_RESPONSES };
+enum endpoint { EP_CHAT, EP_EMBEDDINGS, EP_RESPONSES, EP_COMPLETIONS,
+	EP_MODERATIONS };
 
 /* The command line, checked. */
 struct opts {
-	const char	*model;
+	const char	*model;		/* NULL: the API's (moderations) */
 	const char	*url;		/* -e */
 	enum endpoint	 ep;
 	const char	*system_path;	/* -s, or NULL */

@@ -111,11 +111,14 @@ request_prepare(struct prompt *p)
 
 	/* Everything of a request but its custom_id and user text is the
 	 * same on every line: head goes before the user text, tail after. */
-	text = escaped_arg("-m", o->model, strlen(o->model));
-	buf_printf(head, ",\"method\":\"POST\",\"url\":\"%s\",\"body\":"
-	    "{\"model\":\"%s\",", o->url, text);
-	free(text);
-	generated[n++] = "model";
+	buf_printf(head, ",\"method\":\"POST\",\"url\":\"%s\",\"body\":{",
+	    o->url);
+	if (o->model != NULL) {
+		text = escaped_arg("-m", o->model, strlen(o->model));
+		buf_printf(head, "\"model\":\"%s\",", text);
+		free(text);
+		generated[n++] = "model";
+	}
 	if (o->system_path != NULL) {
 		sys = read_prompt(o->system_path, &len);
 		if (o->ep == EP_CHAT)
@@ -146,9 +149,20 @@ request_prepare(struct prompt *p)
 		}
 		break;
 	case EP_EMBEDDINGS:
+	case EP_MODERATIONS:
 		buf_adds(head, "\"input\":\"");
 		buf_adds(tail, "\"");
 		generated[n++] = "input";
+		break;
+	case EP_COMPLETIONS:
+		buf_adds(head, "\"prompt\":\"");
+		buf_adds(tail, "\"");
+		generated[n++] = "prompt";
+		if (o->max_tokens) {
+			buf_printf(tail, ",\"max_tokens\":%ld",
+			    o->max_tokens);
+			generated[n++] = "max_tokens";
+		}
 		break;
 	case EP_RESPONSES:
 		buf_adds(head, "\"input\":\"");
@@ -278,6 +292,29 @@ item_id(struct prompt *p, unsigned long lineno, struct jval *v,
 	return v->type == JT_STRING;
 }
 
+/* For /v1/moderations, the input of an item whose template is one field
+ * alone and whose value there is an array of strings: that array, into
+ * *v (1), so that each string gets its result; else 0, and the template
+ * makes one text. */
+static int
+input_array(const struct prompt *p, struct jval *v)
+{
+	const struct seg *sg = p->t.segs;
+	struct jiter it;
+	struct jval k, e;
+	size_t n = 0;
+
+	if (p->o->ep != EP_MODERATIONS || p->t.nsegs != 1 || !sg->field ||
+	    !picker_get(&p->t.pk, sg->key, sg->rest, v) ||
+	    v->type != JT_ARRAY)
+		return 0;
+	jscan_iter(*v, &it);
+	for (; jscan_next(&it, &k, &e); n++)
+		if (e.type != JT_STRING)
+			return 0;
+	return n > 0;
+}
+
 /* The loop over the items is here rather than in main.c, so that an
  * item's work costs no call of its own. */
 int
@@ -286,7 +323,7 @@ request_items(struct prompt *p, struct jsonl *in)
 	struct jmember members[MAX_MEMBERS];
 	struct buf *out = &p->po.out;
 	const struct seg *sg;
-	struct jval top, v;
+	struct jval top, v, arr;
 	struct jerr e;
 	const char *idp = NULL;
 	char *line;
@@ -327,10 +364,20 @@ request_items(struct prompt *p, struct jsonl *in)
 			buf_add(out, p->idtext.p, p->idtext.len);
 			buf_addc(out, '"');
 		}
-		add(out, p->head.p, p->head.len);
-		if ((sg = template_render(out, &p->t, top, &is_null)) == NULL)
-			add(out, p->tail.p, p->tail.len);
-		else {
+		if (input_array(p, &arr)) {
+			/* head ends and tail starts with the quotes of a
+			 * string input. */
+			add(out, p->head.p, p->head.len - 1);
+			add(out, arr.p, arr.n);
+			add(out, p->tail.p + 1, p->tail.len - 1);
+			sg = NULL;
+		} else {
+			add(out, p->head.p, p->head.len);
+			if ((sg = template_render(out, &p->t, top,
+			    &is_null)) == NULL)
+				add(out, p->tail.p, p->tail.len);
+		}
+		if (sg != NULL) {
 			unfilled(p, in->lineno, sg->text, is_null, idp, idn);
 			out->len = req_start;
 			out->p[out->len] = '\0';

@@ -9,7 +9,9 @@ mock_endpoint_ok(const char *endpoint)
 {
 	return strcmp(endpoint, "/v1/chat/completions") == 0 ||
 	    strcmp(endpoint, "/v1/embeddings") == 0 ||
-	    strcmp(endpoint, "/v1/responses") == 0;
+	    strcmp(endpoint, "/v1/responses") == 0 ||
+	    strcmp(endpoint, "/v1/completions") == 0 ||
+	    strcmp(endpoint, "/v1/moderations") == 0;
 }
 
 void
@@ -97,9 +99,7 @@ last_user_text(struct jval messages, struct buf *text)
 	content_text(last, text);
 }
 
-/* The answer text for a user text, capped at cap tokens (0: no cap).
- * Returns the output tokens; *capped is set when the cap cut it. */
-static long long
+long long
 answer_text(const struct buf *user, uint64_t fallback, long long cap,
     struct buf *text, int *capped)
 {
@@ -152,7 +152,7 @@ opt_positive(struct jval body, const char *name, long long *out,
 	return 0;
 }
 
-static void
+void
 add_id(struct buf *out, const char *key, const char *prefix, uint64_t seed)
 {
 	buf_printf(out, "\"%s\":\"%s%016llx%08llx\"", key, prefix,
@@ -327,6 +327,10 @@ mock_answer(const char *endpoint, struct jval body, uint64_t seed,
 		return answer_embeddings(body, out, usage);
 	if (strcmp(endpoint, "/v1/responses") == 0)
 		return answer_responses(body, seed, now, out, usage);
+	if (strcmp(endpoint, "/v1/completions") == 0)
+		return answer_completions(body, seed, now, out, usage);
+	if (strcmp(endpoint, "/v1/moderations") == 0)
+		return answer_moderations(body, seed, out, usage);
 	return bad_request(out, "This endpoint is not served by oai-mock.",
 	    NULL, NULL);
 }

@@ -10,12 +10,13 @@
  *   store.c      the files and batches kept; objects.c their JSON
  *   validate.c, lifecycle.c, results.c   a batch checked, moved along
  *                its phases by the clock, and answered into its files
- *   answer.c, embed.c, tokens.c   the answer to one request body
+ *   answer.c, embed.c, complete.c, moderate.c, tokens.c   the answer
+ *                to one request body
  *   media.c      the answers of the image and video endpoints (batches)
  *   ids.c        ids, hashes and the wall clock
  *   fault.c      the -F options
  * tests/fuzz/fuzz_mock.c includes this header and links answer, embed,
- * tokens, ids and fault.
+ * complete, moderate, tokens, ids and fault.
  */
 #ifndef MOCK_H
 #define MOCK_H
@@ -117,7 +118,7 @@ struct mock_usage {
 };
 
 /* mock_endpoint_ok: 1 when oai-mock answers endpoint ("/v1/chat/completions",
- * "/v1/embeddings", "/v1/responses"). */
+ * "/v1/embeddings", "/v1/responses", "/v1/completions", "/v1/moderations"). */
 int	mock_endpoint_ok(const char *endpoint);
 
 /* mock_answer: the answer of endpoint to body (an object the scanner
@@ -146,8 +147,35 @@ int	model_of(struct jval body, struct jval *model, struct buf *out);
 int	opt_positive(struct jval body, const char *name, long long *out,
 	    struct buf *err);
 
+/* answer_text: into text, the answer to a user text: MOCK_ANSWER_PREFIX
+ * and its first MOCK_ECHO_MAX bytes, or, when it is empty, the 16 hex
+ * digits of fallback; cut to cap tokens (0: no cap).  Returns the output
+ * tokens; *capped is set when the cap cut it. */
+long long answer_text(const struct buf *user, uint64_t fallback,
+	    long long cap, struct buf *text, int *capped);
+
+/* add_id: appends "key":"PREFIX" and 24 hex digits made from seed. */
+void	add_id(struct buf *out, const char *key, const char *prefix,
+	    uint64_t seed);
+
 /* answer_embeddings: mock_answer for /v1/embeddings (embed.c). */
 int	answer_embeddings(struct jval body, struct buf *out,
+	    struct mock_usage *u);
+
+/* answer_completions: mock_answer for /v1/completions (complete.c). */
+int	answer_completions(struct jval body, uint64_t seed, long long now,
+	    struct buf *out, struct mock_usage *u);
+
+/* The word that flags an input of a moderation: "flag:" and a category,
+ * as "flag:violence" (moderate.c). */
+#define MOCK_FLAG_WORD	"flag:"
+#define MOCK_MODERATION_MODEL	"omni-moderation-latest"
+
+/* answer_moderations: mock_answer for /v1/moderations (moderate.c): a
+ * result for each input (one for an array of input objects), each
+ * category flagged when its text holds MOCK_FLAG_WORD and the category's
+ * name.  The model is MOCK_MODERATION_MODEL when body has none. */
+int	answer_moderations(struct jval body, uint64_t seed, struct buf *out,
 	    struct mock_usage *u);
 
 /* mock_answer_init: reads the models table and opens the tokenizers, so

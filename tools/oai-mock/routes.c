@@ -222,9 +222,7 @@ respond(struct MHD_Connection *c, struct req *r)
 	else if (parts == 3 && strcmp(coll, "batches") == 0 &&
 	    !strcmp(verb, "cancel") && !strcmp(m, "POST"))
 		ret = get_batch(c, r, id, 1);
-	else if (!strcmp(m, "POST") && (!strcmp(r->path, "/v1/chat/completions")
-	    || !strcmp(r->path, "/v1/embeddings") ||
-	    !strcmp(r->path, "/v1/responses")))
+	else if (!strcmp(m, "POST") && mock_endpoint_ok(r->path))
 		ret = answer_live(c, r, r->path);
 	else {
 		snprintf(msg, sizeof msg, "Invalid URL (%s %.200s)", m, r->path);

@@ -14,6 +14,10 @@
 #include "mock.h"
 #include "xalloc.h"
 
+static const struct jval none = { JT_NONE, NULL, 0 };
+static const struct jval default_model = { JT_STRING,
+	"\"" MOCK_MODERATION_MODEL "\"", sizeof(MOCK_MODERATION_MODEL) + 1 };
+
 /* Checks one request line as OpenAI does; 0 when it is fine, with its
  * custom_id and body. */
 static int
@@ -73,7 +77,11 @@ check_line(struct mock_batch *b, long lineno, const char *p, size_t n,
 		    "Missing required parameter: 'body' (an object).", "body");
 		return -1;
 	}
-	if (!jscan_member(*body, "model", &model) || model.type != JT_STRING) {
+	/* A moderation without a model is one for the API's default. */
+	if (!jscan_member(*body, "model", &model))
+		model = strcmp(b->endpoint, "/v1/moderations") == 0 ?
+		    default_model : none;
+	if (model.type != JT_STRING) {
 		batch_error(b, "missing_required_parameter", lineno,
 		    "Missing required parameter: 'body.model'.", "body.model");
 		return -1;
