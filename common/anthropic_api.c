@@ -89,6 +89,77 @@ batch_created_at(struct json_object *o)
 	return object_created_at(o);
 }
 
+/* openai_shape: a Batch object in OpenAI's shape for MessageBatch o,
+ * or NULL when anthropic_batch refuses it. */
+static struct json_object *
+openai_shape(struct json_object *o)
+{
+	struct json_object *s, *counts, *v;
+	struct batchobj b;
+	const char *ended;
+
+	if (anthropic_batch(o, &b) != 0)
+		return NULL;
+	s = json_object_new_object();
+	json_object_object_add(s, "id", json_object_new_string(b.id));
+	json_object_object_add(s, "object", json_object_new_string("batch"));
+	json_object_object_add(s, "endpoint",
+	    json_object_new_string("/v1/chat/completions"));
+	json_object_object_add(s, "status", json_object_new_string(b.status));
+	if (b.output_file_id != NULL)
+		json_object_object_add(s, "output_file_id",
+		    json_object_new_string(b.output_file_id));
+	json_object_object_add(s, "created_at",
+	    json_object_new_int64(batch_created_at(o)));
+	ended = strcmp(b.status, "cancelled") == 0 ? "cancelled_at" :
+	    strcmp(b.status, "expired") == 0 ? "expired_at" : "completed_at";
+	if (json_object_object_get_ex(o, "ended_at", &v) &&
+	    json_object_is_type(v, json_type_string) &&
+	    rfc3339(json_object_get_string(v)) > 0)
+		json_object_object_add(s, ended, json_object_new_int64(
+		    rfc3339(json_object_get_string(v))));
+	counts = json_object_new_object();
+	json_object_object_add(counts, "total", json_object_new_int64(b.total));
+	json_object_object_add(counts, "completed",
+	    json_object_new_int64(b.completed));
+	json_object_object_add(counts, "failed",
+	    json_object_new_int64(b.failed));
+	json_object_object_add(s, "request_counts", counts);
+	batchobj_free(&b);
+	return s;
+}
+
+struct shaping {
+	int	(*each)(struct json_object *, void *);
+	void	*arg;
+};
+
+/* shape_each: http_list callback handing on each batch reshaped. */
+static int
+shape_each(struct json_object *item, void *arg)
+{
+	struct shaping *sh = arg;
+	struct json_object *s;
+	int r;
+
+	if ((s = openai_shape(item)) == NULL)
+		return sh->each(item, sh->arg);
+	r = sh->each(s, sh->arg);
+	json_object_put(s);
+	return r;
+}
+
+int
+batch_list(struct http *h, int (*each)(struct json_object *item, void *arg),
+    void *arg)
+{
+	struct shaping sh = { each, arg };
+
+	if (!batch_anthropic(h))
+		return http_list(h, batch_list_path(h), each, arg);
+	return http_list(h, batch_list_path(h), shape_each, &sh);
+}
+
 const char *
 local_id(struct buf *b, const char *hex)
 {
@@ -163,14 +234,48 @@ translate(int raw, int fd, const char *what, long long *bytes,
 	return r;
 }
 
+/* expected: the requests of batch id, into *n, once it has ended.
+ * Returns as http_request, having reported a failure (but a 404: *gone
+ * 1, left to the caller). */
+static int
+expected(struct http *h, const char *id, long long *n, int *gone)
+{
+	struct json_object *o;
+	struct batchobj b;
+	struct buf path = BUF_INIT;
+	long status = 0;
+	int rc;
+
+	rc = http_request(h, "GET", batch_path(h, &path, id, NULL), NULL,
+	    HTTP_QUIET404, &status, &o);
+	buf_free(&path);
+	*gone = rc == HTTP_FAILED && status == 404;
+	if (rc != HTTP_OK)
+		return rc;
+	if (batch_parse(h, o, &b) != 0) {
+		warnx("%s: the answer is not a batch", id);
+		rc = HTTP_FAILED;
+	} else if (b.output_file_id == NULL) {
+		warnx("%s: no results yet: the batch is %s", id, b.status);
+		rc = HTTP_FAILED;
+	} else
+		*n = b.total;
+	batchobj_free(&b);
+	json_object_put(o);
+	return rc;
+}
+
 int
 anthropic_results(struct http *h, const char *id, int fd, off_t start,
-    long long *bytes, long long *lines)
+    long long *bytes, int *gone)
 {
 	struct buf path = BUF_INIT, what = BUF_INIT;
+	long long want = 0, lines = 0;
 	int raw, rc;
 
-	*bytes = *lines = 0;
+	*bytes = 0;
+	if ((rc = expected(h, id, &want, gone)) != HTTP_OK)
+		return rc;
 	if ((raw = tmpfile_fd()) < 0)
 		return HTTP_FAILED;
 	batch_path(h, &path, id, "/results");
@@ -180,8 +285,13 @@ anthropic_results(struct http *h, const char *id, int fd, off_t start,
 		if (ftruncate(fd, start) != 0 || lseek(fd, start, SEEK_SET) < 0) {
 			warn("output");
 			rc = HTTP_FAILED;
-		} else if (translate(raw, fd, what.p, bytes, lines) != 0)
+		} else if (translate(raw, fd, what.p, bytes, &lines) != 0)
 			rc = HTTP_FAILED;
+		else if (lines != want) {
+			warnx("%s: %lld results for the batch's %lld requests",
+			    what.p, lines, want);
+			rc = HTTP_FAILED;
+		}
 	}
 	close(raw);
 	buf_free(&path);

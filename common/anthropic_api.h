@@ -44,6 +44,17 @@ int	batch_parse(const struct http *h, struct json_object *o,
  * or it does not read. */
 long long	batch_created_at(struct json_object *o);
 
+/* batch_list: walks the batches, newest first (http_list on
+ * batch_list_path), handing each(item, arg) every batch in OpenAI's
+ * shape: for Anthropic, a Batch object made of the MessageBatch through
+ * anthropic_batch (id, status, endpoint /v1/chat/completions,
+ * request_counts, output_file_id; created_at and, by its status,
+ * completed_at, expired_at or cancelled_at as integers).  A MessageBatch
+ * that anthropic_batch refuses is handed on as it is.  Returns as
+ * http_list. */
+int	batch_list(struct http *h,
+	    int (*each)(struct json_object *item, void *arg), void *arg);
+
 /* local_id: sets b to the id of a local file whose SHA-256 is hex (64
  * hex digits, filehash_sha256).  Returns b->p. */
 const char *local_id(struct buf *b, const char *hex);
@@ -51,14 +62,17 @@ const char *local_id(struct buf *b, const char *hex);
 /* local_id_is: 1 when id has the form local_id gives. */
 int	local_id_is(const char *id);
 
-/* anthropic_results: downloads the results of Anthropic batch id and
- * writes them to fd from offset start (fd first cut to start), each line
- * translated to an OpenAI output line by anthropic_result.  The
- * download goes to a temporary file first, so a try cut short starts
- * over; a line that is not a results line fails the whole file.  Sets
- * *bytes to the bytes written and *lines to the lines.  Returns as
- * http_download, having reported a failure. */
+/* anthropic_results: the results of Anthropic batch id, written to fd
+ * from offset start (fd first cut to start), each line translated to an
+ * OpenAI output line by anthropic_result.  The batch is read first: one
+ * the server does not have is HTTP_FAILED with *gone 1, one that has not
+ * ended HTTP_FAILED.  The results go to a temporary file first (a try
+ * cut short starts over), and are written only when every line is a
+ * whole results line and there are as many as the batch's requests
+ * (they have no stated size to check instead).  Sets *bytes to the
+ * bytes written.  Returns as http_download, having reported a failure
+ * (but for *gone: the caller says it). */
 int	anthropic_results(struct http *h, const char *id, int fd, off_t start,
-	    long long *bytes, long long *lines);
+	    long long *bytes, int *gone);
 
 #endif

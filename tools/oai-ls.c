@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "apipath.h"
+#include "anthropic_api.h"
 #include "batchobj.h"
 #include "buf.h"
 #include "config.h"
@@ -311,7 +311,7 @@ show(struct http *h, struct idsrc *in)
 			failed = 1;
 			continue;
 		}
-		api_path(&path, "/batches/", id, NULL);
+		batch_path(h, &path, id, NULL);
 		rc = http_request(h, "GET", path.p, NULL, 0, &status, &o);
 		if (rc == HTTP_TEMPFAIL) {
 			buf_free(&path);
@@ -336,8 +336,8 @@ list(struct http *h, struct filter *f)
 {
 	int rc;
 
-	rc = http_list(h, f->files ? "/files?limit=10000&order=desc" :
-	    "/batches?limit=100", each, f);
+	rc = f->files ? http_list(h, "/files?limit=10000&order=desc", each,
+	    f) : batch_list(h, each, f);
 	if (f->aligned)
 		print_aligned(f);
 	if (rc == HTTP_TEMPFAIL)
@@ -423,6 +423,10 @@ main(int argc, char *argv[])
 	f.key = cfg.key;
 	f.aligned = isatty(STDOUT_FILENO);
 	h = http_open(&cfg, verbose);
+	if (f.files && batch_anthropic(h)) {
+		warnx("-f: %s keeps no files to list", cfg.prov->name);
+		usage_error(help);
+	}
 	if (argc > 0) {
 		if (idsrc_open(&in, argc, argv) != 0)
 			rc = 1;

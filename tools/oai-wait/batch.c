@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "anthropic_api.h"
 #include "buf.h"
 #include "idsrc.h"
 #include "monoclock.h"
@@ -156,7 +157,7 @@ usable(struct waiter *w, struct batch *b, struct json_object *o,
 	const char *bad;
 	char shown[512];
 
-	if (batchobj_parse(o, got) == -1 || strcmp(got->id, b->id) != 0 ||
+	if (batch_parse(w->http, o, got) == -1 || strcmp(got->id, b->id) != 0 ||
 	    !idsrc_valid(got->status, strlen(got->status))) {
 		batchobj_free(got);
 		if (path != NULL) {
@@ -220,7 +221,7 @@ take(struct waiter *w, struct batch *b, struct json_object *o,
 
 	if (!usable(w, b, o, &got, path))
 		return -1;
-	if (b->created == 0 && (when = object_created_at(o)) > 0) {
+	if (b->created == 0 && (when = batch_created_at(o)) > 0) {
 		b->created = when;
 		w->nunknown--;
 	}

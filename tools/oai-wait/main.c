@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "anthropic_api.h"
 #include "config.h"
 #include "http.h"
 #include "idsrc.h"
@@ -158,6 +159,9 @@ main(int argc, char *argv[])
 	if (config_load(&cfg) == -1)
 		return 1;
 	w.http = http_open(&cfg, w.verbose);
+	/* Anthropic's listing is paged by id alone: each batch is polled
+	 * by itself. */
+	w.walk.listing = !batch_anthropic(w.http);
 	w.base_path = cfg.base_path;
 	w.apikey = cfg.key;
 	if (idsrc_open(&ids, argc, argv) == -1)
