@@ -84,6 +84,7 @@ enum {
 	R_ERROR, R_STATUS, R_BODY,
 	B_OBJECT, B_CHOICES, B_OUTPUT, B_DATA, B_USAGE, B_MODEL,
 	C_CONTENT,		/* choices[0].message.content */
+	B_TYPE, B_CONTENT,	/* an Anthropic message: "type", "content" */
 	R_N
 };
 
@@ -118,12 +119,13 @@ struct seps {
 struct seps seps_of(uint8_t style);
 
 /* answer_text: the answer of a successful response when it is text (chat
- * content that is a string, the responses output text), decoded into
- * text: 1; else 0. */
+ * content that is a string, the responses output text, an Anthropic
+ * message's text blocks), decoded into text: 1; else 0. */
 int	answer_text(const struct parsed *r, struct buf *text);
 
 /* add_answer: the answer of a successful response, as JSON text appended
  * to out: chat: choices[0].message.content; responses: the output text;
+ * an Anthropic message (anthropic_result's body): its text blocks;
  * embeddings: data[0].embedding; anything else: the whole body.
  * scratch: a buffer for the work. */
 void	add_answer(struct buf *out, const struct parsed *r,

@@ -99,6 +99,8 @@ slot_of(enum level lv, const char *k, size_t n, enum level *into)
 		{ L_BODY, "\"data\"", B_DATA, L_OTHER },
 		{ L_BODY, "\"usage\"", B_USAGE, L_OTHER },
 		{ L_BODY, "\"model\"", B_MODEL, L_OTHER },
+		{ L_BODY, "\"type\"", B_TYPE, L_OTHER },
+		{ L_BODY, "\"content\"", B_CONTENT, L_OTHER },
 	};
 	size_t i;
 
