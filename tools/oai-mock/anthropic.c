@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "monoclock.h"
 #include "server.h"
@@ -57,13 +58,19 @@ anthropic_fault(struct MHD_Connection *c, struct req *r)
 	}
 }
 
-/* The key in x-api-key, and -k's when one was given. */
+/* A key, and -k's when one was given: in x-api-key, or as a Bearer
+ * token, which the SDK sends since its 1.x (both are Anthropic's). */
 static int
 authorized(struct MHD_Connection *c, struct req *r, enum MHD_Result *ret)
 {
 	const char *key = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    "x-api-key");
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_AUTHORIZATION);
 
+	if ((key == NULL || *key == '\0') && h != NULL &&
+	    strncasecmp(h, "Bearer ", 7) == 0)
+		key = h + 7;
 	if (key == NULL || *key == '\0') {
 		*ret = send_anthropic_error(c, r, 401, "authentication_error",
 		    "x-api-key header is required");
