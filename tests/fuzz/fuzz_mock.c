@@ -1,4 +1,4 @@
-/* links: tools/oai-mock/answer.c tools/oai-mock/embed.c tools/oai-mock/tokens.c tools/oai-mock/ids.c tools/oai-mock/fault.c */
+/* links: tools/oai-mock/answer.c tools/oai-mock/messages.c tools/oai-mock/embed.c tools/oai-mock/tokens.c tools/oai-mock/ids.c tools/oai-mock/fault.c */
 /*
  * fuzz_mock: the request parsing of oai-mock:
  *   - mock_answer, the answer to a request body (a chat, embeddings or

@@ -82,7 +82,7 @@ content_text(struct jval content, struct buf *text)
 }
 
 /* The text of the last message of role user in an array of messages. */
-static void
+void
 last_user_text(struct jval messages, struct buf *text)
 {
 	struct jiter it;
@@ -99,7 +99,7 @@ last_user_text(struct jval messages, struct buf *text)
 
 /* The answer text for a user text, capped at cap tokens (0: no cap).
  * Returns the output tokens; *capped is set when the cap cut it. */
-static long long
+long long
 answer_text(const struct buf *user, uint64_t fallback, long long cap,
     struct buf *text, int *capped)
 {
@@ -327,6 +327,8 @@ mock_answer(const char *endpoint, struct jval body, uint64_t seed,
 		return answer_embeddings(body, out, usage);
 	if (strcmp(endpoint, "/v1/responses") == 0)
 		return answer_responses(body, seed, now, out, usage);
+	if (strcmp(endpoint, "/v1/messages") == 0)
+		return answer_messages(body, seed, out, usage);
 	return bad_request(out, "This endpoint is not served by oai-mock.",
 	    NULL, NULL);
 }

@@ -144,6 +144,33 @@ int	model_of(struct jval body, struct jval *model, struct buf *out);
 int	opt_positive(struct jval body, const char *name, long long *out,
 	    struct buf *err);
 
+/* last_user_text: the text of the last message of role user in an array
+ * of messages (its content a string, or parts whose "text" members are
+ * joined by spaces), into text.  answer_text: the answer text for a user
+ * text (MOCK_ANSWER_PREFIX and its echo, or fallback in hex when it is
+ * empty), capped at cap tokens (0: no cap); returns the output tokens,
+ * *capped set when the cap cut it. */
+void	last_user_text(struct jval messages, struct buf *text);
+long long answer_text(const struct buf *user, uint64_t fallback,
+	    long long cap, struct buf *text, int *capped);
+
+/* answer_messages: mock_answer for /v1/messages, Anthropic's Messages
+ * API (messages.c): 200 and a Message, or 400 and an Anthropic error
+ * body (anthropic_error_body). */
+int	answer_messages(struct jval body, uint64_t seed, struct buf *out,
+	    struct mock_usage *u);
+
+/* anthropic_error_body: appends Anthropic's error shape,
+ * {"type":"error","error":{"type":TYPE,"message":MESSAGE},
+ * "request_id":null} (messages.c). */
+void	anthropic_error_body(struct buf *out, const char *type,
+	    const char *message);
+
+/* messages_prompt_tokens: the input tokens of a Messages request body,
+ * counted as the chat request it was translated from: its system prompt
+ * as a first system message, then its messages (messages.c). */
+long long messages_prompt_tokens(struct jval body);
+
 /* answer_embeddings: mock_answer for /v1/embeddings (embed.c). */
 int	answer_embeddings(struct jval body, struct buf *out,
 	    struct mock_usage *u);
@@ -244,6 +271,10 @@ struct mock_batch {
 	char		*out_path, *err_path;
 	size_t		 out_lines, err_lines;
 	char		*output_file_id, *error_file_id;
+	size_t		 inline_requests;	/* a Message Batch's requests,
+					 * checked when it was created
+					 * (anthropic_batches.c); 0 for a
+					 * batch of an input file */
 };
 
 struct mock_store {
@@ -297,6 +328,8 @@ struct mock_batch *mock_batch_create(struct mock_store *st, char *endpoint,
  * not read it all (oai-mock -O).  Their input files do not exist. */
 void	mock_batch_add_old(struct mock_store *st, size_t n);
 struct mock_batch *mock_batch_find(struct mock_store *st, const char *id);
+/* mock_batch_delete: forgets b, its input and its results files. */
+void	mock_batch_delete(struct mock_store *st, struct mock_batch *b);
 
 /* mock_batch_cancel: starts cancelling b.  0, or -1 when b ended
  * otherwise than cancelled (it cannot be cancelled any more)

@@ -147,6 +147,33 @@ enum MHD_Result list_batches(struct MHD_Connection *c, struct req *r);
 enum MHD_Result get_batch(struct MHD_Connection *c, struct req *r,
 	    const char *id, int cancel);
 
+/* unlisted: under the unlisted fault, the batch at index k of the
+ * store (0 the oldest) is left out of the listings of path (batches.c).
+ * Under the lock. */
+int	unlisted(const struct mock_store *st, const char *path, size_t k);
+
+/* anthropic_respond: answers r as Anthropic's Message Batches API does
+ * (oai-mock -D anthropic): its faults, its key and version headers, its
+ * routes (anthropic.c). */
+enum MHD_Result anthropic_respond(struct MHD_Connection *c, struct req *r);
+
+/* The Message Batches side (anthropic.c, anthropic_batches.c,
+ * anthropic_results.c).  send_anthropic_error answers with Anthropic's
+ * error shape; the handlers each answer r; anthropic_ended: 1 when x's
+ * processing_status is "ended" (under the lock). */
+enum MHD_Result send_anthropic_error(struct MHD_Connection *c,
+	    struct req *r, unsigned status, const char *type,
+	    const char *message);
+enum MHD_Result anthropic_create(struct MHD_Connection *c, struct req *r);
+enum MHD_Result anthropic_list(struct MHD_Connection *c, struct req *r);
+enum MHD_Result anthropic_get(struct MHD_Connection *c, struct req *r,
+	    const char *id, int cancel);
+enum MHD_Result anthropic_delete(struct MHD_Connection *c, struct req *r,
+	    const char *id);
+enum MHD_Result anthropic_results(struct MHD_Connection *c, struct req *r,
+	    const char *id);
+int	anthropic_ended(const struct mock_batch *x);
+
 /* upload_begin: for a multipart POST to /v1/files, starts r's multipart
  * parser (r->pp), which stores the file part as it arrives (files.c). */
 void	upload_begin(struct MHD_Connection *c, struct req *r);
