@@ -86,7 +86,6 @@ struct run {
 
 	struct http	*http;
 	const struct provider *prov;	/* its dialect and limits */
-	long long	 max_tokens;	/* Anthropic: a request's default */
 	struct buf	 inline_body;	/* Anthropic: the create's body */
 	const char	*base_path;	/* for messages */
 	const char	*base_url;	/* the locks' server */
@@ -216,8 +215,8 @@ int		 submit(struct run *run, const struct idsrc *ids,
 
 /* inline_requests: the body of Anthropic's create, {"requests":[...]},
  * in body, and *n its requests: every line of the file at path
- * translated (anthropic_request, run->max_tokens the default
- * max_tokens).  Returns 0, or -1 after saying why the file gets no
+ * translated (anthropic_request, with anthropic_default_max's
+ * default).  Returns 0, or -1 after saying why the file gets no
  * batch: it no longer holds what local id stands for, a line has no
  * translation (path:line), or it is over the provider's limits. */
 int		 inline_requests(const struct run *run, const char *id,

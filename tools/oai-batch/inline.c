@@ -16,6 +16,7 @@
 #include "batch.h"
 #include "buf.h"
 #include "filehash.h"
+#include "jscan.h"
 #include "provider.h"
 #include "regfile.h"
 #include "reqline.h"
@@ -54,7 +55,7 @@ translate_all(const struct run *run, FILE *fp, const char *path,
     struct buf *body, long long *n)
 {
 	struct reqline req;
-	struct buf idbuf = BUF_INIT;
+	struct buf idbuf = BUF_INIT, model = BUF_INIT;
 	const char *why;
 	char *line = NULL;
 	size_t cap = 0;
@@ -70,7 +71,11 @@ translate_all(const struct run *run, FILE *fp, const char *path,
 		    &idbuf)) == NULL) {
 			if (*n > 0)
 				buf_addc(body, ',');
-			if (anthropic_request(&req, run->max_tokens, body,
+			buf_reset(&model);
+			if (jscan_unescape(req.model, &model) != 0)
+				why = "body.model: not a string";
+			else if (anthropic_request(&req, anthropic_default_max(
+			    model.p != NULL ? model.p : "", model.len), body,
 			    &why) == 0)
 				why = NULL;
 		}
@@ -91,6 +96,7 @@ translate_all(const struct run *run, FILE *fp, const char *path,
 	}
 	free(line);
 	buf_free(&idbuf);
+	buf_free(&model);
 	return r;
 }
 

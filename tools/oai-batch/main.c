@@ -30,7 +30,6 @@
 
 #include "batch.h"
 #include "config.h"
-#include "envnum.h"
 #include "expiry.h"
 #include "http.h"
 #include "idsrc.h"
@@ -135,7 +134,7 @@ endpoint_option(struct run *run, const char *s)
 /* inline_options: for a provider that takes the requests inline
  * (Anthropic), whose batches carry no metadata and no expiry: -m, -X
  * and a -Q that counts tokens are refused (exit 2); -Q auto has no
- * queue to learn and does nothing.  BATCHPIPE_MAX_TOKENS is read. */
+ * queue to learn and does nothing. */
 static void
 inline_options(struct run *run, long long expires)
 {
@@ -155,8 +154,6 @@ inline_options(struct run *run, long long expires)
 		usage_error(help);
 	}
 	run->qflag = 0;
-	run->max_tokens = envnum_whole("BATCHPIPE_MAX_TOKENS", 0, 1, 1000000,
-	    "tokens");
 }
 
 /* run_free: frees what run holds. */
