@@ -131,6 +131,7 @@ waiter_free(struct waiter *w)
 	for (i = 0; i < w->nbatches; i++) {
 		batchobj_free(&w->batches[i].last);
 		free(w->batches[i].id);
+		free(w->batches[i].input);
 	}
 	free(w->batches);
 	free(w->due);
