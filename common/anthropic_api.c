@@ -66,9 +66,13 @@ rfc3339(const char *s)
 			;
 	if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
 		oh = om = sign = 0;
-	else if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d", &oh,
-	    &om) == 2 && strlen(p) == 6)
+	else if ((*p == '+' || *p == '-') && strlen(p) == 6 &&
+	    strspn(p + 1, "0123456789") == 2 && p[3] == ':' &&
+	    strspn(p + 4, "0123456789") == 2) {
+		oh = (p[1] - '0') * 10 + (p[2] - '0');
+		om = (p[4] - '0') * 10 + (p[5] - '0');
 		sign = *p == '+' ? 1 : -1;
+	}
 	else
 		return 0;
 	if ((t = timegm(&tm)) == (time_t)-1)

@@ -8,6 +8,7 @@
  * listing the batches: the one created since the attempt began with as
  * many requests is the file's; when two are, oai-batch does not guess. */
 #include <err.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,21 +37,56 @@ struct note {
 	char		 batch[MAX_ID];	/* the batch made, or "" */
 };
 
+/* note_field: the text of note line "key value" (key with its space)
+ * in s, up to its newline, or NULL; *n its length. */
+static const char *
+note_field(const char *s, const char *key, size_t *n)
+{
+	const char *p;
+
+	for (; *s != '\0'; s += strcspn(s, "\n") + (s[strcspn(s, "\n")] ==
+	    '\n'))
+		if (strncmp(s, key, strlen(key)) == 0) {
+			p = s + strlen(key);
+			*n = strcspn(p, "\n");
+			return p[*n] == '\n' ? p : NULL;
+		}
+	return NULL;
+}
+
+/* note_number: the positive number of note line key, or 0. */
+static long long
+note_number(const char *s, const char *key)
+{
+	const char *p;
+	char *end;
+	size_t n;
+	long long v;
+
+	if ((p = note_field(s, key, &n)) == NULL)
+		return 0;
+	errno = 0;
+	v = strtoll(p, &end, 10);
+	return errno == 0 && end == p + n && end != p && v > 0 ? v : 0;
+}
+
 /* note_read: the note of the lock held; empty when there is none or it
  * is cut short (no "end" line: a crash while it was written). */
 static void
 note_read(struct run *run, struct note *nt)
 {
 	struct buf b = BUF_INIT;
-	char id[MAX_ID];
+	const char *p;
+	size_t n;
 
 	memset(nt, 0, sizeof(*nt));
-	if (runlock_note_get(&run->lock, &b) > 0 && strstr(b.p, "\nend\n") &&
-	    sscanf(b.p, "began %lld\nrequests %lld\n", &nt->began,
-	    &nt->requests) == 2) {
-		if (strstr(b.p, "\nbatch ") != NULL &&
-		    sscanf(strstr(b.p, "\nbatch ") + 7, "%255[^\n]", id) == 1)
-			memcpy(nt->batch, id, sizeof(id));
+	if (runlock_note_get(&run->lock, &b) > 0 &&
+	    note_field(b.p, "end", &n) != NULL) {
+		nt->began = note_number(b.p, "began ");
+		nt->requests = note_number(b.p, "requests ");
+		if ((p = note_field(b.p, "batch ", &n)) != NULL &&
+		    n < sizeof(nt->batch))
+			memcpy(nt->batch, p, n);
 	}
 	buf_free(&b);
 }
