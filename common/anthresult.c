@@ -3,6 +3,7 @@
  * 1.17.0 (npm): resources/messages/batches.d.ts (MessageBatch,
  * MessageBatchIndividualResponse), resources/shared.d.ts (ErrorResponse,
  * ErrorType) and core/error.js (the HTTP status of each error class). */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,7 +44,9 @@ count_of(struct json_object *counts, const char *key)
 	    !json_object_is_type(v, json_type_int))
 		return 0;
 	n = json_object_get_int64(v);
-	return n > 0 ? n : 0;
+	/* Capped, so that the sum of the five cannot overflow: a batch
+	 * holds at most 100,000 requests anyway. */
+	return n < 0 ? 0 : n > LLONG_MAX / 8 ? LLONG_MAX / 8 : n;
 }
 
 /* 1 when o's member key is a string that is not empty. */

@@ -1,22 +1,18 @@
-/* anthropic: OpenAI's batch lines to and from Anthropic's Message
- * Batches (anthropic.h).  The formats are those of @anthropic-ai/sdk
- * 1.17.0 (npm): resources/messages/batches.d.ts (MessageBatch,
- * MessageBatchIndividualResponse), resources/messages/messages.d.ts
- * (MessageCreateParams), resources/shared.d.ts (ErrorResponse, ErrorType)
- * and core/error.js (the HTTP status of each error class). */
+/* anthropic: OpenAI's request lines to entries of Anthropic's Message
+ * Batches (anthropic.h; anthresult.c reads the batches and results).
+ * The format is that of @anthropic-ai/sdk 1.17.0 (npm):
+ * resources/messages/messages.d.ts (MessageCreateParams) and
+ * resources/messages/batches.d.ts (BatchCreateParams.Request). */
 #include <stdio.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
 #include "anthropic.h"
-#include "batchobj.h"
 #include "buf.h"
 #include "envnum.h"
 #include "jscan.h"
 #include "modeldata.h"
 #include "reqline.h"
-#include "xalloc.h"
+#include "scrub.h"
 
 /* A reason that names the member at fault; the last call's. */
 static _Thread_local char why_buf[120];
@@ -27,6 +23,12 @@ why_member(const char *what, struct jval key)
 	struct buf name = BUF_INIT;
 
 	jscan_unescape(key, &name);
+	/* The name is the input's: no control character reaches the
+	 * terminal that shows the reason. */
+	if (name.p != NULL)
+		name.len = scrub_controls(name.p, name.len,
+		    SCRUB_FOLD | SCRUB_C1);
+	buf_addc(&name, '\0');
 	snprintf(why_buf, sizeof(why_buf), "%s %.40s has no translation "
 	    "to Anthropic's Messages API", what,
 	    name.p != NULL ? name.p : "");
@@ -40,17 +42,7 @@ static const char *const body_keys[] = {
 	"model", "messages", "max_completion_tokens", "max_tokens",
 	"temperature", "top_p", "stop", "top_k", "user", "n", "stream",
 };
-
-static int
-known_key(struct jval k, const char *const *keys, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (jscan_streq(k, keys[i]))
-			return 1;
-	return 0;
-}
+#define NKEYS	(sizeof(body_keys) / sizeof(body_keys[0]))
 
 /* A member that is absent or null counts as not given, as in OpenAI's
  * API. */
@@ -58,6 +50,15 @@ static int
 member(struct jval obj, const char *key, struct jval *v)
 {
 	return jscan_member(obj, key, v) && v->type != JT_NULL;
+}
+
+/* Appends the text block of string text, as written. */
+static void
+add_text_block(struct buf *out, struct jval text)
+{
+	buf_adds(out, "{\"type\":\"text\",\"text\":");
+	buf_add(out, text.p, text.n);
+	buf_addc(out, '}');
 }
 
 /* Appends text part p ({"type":"text","text":"..."}, nothing else) as
@@ -95,9 +96,7 @@ add_text_part(struct buf *out, struct jval p, const char **why)
 		*why = "a text part without a string text";
 		return -1;
 	}
-	buf_adds(out, "{\"type\":\"text\",\"text\":");
-	buf_add(out, text.p, text.n);
-	buf_addc(out, '}');
+	add_text_block(out, text);
 	return 0;
 }
 
@@ -113,9 +112,7 @@ add_blocks(struct buf *out, struct jval c, int *first, const char **why)
 		if (!*first)
 			buf_addc(out, ',');
 		*first = 0;
-		buf_adds(out, "{\"type\":\"text\",\"text\":");
-		buf_add(out, c.p, c.n);
-		buf_addc(out, '}');
+		add_text_block(out, c);
 		return 0;
 	}
 	if (c.type != JT_ARRAY) {
@@ -294,12 +291,14 @@ max_tokens_of(struct jval body, long long def, const char **why)
 
 /* Appends the sampling members: temperature (Anthropic's range is 0 to
  * 1, OpenAI's 0 to 2: a value above 1 cannot mean the same), top_p and
- * top_k as written, stop as stop_sequences, user as metadata.user_id. */
+ * top_k as written, stop as stop_sequences, user as metadata.user_id;
+ * n and stream checked. */
 static int
 add_sampling(struct buf *out, struct jval body, const char **why)
 {
 	struct jiter it;
 	struct jval k, v, s;
+	long long n;
 	double d;
 
 	if (member(body, "temperature", &v)) {
@@ -338,6 +337,11 @@ add_sampling(struct buf *out, struct jval body, const char **why)
 			return (*why = "stop is neither a string nor an "
 			    "array of strings"), -1;
 	}
+	/* n and stream have one value a batch can honour. */
+	if (member(body, "n", &v) && (jscan_int(v, &n) < 0 || n != 1))
+		return (*why = "n other than 1 has no translation"), -1;
+	if (member(body, "stream", &v) && v.type != JT_FALSE)
+		return (*why = "stream has no translation in a batch"), -1;
 	if (member(body, "user", &v)) {
 		if (v.type != JT_STRING)
 			return (*why = "user is not a string"), -1;
@@ -348,18 +352,23 @@ add_sampling(struct buf *out, struct jval body, const char **why)
 	return 0;
 }
 
-/* n and stream have one value Anthropic's batches can honour. */
+/* Anthropic's custom_id: 1 to 64 letters, digits, '-' or '_' (the API
+ * reference's pattern ^[a-zA-Z0-9_-]{1,64}$).  One id outside it fails
+ * the whole batch's creation, so it is refused here, line by line. */
 static int
-check_single(struct jval body, const char **why)
+custom_id_ok(const char *id, size_t n)
 {
-	struct jval v;
-	long long n;
+	size_t i;
 
-	if (member(body, "n", &v) && (jscan_int(v, &n) < 0 || n != 1))
-		return (*why = "n other than 1 has no translation"), -1;
-	if (member(body, "stream", &v) && v.type != JT_FALSE)
-		return (*why = "stream has no translation in a batch"), -1;
-	return 0;
+	if (n < 1 || n > 64)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((id[i] >= 'a' && id[i] <= 'z') ||
+		    (id[i] >= 'A' && id[i] <= 'Z') ||
+		    (id[i] >= '0' && id[i] <= '9') ||
+		    id[i] == '-' || id[i] == '_'))
+			return 0;
+	return 1;
 }
 
 int
@@ -368,25 +377,29 @@ anthropic_request(const struct reqline *req, long long default_max,
 {
 	struct jiter it;
 	struct jval k, v, msgs;
-	size_t start = out->len;
+	size_t start = out->len, i;
 	long long max;
 
+	if (!custom_id_ok(req->id, req->idlen))
+		return (*why = "custom_id is not 1 to 64 letters, digits, "
+		    "'-' or '_', as Anthropic requires"), -1;
 	if (!jscan_streq(req->url, "/v1/chat/completions"))
 		return (*why = "url is not /v1/chat/completions, the only "
 		    "one Anthropic's Messages API stands for"), -1;
 	jscan_iter(req->body, &it);
-	while (jscan_next(&it, &k, &v))
-		if (!known_key(k, body_keys,
-		    sizeof(body_keys) / sizeof(body_keys[0])))
+	while (jscan_next(&it, &k, &v)) {
+		for (i = 0; i < NKEYS && !jscan_streq(k, body_keys[i]); i++)
+			;
+		if (i == NKEYS)
 			return (*why = why_member("body member", k)), -1;
+	}
 	if (!jscan_member(req->body, "messages", &msgs) ||
 	    msgs.type != JT_ARRAY)
 		return (*why = "body.messages is not an array"), -1;
-	if ((max = max_tokens_of(req->body, default_max, why)) < 0 ||
-	    check_single(req->body, why) < 0)
+	if ((max = max_tokens_of(req->body, default_max, why)) < 0)
 		return -1;
 	buf_adds(out, "{\"custom_id\":");
-	buf_add(out, req->custom_id.p, req->custom_id.n);
+	buf_add_json_string(out, req->id, req->idlen);	/* as it comes back */
 	buf_adds(out, ",\"params\":{\"model\":");
 	buf_add(out, req->model.p, req->model.n);
 	buf_printf(out, ",\"max_tokens\":%lld", max);

@@ -15,7 +15,9 @@ struct batchobj;
 
 /* anthropic_request: appends to out one entry of a Message Batches
  * create request, {"custom_id":...,"params":{...}}, for request line req
- * (checked by reqline_check).  Its url must be /v1/chat/completions.
+ * (checked by reqline_check).  Its custom_id must be 1 to 64 letters,
+ * digits, '-' or '_' (Anthropic's API reference: one that is not fails
+ * the whole batch), its url /v1/chat/completions.
  * model is kept (the model names are Anthropic's); system and developer
  * messages, which must come before the first user or assistant message,
  * become "system" (one string stays a string, else text blocks); user
@@ -27,8 +29,8 @@ struct batchobj;
  * metadata.user_id; n may only be 1 and stream only false.  A member
  * that is null counts as absent.  Strings and numbers are copied as
  * written, so the entry is JSON text as valid as the line.  Returns 0,
- * or -1 (out as it was) with *why a reason: no max_tokens and no
- * default, a role, a content part or a member that has no translation
+ * or -1 (out as it was) with *why a reason: such a custom_id, no
+ * max_tokens and no default, a role, a content part or a member that has no translation
  * (tool calls, tool messages, images, any other body member, named).
  * *why is static text, or text that lasts until this thread's next call. */
 int	anthropic_request(const struct reqline *req, long long default_max,

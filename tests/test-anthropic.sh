@@ -6,14 +6,14 @@
 # must give MODE.out, every line of which a person has read.
 
 ANTH=$BIN/../tests/anthropic
-ADATA=$DATA/anthropic
+ANTH_CASES=$DATA/anthropic
 
 anth_mode() {
 	[ -x "$ANTH" ] || fail "$ANTH not built (make testprogs)"
-	run "$ANTH" "$1" <"$ADATA/$1.in"
+	run "$ANTH" "$1" <"$ANTH_CASES/$1.in"
 	expect_rc 0
 	expect_empty "$T/err"
-	expect_same "$T/out" "$ADATA/$1.out"
+	expect_same "$T/out" "$ANTH_CASES/$1.out"
 }
 
 # Request lines to create entries: system, text parts, max_tokens, the
