@@ -254,8 +254,7 @@ anthropic_create(struct MHD_Connection *c, struct req *r)
 	path = mock_store_path(st, fid);
 	pthread_mutex_unlock(&r->sv->lock);
 	if ((fp = fopen(path, "w")) == NULL ||
-	    fwrite(lines.p, 1, lines.len, fp) != lines.len ||
-	    fclose(fp) != 0) {
+	    (fwrite(lines.p, 1, lines.len, fp) != lines.len) | (fclose(fp) != 0)) {
 		unlink(path);
 		free(path);
 		buf_free(&lines);

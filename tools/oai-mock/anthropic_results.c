@@ -71,6 +71,7 @@ message_of(struct jval body, const char *what, struct buf *m)
 static void
 translate(struct buf *out, struct jval top, struct jval cid)
 {
+	static const struct jval none = { JT_NONE, NULL, 0 };
 	struct jval resp, body, v, err;
 	struct buf m = BUF_INIT;
 	long long status = 500;
@@ -103,7 +104,7 @@ translate(struct buf *out, struct jval top, struct jval cid)
 		return;
 	}
 	if (!jscan_member(top, "error", &err) || !jscan_member(err, "code", &v))
-		v.type = JT_NONE;
+		v = none;
 	if (jscan_streq(v, "batch_cancelled") ||
 	    jscan_streq(v, "batch_expired")) {
 		open_line(out, cid, jscan_streq(v, "batch_cancelled") ?
