@@ -181,12 +181,16 @@ t_anthropic_fetch_ls_rm() {
 	expect_grep "$b: the batch is gone from the server" "$T/err"
 }
 
-# oai-cancel: the batch ends cancelled.
+# oai-fetch of a batch still running: no results yet; oai-cancel: the
+# batch ends cancelled.
 t_anthropic_cancel() {
 	mock_start -q -D anthropic -t 0.05,30,0.05
 	export BATCHPIPE_PROVIDER=anthropic
 	anth_req 2 >a.jsonl
 	b=$(oai-upload a.jsonl | oai-batch | cut -f 1)
+	run oai-fetch "$b"
+	expect_rc 1
+	expect_grep "^oai-fetch: $b: no results yet: the batch is in_progress$" "$T/err"
 	run oai-cancel "$b"
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" "$b	cancelled"
@@ -209,4 +213,12 @@ t_anthropic_pipeline() {
 	run timeout 120 oai-pipeline -i 0.05 -k sku -l 15 -d run req.jsonl items.jsonl
 	expect_rc 0
 	expect_eq "$(anth_batches | wc -l)" "$n" "batches after a re-run"
+}
+
+# oai-ls pages Anthropic's listing by after_id.
+t_anthropic_ls_pages() {
+	anth_mock -O 250
+	run oai-ls
+	expect_rc 0
+	expect_lines 250 "$T/out"
 }
