@@ -336,6 +336,11 @@ submit_inline(struct run *run, const struct idsrc *ids, const char *id,
 	buf_reset(&run->inline_body);
 	if (r != HTTP_OK)
 		return r == HTTP_FAILED ? REFUSED : r;
+	if (k->odd) {
+		warnx("%s: its batch %s has an id or status unfit to use; no "
+		    "other batch is created for it", id, id_shown(k));
+		return REFUSED;
+	}
 	runlock_release(&run->lock);
 	*kp = k;
 	return HTTP_OK;
