@@ -121,17 +121,22 @@ t_anthropic_batch_never_twice() {
 }
 
 # oai-batch killed once its create is sent (the mock makes the batch
-# after 1.5 s): a re-run makes no second batch.
+# after 3 s): a re-run makes no second batch.
 t_anthropic_batch_killed_after_create() {
-	anth_mock -F slow=1500@/v1/messages/batches
+	anth_mock -F slow=3000@/v1/messages/batches
 	anth_req 3 >a.jsonl
 	oai-upload a.jsonl >up
 	oai-batch <up >/dev/null 2>&1 &
 	pid=$!
-	sleep 0.7
+	# The note is written just before the create is sent.
+	for _ in $(seq 1 100); do
+		grep -qs '^began ' "$XDG_STATE_HOME"/batchpipe/locks/batch-* && break
+		sleep 0.1
+	done
+	sleep 1
 	kill "$pid"
 	wait "$pid" || true
-	for _ in $(seq 1 50); do
+	for _ in $(seq 1 80); do
 		[ "$(anth_batches | wc -l)" -ge 1 ] && break
 		sleep 0.1
 	done
