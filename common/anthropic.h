@@ -27,11 +27,13 @@ struct batchobj;
  * positive; temperature (0 to 1: Anthropic's range), top_p and top_k are
  * carried over, stop (a string or strings) as stop_sequences, user as
  * metadata.user_id; n may only be 1 and stream only false.  A member
- * that is null counts as absent.  Strings and numbers are copied as
+ * that is null counts as absent.  The custom_id is written decoded, as
+ * the results give it back; other strings and numbers are copied as
  * written, so the entry is JSON text as valid as the line.  Returns 0,
  * or -1 (out as it was) with *why a reason: such a custom_id, no
- * max_tokens and no default, a role, a content part or a member that has no translation
- * (tool calls, tool messages, images, any other body member, named).
+ * max_tokens and no default, a role, a content part or a member that
+ * has no translation (tool calls, tool messages, images, any other body
+ * member, named).
  * *why is static text, or text that lasts until this thread's next call. */
 int	anthropic_request(const struct reqline *req, long long default_max,
 	    struct buf *out, const char **why);

@@ -7,8 +7,9 @@
  *	anthropic default model		(anthropic_default_max)
  *
  * Each input line gives one output line: the translation (checked to be
- * strict JSON), or "error: WHY".  A result line is followed by the classification of what it
- * became (common/result.h): "= ok", "= retry: WHY" or "= final: WHY".
+ * strict JSON), or "error: WHY".  A result line is followed by the
+ * classification of what it became (common/result.h): "= ok",
+ * "= retry: WHY" or "= final: WHY".
  * A batch gives "status total completed failed output_file_id" ("-" for
  * none).  Lines that are blank or begin with '#' are copied as they are,
  * so an expected output reads as its cases. */
