@@ -18,6 +18,10 @@ static const struct {
 	const char	*url;
 	enum endpoint	 ep;
 } endpoints[] = {
+	/* Images and videos: the text of body.prompt, as completions'. */
+	{ "/v1/images/generations", EP_COMPLETIONS },
+	{ "/v1/images/edits", EP_COMPLETIONS },
+	{ "/v1/videos", EP_COMPLETIONS },
 	{ "/v1/chat/completions", EP_CHAT },
 	{ "/v1/responses", EP_RESPONSES },
 	{ "/v1/embeddings", EP_EMBEDDINGS },
@@ -54,7 +58,8 @@ reqtokens_uncounted(struct reqtokens *rt, const char *url, size_t len)
 	if (endpoint_of(url, len) != EP_NONE)
 		return NULL;
 	fail(rt, "url \"%.*s\" is not counted (only chat, responses, "
-	    "embeddings and completions)", (int)(len > 60 ? 60 : len), url);
+	    "embeddings, completions, images and videos)",
+	    (int)(len > 60 ? 60 : len), url);
 	return rt->why;
 }
 

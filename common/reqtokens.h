@@ -19,6 +19,11 @@
  * Not counted: parts other than text (images, audio, files), tool and
  * function definitions, the tool calls of assistant messages, and input
  * items that are not messages (a function call's output, say).
+ *
+ * Images and videos (/v1/images/generations, /v1/images/edits,
+ * /v1/videos): the tokens of body.prompt, counted as completions'; an
+ * edit's input images and mask and a video's input_reference are not
+ * counted, nor is what is made (images, seconds of video).
  */
 #ifndef REQTOKENS_H
 #define REQTOKENS_H
@@ -49,9 +54,10 @@ struct reqtokens {
 
 /* reqtokens_uncounted: NULL when url[0..len) is an endpoint
  * reqtokens_input counts ("/v1/chat/completions", "/v1/responses",
- * "/v1/embeddings", "/v1/completions"), else the reason, in rt->why:
- * "url \"/v1/x\" is not counted (only chat, responses, embeddings and
- * completions)".  rt->tok is not used. */
+ * "/v1/embeddings", "/v1/completions", the image and video endpoints),
+ * else the reason, in rt->why: "url \"/v1/x\" is not counted (only chat,
+ * responses, embeddings, completions, images and videos)".  rt->tok is
+ * not used. */
 const char	*reqtokens_uncounted(struct reqtokens *rt, const char *url,
 		    size_t len);
 

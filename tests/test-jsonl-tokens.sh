@@ -262,8 +262,8 @@ t_not_a_request() {
 }
 
 t_url_not_counted() {
-	echo '{"custom_id":"x","method":"POST","url":"/v1/moderations","body":{"model":"omni-moderation-latest","input":"hi"}}' >r.jsonl
-	tokens_fails 'jsonl-tokens: r.jsonl:1: url "/v1/moderations" is not counted (only chat, responses, embeddings and completions)' r.jsonl
+	echo '{"custom_id":"x","method":"POST","url":"/v1/audio/speech","body":{"model":"gpt-4o-mini-tts","input":"hi"}}' >r.jsonl
+	tokens_fails 'jsonl-tokens: r.jsonl:1: url "/v1/audio/speech" is not counted (only chat, responses, embeddings, completions, images and videos)' r.jsonl
 }
 
 t_bad_bodies() {

@@ -37,8 +37,8 @@ output_text(struct jval output, struct buf *text)
 }
 
 /* The answer of a successful response body when it is text (chat content
- * that is a string, the responses output text), decoded into text: 1;
- * else 0. */
+ * that is a string, the responses output text, a completion's text),
+ * decoded into text: 1; else 0. */
 int
 answer_text(const struct parsed *r, struct buf *text)
 {
@@ -48,23 +48,105 @@ answer_text(const struct parsed *r, struct buf *text)
 		buf_reset(text);
 		return jscan_unescape(m[C_CONTENT], text) == 0;
 	}
+	if (jscan_streq(m[B_OBJECT], "text_completion")) {
+		buf_reset(text);
+		return jscan_unescape(m[C_TEXT], text) == 0;
+	}
 	if (jscan_streq(m[B_OBJECT], "response") &&
 	    m[B_OUTPUT].type == JT_ARRAY)
 		return output_text(m[B_OUTPUT], text);
 	return 0;
 }
 
+/* The member name of one moderation result, then its value as written
+ * (null when absent), appended to out. */
+static void
+add_member(struct buf *out, struct jval result, const char *name,
+    struct seps s)
+{
+	struct jval v;
+
+	buf_printf(out, "\"%s\"%s", name, s.colon);
+	if (result.type == JT_OBJECT && jscan_member(result, name, &v))
+		buf_add(out, v.p, v.n);
+	else
+		buf_adds(out, "null");
+}
+
+/* A moderation's results (CreateModerationResponse.results, one for each
+ * input, in the order of the inputs): of each, flagged, categories and
+ * category_scores; one object for one result (one input, a string), an
+ * array of them otherwise, so that a request of many inputs keeps their
+ * order.  category_applied_input_types is left out: it says only
+ * whether text or an image was scored. */
+static void
+add_moderation(struct buf *out, struct jval results, struct seps s)
+{
+	struct jiter it;
+	struct jval k, one;
+	size_t n = 0;
+	int many;
+
+	jscan_iter(results, &it);
+	while (jscan_next(&it, &k, &one))
+		n++;
+	if ((many = n != 1))
+		buf_addc(out, '[');
+	jscan_iter(results, &it);
+	for (n = 0; jscan_next(&it, &k, &one); n++) {
+		if (n > 0)
+			buf_adds(out, s.comma);
+		buf_addc(out, '{');
+		add_member(out, one, "flagged", s);
+		buf_adds(out, s.comma);
+		add_member(out, one, "categories", s);
+		buf_adds(out, s.comma);
+		add_member(out, one, "category_scores", s);
+		buf_addc(out, '}');
+	}
+	if (many)
+		buf_addc(out, ']');
+}
+
+enum media
+media_of(const struct parsed *r)
+{
+	const struct jval *m = r->m;
+
+	if (jscan_streq(m[B_OBJECT], "video"))
+		return MEDIA_VIDEOS;
+	/* ImagesResponse has no object member, and created is the one
+	 * member it must have; a moderation has results instead. */
+	if (m[R_BODY].type == JT_OBJECT && m[B_OBJECT].type == JT_NONE &&
+	    m[B_CREATED].type != JT_NONE && m[B_RESULTS].type == JT_NONE)
+		return MEDIA_IMAGES;
+	return MEDIA_NONE;
+}
+
 /* The answer in a successful response body, as JSON text appended to out:
- * chat: choices[0].message.content; responses: the output text; embeddings:
- * data[0].embedding; anything else: the whole body. */
+ * chat: choices[0].message.content; completions: choices[0].text;
+ * responses: the output text; embeddings: data[0].embedding;
+ * moderations: flagged, categories and scores (add_moderation); anything
+ * else: the whole body. */
 void
-add_answer(struct buf *out, const struct parsed *r, struct buf *scratch)
+add_answer(struct buf *out, const struct parsed *r, struct seps s,
+    struct buf *scratch)
 {
 	const struct jval *m = r->m;
 	struct jval body = m[R_BODY], obj = m[B_OBJECT], v;
 
 	if (jscan_streq(obj, "chat.completion") && m[C_CONTENT].type) {
 		buf_add(out, m[C_CONTENT].p, m[C_CONTENT].n);
+		return;
+	}
+	if (jscan_streq(obj, "text_completion") && m[C_TEXT].type) {
+		buf_add(out, m[C_TEXT].p, m[C_TEXT].n);
+		return;
+	}
+	/* CreateModerationResponse is the one body with results and no
+	 * object member. */
+	if (obj.type == JT_NONE && m[B_RESULTS].type == JT_ARRAY) {
+		add_moderation(out, m[B_RESULTS], s);
 		return;
 	}
 	if (jscan_streq(obj, "response") && (v = m[B_OUTPUT]).type == JT_ARRAY) {

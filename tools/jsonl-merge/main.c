@@ -199,6 +199,7 @@ main(int argc, char *argv[])
 	if (stdout_close(1) < 0)
 		status = 1;
 	else {
+		media_warn(&t, o.field);
 		summary(nitems, o.as_json, o.live, &t);
 		status = t.failed > 0 || t.missing > 0 || t.not_json > 0 ||
 		    unknown > 0 ? 3 : 0;

@@ -83,7 +83,10 @@ void	read_result(struct merge *m, const struct entry *en, struct buf *b);
 enum {
 	R_ERROR, R_STATUS, R_BODY,
 	B_OBJECT, B_CHOICES, B_OUTPUT, B_DATA, B_USAGE, B_MODEL,
+	B_RESULTS,		/* a moderation's results */
+	B_CREATED,
 	C_CONTENT,		/* choices[0].message.content */
+	C_TEXT,			/* choices[0].text: a completion's */
 	R_N
 };
 
@@ -118,16 +121,28 @@ struct seps {
 struct seps seps_of(uint8_t style);
 
 /* answer_text: the answer of a successful response when it is text (chat
- * content that is a string, the responses output text), decoded into
- * text: 1; else 0. */
+ * content that is a string, the responses output text, a completion's
+ * text), decoded into text: 1; else 0. */
 int	answer_text(const struct parsed *r, struct buf *text);
 
 /* add_answer: the answer of a successful response, as JSON text appended
- * to out: chat: choices[0].message.content; responses: the output text;
- * embeddings: data[0].embedding; anything else: the whole body.
- * scratch: a buffer for the work. */
-void	add_answer(struct buf *out, const struct parsed *r,
+ * to out with the separators s: chat: choices[0].message.content;
+ * completions: choices[0].text; responses: the output text; embeddings:
+ * data[0].embedding; moderations: {"flagged", "categories",
+ * "category_scores"} of results[0], or an array of them in the order of
+ * results[] when there are not exactly one; anything else (images and
+ * videos too): the whole body.  scratch: a buffer for the work. */
+void	add_answer(struct buf *out, const struct parsed *r, struct seps s,
 	    struct buf *scratch);
+
+/* The bodies that hold no text answer: their endpoints are named once
+ * a run on stderr (media_warn). */
+enum media { MEDIA_NONE, MEDIA_IMAGES, MEDIA_VIDEOS, MEDIA_N };
+
+/* media_of: what the body of a successful response is: an
+ * ImagesResponse (no object member, a created one, no results),
+ * a video job (object "video"), else MEDIA_NONE. */
+enum media media_of(const struct parsed *r);
 
 /* add_json_text: -j: appends text, when it is one JSON value (RFC 8259,
  * as jscan reads it), to out without its white space: 0.  Else -1 and *e
@@ -153,6 +168,7 @@ void	add_not_json(struct buf *out, const struct buf *errkey,
 struct tally {
 	size_t			 answered, failed, missing;
 	size_t			 not_json;	/* -j: answers that are not */
+	size_t			 media[MEDIA_N];	/* by enum media */
 	unsigned long long	 intok, cachedtok, outtok;
 	double			 cost;		/* USD, list price */
 	unsigned long long	 unknown_in, unknown_out;	/* unpriced */
@@ -164,6 +180,11 @@ struct tally {
  * scratch: a buffer for the work. */
 void	count_usage(struct jval usage, struct jval model, struct tally *t,
 	    struct buf *scratch);
+
+/* media_warn: for each kind of t->media that there are, one line on
+ * stderr naming its endpoints and saying that no text answer was added
+ * (field holds the body) and that their cost is not counted. */
+void	media_warn(const struct tally *t, const char *field);
 
 /* summary: the counts, tokens and cost of t on stderr; the cost at the
  * Batch API's price, or with live at the list price live calls pay. */

@@ -91,6 +91,20 @@ count_usage(struct jval usage, struct jval model, struct tally *t,
 }
 
 void
+media_warn(const struct tally *t, const char *field)
+{
+	static const char *const endpoints[MEDIA_N] = { NULL,
+	    "/v1/images/generations or /v1/images/edits", "/v1/videos" };
+	int k;
+
+	for (k = MEDIA_NONE + 1; k < MEDIA_N; k++)
+		if (t->media[k] > 0)
+			warnx("%zu results of %s: no text answer added (%s "
+			    "holds the response body); their cost is not "
+			    "counted", t->media[k], endpoints[k], field);
+}
+
+void
 summary(size_t nitems, int as_json, int live, const struct tally *t)
 {
 	double cost = t->cost * (live ? 1 : BATCH_PRICE_FACTOR);

@@ -95,10 +95,13 @@ slot_of(enum level lv, const char *k, size_t n, enum level *into)
 		{ L_BODY, "\"choices\"", B_CHOICES, L_CHOICE },
 		{ L_CHOICE, "\"message\"", -1, L_MESSAGE },
 		{ L_MESSAGE, "\"content\"", C_CONTENT, L_OTHER },
+		{ L_CHOICE, "\"text\"", C_TEXT, L_OTHER },
 		{ L_BODY, "\"output\"", B_OUTPUT, L_OTHER },
 		{ L_BODY, "\"data\"", B_DATA, L_OTHER },
 		{ L_BODY, "\"usage\"", B_USAGE, L_OTHER },
 		{ L_BODY, "\"model\"", B_MODEL, L_OTHER },
+		{ L_BODY, "\"results\"", B_RESULTS, L_OTHER },
+		{ L_BODY, "\"created\"", B_CREATED, L_OTHER },
 	};
 	size_t i;
 

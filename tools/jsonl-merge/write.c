@@ -69,7 +69,10 @@ add_result(struct writer *w, struct merge *m, const struct entry *en,
 
 	read_result(m, en, &w->res);
 	parse_result(w->res.p, &pr);
-	count_usage(pr.m[B_USAGE], pr.m[B_MODEL], t, &w->scratch);
+	/* An image's usage names no model, a video has none: media_warn
+	 * says that their cost is not counted. */
+	if (media_of(&pr) == MEDIA_NONE)
+		count_usage(pr.m[B_USAGE], pr.m[B_MODEL], t, &w->scratch);
 	outcome(&pr, &outc);
 	if (!outc.ok) {
 		buf_add(&w->out, w->errkey.p, w->errkey.len);
@@ -90,8 +93,9 @@ add_result(struct writer *w, struct merge *m, const struct entry *en,
 	} else {
 		buf_add(&w->out, w->key.p, w->key.len);
 		buf_adds(&w->out, sp.colon);
-		add_answer(&w->out, &pr, &w->scratch);
+		add_answer(&w->out, &pr, sp, &w->scratch);
 		t->answered++;
+		t->media[media_of(&pr)]++;
 	}
 }
 

@@ -86,7 +86,8 @@ create_batch(struct MHD_Connection *c, struct req *r)
 	for (i = 0; endpoints[i] != NULL; i++)
 		if (strcmp(endpoint, endpoints[i]) == 0)
 			break;
-	if (endpoints[i] == NULL || !mock_endpoint_ok(endpoint)) {
+	if (endpoints[i] == NULL || (!mock_endpoint_ok(endpoint) &&
+	    !mock_media_endpoint(endpoint))) {
 		snprintf(msg, sizeof msg, "Invalid value for 'endpoint': '%.64s'"
 		    "%s.", endpoint, endpoints[i] == NULL ? "" :
 		    " is not served by oai-mock");
@@ -163,19 +164,13 @@ list_batches(struct MHD_Connection *c, struct req *r)
 {
 	struct mock_store *st = &r->sv->st;
 	const char *after;
-	char cur[32];
 	struct page p;
 	enum MHD_Result ret;
-	long limit;
 	size_t k;
 	int asc, skipping;
 
-	if (!list_params(c, r, 20, 100, &limit, &after, &asc, &ret))
+	if (!list_begin(c, r, 20, 100, &p, &after, &asc, &ret))
 		return ret;
-	page_open(&p, limit);
-	pthread_mutex_lock(&r->sv->lock);
-	cursor_take(cursor_fault(st, r->path), &after, &p, cur,
-	    sizeof cur);
 	skipping = after != NULL;
 	for (k = 0; k < st->nbatches; k++) {
 		struct mock_batch *x = st->batches[st->nbatches - 1 - k];
@@ -191,9 +186,7 @@ list_batches(struct MHD_Connection *c, struct req *r)
 		mock_batch_json(&p.b, x);
 		page_took(&p, x->id);
 	}
-	page_close(&p);
-	pthread_mutex_unlock(&r->sv->lock);
-	return send_json(c, r, 200, &p.b);
+	return list_end(c, r, &p);
 }
 
 enum MHD_Result

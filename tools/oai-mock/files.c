@@ -29,19 +29,13 @@ list_files(struct MHD_Connection *c, struct req *r)
 	const char *purpose = MHD_lookup_connection_value(c,
 	    MHD_GET_ARGUMENT_KIND, "purpose");
 	const char *after;
-	char cur[32];
 	struct page p;
 	enum MHD_Result ret;
-	long limit;
 	size_t k;
 	int asc, skipping;
 
-	if (!list_params(c, r, 10000, 10000, &limit, &after, &asc, &ret))
+	if (!list_begin(c, r, 10000, 10000, &p, &after, &asc, &ret))
 		return ret;
-	page_open(&p, limit);
-	pthread_mutex_lock(&r->sv->lock);
-	cursor_take(cursor_fault(st, r->path), &after, &p, cur,
-	    sizeof cur);
 	skipping = after != NULL;
 	for (k = 0; k < st->nfiles; k++) {
 		struct mock_file *f = st->files[asc ? k : st->nfiles - 1 - k];
@@ -58,9 +52,7 @@ list_files(struct MHD_Connection *c, struct req *r)
 		mock_file_json(&p.b, f);
 		page_took(&p, f->id);
 	}
-	page_close(&p);
-	pthread_mutex_unlock(&r->sv->lock);
-	return send_json(c, r, 200, &p.b);
+	return list_end(c, r, &p);
 }
 
 enum MHD_Result

@@ -12,6 +12,7 @@
  *                its phases by the clock, and answered into its files
  *   answer.c, embed.c, tokens.c   the answer to one request body;
  *                messages.c that of Anthropic's Messages API
+ *   media.c      the answers of the image and video endpoints (batches)
  *   anthropic.c, anthropic_batches.c, anthropic_list.c,
  *   anthropic_results.c   -D anthropic: Anthropic's Message Batches API
  *                over the same store
@@ -194,6 +195,22 @@ long long mock_prompt_tokens(const char *endpoint, struct jval body);
 /* mock_tokens_of: the tokens of a text of that many bytes by the rule of
  * thumb, a token for four bytes, at least 1. */
 long long mock_tokens_of(size_t bytes);
+
+/* ---- media.c: the image and video endpoints, in batches ---- */
+
+/* mock_media_endpoint: 1 when endpoint is "/v1/images/generations",
+ * "/v1/images/edits" or "/v1/videos". */
+int	mock_media_endpoint(const char *endpoint);
+
+/* mock_answer_media: mock_answer for those endpoints: an ImagesResponse
+ * of body.n (1 to 10, default 1) copies of one 1x1 PNG, or a VideoResource
+ * of a job queued, with body's prompt (required, a non-empty string),
+ * size and the rest; 400 with an error body when the prompt is not
+ * given.  usage: images' prompt tokens (mock_prompt_tokens) and 272
+ * image tokens an image; nothing for a video. */
+int	mock_answer_media(const char *endpoint, struct jval body,
+	    uint64_t seed, long long now, struct buf *out,
+	    struct mock_usage *usage);
 
 /* ---- ids.c: ids, hashes and the wall clock ---- */
 

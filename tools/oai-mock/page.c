@@ -11,7 +11,7 @@
 #include "server.h"
 
 /* The list parameters: limit (1..max, default dflt), after, order. */
-int
+static int
 list_params(struct MHD_Connection *c, struct req *r, long dflt, long max,
     long *limit, const char **after, int *asc, enum MHD_Result *ret)
 {
@@ -46,7 +46,7 @@ list_params(struct MHD_Connection *c, struct req *r, long dflt, long max,
 	return 1;
 }
 
-void
+static void
 page_open(struct page *p, long limit)
 {
 	memset(p, 0, sizeof(*p));
@@ -77,7 +77,7 @@ page_took(struct page *p, const char *id)
 	p->last = id;
 }
 
-void
+static void
 page_close(struct page *p)
 {
 	if (p->cursor != NULL && p->count > 0) {
@@ -133,4 +133,27 @@ cursor_take(const struct mock_fault *f, const char **after, struct page *p,
 		k %= (long long)f->value;
 	snprintf(cur, n, "cursor_%lld", k);
 	p->cursor = cur;
+}
+
+int
+list_begin(struct MHD_Connection *c, struct req *r, long dflt, long max,
+    struct page *p, const char **after, int *asc, enum MHD_Result *ret)
+{
+	long limit;
+
+	if (!list_params(c, r, dflt, max, &limit, after, asc, ret))
+		return 0;
+	page_open(p, limit);
+	pthread_mutex_lock(&r->sv->lock);
+	cursor_take(cursor_fault(&r->sv->st, r->path), after, p, p->cur,
+	    sizeof p->cur);
+	return 1;
+}
+
+enum MHD_Result
+list_end(struct MHD_Connection *c, struct req *r, struct page *p)
+{
+	page_close(p);
+	pthread_mutex_unlock(&r->sv->lock);
+	return send_json(c, r, 200, &p->b);
 }

@@ -152,8 +152,10 @@ process_one(struct mock_batch *b)
 			b->err_lines++;
 		}
 	} else {
-		status = mock_answer(b->endpoint, body, mock_hash(p, s.len,
-		    MOCK_HASH_INIT), mock_wall(), &ans, &u);
+		status = (mock_media_endpoint(b->endpoint) ?
+		    mock_answer_media : mock_answer)(b->endpoint, body,
+		    mock_hash(p, s.len, MOCK_HASH_INIT), mock_wall(), &ans,
+		    &u);
 		buf_printf(&line, ",\"response\":{\"status_code\":%d,", status);
 		result_id(st, &line, "request_id", "req_");
 		buf_adds(&line, ",\"body\":");

@@ -106,28 +106,32 @@ struct page {
 	struct buf	 b;
 	const char	*first, *last;
 	const char	*cursor;	/* a cursor fault's last_id */
+	char		 cur[32];	/* ...made up here */
 	long		 count, limit;
 	int		 more;
 };
 
-/* list_params: the list parameters: limit (1..max, default dflt), after,
- * order.  1, or 0 after answering (*ret). */
-int	list_params(struct MHD_Connection *c, struct req *r, long dflt,
-	    long max, long *limit, const char **after, int *asc,
+/* list_begin: a listing's start: the list parameters read (limit
+ * 1..max, default dflt; after; order into *asc), p opened, the lock
+ * taken and a cursor fault applied (page.c's cursor_take, which may set
+ * *after to NULL).  1 with the lock held, or 0 after answering (*ret).
+ * list_end: p closed, the lock released, p sent. */
+int	list_begin(struct MHD_Connection *c, struct req *r, long dflt,
+	    long max, struct page *p, const char **after, int *asc,
 	    enum MHD_Result *ret);
-void	page_open(struct page *p, long limit);
+enum MHD_Result list_end(struct MHD_Connection *c, struct req *r,
+	    struct page *p);
 /* page_room: 1 when one more object fits (its separator is written);
  * 0 when the page is full, which means has_more. */
 int	page_room(struct page *p);
 /* page_took: the object just written has this id. */
 void	page_took(struct page *p, const char *id);
-void	page_close(struct page *p);
 /* cursor_fault: the cursor fault that applies to a listing of path (the
  * first given), or NULL.  cursor_take: under cursor fault f (or none), a
- * cursor "cursor_K" of the fault's own is taken: *after becomes NULL (the
- * listing starts over) and p is set to close with has_more and the next
- * made-up cursor in cur: cursor_K+1, modulo the cycle for cursor-cycle.
- * Any other cursor (or none) leads to cursor_0.  Both under the lock. */
+ * cursor "cursor_K" of the fault's own is taken: *after becomes NULL and
+ * p is set to close with has_more and the next made-up cursor, written
+ * in cur (n bytes).  list_begin applies them; a listing of another shape
+ * (anthropic_list.c) calls them itself, under the lock. */
 const struct mock_fault *cursor_fault(const struct mock_store *st,
 	    const char *path);
 void	cursor_take(const struct mock_fault *f, const char **after,
