@@ -44,8 +44,9 @@ async function main() {
 			request('q-2', 'second question', 100),
 			request('q_3', 'third question, capped', 2)],
 	});
-	check(/^msgbatch_/.test(created.id) && created.type === 'message_batch',
-		'create', JSON.stringify(created));
+	check(/^msgbatch_/.test(created.id) && created.type === 'message_batch' &&
+		/^req_/.test(created._request_id),
+		'create', JSON.stringify(created) + ' request-id ' + created._request_id);
 	check(created.processing_status === 'in_progress' &&
 		created.request_counts.processing === 3 &&
 		created.results_url === null && created.ended_at === null &&

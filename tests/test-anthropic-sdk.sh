@@ -28,11 +28,14 @@ sdk_dir() {
 }
 
 # sdk_run [oai-mock options]: tests/anthropic-sdk.js against a fresh
-# oai-mock -D anthropic with those options; its output in $T/out.
+# oai-mock -D anthropic with those options; its output in $T/out.  A batch
+# validates for 2 s (-t): the script's cancel, sent right after its
+# create, lands before any request is answered, however loaded the
+# machine.
 sdk_run() {
 	local npmdir
 	npmdir=$(sdk_dir)
-	MOCK_LOG=$T/mock.log mock_start -D anthropic -k sk-ant-mock -t 0.05,0.3,0.05 "$@"
+	MOCK_LOG=$T/mock.log mock_start -D anthropic -k sk-ant-mock -t 2,0.3,0.05 "$@"
 	NPMDIR=$npmdir ANTHROPIC_BASE_URL=${MOCK_URL%/v1} \
 		ANTHROPIC_API_KEY=sk-ant-mock run timeout 120 node "$TOP/tests/anthropic-sdk.js"
 	cat "$T/out"

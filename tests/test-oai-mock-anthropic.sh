@@ -308,3 +308,25 @@ t_anth_live_message() {
 	ant POST /v1/messages -d '{"model":"claude-mock-1","messages":[{"role":"user","content":"Hi"}]}'
 	expect_error 400 invalid_request_error 'max_tokens: Field required'
 }
+
+# The listing faults act on after_id, the listing's cursor; echo-key on
+# the messages of errored results.
+t_anth_listing_and_echo_faults() {
+	local a b
+	mock_start -q -D anthropic -t 100,100,100 -F unlisted=2
+	acreate 1; a=$bid
+	acreate 1; b=$bid
+	ant GET /v1/messages/batches
+	expect_eq "$(grep -o '"id":"[^"]*"' "$T/body" | cut -d'"' -f4 | paste -sd,)" "$a" "listed"
+	ant GET "/v1/messages/batches/$b"
+	expect_eq "$code" 200 "an unlisted batch"
+	mock_start -q -D anthropic -t 100,100,100 -F cursor-endless
+	acreate 1
+	ant GET '/v1/messages/batches?after_id=cursor_4'
+	expect_grep "^\\{\"data\":\\[\\{\"id\":\"$bid\".*\\],\"has_more\":true,\"first_id\":\"$bid\",\"last_id\":\"cursor_5\"\\}\$" "$T/body"
+	mock_start -q -D anthropic -t 0.05,0.1,0.05 -F fail-requests=100% -F echo-key=sk-echoed
+	acreate 1
+	await_ended "$bid"
+	results "$bid"
+	expect_grep '"message":"The server had an error while processing this request. \(key sk-echoed\)"' "$T/results"
+}

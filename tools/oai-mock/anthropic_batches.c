@@ -1,6 +1,6 @@
 /*
- * oai-mock -D anthropic: /v1/messages/batches, create, retrieve, list,
- * cancel and delete, as Anthropic's Message Batches API answers them.
+ * oai-mock -D anthropic: /v1/messages/batches, create, retrieve, cancel
+ * and delete (the list: anthropic_list.c), as Anthropic's Message Batches API answers them.
  * A Message Batch is one of the store's batches: its requests, checked
  * here, become an input file of request lines to /v1/messages that the
  * lifecycle validates, answers (answer_messages) and ends as it does
@@ -16,9 +16,6 @@
 #include "monoclock.h"
 #include "server.h"
 #include "xalloc.h"
-
-#define LIST_DEFAULT	20
-#define LIST_MAX	1000
 
 int
 anthropic_ended(const struct mock_batch *x)
@@ -42,9 +39,8 @@ add_rfc3339(struct buf *b, const char *key, long long t)
 		buf_printf(b, ",\"%s\":\"%s\"", key, s);
 }
 
-/* The Host header, when it can be put in a URL as it is. */
-static const char *
-host_of(struct MHD_Connection *c)
+const char *
+anthropic_host(struct MHD_Connection *c)
 {
 	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_HOST);
@@ -53,11 +49,11 @@ host_of(struct MHD_Connection *c)
 	    h : NULL;
 }
 
-/* A MessageBatch.  Requests count as processing until the batch ends,
- * then as what became of them; those the batch never answered are
- * canceled, expired or (the batch refused) errored. */
-static void
-batch_json(struct buf *b, const struct mock_batch *x, const char *host)
+/* Requests count as processing until the batch ends, then as what
+ * became of them; those the batch never answered are canceled, expired
+ * or (the batch refused) errored. */
+void
+anthropic_batch_json(struct buf *b, const struct mock_batch *x, const char *host)
 {
 	size_t total = x->inline_requests ? x->inline_requests : x->total;
 	size_t ok = 0, errored = 0, canceled = 0, expired = 0, rest = 0;
@@ -268,7 +264,7 @@ anthropic_create(struct MHD_Connection *c, struct req *r)
 	    xstrdup("24h"), NULL, mono_now());
 	mock_new_id(st, x->id, sizeof x->id, "msgbatch_01", 0);
 	x->inline_requests = n;
-	batch_json(&b, x, host_of(c));
+	anthropic_batch_json(&b, x, anthropic_host(c));
 	lose_create(r);
 	pthread_mutex_unlock(&r->sv->lock);
 	free(path);
@@ -279,96 +275,6 @@ anthropic_create(struct MHD_Connection *c, struct req *r)
 		r->status = 0;
 		return MHD_NO;
 	}
-	return send_json(c, r, 200, &b);
-}
-
-/* limit, before_id and after_id; 1, or 0 after answering. */
-static int
-list_query(struct MHD_Connection *c, struct req *r, long *limit,
-    const char **before, const char **after, enum MHD_Result *ret)
-{
-	const char *l = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-	    "limit");
-	char *end;
-
-	*before = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-	    "before_id");
-	*after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-	    "after_id");
-	*limit = LIST_DEFAULT;
-	if (l != NULL) {
-		*limit = strtol(l, &end, 10);
-		if (*l == '\0' || *end != '\0' || *limit < 1 ||
-		    *limit > LIST_MAX) {
-			*ret = send_anthropic_error(c, r, 400,
-			    "invalid_request_error", "limit: Input should be "
-			    "an integer from 1 to 1000");
-			return 0;
-		}
-	}
-	if (*before != NULL && *after != NULL) {
-		*ret = send_anthropic_error(c, r, 400, "invalid_request_error",
-		    "before_id and after_id cannot both be given");
-		return 0;
-	}
-	return 1;
-}
-
-enum MHD_Result
-anthropic_list(struct MHD_Connection *c, struct req *r)
-{
-	struct mock_store *st = &r->sv->st;
-	const char *before, *after, *host = host_of(c);
-	struct mock_batch **v;
-	struct buf b = BUF_INIT;
-	struct page cp;
-	char cur[32];
-	enum MHD_Result ret;
-	size_t n = 0, k, from, to;
-	long limit;
-
-	if (!list_query(c, r, &limit, &before, &after, &ret))
-		return ret;
-	memset(&cp, 0, sizeof cp);
-	pthread_mutex_lock(&r->sv->lock);
-	cursor_take(cursor_fault(st, r->path), &after, &cp, cur, sizeof cur);
-	/* The listed batches, newest first. */
-	v = xreallocarray(NULL, st->nbatches + 1, sizeof *v);
-	for (k = st->nbatches; k-- > 0;)
-		if (!unlisted(st, r->path, k))
-			v[n++] = st->batches[k];
-	from = 0;
-	to = n;
-	for (k = 0; k < n; k++) {
-		if (after != NULL && strcmp(v[k]->id, after) == 0)
-			from = k + 1;
-		if (before != NULL && strcmp(v[k]->id, before) == 0)
-			to = k;
-	}
-	if (after != NULL && from == 0)
-		from = n;	/* an id not listed: nothing after it */
-	if (before != NULL && to == n)
-		to = 0;
-	if (before != NULL && to > (size_t)limit)
-		from = to - (size_t)limit;
-	if (to > from + (size_t)limit)
-		to = from + (size_t)limit;
-	buf_adds(&b, "{\"data\":[");
-	for (k = from; k < to; k++) {
-		if (k > from)
-			buf_addc(&b, ',');
-		batch_json(&b, v[k], host);
-	}
-	buf_printf(&b, "],\"has_more\":%s,\"first_id\":",
-	    (before != NULL ? from > 0 : to < n) ||
-	    (cp.cursor != NULL && to > from) ? "true" : "false");
-	add_str(&b, to > from ? v[from]->id : NULL);
-	buf_adds(&b, ",\"last_id\":");
-	add_str(&b, cp.cursor != NULL && to > from ? cp.cursor :
-	    to > from ? v[to - 1]->id : NULL);
-	buf_addc(&b, '}');
-	pthread_mutex_unlock(&r->sv->lock);
-	free(v);
 	return send_json(c, r, 200, &b);
 }
 
@@ -396,7 +302,7 @@ anthropic_get(struct MHD_Connection *c, struct req *r, const char *id,
 		if (cancel && mock_batch_cancel(x, mono_now()) != 0)
 			refused = 1;
 		else
-			batch_json(&b, x, host_of(c));
+			anthropic_batch_json(&b, x, anthropic_host(c));
 	}
 	pthread_mutex_unlock(&r->sv->lock);
 	if (x == NULL)

@@ -12,9 +12,10 @@
  *                its phases by the clock, and answered into its files
  *   answer.c, embed.c, tokens.c   the answer to one request body;
  *                messages.c that of Anthropic's Messages API
- *   anthropic.c, anthropic_batches.c, anthropic_results.c   -D anthropic:
- *                Anthropic's Message Batches API over the same store
  *   media.c      the answers of the image and video endpoints (batches)
+ *   anthropic.c, anthropic_batches.c, anthropic_list.c,
+ *   anthropic_results.c   -D anthropic: Anthropic's Message Batches API
+ *                over the same store
  *   ids.c        ids, hashes and the wall clock
  *   fault.c      the -F options
  * tests/fuzz/fuzz_mock.c includes this header and links answer, embed,
