@@ -871,6 +871,34 @@ http_request(struct http *h, const char *method, const char *path,
 	return perform(h, &c);
 }
 
+int
+http_request_text(struct http *h, const char *method, const char *path,
+    const char *body, size_t len, int flags, long *status,
+    struct json_object **answer)
+{
+	struct call c;
+
+	memset(&c, 0, sizeof(c));
+	c.method = method;
+	c.path = path;
+	c.flags = flags;
+	c.status = status;
+	c.answer = answer;
+	c.fd = -1;
+	c.expect = -1;
+	c.body = body;
+	c.bodylen = len;
+	if (answer != NULL)
+		*answer = NULL;
+	return perform(h, &c);
+}
+
+const struct provider *
+http_provider(const struct http *h)
+{
+	return h->cfg->prov;
+}
+
 struct upload {
 	const char	*filepath;
 	const char	*remote_name;
@@ -1005,8 +1033,10 @@ http_list(struct http *h, const char *path,
 		if (after != NULL) {
 			if ((esc = curl_easy_escape(h->curl, after, 0)) == NULL)
 				errx(1, "out of memory");
-			buf_printf(&p, "%cafter=%s", strchr(path, '?') != NULL ?
-			    '&' : '?', esc);
+			/* Anthropic's lists take the cursor as after_id. */
+			buf_printf(&p, "%c%s=%s", strchr(path, '?') != NULL ?
+			    '&' : '?', h->cfg->prov->dialect ==
+			    DIALECT_ANTHROPIC ? "after_id" : "after", esc);
 			curl_free(esc);
 		}
 		if ((rc = http_request(h, "GET", p.p, NULL, 0, NULL, &page)) !=

@@ -103,9 +103,10 @@ int	http_request(struct http *h, const char *method, const char *path,
 void	http_idempotency_key(struct http *h, const char *key);
 
 /* http_list: walks a list endpoint: GET path (which may carry a query:
- * "/files?purpose=batch"), then again with after=<last_id> while has_more
- * is true, calling each(item, arg) for every element of "data" (always a
- * JSON object; it is put after the call: take a reference to keep it).
+ * "/files?purpose=batch"), then again with after=<last_id> (Anthropic's
+ * after_id=) while has_more is true, calling each(item, arg) for every
+ * element of "data" (always a JSON object; it is put after the call:
+ * take a reference to keep it).
  * each returns 0 to go on, 1 to stop the walk (found), -1 to stop it after
  * reporting an error (http_list then returns HTTP_FAILED).  Returns HTTP_OK
  * when the walk ended or each stopped it, else as http_request.  A walk
@@ -115,6 +116,16 @@ void	http_idempotency_key(struct http *h, const char *key);
  * HTTP_MAX_PAGES). */
 int	http_list(struct http *h, const char *path,
 	    int (*each)(struct json_object *item, void *arg), void *arg);
+
+/* http_request_text: http_request with body[0..len) the JSON text to
+ * send, already written (a request too big to hold twice as objects:
+ * Anthropic's batch of inline requests). */
+int	http_request_text(struct http *h, const char *method, const char *path,
+	    const char *body, size_t len, int flags, long *status,
+	    struct json_object **answer);
+
+/* http_provider: the provider of h's configuration (its dialect). */
+const struct provider *http_provider(const struct http *h);
 
 /* http_upload: multipart POST of the file at filepath, streamed from disk
  * (memory does not grow with its size), as form field "file" named

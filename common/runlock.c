@@ -177,3 +177,44 @@ runlock_release(struct runlock *l)
 		close(l->fd);
 	l->fd = -1;
 }
+
+int
+runlock_note_get(const struct runlock *l, struct buf *b)
+{
+	char note[RUNLOCK_NOTE_MAX];
+	ssize_t n;
+
+	buf_reset(b);
+	if (l->fd == -1) {
+		errno = EBADF;
+		return -1;
+	}
+	while ((n = pread(l->fd, note, sizeof(note), 0)) == -1 &&
+	    errno == EINTR)
+		;
+	if (n < 0)
+		return -1;
+	buf_add(b, note, (size_t)n);
+	return (int)n;
+}
+
+int
+runlock_note_set(struct runlock *l, const char *s)
+{
+	size_t n = strlen(s);
+	ssize_t w;
+
+	if (l->fd == -1 || n >= RUNLOCK_NOTE_MAX) {
+		errno = l->fd == -1 ? EBADF : EFBIG;
+		return -1;
+	}
+	/* One small write at offset 0, then the length: a note cut short
+	 * by a crash keeps its end marker only when whole (the reader
+	 * looks for it). */
+	while ((w = pwrite(l->fd, s, n, 0)) == -1 && errno == EINTR)
+		;
+	if (w != (ssize_t)n || ftruncate(l->fd, (off_t)n) != 0 ||
+	    fdatasync(l->fd) != 0)
+		return -1;
+	return 0;
+}

@@ -10,7 +10,10 @@
  * process never leaves it held.  The files are never removed (a file
  * removed while another process waits on it would let a third take a
  * second lock); left behind they are empty and harmless, and may be
- * deleted when no batchpipe tool runs.  A holder marks the file (its
+ * deleted when no batchpipe tool runs; all but those that hold a note
+ * (runlock_note_set): the batch made of a local file, for a provider
+ * whose batches do not name their input (Anthropic), which only the
+ * note finds again.  A holder marks the file (its
  * modification time) after each attempt to make something, so the next
  * holder knows whether to look again at what the server has.
  *
@@ -47,6 +50,19 @@ int	runlock_marked_since(const struct runlock *l, time_t t);
 /* runlock_mark: records that something was (or may have been) made
  * under the lock now.  Without a lock held, does nothing. */
 void	runlock_mark(struct runlock *l);
+
+/* runlock_note_get: sets b to the note a holder of l left in its file
+ * (a few lines of text, up to RUNLOCK_NOTE_MAX bytes).  Returns its
+ * length, 0 when there is none, or -1 without a lock held or when it
+ * cannot be read (errno set). */
+#define RUNLOCK_NOTE_MAX	4096
+struct buf;
+int	runlock_note_get(const struct runlock *l, struct buf *b);
+
+/* runlock_note_set: replaces l's note with s (shorter than
+ * RUNLOCK_NOTE_MAX), on disk (fdatasync) before it returns.  Returns 0,
+ * or -1 without a lock held or on a write error (errno set). */
+int	runlock_note_set(struct runlock *l, const char *s);
 
 /* runlock_release: lets go of the lock, if one is held; l->fd is -1
  * after (calling it again does nothing). */

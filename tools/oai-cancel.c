@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "apipath.h"
+#include "anthropic_api.h"
 #include "batchobj.h"
 #include "buf.h"
 #include "config.h"
@@ -56,14 +56,14 @@ get_batch(struct canceller *c, const char *id, struct batchobj *b)
 	long status;
 	int rc;
 
-	api_path(&c->path, "/batches/", id, NULL);
+	batch_path(c->h, &c->path, id, NULL);
 	rc = http_request(c->h, "GET", c->path.p, NULL, HTTP_QUIET404, &status,
 	    &answer);
 	if (rc == HTTP_FAILED && status == 404)
 		warnx("%s: no such batch", id);
 	if (rc != HTTP_OK)
 		return rc;
-	if (batchobj_parse(answer, b) != 0) {
+	if (batch_parse(c->h, answer, b) != 0) {
 		warnx("GET %s: not a batch", id);
 		rc = HTTP_FAILED;
 	}
@@ -88,7 +88,7 @@ post_cancel(struct canceller *c, const char *id, struct batchobj *b)
 		return HTTP_OK;
 	batchobj_free(b);
 
-	api_path(&c->path, "/batches/", id, "/cancel");
+	batch_path(c->h, &c->path, id, "/cancel");
 	rc = http_request(c->h, "POST", c->path.p, NULL, HTTP_QUIET, &status,
 	    &answer);
 	if (rc != HTTP_OK) {
@@ -98,11 +98,11 @@ post_cancel(struct canceller *c, const char *id, struct batchobj *b)
 				return HTTP_OK;
 			batchobj_free(b);
 		}
-		api_path(&c->path, "/batches/", id, "/cancel");
+		batch_path(c->h, &c->path, id, "/cancel");
 		warnx("POST %s: %s", c->path.p, http_errmsg(c->h));
 		return rc;
 	}
-	rc = batchobj_parse(answer, b) == 0 ? HTTP_OK : HTTP_FAILED;
+	rc = batch_parse(c->h, answer, b) == 0 ? HTTP_OK : HTTP_FAILED;
 	if (rc != HTTP_OK)
 		warnx("POST %s: not a batch", c->path.p);
 	json_object_put(answer);

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "anthropic_api.h"
 #include "apipath.h"
 #include "atomicfile.h"
 #include "batchobj.h"
@@ -101,20 +102,18 @@ file_size(struct http *h, const char *base, const char *id, long long *size,
 	return rc;
 }
 
-/* exists: 1 when the server has the object at prefix id, 0 when it says
- * it has not (404), -1 when it could not be asked (reported quietly: this
- * is only for a hint). */
+/* exists: 1 when the server has the object at path (freed), 0 when it
+ * says it has not (404), -1 when it could not be asked (reported
+ * quietly: this is only for a hint). */
 static int
-exists(struct http *h, const char *prefix, const char *id,
-    struct json_object **answer)
+exists(struct http *h, struct buf *path, struct json_object **answer)
 {
-	struct buf path = BUF_INIT;
 	long status = 0;
 	int rc;
 
-	api_path(&path, prefix, id, NULL);
-	rc = http_request(h, "GET", path.p, NULL, HTTP_QUIET, &status, answer);
-	buf_free(&path);
+	rc = http_request(h, "GET", path->p, NULL, HTTP_QUIET, &status,
+	    answer);
+	buf_free(path);
 	if (rc == HTTP_OK)
 		return 1;
 	return rc == HTTP_FAILED && status == 404 ? 0 : -1;
@@ -129,6 +128,7 @@ explain_gone(struct http *h, const char *id, const char *rest)
 {
 	struct json_object *answer = NULL;
 	struct batchobj b;
+	struct buf path = BUF_INIT;
 	char kind[8], bid[256], *t;
 	const char *in;
 	size_t n;
@@ -149,8 +149,8 @@ explain_gone(struct http *h, const char *id, const char *rest)
 	warnx("%s: the %s file of %s is gone from the server (expired or "
 	    "deleted?); the requests it ran were paid for", id, kind, bid);
 	in = NULL;
-	if (exists(h, "/batches/", bid, &answer) == 1 &&
-	    batchobj_parse(answer, &b) == 0) {
+	if (exists(h, (batch_path(h, &path, bid, NULL), &path), &answer) == 1
+	    && batch_parse(h, answer, &b) == 0) {
 		in = b.input_file_id;
 		if (in != NULL && !idsrc_valid(in, strlen(in)))
 			in = NULL;
@@ -160,7 +160,8 @@ explain_gone(struct http *h, const char *id, const char *rest)
 		warnx("%s: to pay for them again, start a new batch of its "
 		    "input file: oai-batch -f INPUT-FILE-ID | oai-wait | "
 		    "oai-fetch", id);
-	else if (exists(h, "/files/", in, NULL) == 0)
+	else if (exists(h, (api_path(&path, "/files/", in, NULL), &path),
+	    NULL) == 0)
 		warnx("%s: its input file %s is gone from the server too: "
 		    "to pay for them again, upload the requests again "
 		    "(oai-upload) and start a batch of the new file", id, in);
@@ -263,11 +264,30 @@ got(int fd, off_t start)
 	return (long long)(st.st_size - start);
 }
 
-/* fetch: downloads file id, of size bytes (-1: not known), to where to
+/* get: file id (its contents at path), of *size bytes (-1: not stated),
+ * into fd from start; for Anthropic, the results of batch id, translated.
+ * *size is then the bytes written.  Returns as http_download. */
+static int
+get(struct http *h, const char *path, const char *id, int fd, off_t start,
+    long long *size, int *gone)
+{
+	int rc;
+
+	if (batch_anthropic(h))
+		return anthropic_results(h, id, fd, start, size, gone);
+	rc = http_download(h, path, fd, start, *size, 0);
+	if (rc == HTTP_OK && *size < 0)
+		*size = got(fd, start);
+	return rc;
+}
+
+/* fetch: downloads file id, of size bytes (-1: not stated, or
+ * Anthropic's results of batch id, *gone 1 when it is gone), to where to
  * says.  Returns as http_download, reported; a file that cannot be made
  * under -d is HTTP_FAILED, reported. */
 static int
-fetch(struct http *h, struct dest *to, const char *id, long long size)
+fetch(struct http *h, struct dest *to, const char *id, long long size,
+    int *gone)
 {
 	struct buf path = BUF_INIT, name = BUF_INIT;
 	struct afile one;
@@ -278,23 +298,20 @@ fetch(struct http *h, struct dest *to, const char *id, long long size)
 		buf_printf(&name, "%s/%s.jsonl", to->dir, id);
 		if (afile_open(&one, name.p) != 0)
 			rc = HTTP_FAILED;
-		else if ((rc = http_download(h, path.p, fileno(one.fp), 0,
-		    size, 0)) != HTTP_OK)
+		else if ((rc = get(h, path.p, id, fileno(one.fp), 0, &size,
+		    gone)) != HTTP_OK)
 			afile_abort(&one);
 		else if (afile_commit(&one) != 0)
 			rc = HTTP_FAILED;
 	} else if (to->outfile != NULL) {
-		rc = http_download(h, path.p, fileno(to->out.fp), to->at, size,
-		    0);
-		if (rc == HTTP_OK && size < 0)
-			size = got(fileno(to->out.fp), to->at);
-		if (size > 0)
+		rc = get(h, path.p, id, fileno(to->out.fp), to->at, &size,
+		    gone);
+		if (rc == HTTP_OK && size > 0)
 			to->at += size;
 	} else {
-		rc = http_download(h, path.p, to->scratch, 0, size, 0);
+		rc = get(h, path.p, id, to->scratch, 0, &size, gone);
 		if (rc == HTTP_OK)
-			copy_out(to->scratch, size < 0 ? got(to->scratch, 0) :
-			    size, to->copybuf);
+			copy_out(to->scratch, size, to->copybuf);
 	}
 	buf_free(&path);
 	buf_free(&name);
@@ -369,8 +386,11 @@ main(int argc, char *argv[])
 			failed = 1;
 			continue;
 		}
-		if ((rc = file_size(h, cfg.base_path, id, &size,
-		    &gone)) != HTTP_OK) {
+		/* An Anthropic batch's results have no file, nor a size. */
+		size = -1;
+		gone = 0;
+		if (!batch_anthropic(h) && (rc = file_size(h, cfg.base_path,
+		    id, &size, &gone)) != HTTP_OK) {
 			if (gone)
 				explain_gone(h, id, in.rest);
 			temporary = rc == HTTP_TEMPFAIL;
@@ -378,7 +398,11 @@ main(int argc, char *argv[])
 			continue;
 		}
 		http_progress(h, !quiet && isatty(STDERR_FILENO) ? id : NULL);
-		rc = fetch(h, &to, id, size);
+		rc = fetch(h, &to, id, size, &gone);
+		if (gone) {
+			warnx("%s: the batch is gone from the server", id);
+			explain_gone(h, id, in.rest);
+		}
 		if (rc == HTTP_TEMPFAIL)
 			temporary = 1;
 		if (rc != HTTP_OK)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "anthropic_api.h"
 #include "apipath.h"
 #include "buf.h"
 #include "config.h"
@@ -41,11 +42,28 @@ not_file_id(const char *id, size_t len)
 	return NULL;
 }
 
+/* deleted: whether answer says the object is deleted: {"deleted":true}
+ * for a file; for an Anthropic batch, {"type":"message_batch_deleted"}. */
+static int
+deleted(struct http *h, struct json_object *answer)
+{
+	struct json_object *v;
+
+	if (batch_anthropic(h))
+		return json_object_object_get_ex(answer, "type", &v) &&
+		    json_object_is_type(v, json_type_string) &&
+		    strcmp(json_object_get_string(v),
+		    "message_batch_deleted") == 0;
+	return json_object_object_get_ex(answer, "deleted", &v) &&
+	    json_object_is_type(v, json_type_boolean) &&
+	    json_object_get_boolean(v);
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct oai_config cfg;
-	struct json_object *answer, *deleted;
+	struct json_object *answer;
 	struct http *h;
 	struct idsrc in;
 	struct buf path = BUF_INIT;
@@ -100,7 +118,20 @@ main(int argc, char *argv[])
 			failed = 1;
 			continue;
 		}
-		api_path(&path, "/files/", id, NULL);
+		/* Anthropic: oai-upload's ids stand for local files, and
+		 * oai-wait's output "file" is the batch itself. */
+		if (batch_anthropic(h) && local_id_is(id)) {
+			if (!quiet)
+				warnx("%s: a local file's id: nothing on the "
+				    "server to delete", id);
+			printf("%s\n", id);
+			stdout_flush();
+			continue;
+		}
+		if (batch_anthropic(h))
+			batch_path(h, &path, id, NULL);
+		else
+			api_path(&path, "/files/", id, NULL);
 		rc = http_request(h, "DELETE", path.p, NULL, HTTP_QUIET404,
 		    &status, &answer);
 		if (rc == HTTP_FAILED && status == 404 && !force) {
@@ -117,9 +148,7 @@ main(int argc, char *argv[])
 		} else if (rc != HTTP_OK) {
 			failed = 1;
 			continue;
-		} else if (!json_object_object_get_ex(answer, "deleted",
-		    &deleted) || !json_object_is_type(deleted,
-		    json_type_boolean) || !json_object_get_boolean(deleted)) {
+		} else if (!deleted(h, answer)) {
 			warnx("DELETE %s%s: the server did not delete it",
 			    cfg.base_path, path.p);
 			json_object_put(answer);

@@ -1,10 +1,11 @@
-/* links: tools/oai-mock/answer.c tools/oai-mock/embed.c tools/oai-mock/complete.c tools/oai-mock/moderate.c tools/oai-mock/tokens.c tools/oai-mock/ids.c tools/oai-mock/fault.c */
+/* links: tools/oai-mock/answer.c tools/oai-mock/messages.c tools/oai-mock/embed.c tools/oai-mock/complete.c tools/oai-mock/moderate.c tools/oai-mock/tokens.c tools/oai-mock/ids.c tools/oai-mock/fault.c */
 /*
  * fuzz_mock: the request parsing of oai-mock:
  *   - mock_answer, the answer to a request body (a chat, embeddings,
  *     Responses, completions or moderations request from a batch input
- *     line or a live POST): the
- *     first input byte picks the endpoint, the rest is the body.  Checked:
+ *     line or a live POST): the first input byte picks the endpoint ('M':
+ *     /v1/messages, Anthropic's Messages API of oai-mock -D anthropic),
+ *     the rest is the body.  Checked:
  *     status 200 (usage not negative) or 400, and the answer is one valid
  *     JSON object (jscan), so a client can always read it; the prompt
  *     token estimate is not negative.
@@ -64,8 +65,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(spec);
 		return 0;
 	}
-	ep = endpoints[data[0] % (sizeof(endpoints) / sizeof(endpoints[0]))];
-	check(mock_endpoint_ok(ep));
+	ep = data[0] == 'M' ? "/v1/messages" :
+	    endpoints[data[0] % (sizeof(endpoints) / sizeof(endpoints[0]))];
+	check(data[0] == 'M' || mock_endpoint_ok(ep));
 	if (jscan_doc((const char *)data + 1, size - 1, &body, &e) != 0 ||
 	    body.type != JT_OBJECT)
 		return 0;

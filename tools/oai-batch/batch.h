@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "buf.h"
 #include "reqcount.h"
 #include "runlock.h"
 
@@ -15,6 +16,7 @@ struct batchobj;
 struct http;
 struct idsrc;
 struct json_object;
+struct provider;
 
 #define MAX_METADATA	16	/* CreateBatchRequest: Metadata */
 #define MAX_KEY		64
@@ -84,6 +86,8 @@ struct run {
 	double		 first_interval;	/* -i */
 
 	struct http	*http;
+	const struct provider *prov;	/* its dialect and limits */
+	struct buf	 inline_body;	/* Anthropic: the create's body */
 	const char	*base_path;	/* for messages */
 	const char	*base_url;	/* the locks' server */
 	int		 idempotency_key; /* the provider honours one */
@@ -207,6 +211,28 @@ const char	*endpoint(const struct run *run, const char *file_id,
  * file's batch (to print; the file's lock let go of), REFUSED after
  * saying why this file gets none, or the http_rc that ends the run. */
 int		 submit(struct run *run, const struct idsrc *ids,
+		    const char *id, struct known **k);
+
+/* inline.c */
+
+/* inline_requests: the body of Anthropic's create, {"requests":[...]},
+ * in body, and *n its requests: every line of the file at path
+ * translated (anthropic_request, with anthropic_default_max's
+ * default).  Returns 0, or -1 after saying why the file gets no
+ * batch: it no longer holds what local id stands for, a line has no
+ * translation (path:line), or it is over the provider's limits. */
+int		 inline_requests(const struct run *run, const char *id,
+		    const char *path, struct buf *body, long long *n);
+
+/* anthropic.c */
+
+/* submit_inline: submit, for a provider that takes the requests inline
+ * (Anthropic): id is oai-upload's local id, the rest of its input line
+ * the file's path.  The batch made is noted in the file's lock, which a
+ * re-run reads; a lost create is reconciled by listing.  Returns as
+ * submit; HTTP_TEMPFAIL when two batches could be the one a lost create
+ * made. */
+int		 submit_inline(struct run *run, const struct idsrc *ids,
 		    const char *id, struct known **k);
 
 #endif

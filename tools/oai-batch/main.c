@@ -151,11 +151,37 @@ endpoint_option(struct run *run, const char *s)
 	return 0;
 }
 
+/* inline_options: for a provider that takes the requests inline
+ * (Anthropic), whose batches carry no metadata and no expiry: -m, -X
+ * and a -Q that counts tokens are refused (exit 2); -Q auto has no
+ * queue to learn and does nothing. */
+static void
+inline_options(struct run *run, long long expires)
+{
+	const char *no = NULL;
+
+	if (run->npairs > 0)
+		no = "-m: its batches carry no metadata";
+	else if (expires > 0)
+		no = "-X: its results do not expire on request";
+	else if (run->qflag && !run->auto_limit)
+		no = "-Q: its batches carry no metadata to count a queue by";
+	else if (run->endpoint != NULL &&
+	    strcmp(run->endpoint, "/v1/chat/completions") != 0)
+		no = "-e: it runs only /v1/chat/completions requests";
+	if (no != NULL) {
+		warnx("%s %s", run->prov->name, no);
+		usage_error(help);
+	}
+	run->qflag = 0;
+}
+
 /* run_free: frees what run holds. */
 static void
 run_free(struct run *run)
 {
 	json_object_put(run->body);
+	buf_free(&run->inline_body);
 	known_free(run);
 	reqcount_free(&run->rc);
 	http_close(run->http);
@@ -245,7 +271,8 @@ int
 main(int argc, char *argv[])
 {
 	struct run run = { .covered = LLONG_MAX,
-	    .first_interval = 10, .lock = RUNLOCK_NONE };
+	    .first_interval = 10, .lock = RUNLOCK_NONE,
+	    .inline_body = BUF_INIT };
 	struct oai_config cfg;
 	struct idsrc ids;
 	struct known *k;
@@ -262,12 +289,9 @@ main(int argc, char *argv[])
 		usage_error(help);
 	}
 
-	/* -Q counts with the model tables (and looks its limits up). */
-	if (run.qflag && (models_load(NULL) < 0 ||
-	    (run.tier > 0 && limits_load(NULL) < 0)))
-		return 1;
 	if (config_load(&cfg) == -1)
 		return 1;
+	run.prov = cfg.prov;
 	/* A window the provider refuses is refused here, before anything
 	 * is sent. */
 	if (run.window != NULL && !provider_window_ok(cfg.prov, run.window)) {
@@ -275,6 +299,12 @@ main(int argc, char *argv[])
 		    provider_windows(cfg.prov));
 		usage_error(help);
 	}
+	if (cfg.prov->dialect == DIALECT_ANTHROPIC)
+		inline_options(&run, expires);
+	/* -Q counts with the model tables (and looks its limits up). */
+	if (run.qflag && (models_load(NULL) < 0 ||
+	    (run.tier > 0 && limits_load(NULL) < 0)))
+		return 1;
 	run.http = http_open(&cfg, verbose);
 	run.base_path = cfg.base_path;
 	run.base_url = cfg.base_url;
@@ -285,7 +315,10 @@ main(int argc, char *argv[])
 	run.body = create_body(&run, cfg.prov, expires);
 
 	while ((r = idsrc_next(&ids, &id)) == 1) {
-		if ((r = submit(&run, &ids, id, &k)) == HTTP_OK) {
+		r = run.prov->dialect == DIALECT_ANTHROPIC ?
+		    submit_inline(&run, &ids, id, &k) :
+		    submit(&run, &ids, id, &k);
+		if (r == HTTP_OK) {
 			printf("%s\t%s\n", k->id, id);
 			stdout_flush();
 			continue;

@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 #include <string.h>
 
+#include "anthropic_api.h"
 #include "batchobj.h"
 #include "http.h"
 #include "ls.h"
@@ -53,8 +54,8 @@ list(struct http *h, struct listing *ls)
 {
 	int rc;
 
-	rc = http_list(h, ls->files ? "/files?limit=10000&order=desc" :
-	    "/batches?limit=100", each, ls);
+	rc = ls->files ? http_list(h, "/files?limit=10000&order=desc", each,
+	    ls) : batch_list(h, each, ls);
 	if (ls->aligned)
 		rows_aligned(ls);
 	if (rc == HTTP_TEMPFAIL)

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "anthropic_api.h"
 #include "config.h"
 #include "http.h"
 #include "idsrc.h"
@@ -156,6 +157,10 @@ main(int argc, char *argv[])
 	ls.key = cfg.key;
 	ls.aligned = isatty(STDOUT_FILENO);
 	h = http_open(&cfg, verbose);
+	if (ls.files && batch_anthropic(h)) {
+		warnx("-f: %s keeps no files to list", cfg.prov->name);
+		usage_error(help);
+	}
 	if (argc > 0) {
 		if (idsrc_open(&in, argc, argv) != 0)
 			rc = 1;

@@ -6,7 +6,7 @@
 #include <json-c/json.h>
 #include <stdio.h>
 
-#include "apipath.h"
+#include "anthropic_api.h"
 #include "buf.h"
 #include "http.h"
 #include "idsrc.h"
@@ -30,7 +30,7 @@ show(struct http *h, struct idsrc *in)
 			failed = 1;
 			continue;
 		}
-		api_path(&path, "/batches/", id, NULL);
+		batch_path(h, &path, id, NULL);
 		rc = http_request(h, "GET", path.p, NULL, 0, &status, &o);
 		if (rc == HTTP_TEMPFAIL) {
 			buf_free(&path);

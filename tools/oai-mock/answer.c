@@ -84,7 +84,7 @@ content_text(struct jval content, struct buf *text)
 }
 
 /* The text of the last message of role user in an array of messages. */
-static void
+void
 last_user_text(struct jval messages, struct buf *text)
 {
 	struct jiter it;
@@ -331,6 +331,8 @@ mock_answer(const char *endpoint, struct jval body, uint64_t seed,
 		return answer_completions(body, seed, now, out, usage);
 	if (strcmp(endpoint, "/v1/moderations") == 0)
 		return answer_moderations(body, seed, out, usage);
+	if (strcmp(endpoint, "/v1/messages") == 0)
+		return answer_messages(body, seed, out, usage);
 	return bad_request(out, "This endpoint is not served by oai-mock.",
 	    NULL, NULL);
 }

@@ -174,7 +174,7 @@ out:
 
 /* unlisted: under the unlisted fault, the batch at index k of the store
  * (0 the oldest) is left out of listings. */
-static int
+int
 unlisted(const struct mock_store *st, const char *path, size_t k)
 {
 	size_t i;

@@ -11,8 +11,12 @@
  *   validate.c, lifecycle.c, results.c   a batch checked, moved along
  *                its phases by the clock, and answered into its files
  *   answer.c, embed.c, complete.c, moderate.c, tokens.c   the answer
- *                to one request body
+ *                to one request body; messages.c that of Anthropic's
+ *                Messages API
  *   media.c      the answers of the image and video endpoints (batches)
+ *   anthropic.c, anthropic_batches.c, anthropic_list.c,
+ *   anthropic_results.c   -D anthropic: Anthropic's Message Batches API
+ *                over the same store
  *   ids.c        ids, hashes and the wall clock
  *   fault.c      the -F options
  * tests/fuzz/fuzz_mock.c includes this header and links answer, embed,
@@ -158,6 +162,28 @@ long long answer_text(const struct buf *user, uint64_t fallback,
 void	add_id(struct buf *out, const char *key, const char *prefix,
 	    uint64_t seed);
 
+/* last_user_text: the text of the last message of role user in an array
+ * of messages (its content a string, or parts whose "text" members are
+ * joined by spaces), into text. */
+void	last_user_text(struct jval messages, struct buf *text);
+
+/* answer_messages: mock_answer for /v1/messages, Anthropic's Messages
+ * API (messages.c): 200 and a Message, or 400 and an Anthropic error
+ * body (anthropic_error_body). */
+int	answer_messages(struct jval body, uint64_t seed, struct buf *out,
+	    struct mock_usage *u);
+
+/* anthropic_error_body: appends Anthropic's error shape,
+ * {"type":"error","error":{"type":TYPE,"message":MESSAGE},
+ * "request_id":null} (messages.c). */
+void	anthropic_error_body(struct buf *out, const char *type,
+	    const char *message);
+
+/* messages_prompt_tokens: the input tokens of a Messages request body,
+ * counted as the chat request it was translated from: its system prompt
+ * as a first system message, then its messages (messages.c). */
+long long messages_prompt_tokens(struct jval body);
+
 /* answer_embeddings: mock_answer for /v1/embeddings (embed.c). */
 int	answer_embeddings(struct jval body, struct buf *out,
 	    struct mock_usage *u);
@@ -291,6 +317,10 @@ struct mock_batch {
 	char		*out_path, *err_path;
 	size_t		 out_lines, err_lines;
 	char		*output_file_id, *error_file_id;
+	size_t		 inline_requests;	/* a Message Batch's requests,
+					 * checked when it was created
+					 * (anthropic_batches.c); 0 for a
+					 * batch of an input file */
 };
 
 struct mock_store {
@@ -344,6 +374,8 @@ struct mock_batch *mock_batch_create(struct mock_store *st, char *endpoint,
  * not read it all (oai-mock -O).  Their input files do not exist. */
 void	mock_batch_add_old(struct mock_store *st, size_t n);
 struct mock_batch *mock_batch_find(struct mock_store *st, const char *id);
+/* mock_batch_delete: forgets b, its input and its results files. */
+void	mock_batch_delete(struct mock_store *st, struct mock_batch *b);
 
 /* mock_batch_cancel: starts cancelling b.  0, or -1 when b ended
  * otherwise than cancelled (it cannot be cancelled any more)

@@ -93,7 +93,7 @@ page_close(struct page *p)
 
 /* The cursor faults: the one that applies to a listing of path (the
  * first given), or NULL. */
-static const struct mock_fault *
+const struct mock_fault *
 cursor_fault(const struct mock_store *st, const char *path)
 {
 	size_t i;
@@ -111,7 +111,7 @@ cursor_fault(const struct mock_store *st, const char *path)
  * over) and p is set to close with has_more and the next made-up cursor
  * in cur: cursor_K+1, modulo the cycle for cursor-cycle.  Any other
  * cursor (or none) leads to cursor_0. */
-static void
+void
 cursor_take(const struct mock_fault *f, const char **after, struct page *p,
     char *cur, size_t n)
 {

@@ -58,8 +58,12 @@ send_body(struct MHD_Connection *c, struct req *r, unsigned status,
 	mock_new_id(st, rid, sizeof rid, "req_", 1);
 	pthread_mutex_unlock(&r->sv->lock);
 	MHD_add_response_header(resp, "Content-Type", type);
-	MHD_add_response_header(resp, "x-request-id", rid);
-	MHD_add_response_header(resp, "openai-version", "2020-10-01");
+	if (r->sv->dialect->dialect == DIALECT_ANTHROPIC)
+		MHD_add_response_header(resp, "request-id", rid);
+	else {
+		MHD_add_response_header(resp, "x-request-id", rid);
+		MHD_add_response_header(resp, "openai-version", "2020-10-01");
+	}
 	if (r->rl.set) {
 		MHD_add_response_header(resp, "x-ratelimit-limit-requests",
 		    r->rl.limit_req);

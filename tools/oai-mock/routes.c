@@ -191,6 +191,10 @@ respond(struct MHD_Connection *c, struct req *r)
 	int parts;
 
 	mono_sleep(r->slow_ms / 1000);
+	if (r->sv->dialect->dialect == DIALECT_ANTHROPIC) {
+		ret = anthropic_respond(c, r);
+		goto out;
+	}
 	if (r->fault >= 0 && r->fault <= MF_REDIRECT) {
 		ret = send_fault(c, r);
 		goto out;
@@ -260,7 +264,9 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 			if (MHD_post_process(r->pp, upload_data,
 			    *upload_data_size) != MHD_YES)
 				r->upload_error = 1;
-		} else if (r->body.len + *upload_data_size > MAX_JSON_BODY)
+		} else if (r->body.len + *upload_data_size >
+		    (r->sv->dialect->dialect == DIALECT_ANTHROPIC ?
+		    (size_t)r->sv->dialect->max_bytes : MAX_JSON_BODY))
 			r->body_too_big = 1;
 		else
 			buf_add(&r->body, upload_data, *upload_data_size);

@@ -128,6 +128,16 @@ enum MHD_Result list_end(struct MHD_Connection *c, struct req *r,
 int	page_room(struct page *p);
 /* page_took: the object just written has this id. */
 void	page_took(struct page *p, const char *id);
+/* cursor_fault: the cursor fault that applies to a listing of path (the
+ * first given), or NULL.  cursor_take: under cursor fault f (or none), a
+ * cursor "cursor_K" of the fault's own is taken: *after becomes NULL and
+ * p is set to close with has_more and the next made-up cursor, written
+ * in cur (n bytes).  list_begin applies them; a listing of another shape
+ * (anthropic_list.c) calls them itself, under the lock. */
+const struct mock_fault *cursor_fault(const struct mock_store *st,
+	    const char *path);
+void	cursor_take(const struct mock_fault *f, const char **after,
+	    struct page *p, char *cur, size_t n);
 
 /* The handlers (files.c, batches.c): each answers r. */
 enum MHD_Result list_files(struct MHD_Connection *c, struct req *r);
@@ -152,6 +162,40 @@ char   *dialect_path(struct MHD_Connection *c, const struct server *sv,
 	    const char *url);
 int	dialect_authorized(struct MHD_Connection *c, struct req *r,
 	    enum MHD_Result *ret);
+
+/* unlisted: under the unlisted fault, the batch at index k of the
+ * store (0 the oldest) is left out of the listings of path (batches.c).
+ * Under the lock. */
+int	unlisted(const struct mock_store *st, const char *path, size_t k);
+
+/* anthropic_respond: answers r as Anthropic's Message Batches API does
+ * (oai-mock -D anthropic): its faults, its key and version headers, its
+ * routes (anthropic.c). */
+enum MHD_Result anthropic_respond(struct MHD_Connection *c, struct req *r);
+
+/* The Message Batches side (anthropic.c, anthropic_batches.c,
+ * anthropic_list.c, anthropic_results.c).  send_anthropic_error answers
+ * with Anthropic's error shape; the handlers each answer r;
+ * anthropic_ended: 1 when x's processing_status is "ended" (under the
+ * lock). */
+enum MHD_Result send_anthropic_error(struct MHD_Connection *c,
+	    struct req *r, unsigned status, const char *type,
+	    const char *message);
+enum MHD_Result anthropic_create(struct MHD_Connection *c, struct req *r);
+enum MHD_Result anthropic_list(struct MHD_Connection *c, struct req *r);
+enum MHD_Result anthropic_get(struct MHD_Connection *c, struct req *r,
+	    const char *id, int cancel);
+enum MHD_Result anthropic_delete(struct MHD_Connection *c, struct req *r,
+	    const char *id);
+enum MHD_Result anthropic_results(struct MHD_Connection *c, struct req *r,
+	    const char *id);
+int	anthropic_ended(const struct mock_batch *x);
+/* anthropic_batch_json: appends x as a MessageBatch, its results_url on
+ * host (anthropic_host: the request's Host header, when it can stand in
+ * a URL as it is, else NULL: a path alone).  Under the lock. */
+void	anthropic_batch_json(struct buf *b, const struct mock_batch *x,
+	    const char *host);
+const char *anthropic_host(struct MHD_Connection *c);
 
 /* upload_begin: for a multipart POST to /v1/files, starts r's multipart
  * parser (r->pp), which stores the file part as it arrives (files.c). */

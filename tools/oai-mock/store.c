@@ -180,6 +180,28 @@ free_batch(struct mock_batch *b)
 }
 
 void
+mock_batch_delete(struct mock_store *st, struct mock_batch *b)
+{
+	const char *ids[3];
+	size_t i, k;
+
+	ids[0] = b->input_file_id;
+	ids[1] = b->output_file_id;
+	ids[2] = b->error_file_id;
+	for (i = 0; i < 3; i++)
+		if (ids[i] != NULL && mock_file_find(st, ids[i], &k) != NULL)
+			mock_file_delete(st, k);
+	for (i = 0; i < st->nbatches; i++)
+		if (st->batches[i] == b) {
+			memmove(st->batches + i, st->batches + i + 1,
+			    (st->nbatches - i - 1) * sizeof *st->batches);
+			st->nbatches--;
+			break;
+		}
+	free_batch(b);
+}
+
+void
 mock_store_init(struct mock_store *st, const char *dir, uint64_t seed)
 {
 	memset(st, 0, sizeof *st);

@@ -48,6 +48,8 @@ mock_prompt_tokens(const char *endpoint, struct jval body)
 	const char *enc = NULL;
 	long long n = -1, cap;
 
+	if (strcmp(endpoint, "/v1/messages") == 0)
+		return messages_prompt_tokens(body);
 	pthread_mutex_lock(&count_lock);
 	if (jscan_member(body, "model", &model) && model.type == JT_STRING) {
 		jscan_unescape(model, &name);

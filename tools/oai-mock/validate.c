@@ -86,9 +86,11 @@ check_line(struct mock_batch *b, long lineno, const char *p, size_t n,
 		    "Missing required parameter: 'body.model'.", "body.model");
 		return -1;
 	}
+	/* A Message Batch may mix models. */
 	if (model0->type == JT_NONE)
 		*model0 = model;
-	else if (model.n != model0->n || memcmp(model.p, model0->p, model.n)) {
+	else if (b->inline_requests == 0 && (model.n != model0->n ||
+	    memcmp(model.p, model0->p, model.n))) {
 		batch_error(b, "mismatched_model", lineno, "All requests in a "
 		    "batch must use the same model.", "body.model");
 		return -1;
@@ -121,7 +123,9 @@ validate(struct mock_batch *b)
 		    "be uploaded with purpose 'batch'.", "input_file_id");
 		return -1;
 	}
-	if (f->bytes > MOCK_MAX_BATCH_BYTES) {
+	/* A Message Batch's requests were counted when it was created,
+	 * by Anthropic's limits. */
+	if (f->bytes > MOCK_MAX_BATCH_BYTES && b->inline_requests == 0) {
 		batch_error(b, "file_too_large", 0, "The input file is larger "
 		    "than the 200 MB maximum for batches.", "input_file_id");
 		return -1;
@@ -155,7 +159,8 @@ validate(struct mock_batch *b)
 		n = end - pos;
 		if (n > 0 && b->map[pos + n - 1] == '\r')
 			n--;
-		if (++lineno > MOCK_MAX_BATCH_REQUESTS) {
+		if (++lineno > MOCK_MAX_BATCH_REQUESTS &&
+		    b->inline_requests == 0) {
 			batch_error(b, "too_many_requests", lineno, "The input "
 			    "file has more than 50,000 requests, the maximum "
 			    "for one batch.", NULL);

@@ -174,5 +174,6 @@ input_open(struct input *in, const char *path, int from_stdin,
 	remote_name(name, from_stdin ? "stdin.jsonl" : path, hex,
 	    expires_after);
 	in->size = (long long)size;
+	memcpy(in->hex, hex, sizeof(in->hex));
 	return 0;
 }

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "anthropic_api.h"
 #include "buf.h"
 #include "config.h"
 #include "expiry.h"
@@ -81,6 +82,28 @@ parse_options(int argc, char *argv[], int *quiet, int *verbose,
 	return optind;
 }
 
+/* local_file: Anthropic takes a batch's requests inline, so nothing is
+ * uploaded: the file is named by an id made of its contents' hash, the
+ * same on every run, for oai-batch to find its batch by, and read there
+ * from its path.  Standard input's copy would be gone by then.  Returns
+ * 0, or 1 after saying why not. */
+static int
+local_file(const struct idsrc *in, struct input *file, const char *path,
+    struct buf *id)
+{
+	close(file->fd);
+	if (strcmp(file->shown, "stdin") == 0 && file->sendpath ==
+	    file->fdpath) {
+		warnx("%s: standard input: the provider takes the requests "
+		    "from oai-batch, which reads them from a file: save them "
+		    "to a file first", in->where);
+		return 1;
+	}
+	printf("%s\t%s\n", local_id(id, file->hex), path);
+	stdout_flush();
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -106,6 +129,11 @@ main(int argc, char *argv[])
 	if (idsrc_open_paths(&in, argc, argv) != 0)
 		return 1;
 	h = http_open(&cfg, verbose);
+	if (batch_anthropic(h) && expires_after > 0) {
+		warnx("-x: %s keeps no uploaded file: nothing expires",
+		    cfg.prov->name);
+		usage_error(help);
+	}
 
 	while (!temporary && (more = idsrc_next(&in, &path)) == 1) {
 		if (strpbrk(path, "\t\n") != NULL) {
@@ -125,6 +153,10 @@ main(int argc, char *argv[])
 		if (input_open(&file, path, from_stdin, expires_after,
 		    &name, &line) != 0) {
 			failed = 1;
+			continue;
+		}
+		if (batch_anthropic(h)) {
+			failed |= local_file(&in, &file, path, &name);
 			continue;
 		}
 		runlock_acquire(&lock, cfg.base_url, "upload", name.p,

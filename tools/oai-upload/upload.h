@@ -49,6 +49,7 @@ struct input {
 	char		 fdpath[64];	/* /proc/self/fd/N, for stdin's copy */
 	int		 fd;		/* close it when sent */
 	long long	 size;
+	char		 hex[65];	/* its SHA-256 */
 };
 
 /* input_open: opens operand path ("-": standard input, when from_stdin,

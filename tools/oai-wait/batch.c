@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "anthropic_api.h"
 #include "buf.h"
 #include "idsrc.h"
 #include "monoclock.h"
@@ -27,7 +28,8 @@
 
 /* A set of the ids finds repeats: reading stays linear in the ids. */
 int
-add_batch(struct waiter *w, const char *id, size_t len, const char *where)
+add_batch(struct waiter *w, const char *id, size_t len, const char *where,
+    const char *rest)
 {
 	struct batch *b;
 	char shown[80];
@@ -49,6 +51,9 @@ add_batch(struct waiter *w, const char *id, size_t len, const char *where)
 	b = &w->batches[w->nbatches];
 	memset(b, 0, sizeof(*b));
 	b->id = xstrdup(id);
+	if (rest != NULL && (len = strcspn(rest, "\t")) > 0 &&
+	    idsrc_valid(rest, len))
+		b->input = xstrndup(rest, len);
 	b->interval = w->first_interval;
 	b->tokens = -1;
 	b->next_poll = mono_now();
@@ -156,7 +161,7 @@ usable(struct waiter *w, struct batch *b, struct json_object *o,
 	const char *bad;
 	char shown[512];
 
-	if (batchobj_parse(o, got) == -1 || strcmp(got->id, b->id) != 0 ||
+	if (batch_parse(w->http, o, got) == -1 || strcmp(got->id, b->id) != 0 ||
 	    !idsrc_valid(got->status, strlen(got->status))) {
 		batchobj_free(got);
 		if (path != NULL) {
@@ -220,7 +225,7 @@ take(struct waiter *w, struct batch *b, struct json_object *o,
 
 	if (!usable(w, b, o, &got, path))
 		return -1;
-	if (b->created == 0 && (when = object_created_at(o)) > 0) {
+	if (b->created == 0 && (when = batch_created_at(o)) > 0) {
 		b->created = when;
 		w->nunknown--;
 	}
@@ -228,6 +233,8 @@ take(struct waiter *w, struct batch *b, struct json_object *o,
 	    strcmp(b->last.status, got.status) != 0;
 	batchobj_free(&b->last);
 	b->last = got;
+	if (b->last.input_file_id == NULL && b->input != NULL)
+		b->last.input_file_id = xstrdup(b->input);
 	if (json_object_object_get_ex(o, "usage", &usage) &&
 	    json_object_object_get_ex(usage, "total_tokens", &tokens) &&
 	    json_object_is_type(tokens, json_type_int))

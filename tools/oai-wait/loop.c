@@ -89,7 +89,7 @@ wait_run(struct waiter *w, struct idsrc *ids, int *timed_out)
 			input = 0;
 			if ((r = idsrc_next(ids, &id)) == 1) {
 				if (add_batch(w, id, ids->len,
-				    ids->where) == -1)
+				    ids->where, ids->rest) == -1)
 					status = 1;
 				continue;
 			}

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "anthropic_api.h"
 #include "config.h"
 #include "http.h"
 #include "idsrc.h"
@@ -130,6 +131,7 @@ waiter_free(struct waiter *w)
 	for (i = 0; i < w->nbatches; i++) {
 		batchobj_free(&w->batches[i].last);
 		free(w->batches[i].id);
+		free(w->batches[i].input);
 	}
 	free(w->batches);
 	free(w->due);
@@ -158,6 +160,9 @@ main(int argc, char *argv[])
 	if (config_load(&cfg) == -1)
 		return 1;
 	w.http = http_open(&cfg, w.verbose);
+	/* Anthropic's listing is paged by id alone: each batch is polled
+	 * by itself. */
+	w.walk.listing = !batch_anthropic(w.http);
 	w.base_path = cfg.base_path;
 	w.apikey = cfg.key;
 	if (idsrc_open(&ids, argc, argv) == -1)

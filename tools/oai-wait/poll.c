@@ -6,7 +6,7 @@
 
 #include <json-c/json.h>
 
-#include "apipath.h"
+#include "anthropic_api.h"
 #include "http.h"
 #include "monoclock.h"
 #include "xalloc.h"
@@ -19,7 +19,7 @@ poll_batch(struct waiter *w, struct batch *b)
 	const char *path;
 	int r;
 
-	path = api_path(&w->path, "/batches/", b->id, NULL);
+	path = batch_path(w->http, &w->path, b->id, NULL);
 	r = http_request(w->http, "GET", path, NULL, HTTP_QUIET, NULL, &o);
 	if (r == HTTP_TEMPFAIL) {
 		/* The retries ran out, but the batch runs on regardless:

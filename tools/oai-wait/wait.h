@@ -46,6 +46,10 @@ struct batch {
 	char		*code;		/* ended in a walk: its first error's
 					 * code, or NULL */
 	long long	 tokens;	/* its usage.total_tokens; -1 unknown */
+	char		*input;		/* the input file id its input line
+					 * named (oai-batch's), for a batch
+					 * object that names none (Anthropic's),
+					 * or NULL */
 };
 
 /* The walk of the listing under way, if on: one page a step, paced like
@@ -129,9 +133,11 @@ size_t	due_count(const struct waiter *w, double t, size_t limit);
 /* batch.c */
 /* add_batch: one more id to wait for; 1 when it was taken (a new, well
  * formed id), 0 for a repeat, -1 for a malformed id (reported, where
- * saying where it was read). */
+ * saying where it was read).  rest is the rest of its input line, or
+ * NULL: its first field, an id, is the batch's input file when the batch
+ * object names none (oai-batch's line of an Anthropic batch). */
 int	add_batch(struct waiter *w, const char *id, size_t len,
-	    const char *where);
+	    const char *where, const char *rest);
 /* take: what Batch object o says of batch b, and what follows.  path is
  * the GET that answered o alone, or NULL for a listing's object.  was_due:
  * b was due for a poll, which this answer is; else it is news only, and
