@@ -218,15 +218,48 @@ choose_provider(struct oai_config *c)
 		    v, provider_names());
 }
 
-/* read_key: the provider's own key variable, then OPENAI_API_KEY, then
+/* set_env: v = getenv(var) when it is set and not empty. */
+static int
+set_env(const char *var, const char **v)
+{
+	const char *e = getenv(var);
+
+	if (e == NULL || *e == '\0')
+		return 0;
+	*v = e;
+	return 1;
+}
+
+/* azure_token: Azure also takes an Entra ID token, sent as a Bearer
+ * token, from AZURE_OPENAI_AD_TOKEN (the variable the openai Python
+ * SDK's AzureOpenAI reads).  It and AZURE_OPENAI_API_KEY are two
+ * credentials that cannot both be meant: a usage error. */
+static const char *
+azure_token(struct oai_config *c)
+{
+	const char *tok = NULL, *key = NULL;
+
+	if (strcmp(c->prov->name, "azure") != 0 ||
+	    !set_env("AZURE_OPENAI_AD_TOKEN", &tok))
+		return NULL;
+	if (set_env("AZURE_OPENAI_API_KEY", &key))
+		errx(2, "AZURE_OPENAI_API_KEY and AZURE_OPENAI_AD_TOKEN are "
+		    "both set: unset the one not meant");
+	c->auth = AUTH_BEARER;
+	return tok;
+}
+
+/* read_key: the provider's own key variable (for Azure, before it
+ * AZURE_OPENAI_AD_TOKEN), then OPENAI_API_KEY, then
  * OPENAI_API_KEY_FILE. */
 static int
 read_key(struct oai_config *c)
 {
 	const char *var = NULL, *v = NULL, *kf;
 
-	if (c->prov != NULL && c->prov->key_env != NULL &&
-	    (v = getenv(c->prov->key_env)) != NULL && *v != '\0')
+	if ((v = azure_token(c)) != NULL)
+		var = "AZURE_OPENAI_AD_TOKEN";
+	else if (c->prov->key_env != NULL && set_env(c->prov->key_env, &v))
 		var = c->prov->key_env;
 	else if ((v = getenv("OPENAI_API_KEY")) != NULL && *v != '\0')
 		var = "OPENAI_API_KEY";
@@ -237,10 +270,11 @@ read_key(struct oai_config *c)
 		if ((c->key = read_keyfile(kf)) == NULL)
 			return -1;
 	} else {
-		if (c->prov != NULL && c->prov->key_env != NULL)
-			warnx("no API key: set %s or OPENAI_API_KEY, or "
+		if (c->prov->key_env != NULL)
+			warnx("no API key: set %s%s or OPENAI_API_KEY, or "
 			    "OPENAI_API_KEY_FILE to a file holding it",
-			    c->prov->key_env);
+			    c->prov->key_env, c->prov->auth == AUTH_API_KEY ?
+			    " (or AZURE_OPENAI_AD_TOKEN)" : "");
 		else
 			warnx("no API key: set OPENAI_API_KEY, or "
 			    "OPENAI_API_KEY_FILE to a file holding it");
@@ -255,6 +289,48 @@ read_key(struct oai_config *c)
 		return -1;
 	}
 	return 0;
+}
+
+/* has_param: 1 when query q holds parameter name ("api-version=..."). */
+static int
+has_param(const char *q, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; q != NULL; q = strchr(q, '&'), q = q != NULL ? q + 1 : NULL)
+		if (strncmp(q, name, n) == 0 && q[n] == '=')
+			return 1;
+	return 0;
+}
+
+/* azure_version: Azure's classic base URL (.../openai, not .../openai/v1)
+ * answers nothing without an api-version: take OPENAI_API_VERSION, as
+ * the openai SDKs' AzureOpenAI does, when the URL's query has none; with
+ * neither, the configuration can only fail, so say so before anything
+ * is sent.  The v1 base URL needs none. */
+static void
+azure_version(struct oai_config *c)
+{
+	size_t n = strlen(c->base_path);
+	const char *v = NULL;
+	char *q;
+
+	if ((n >= 3 && strcmp(c->base_path + n - 3, "/v1") == 0) ||
+	    has_param(c->query, "api-version"))
+		return;
+	if (!set_env("OPENAI_API_VERSION", &v))
+		errx(2, "OPENAI_BASE_URL: %s: Azure's classic base URL needs an "
+		    "api-version: add ?api-version=2024-10-21 (or set "
+		    "OPENAI_API_VERSION), or use %s/v1", c->base_url,
+		    c->base_url);
+	if (!header_safe(v) || strpbrk(v, "&#?=") != NULL)
+		errx(2, "OPENAI_API_VERSION: %s: not a version", v);
+	n = strlen(v) + 13 + (c->query != NULL ? strlen(c->query) + 1 : 0);
+	q = xmalloc(n);
+	(void)snprintf(q, n, "%s%sapi-version=%s", c->query != NULL ?
+	    c->query : "", c->query != NULL ? "&" : "", v);
+	free(c->query);
+	c->query = q;
 }
 
 /* read_base_url: OPENAI_BASE_URL, else the provider's default; its
@@ -301,6 +377,8 @@ read_base_url(struct oai_config *c)
 		c->prov = provider_by_name("openai");
 	free(host);
 	c->auth = c->prov->auth;
+	if (strcmp(c->prov->name, "azure") == 0)
+		azure_version(c);
 	return 0;
 }
 

@@ -41,7 +41,12 @@ struct oai_config {
  * reporting "prog: reason" (the key itself is never in a message).  A
  * configuration that names no usable provider (an unknown name; one that
  * has no default base URL when none is given) is a usage error: it
- * exits 2 after saying why, before anything is sent.  config_free wipes
+ * exits 2 after saying why, before anything is sent.
+ * For azure: AZURE_OPENAI_AD_TOKEN, an Entra ID token, is sent as a
+ * Bearer token instead of the key (with AZURE_OPENAI_API_KEY also set,
+ * a usage error); the classic base URL (not ending in /v1) needs an
+ * api-version in its query, else OPENAI_API_VERSION's is added to
+ * cfg->query, else it is a usage error.  config_free wipes
  * the key and frees everything.
  * First of all it turns core dumps off for the process, for good
  * (RLIMIT_CORE 0, and on Linux PR_SET_DUMPABLE 0): a core of a process

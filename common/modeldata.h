@@ -16,7 +16,9 @@
 #include <stddef.h>
 
 /* The Batch API's price is this fraction of the list price: 50% at OpenAI
- * and at Anthropic.  The one place the discount is written. */
+ * and at Anthropic (Message Batches "reducing costs by 50%":
+ * https://platform.claude.com/docs/en/build-with-claude/batch-processing).
+ * The one place the discount is written. */
 #define BATCH_PRICE_FACTOR	0.5
 
 struct model_price {

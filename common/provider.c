@@ -14,23 +14,32 @@ static const struct provider providers[] = {
 	{ "openai", DIALECT_OPENAI, AUTH_BEARER, NULL,
 	    "https://api.openai.com/v1", NULL, only_24h,
 	    50000, 200LL * 1000 * 1000, 0,
-	    "openai-openapi.yaml (CreateBatchRequest); the openai npm package" },
+	    "openai-openapi.yaml (CreateBatchRequest); "
+	    "the openai npm package 6.49.0 (BatchCreateParams)", 0, 0 },
 	{ "azure", DIALECT_OPENAI, AUTH_API_KEY, "AZURE_OPENAI_API_KEY",
 	    NULL, NULL, only_24h,
 	    100000, 200LL * 1000 * 1000, 0,
-	    "the openai npm package (AzureOpenAI)" },
+	    "the openai npm package (AzureOpenAI)", 0, 0 },
 	{ "anthropic", DIALECT_ANTHROPIC, AUTH_X_API_KEY, "ANTHROPIC_API_KEY",
 	    "https://api.anthropic.com/v1", "anthropic-version: 2023-06-01",
 	    only_24h, 100000, 256LL * 1000 * 1000, 0,
-	    "the @anthropic-ai/sdk npm package (messages.batches)" },
+	    "the @anthropic-ai/sdk npm package (messages.batches)",
+	    0, 0 },
+	/* groq-sdk: BatchCreateParams "Durations from 24h to 7d", files
+	 * "up to 100 MB", the client's default https://api.groq.com with
+	 * the paths under /openai/v1, GROQ_API_KEY, a file object whose
+	 * bytes is optional; no Idempotency-Key (the client sets no
+	 * idempotencyHeader).  It states no count of requests: OpenAI's. */
 	{ "groq", DIALECT_OPENAI, AUTH_BEARER, "GROQ_API_KEY",
-	    "https://api.groq.com/openai/v1", NULL, NULL,
-	    50000, 200LL * 1000 * 1000, 0,
-	    "the groq-sdk npm package (batches)" },
+	    "https://api.groq.com/openai/v1", NULL, only_24h,
+	    50000, 100LL * 1000 * 1000, 0,
+	    "the groq-sdk npm package 1.6.0 (batches, files)", 24, 7 * 24 },
+	/* A server that says it speaks OpenAI's shape and nothing more:
+	 * OpenAI's limits, any window it may take. */
 	{ "compatible", DIALECT_OPENAI, AUTH_BEARER, NULL,
-	    NULL, NULL, NULL,
+	    NULL, NULL, only_24h,
 	    50000, 200LL * 1000 * 1000, 0,
-	    "OpenAI's limits, assumed" },
+	    "OpenAI's limits, assumed", 1, 9999 * 24 },
 };
 
 #define NPROVIDERS	(sizeof(providers) / sizeof(providers[0]))
@@ -76,34 +85,58 @@ provider_of_host(const char *host)
 const char *
 provider_names(void)
 {
-	return "openai, azure, anthropic, groq, compatible";
+	static char text[256];
+	size_t i, n = 0;
+
+	if (text[0] != '\0')
+		return text;
+	for (i = 0; i < NPROVIDERS && n < sizeof(text); i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s",
+		    i > 0 ? ", " : "", providers[i].name);
+	return text;
 }
 
-/* A window as "N" then 'h' or 'd', N a positive decimal without
- * leading zero. */
-static int
-window_form(const char *w)
+/* window_hours: the hours of a window written "N" then 'h' or 'd', N a
+ * positive decimal of at most 4 digits without leading zero; -1 when
+ * it is not written so. */
+static long
+window_hours(const char *w)
 {
 	size_t n = 0;
+	long v = 0;
 
 	if (w[0] < '1' || w[0] > '9')
-		return 0;
-	while (isdigit((unsigned char)w[n]))
-		n++;
-	return n <= 4 && (w[n] == 'h' || w[n] == 'd') && w[n + 1] == '\0';
+		return -1;
+	for (; isdigit((unsigned char)w[n]) && n < 4; n++)
+		v = v * 10 + (w[n] - '0');
+	if (w[n] == '\0' || w[n + 1] != '\0')
+		return -1;
+	if (w[n] == 'h')
+		return v;
+	return w[n] == 'd' ? v * 24 : -1;
 }
 
 int
 provider_window_ok(const struct provider *p, const char *w)
 {
 	const char *const *a;
+	long h;
 
-	if (p->windows == NULL)
-		return window_form(w);
 	for (a = p->windows; *a != NULL; a++)
 		if (strcmp(*a, w) == 0)
 			return 1;
-	return 0;
+	h = window_hours(w);
+	return h > 0 && p->max_hours > 0 && h >= p->min_hours &&
+	    h <= p->max_hours;
+}
+
+/* hours_text: h hours as a window, in days when whole days past one. */
+static int
+hours_text(char *s, size_t size, int h)
+{
+	if (h > 24 && h % 24 == 0)
+		return snprintf(s, size, "%dd", h / 24);
+	return snprintf(s, size, "%dh", h);
 }
 
 const char *
@@ -113,14 +146,18 @@ provider_windows(const struct provider *p)
 	const char *const *a;
 	size_t n = 0;
 
-	if (p->windows == NULL)
-		return "any Nh or Nd";
 	text[0] = '\0';
 	for (a = p->windows; *a != NULL && n + strlen(*a) + 3 < sizeof(text);
-	    a++) {
-		if (n > 0)
-			n += (size_t)snprintf(text + n, sizeof(text) - n, ", ");
-		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s", *a);
+	    a++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s",
+		    n > 0 ? ", " : "", *a);
+	if (p->max_hours > 0 && n + 48 < sizeof(text)) {
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+		    "%sany Nh or Nd from ", n > 0 ? ", or " : "");
+		n += (size_t)hours_text(text + n, sizeof(text) - n,
+		    p->min_hours);
+		n += (size_t)snprintf(text + n, sizeof(text) - n, " to ");
+		hours_text(text + n, sizeof(text) - n, p->max_hours);
 	}
 	return text;
 }

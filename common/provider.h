@@ -38,14 +38,17 @@ struct provider {
 					 * ("anthropic-version: ..."), or
 					 * NULL */
 	const char *const *windows;	/* the completion windows accepted,
-					 * the default first; NULL: any
-					 * "Nh" or "Nd" */
+					 * the default first */
 	long long	 max_requests;	/* requests in one batch */
 	long long	 max_bytes;	/* bytes of one batch's input */
 	int		 idempotency_key; /* honours Idempotency-Key on
 					 * batch creation */
 	const char	*source;	/* where the facts above are
 					 * published: for batchpipe(7) */
+	int		 min_hours;	/* besides windows, any "Nh" or "Nd"
+					 * from min_hours to max_hours;
+					 * 0 0: none */
+	int		 max_hours;
 };
 
 /* provider_by_name: the provider called name ("openai", "azure",
@@ -58,14 +61,14 @@ const struct provider *provider_by_name(const char *name);
 const struct provider *provider_of_host(const char *host);
 
 /* provider_names: the names provider_by_name knows, comma separated, for
- * messages. */
+ * messages (built from the table). */
 const char *provider_names(void);
 
 /* provider_window_ok: 1 when provider p accepts completion window w. */
 int	provider_window_ok(const struct provider *p, const char *w);
 
-/* provider_windows: the windows p accepts, for a message ("24h" or
- * "24h, 48h, 7d"; "any Nh or Nd" when it lists none). */
+/* provider_windows: the windows p accepts, for a message ("24h",
+ * "24h, 48h" or "24h, or any Nh or Nd from 24h to 7d"). */
 const char *provider_windows(const struct provider *p);
 
 #endif

@@ -15,7 +15,12 @@
  * request was never run, or the server failed),
  * or when the line has neither a status nor an error code (nothing says
  * the request itself was wrong).  Anything else, an invalid request (HTTP
- * 400) above all, is final.
+ * 400) above all, is final.  Anthropic's results reach here through
+ * anthropic_result (anthropic.h), with the status of their error type:
+ * rate_limit_error (429), api_error (500), timeout_error (504) and
+ * overloaded_error (529) are worth another try, invalid_request_error
+ * (400) and the other 4xx are final, canceled and expired are
+ * batch_cancelled and batch_expired.
  *
  * A member named twice counts by its last occurrence, as with jscan_member
  * and in jsonl-merge (the awk took the first).

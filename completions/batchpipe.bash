@@ -66,6 +66,8 @@ _batchpipe() {
 				mapfile -t COMPREPLY < <(compgen -W "$(_batchpipe_models "$cmd")" -- "$cur") ;;
 			endpoint)
 				mapfile -t COMPREPLY < <(compgen -W '/v1/chat/completions /v1/responses /v1/embeddings /v1/completions' -- "$cur") ;;
+			window)	# 24h everywhere; the longer ones where the provider takes them
+				mapfile -t COMPREPLY < <(compgen -W '24h 48h 72h 7d' -- "$cur") ;;
 			dir | run-dir)
 				compopt -o filenames 2>/dev/null
 				mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;

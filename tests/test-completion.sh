@@ -72,3 +72,11 @@ t_option_values() {
 	complete_words jsonl-sortid -- - >got
 	expect_no_grep '^-n$' got
 }
+
+t_window_values() {
+	complete_words oai-batch -w '' >got
+	printf '%s\n' 24h 48h 72h 7d >want
+	expect_same got want
+	complete_words oai-pipeline -w 4 >got
+	expect_eq "$(cat got)" 48h
+}

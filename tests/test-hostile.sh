@@ -250,5 +250,25 @@ t_upload_answer_with_a_nul_in_its_id_is_refused() {
 	run oai-upload a.jsonl
 	expect_rc 1
 	expect_eq "$(cat "$T/out")" ""
-	expect_eq "$(cat "$T/err")" "oai-upload: POST /v1/files: a.jsonl: the answer has no file id or size"
+	expect_eq "$(cat "$T/err")" "oai-upload: POST /v1/files: a.jsonl: the answer has no file id"
+}
+
+t_upload_size_stated_wrong_is_refused_left_out_is_said() {
+	printf '{"custom_id":"1","method":"POST","url":"/v1/chat/completions","body":{"model":"m"}}\n' >a.jsonl
+	printf '{"object": "list", "data": [], "has_more": false}' >list.json
+	export OPENAI_API_KEY=$CANARY
+	printf '{"id": "file-x", "object": "file", "purpose": "batch", "filename": "a.jsonl", "bytes": %s, "status": "processed"}' \
+		"$(($(wc -c <a.jsonl) - 1))" >upload.json
+	hostile_start -b list.json -a 'POST /v1/files=upload.json'
+	run oai-upload a.jsonl
+	expect_rc 1
+	expect_eq "$(cat "$T/out")" ""
+	expect_grep "^oai-upload: a.jsonl: the server stored $(($(wc -c <a.jsonl) - 1)) bytes of $(wc -c <a.jsonl) " "$T/err"
+	kill "$HOSTILE_PID"
+	printf '{"id": "file-x", "object": "file", "purpose": "batch", "filename": "a.jsonl", "status": "processed"}' >upload.json
+	hostile_start -b list.json -a 'POST /v1/files=upload.json'
+	run oai-upload a.jsonl
+	expect_rc 0
+	expect_eq "$(cat "$T/out")" "$(printf 'file-x\ta.jsonl')"
+	expect_grep 'the answers state no size' "$T/err"
 }

@@ -69,6 +69,17 @@ t_50001_lines() {
 	cat d/batch-0001.jsonl d/batch-0002.jsonl | cmp - r.jsonl
 }
 
+# BATCHPIPE_PROVIDER=anthropic: files of up to 100,000 requests,
+# Anthropic's limit per Message Batch (common/provider.c's row).
+t_anthropic_100001_lines() {
+	reqs 100001 >r.jsonl
+	run env BATCHPIPE_PROVIDER=anthropic jsonl-split -d d r.jsonl
+	expect_rc 0
+	printf '%s\t%s\t-\n' d/batch-0001.jsonl 100000 d/batch-0002.jsonl 1 >want
+	expect_same "$T/out" want
+	cat d/batch-0001.jsonl d/batch-0002.jsonl | cmp - r.jsonl
+}
+
 # Lines go to the files in runs straight from the reader's buffer, CR LF
 # lines and an unterminated last line as copies: whatever the mix, across
 # reads of the input (from a file, and in small pieces from a pipe) and

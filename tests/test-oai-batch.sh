@@ -8,14 +8,14 @@ t_usage_and_version() {
 	run oai-batch -h
 	expect_rc 0
 	expect_eq "$(sed '/^$/,$d' "$T/out")" "usage: oai-batch [-fhqVvx] [-e endpoint] [-i interval]
-                 [-m key=value]... [-Q limit|auto] [-X seconds]
-                 [file-id ...]"
+                 [-m key=value]... [-Q limit|auto] [-w window]
+                 [-X seconds] [file-id ...]"
 	run oai-batch -y
 	expect_rc 2
 	expect_eq "$(cat "$T/err")" "oai-batch: invalid option -- 'y'
 usage: oai-batch [-fhqVvx] [-e endpoint] [-i interval]
-                 [-m key=value]... [-Q limit|auto] [-X seconds]
-                 [file-id ...]"
+                 [-m key=value]... [-Q limit|auto] [-w window]
+                 [-X seconds] [file-id ...]"
 	run oai-batch -V
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" "oai-batch batchpipe 0.1.0"
@@ -906,4 +906,40 @@ t_expired_output_file_answers_404() {
 	expect_rc 1
 	expect_grep "^oai-fetch: $out: the output file of $b is gone from the server \\(expired or deleted\\?\\)" "$T/err"
 	expect_grep "^oai-fetch: $out: to pay for them again, start a new batch of its input file: oai-batch -f $f " "$T/err"
+}
+
+t_window_the_provider_refuses_is_a_usage_error() {
+	mock_start
+	net_lines 1 a.jsonl
+	f=$(bw_upload a.jsonl)
+	run oai-batch -w 48h "$f"
+	expect_rc 2
+	expect_grep '^oai-batch: -w 48h: openai accepts 24h$' "$T/err"
+	expect_grep '^usage: oai-batch ' "$T/err"
+	BATCHPIPE_PROVIDER=groq run oai-batch -w 8d "$f"
+	expect_rc 2
+	expect_grep '^oai-batch: -w 8d: groq accepts 24h, or any Nh or Nd from 24h to 7d$' "$T/err"
+	BATCHPIPE_PROVIDER=groq run oai-batch -w 12h "$f"
+	expect_rc 2
+	BATCHPIPE_PROVIDER=compatible run oai-batch -w 1x "$f"
+	expect_rc 2
+	expect_eq "$(bw_batches "$f" | wc -l)" 0 "batches"
+}
+
+t_window_the_provider_accepts_is_sent() {
+	mock_start -D groq
+	net_lines 1 a.jsonl
+	net_lines 2 b.jsonl
+	fa=$(bw_upload a.jsonl)
+	fb=$(bw_upload b.jsonl)
+	BATCHPIPE_PROVIDER=groq run oai-batch -w 7d "$fa"
+	expect_rc 0
+	expect_empty "$T/err"
+	mock_curl GET "/batches/$(cut -f1 "$T/out")" >batch.json
+	expect_eq "$(bw_member completion_window <batch.json)" 7d
+	# Without -w: the provider's first window.
+	BATCHPIPE_PROVIDER=groq run oai-batch "$fb"
+	expect_rc 0
+	mock_curl GET "/batches/$(cut -f1 "$T/out")" >batch.json
+	expect_eq "$(bw_member completion_window <batch.json)" 24h
 }

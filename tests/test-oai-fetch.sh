@@ -302,3 +302,20 @@ oai-fetch: $fid: to pay for them again, start a new batch of its input file: oai
 	expect_rc 1
 	expect_grep "^oai-fetch: $fid: its input file $in is gone from the server too: to pay for them again, upload the requests again \(oai-upload\) and start a batch of the new file$" "$T/err"
 }
+
+t_file_without_size_is_fetched_and_said_once() {
+	mock_start -F no-bytes
+	net_lines 3 a.jsonl
+	net_lines 200 b.jsonl
+	net_put a.jsonl b.jsonl
+	run oai-fetch "$(sed -n 1p ids)" "$(sed -n 2p ids)"
+	expect_rc 0
+	expect_lines 1 "$T/err"
+	expect_grep '^oai-fetch: GET /v1/files/file-[A-Za-z0-9]+: the server states no size \("bytes"\): downloads are checked against their Content-Length only$' "$T/err"
+	cat a.jsonl b.jsonl >want
+	expect_same "$T/out" want
+	run oai-fetch -o all.jsonl "$(sed -n 2p ids)" "$(sed -n 1p ids)"
+	expect_rc 0
+	cat b.jsonl a.jsonl >want
+	expect_same all.jsonl want
+}

@@ -1199,3 +1199,46 @@ t_fault_tpm() {
 		expect_rc 2
 	done
 }
+
+t_completion_window_by_dialect() {
+	mock_start -q
+	chat_input 1 >in.jsonl
+	upload in.jsonl
+	post() { mock_curl POST /batches -d "{\"input_file_id\":\"$fid\",\"endpoint\":\"/v1/chat/completions\",\"completion_window\":\"$1\"}" -o body -w '%{http_code}'; }
+	# openai: 24h only, as OpenAI.
+	expect_eq "$(post 48h)" 400
+	expect_grep "expected '24h'\\.\",\"type\":\"invalid_request_error\",\"param\":\"completion_window\"" body
+	kill "$MOCK_PID"
+	wait "$MOCK_PID" 2>/dev/null
+	# groq: 24h to 7d, echoed.
+	mock_start -q -D groq
+	upload in.jsonl
+	expect_eq "$(post 48h)" 200
+	expect_grep '"completion_window":"48h"' body
+	expect_eq "$(post 7d)" 200
+	expect_eq "$(post 8d)" 400
+	expect_eq "$(post 12h)" 400
+	kill "$MOCK_PID"
+	wait "$MOCK_PID" 2>/dev/null
+	# compatible: any Nh or Nd.
+	mock_start -q -D compatible
+	upload in.jsonl
+	expect_eq "$(post 1h)" 200
+	expect_eq "$(post 30d)" 200
+	expect_eq "$(post 0h)" 400
+	expect_eq "$(post 24)" 400
+}
+
+t_no_bytes_fault_leaves_the_size_out() {
+	mock_start -q -F no-bytes
+	chat_input 1 >in.jsonl
+	upload in.jsonl
+	expect_no_grep '"bytes"' "$T/up.json"
+	mock_curl GET "/files/$fid" >f.json
+	expect_no_grep '"bytes"' f.json
+	expect_grep "\"id\":\"$fid\"" f.json
+	run "$BIN/oai-mock" -F no-bytes=1
+	expect_rc 2
+	run "$BIN/oai-mock" -F no-bytes@/v1/files
+	expect_rc 2
+}

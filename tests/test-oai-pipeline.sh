@@ -73,7 +73,7 @@ whole_files() {
 t_usage() {
 	run oai-pipeline -h
 	expect_rc 0
-	expect_eq "$(sed '/^$/,$d' "$T/out" | tr -s ' \n' ' ' | sed 's/ $//')" "usage: oai-pipeline [-CchjLnqV] [-B dollars] [-d run-dir] [-e endpoint] [-i interval] [-k key-field] [-l max-lines] [-Q limit] [-r retries] [-t timeout] [-x seconds] requests.jsonl [items.jsonl]"
+	expect_eq "$(sed '/^$/,$d' "$T/out" | tr -s ' \n' ' ' | sed 's/ $//')" "usage: oai-pipeline [-CchjLnqV] [-B dollars] [-d run-dir] [-e endpoint] [-i interval] [-k key-field] [-l max-lines] [-Q limit] [-r retries] [-t timeout] [-w window] [-x seconds] requests.jsonl [items.jsonl]"
 	run oai-pipeline -V
 	expect_rc 0
 	expect_eq "$(cat "$T/out")" "oai-pipeline batchpipe 0.1.0"
@@ -124,6 +124,8 @@ t_bad_options_stop_before_anything() {
 -x 2592001|-x 2592001: not a number of seconds from 3600 to 2592000
 -x 1h|-x 1h: not a number of seconds from 3600 to 2592000
 -L -x 3600|-x: -L keeps no file on the server, so nothing expires
+-w 48h|oai-batch: -w 48h: openai accepts 24h
+-L -w 24h|-w: -L makes no batches
 -y|-y: no such option
 EOF2
 	# A blank before or after a number is refused as the tools refuse
@@ -701,7 +703,7 @@ t_missing_key() {
 	mkreq 5 >req.jsonl
 	OPENAI_BASE_URL=http://127.0.0.1:9/v1 pipeline -d run req.jsonl
 	expect_rc 1
-	expect_eq "$(cat "$T/err")" "oai-pipeline: no API key: set OPENAI_API_KEY (or OPENAI_API_KEY_FILE)"
+	expect_eq "$(cat "$T/err")" "oai-pipeline: no API key: set OPENAI_API_KEY (or OPENAI_API_KEY_FILE, or the provider's own variable)"
 	[ ! -e run ] || fail "a run directory without a key"
 }
 
@@ -1361,4 +1363,14 @@ t_expiry_reaches_upload_and_batch() {
 	out=$(bw_get "$b" output_file_id)
 	mock_curl GET "/files/$out" -o obj
 	expect_eq "$(bw_member expires_at <obj)" "$(($(bw_member created_at <obj) + 7200))" "the output's expires_at"
+}
+
+# -w reaches oai-batch: the batches carry the window.
+t_window_reaches_batch() {
+	quick_mock -D groq
+	mkitems 3
+	BATCHPIPE_PROVIDER=groq run oai-pipeline -q -d run -k sku -w 48h req.jsonl items.jsonl
+	expect_rc 0
+	b=$(cut -f1 run/batches | head -n 1)
+	expect_eq "$(bw_get "$b" completion_window)" 48h
 }

@@ -445,3 +445,17 @@ t_expired_file_answers_404() {
 	expect_grep 'HTTP 404' "$T/err"
 	expect_eq "$(net_count_files)" 0 "files listed"
 }
+
+t_answer_without_size_is_taken_and_said_once() {
+	mock_start -F no-bytes
+	net_lines 2 a.jsonl
+	net_lines 3 b.jsonl
+	run oai-upload a.jsonl b.jsonl
+	expect_rc 0
+	expect_lines 2 "$T/out"
+	expect_eq "$(cat "$T/err")" "oai-upload: POST /v1/files: the answers state no size (\"bytes\"): the sizes stored are not verified"
+	while IFS="$(printf '\t')" read -r id path; do
+		mock_curl GET "/files/$id/content" -o got
+		expect_same got "$path"
+	done <"$T/out"
+}

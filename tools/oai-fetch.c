@@ -51,14 +51,17 @@ static const char help[] =
 	"  -h       print this help and exit\n"
 	"  -V       print the version and exit\n";
 
-/* file_size: the bytes of file id, from GET /files/{id}.  Returns as
- * http_request; a missing or odd "bytes" is HTTP_FAILED, reported.  A
- * file the server does not have (404) is HTTP_FAILED with *gone 1,
- * reported by the caller. */
+/* file_size: the bytes of file id, from GET /files/{id}, or -1 when the
+ * server states none (a compatible server may not: the download is then
+ * checked against its Content-Length only, said once).  Returns as
+ * http_request; an odd "bytes" is HTTP_FAILED, reported.  A file the
+ * server does not have (404) is HTTP_FAILED with *gone 1, reported by
+ * the caller. */
 static int
 file_size(struct http *h, const char *base, const char *id, long long *size,
     int *gone)
 {
+	static int said_unsized;
 	struct json_object *answer;
 	struct fileobj f;
 	struct buf path = BUF_INIT;
@@ -78,12 +81,20 @@ file_size(struct http *h, const char *base, const char *id, long long *size,
 		return rc;
 	}
 	fileobj_parse(answer, &f);
-	if (!f.has_bytes || f.bytes < 0) {
-		warnx("GET %s%s: the answer has no size (\"bytes\")",
-		    base, path.p);
+	*size = -1;
+	if (json_object_object_get_ex(answer, "bytes", NULL) &&
+	    (!f.has_bytes || f.bytes < 0)) {
+		warnx("GET %s%s: the answer's size (\"bytes\") is not a "
+		    "number of bytes", base, path.p);
 		rc = HTTP_FAILED;
-	} else
+	} else if (f.has_bytes)
 		*size = f.bytes;
+	else if (!said_unsized) {
+		warnx("GET %s%s: the server states no size (\"bytes\"): "
+		    "downloads are checked against their Content-Length only",
+		    base, path.p);
+		said_unsized = 1;
+	}
 	fileobj_free(&f);
 	buf_free(&path);
 	json_object_put(answer);
@@ -240,9 +251,21 @@ dest_open(struct dest *to)
 	return 0;
 }
 
-/* fetch: downloads file id, of size bytes, to where to says.  Returns as
- * http_download, reported; a file that cannot be made under -d is
- * HTTP_FAILED, reported. */
+/* got: the bytes fd holds past start, after a download of a size not
+ * stated. */
+static long long
+got(int fd, off_t start)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		err(1, "fstat");
+	return (long long)(st.st_size - start);
+}
+
+/* fetch: downloads file id, of size bytes (-1: not known), to where to
+ * says.  Returns as http_download, reported; a file that cannot be made
+ * under -d is HTTP_FAILED, reported. */
 static int
 fetch(struct http *h, struct dest *to, const char *id, long long size)
 {
@@ -263,11 +286,15 @@ fetch(struct http *h, struct dest *to, const char *id, long long size)
 	} else if (to->outfile != NULL) {
 		rc = http_download(h, path.p, fileno(to->out.fp), to->at, size,
 		    0);
-		to->at += size;
+		if (rc == HTTP_OK && size < 0)
+			size = got(fileno(to->out.fp), to->at);
+		if (size > 0)
+			to->at += size;
 	} else {
 		rc = http_download(h, path.p, to->scratch, 0, size, 0);
 		if (rc == HTTP_OK)
-			copy_out(to->scratch, size, to->copybuf);
+			copy_out(to->scratch, size < 0 ? got(to->scratch, 0) :
+			    size, to->copybuf);
 	}
 	buf_free(&path);
 	buf_free(&name);

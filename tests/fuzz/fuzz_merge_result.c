@@ -118,6 +118,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	same(r.m[B_USAGE], want);
 	jscan_member(body, "model", &want);
 	same(r.m[B_MODEL], want);
+	jscan_member(body, "type", &want);
+	same(r.m[B_TYPE], want);
+	jscan_member(body, "content", &want);
+	same(r.m[B_CONTENT], want);
 	want.type = JT_NONE;
 	if (jscan_member(body, "choices", &v) && jscan_index(v, 0, &v) &&
 	    jscan_member(v, "message", &v))
@@ -128,7 +132,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    jscan_int(r.m[R_STATUS], &status) == 0 && status == 200;
 	check(succeeded(line) == ok);
 
-	add_answer(&out, &r, &scratch);
+	add_answer(&out, &r, seps_of(0), &scratch);
 	check(jscan_doc(out.p, out.len, &v, &e) == 0);
 	for (style = 0; style <= SPACED_COLON + SPACED_COMMA; style++) {
 		buf_reset(&out);

@@ -36,9 +36,39 @@ output_text(struct jval output, struct buf *text)
 	return found;
 }
 
+/* The text of an Anthropic message (the body anthropic_result writes
+ * for a succeeded request): every text block of content[], decoded and
+ * joined into text.  1 when there is one, else 0. */
+static int
+message_text(struct jval content, struct buf *text)
+{
+	struct jval block, type, t, k;
+	struct jiter it;
+	int found = 0;
+
+	buf_reset(text);
+	jscan_iter(content, &it);
+	while (jscan_next(&it, &k, &block))
+		if (jscan_member(block, "type", &type) &&
+		    jscan_streq(type, "text") &&
+		    jscan_member(block, "text", &t) && t.type == JT_STRING) {
+			jscan_unescape(t, text);
+			found = 1;
+		}
+	return found;
+}
+
+/* Whether body is an Anthropic message with its content array. */
+static int
+is_message(const struct jval *m)
+{
+	return jscan_streq(m[B_TYPE], "message") &&
+	    m[B_CONTENT].type == JT_ARRAY;
+}
+
 /* The answer of a successful response body when it is text (chat content
- * that is a string, the responses output text, a completion's text),
- * decoded into text: 1; else 0. */
+ * that is a string, the responses output text, a completion's text, an
+ * Anthropic message's text), decoded into text: 1; else 0. */
 int
 answer_text(const struct parsed *r, struct buf *text)
 {
@@ -55,6 +85,8 @@ answer_text(const struct parsed *r, struct buf *text)
 	if (jscan_streq(m[B_OBJECT], "response") &&
 	    m[B_OUTPUT].type == JT_ARRAY)
 		return output_text(m[B_OUTPUT], text);
+	if (is_message(m))
+		return message_text(m[B_CONTENT], text);
 	return 0;
 }
 
@@ -125,8 +157,9 @@ media_of(const struct parsed *r)
 
 /* The answer in a successful response body, as JSON text appended to out:
  * chat: choices[0].message.content; completions: choices[0].text;
- * responses: the output text; embeddings: data[0].embedding;
- * moderations: flagged, categories and scores (add_moderation); anything
+ * responses: the output text; an Anthropic message: its text;
+ * embeddings: data[0].embedding; moderations: flagged, categories and
+ * scores (add_moderation); anything
  * else: the whole body. */
 void
 add_answer(struct buf *out, const struct parsed *r, struct seps s,
@@ -151,6 +184,13 @@ add_answer(struct buf *out, const struct parsed *r, struct seps s,
 	}
 	if (jscan_streq(obj, "response") && (v = m[B_OUTPUT]).type == JT_ARRAY) {
 		if (output_text(v, scratch))
+			buf_add_json_string(out, scratch->p, scratch->len);
+		else
+			buf_adds(out, "null");
+		return;
+	}
+	if (is_message(m)) {
+		if (message_text(m[B_CONTENT], scratch))
 			buf_add_json_string(out, scratch->p, scratch->len);
 		else
 			buf_adds(out, "null");

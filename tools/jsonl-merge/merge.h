@@ -87,6 +87,7 @@ enum {
 	B_CREATED,
 	C_CONTENT,		/* choices[0].message.content */
 	C_TEXT,			/* choices[0].text: a completion's */
+	B_TYPE, B_CONTENT,	/* an Anthropic message: "type", "content" */
 	R_N
 };
 
@@ -122,12 +123,14 @@ struct seps seps_of(uint8_t style);
 
 /* answer_text: the answer of a successful response when it is text (chat
  * content that is a string, the responses output text, a completion's
- * text), decoded into text: 1; else 0. */
+ * text, an Anthropic message's text blocks), decoded into text: 1; else
+ * 0. */
 int	answer_text(const struct parsed *r, struct buf *text);
 
 /* add_answer: the answer of a successful response, as JSON text appended
  * to out with the separators s: chat: choices[0].message.content;
- * completions: choices[0].text; responses: the output text; embeddings:
+ * completions: choices[0].text; responses: the output text; an
+ * Anthropic message (anthropic_result's body): its text blocks; embeddings:
  * data[0].embedding; moderations: {"flagged", "categories",
  * "category_scores"} of results[0], or an array of them in the order of
  * results[] when there are not exactly one; anything else (images and

@@ -50,7 +50,7 @@ void
 count_usage(struct jval usage, struct jval model, struct tally *t,
     struct buf *scratch)
 {
-	unsigned long long in, cached, out;
+	unsigned long long in, cached, read, out;
 	struct model_price p;
 	int priced = 0;
 
@@ -59,6 +59,15 @@ count_usage(struct jval usage, struct jval model, struct tally *t,
 	in = token_count(usage, "prompt_tokens", "input_tokens");
 	cached = token_count(usage, "prompt_tokens_details.cached_tokens",
 	    "input_tokens_details.cached_tokens");
+	/* Anthropic's input_tokens leave out the input read from the cache
+	 * and the input written to it (@anthropic-ai/sdk's Usage); both are
+	 * input, the writes at the input price (the table has no price of
+	 * a cache write). */
+	read = token_count(usage, "cache_read_input_tokens",
+	    "cache_read_input_tokens");
+	cached += read;
+	in += read + token_count(usage, "cache_creation_input_tokens",
+	    "cache_creation_input_tokens");
 	if (cached > in)
 		cached = in;
 	out = token_count(usage, "completion_tokens", "output_tokens");

@@ -102,6 +102,8 @@ slot_of(enum level lv, const char *k, size_t n, enum level *into)
 		{ L_BODY, "\"model\"", B_MODEL, L_OTHER },
 		{ L_BODY, "\"results\"", B_RESULTS, L_OTHER },
 		{ L_BODY, "\"created\"", B_CREATED, L_OTHER },
+		{ L_BODY, "\"type\"", B_TYPE, L_OTHER },
+		{ L_BODY, "\"content\"", B_CONTENT, L_OTHER },
 	};
 	size_t i;
 

@@ -24,6 +24,7 @@
 #include "modeldata.h"
 #include "numarg.h"
 #include "outcheck.h"
+#include "provider.h"
 #include "reqcount.h"
 #include "split.h"
 #include "usage.h"
@@ -64,6 +65,31 @@ parse_count(int opt, const char *s, int suffixes, const char *what)
 	return (size_t)v;
 }
 
+/* The defaults of -l and -b, for those not given (0): the limits of a
+ * batch of the provider BATCHPIPE_PROVIDER names (jsonl-split reads no
+ * other configuration), the bytes with the margin of 5% that OpenAI's
+ * 190M keeps under its 200 MB; without it, OpenAI's.  An unknown
+ * provider exits 2. */
+static void
+provider_limits(struct split *sp)
+{
+	const char *v = getenv("BATCHPIPE_PROVIDER");
+	const struct provider *p;
+	size_t lines = MAX_LINES_DEFAULT, bytes = MAX_BYTES_DEFAULT;
+
+	if (v != NULL && *v != '\0') {
+		if ((p = provider_by_name(v)) == NULL)
+			errx(2, "BATCHPIPE_PROVIDER: %s: unknown provider "
+			    "(known: %s)", v, provider_names());
+		lines = (size_t)p->max_requests;
+		bytes = (size_t)(p->max_bytes / 20 * 19);
+	}
+	if (sp->max_lines == 0)
+		sp->max_lines = lines;
+	if (sp->max_bytes == 0)
+		sp->max_bytes = bytes;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -76,8 +102,6 @@ main(int argc, char *argv[])
 
 	memset(&sp, 0, sizeof(sp));
 	sp.prefix = "batch-";
-	sp.max_lines = MAX_LINES_DEFAULT;
-	sp.max_bytes = MAX_BYTES_DEFAULT;
 	usage_long_options(argc, argv, optstring, help);
 	while ((ch = getopt(argc, argv, optstring)) != -1) {
 		switch (ch) {
@@ -100,6 +124,7 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	provider_limits(&sp);
 	if (argc > 1) {
 		warnx("%s: one input file at most", argv[1]);
 		usage_error(help);

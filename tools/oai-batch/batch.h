@@ -70,6 +70,7 @@ struct learnt {
 /* One run: what was asked, the server, and what its listings said. */
 struct run {
 	const char	*endpoint;	/* -e, or NULL */
+	const char	*window;	/* -w, or NULL: the provider's first */
 	char		*pairs[MAX_METADATA];	/* -m key=value */
 	int		 npairs;
 	int		 qflag;		/* -Q */

@@ -39,11 +39,11 @@
 #include "usage.h"
 
 /* The synopsis, then one line per option: as in the man page. */
-static const char optstring[] = "e:fhi:m:Q:qvVxX:";
+static const char optstring[] = "e:fhi:m:Q:qvVw:xX:";
 static const char help[] =
 	"usage: oai-batch [-fhqVvx] [-e endpoint] [-i interval]\n"
-	"                 [-m key=value]... [-Q limit|auto] [-X seconds]\n"
-	"                 [file-id ...]\n"
+	"                 [-m key=value]... [-Q limit|auto] [-w window]\n"
+	"                 [-X seconds] [file-id ...]\n"
 	"\n"
 	"  -e endpoint    the endpoint of every request (default: their url)\n"
 	"  -f             a new batch for every file, even if one exists\n"
@@ -52,6 +52,8 @@ static const char help[] =
 	"  -Q limit|auto  create batches only as they fit in the batch queue\n"
 	"  -q             no note on reused batches\n"
 	"  -v             trace every HTTP request and answer on stderr\n"
+	"  -w window      the completion window (default: the provider's\n"
+	"                 first, 24h for OpenAI)\n"
 	"  -x             stop at the first file that cannot get a batch\n"
 	"  -X seconds     output and error files expire this long after they\n"
 	"                 are made (3600-2592000)\n"
@@ -71,6 +73,24 @@ expiry_object(long long seconds)
 	    json_object_new_string("created_at"));
 	json_object_object_add(o, "seconds", json_object_new_int64(seconds));
 	return o;
+}
+
+/* create_body: the part of every create's request that -w and -X set:
+ * the completion window (-w, or prov's first) and the expiry of the
+ * output files (-X, when expires is not 0). */
+static struct json_object *
+create_body(const struct run *run, const struct provider *prov,
+    long long expires)
+{
+	struct json_object *body = json_object_new_object();
+
+	json_object_object_add(body, "completion_window",
+	    json_object_new_string(run->window != NULL ? run->window :
+	    prov->windows[0]));
+	if (expires > 0)
+		json_object_object_add(body, "output_expires_after",
+		    expiry_object(expires));
+	return body;
 }
 
 /* queue_option: -Q s, tokens (numarg_size: k, M and G suffixes), tier-N
@@ -204,6 +224,9 @@ parse_options(int argc, char *argv[], struct run *run, int *verbose,
 			break;
 		case 'V':
 			usage_version();
+		case 'w':
+			run->window = optarg;
+			break;
 		case 'x':
 			run->stop_first = 1;
 			break;
@@ -245,18 +268,20 @@ main(int argc, char *argv[])
 		return 1;
 	if (config_load(&cfg) == -1)
 		return 1;
+	/* A window the provider refuses is refused here, before anything
+	 * is sent. */
+	if (run.window != NULL && !provider_window_ok(cfg.prov, run.window)) {
+		warnx("-w %s: %s accepts %s", run.window, cfg.prov->name,
+		    provider_windows(cfg.prov));
+		usage_error(help);
+	}
 	run.http = http_open(&cfg, verbose);
 	run.base_path = cfg.base_path;
 	run.base_url = cfg.base_url;
 	run.live = !run.quiet && !verbose && isatty(STDERR_FILENO);
 	if (idsrc_open(&ids, argc, argv) == -1)
 		return 1;
-	run.body = json_object_new_object();
-	json_object_object_add(run.body, "completion_window",
-	    json_object_new_string("24h"));
-	if (expires > 0)
-		json_object_object_add(run.body, "output_expires_after",
-		    expiry_object(expires));
+	run.body = create_body(&run, cfg.prov, expires);
 
 	while ((r = idsrc_next(&ids, &id)) == 1) {
 		if ((r = submit(&run, &ids, id, &k)) == HTTP_OK) {

@@ -100,9 +100,13 @@ create_batch(struct MHD_Connection *c, struct req *r)
 		    "missing_required_parameter");
 		goto out;
 	}
-	if (strcmp(window, "24h") != 0) {
-		ret = send_error(c, r, 400, "Invalid value for "
-		    "'completion_window': expected '24h'.", "completion_window",
+	/* OpenAI takes 24h only; a provider of its shape takes its own
+	 * windows (-D). */
+	if (!provider_window_ok(r->sv->dialect, window)) {
+		snprintf(msg, sizeof msg, "Invalid value for "
+		    "'completion_window': expected '%s'.",
+		    provider_windows(r->sv->dialect));
+		ret = send_error(c, r, 400, msg, "completion_window",
 		    "invalid_value");
 		goto out;
 	}

@@ -14,7 +14,8 @@ static const char *const names[] = {
 	"http503", "redirect", "close", "cut", "lose-create", "lose-upload",
 	"slow", "retry-after", "fail-requests", "fail-status", "expire",
 	"cancel", "token-limit", "odd-file-id", "extra-result", "cursor-cycle",
-	"cursor-endless", "echo-key", "fail-batch", "unlisted", "rpm", "tpm"
+	"cursor-endless", "echo-key", "fail-batch", "unlisted", "rpm", "tpm",
+	"no-bytes"
 };
 
 const char *
@@ -134,6 +135,12 @@ value_of(struct mock_fault *f, char *value, int prefixed, const char **why)
 		    f->value != floor(f->value)))
 			return -1;
 		break;
+	case MF_NO_BYTES:
+		if (prefixed) {
+			*why = "no-bytes takes no path prefix";
+			return -1;
+		}
+		/* FALLTHROUGH */
 	case MF_CURSOR_ENDLESS:
 		if (value != NULL)
 			return -1;

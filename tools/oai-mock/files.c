@@ -49,7 +49,7 @@ list_files(struct MHD_Connection *c, struct req *r)
 			continue;
 		if (!page_room(&p))
 			break;
-		mock_file_json(&p.b, f);
+		mock_file_json(&p.b, st, f);
 		page_took(&p, f->id);
 	}
 	return list_end(c, r, &p);
@@ -63,7 +63,7 @@ get_file(struct MHD_Connection *c, struct req *r, const char *id)
 
 	pthread_mutex_lock(&r->sv->lock);
 	if ((f = mock_file_find(&r->sv->st, id, NULL)) != NULL)
-		mock_file_json(&b, f);
+		mock_file_json(&b, &r->sv->st, f);
 	pthread_mutex_unlock(&r->sv->lock);
 	if (f == NULL)
 		return no_such_file(c, r, id, "id");
@@ -291,7 +291,7 @@ upload_file(struct MHD_Connection *c, struct req *r)
 		f = mock_file_add(st, id, r->filename, r->purpose.p, dest, r->upbytes);
 		if (seconds > 0)
 			f->expires_at = f->created_at + seconds;
-		mock_file_json(&b, f);
+		mock_file_json(&b, st, f);
 	} else
 		warn("rename %s", r->uppath);
 	pthread_mutex_unlock(&r->sv->lock);

@@ -44,7 +44,8 @@ static const char help[] =
 	"                [-t validating,in_progress,finalizing]\n"
 	"\n"
 	"  -a addr         listen on this address (default 127.0.0.1)\n"
-	"  -D dialect      speak openai (the default), azure or anthropic\n"
+	"  -D dialect      speak openai (the default), azure, anthropic, or\n"
+	"                  a provider of OpenAI's shape (groq, compatible)\n"
 	"  -d dir          keep file contents in dir, left in place at exit\n"
 	"  -F fault        inject a fault (repeatable; see oai-mock(1))\n"
 	"  -k key          accept only this API key\n"
@@ -117,12 +118,11 @@ options(int argc, char *argv[], struct opts *o, struct server *sv)
 			o->addr = optarg;
 			break;
 		case 'D':
-			if ((sv->dialect = provider_by_name(optarg)) == NULL ||
-			    (strcmp(optarg, "openai") != 0 &&
-			    strcmp(optarg, "azure") != 0 &&
-			    strcmp(optarg, "anthropic") != 0)) {
-				warnx("-D %s: not a dialect (openai, azure, "
-				    "anthropic)", optarg);
+			/* Every provider of OpenAI's shape is openai with
+			 * its own windows. */
+			if ((sv->dialect = provider_by_name(optarg)) == NULL) {
+				warnx("-D %s: not a dialect (%s)", optarg,
+				    provider_names());
 				usage_error(help);
 			}
 			break;

@@ -57,8 +57,9 @@ enum mock_fault_kind {
 	MF_FAIL_BATCH,			/* limit: batches, 0 all */
 	MF_UNLISTED,			/* limit: every Nth batch left out of
 					 * listings, 0 or 1 all */
-	MF_RPM, MF_TPM			/* value: the live endpoints' limit
+	MF_RPM, MF_TPM,			/* value: the live endpoints' limit
 					 * a minute (ratelimit.c) */
+	MF_NO_BYTES			/* file objects leave out "bytes" */
 };
 
 enum mock_fault_mode {
@@ -367,7 +368,8 @@ void	release_input(struct mock_batch *b);
 
 /* The JSON of the objects, as the API returns them, appended to b
  * (objects.c); add_str appends s as a JSON string, or null. */
-void	mock_file_json(struct buf *b, const struct mock_file *f);
+void	mock_file_json(struct buf *b, const struct mock_store *st,
+	    const struct mock_file *f);
 void	mock_batch_json(struct buf *b, const struct mock_batch *x);
 void	add_str(struct buf *b, const char *s);
 

@@ -60,7 +60,10 @@ authorized(struct MHD_Connection *c, struct req *r, enum MHD_Result *ret)
 	const char *given;
 	char msg[256];
 	size_t n;
+	int dialect = dialect_authorized(c, r, ret);
 
+	if (dialect >= 0)
+		return dialect;
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || h[7] == '\0') {
 		*ret = send_error(c, r, 401, "You didn't provide an API key. You "
 		    "need to provide your API key in an Authorization header "
@@ -248,7 +251,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		r->sv = cls;
 		r->upfd = -1;
 		r->method = xstrdup(method);
-		r->path = xstrdup(url);
+		r->path = dialect_path(c, cls, url);
 		*con_cls = r;
 		pthread_mutex_lock(&r->sv->lock);
 		pick_faults(r);

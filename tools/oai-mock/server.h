@@ -151,6 +151,16 @@ enum MHD_Result list_batches(struct MHD_Connection *c, struct req *r);
 enum MHD_Result get_batch(struct MHD_Connection *c, struct req *r,
 	    const char *id, int cancel);
 
+/* The dialects besides OpenAI's (dialect.c).  dialect_path: the path url
+ * is routed as (allocated): for OpenAI's dialect url itself; for
+ * another, its OpenAI form, or one no route knows.  dialect_authorized:
+ * the key checked the dialect's way: 1 when good, 0 after answering
+ * (*ret), -1 when the dialect takes OpenAI's Bearer key. */
+char   *dialect_path(struct MHD_Connection *c, const struct server *sv,
+	    const char *url);
+int	dialect_authorized(struct MHD_Connection *c, struct req *r,
+	    enum MHD_Result *ret);
+
 /* unlisted: under the unlisted fault, the batch at index k of the
  * store (0 the oldest) is left out of the listings of path (batches.c).
  * Under the lock. */
@@ -162,9 +172,10 @@ int	unlisted(const struct mock_store *st, const char *path, size_t k);
 enum MHD_Result anthropic_respond(struct MHD_Connection *c, struct req *r);
 
 /* The Message Batches side (anthropic.c, anthropic_batches.c,
- * anthropic_list.c, anthropic_results.c).  send_anthropic_error answers with Anthropic's
- * error shape; the handlers each answer r; anthropic_ended: 1 when x's
- * processing_status is "ended" (under the lock). */
+ * anthropic_list.c, anthropic_results.c).  send_anthropic_error answers
+ * with Anthropic's error shape; the handlers each answer r;
+ * anthropic_ended: 1 when x's processing_status is "ended" (under the
+ * lock). */
 enum MHD_Result send_anthropic_error(struct MHD_Connection *c,
 	    struct req *r, unsigned status, const char *type,
 	    const char *message);

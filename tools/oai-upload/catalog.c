@@ -134,15 +134,23 @@ static char *
 stored(struct json_object *answer, const char *base, struct catalog *c,
     const char *path, const char *name, long long size)
 {
+	static int said_unsized;
 	struct fileobj f;
 	char *id = NULL;
 
 	fileobj_parse(answer, &f);
-	if (f.id == NULL || !idsrc_valid(f.id, strlen(f.id)) ||
-	    !f.has_bytes)
-		warnx("POST %s/files: %s: the answer has no file id or size",
+	/* A size the server states must be the one sent; one it leaves
+	 * out (a compatible server may) cannot be checked: said once. */
+	if (f.id != NULL && idsrc_valid(f.id, strlen(f.id)) &&
+	    !f.has_bytes && !said_unsized) {
+		warnx("POST %s/files: the answers state no size (\"bytes\"): "
+		    "the sizes stored are not verified", base);
+		said_unsized = 1;
+	}
+	if (f.id == NULL || !idsrc_valid(f.id, strlen(f.id)))
+		warnx("POST %s/files: %s: the answer has no file id",
 		    base, path);
-	else if (f.bytes != size)
+	else if (f.has_bytes && f.bytes != size)
 		warnx("%s: the server stored %lld bytes of %lld (the file "
 		    "changed during the upload?)", path, f.bytes, size);
 	else {
