@@ -109,7 +109,7 @@ window_hours(const char *w)
 
 	if (w[0] < '1' || w[0] > '9')
 		return -1;
-	for (; isdigit((unsigned char)w[n]) && n < 4; n++)
+	for (; n < 4 && isdigit((unsigned char)w[n]); n++)
 		v = v * 10 + (w[n] - '0');
 	if (w[n] == '\0' || w[n + 1] != '\0')
 		return -1;

@@ -30,7 +30,7 @@
 static void
 request(const char *line, size_t n, long long def, struct buf *out)
 {
-	struct reqline r;
+	struct reqline r = { 0 };
 	struct buf idbuf = BUF_INIT;
 	struct jval top;
 	struct jerr e;

@@ -81,8 +81,10 @@ provider_limits(struct split *sp)
 		if ((p = provider_by_name(v)) == NULL)
 			errx(2, "BATCHPIPE_PROVIDER: %s: unknown provider "
 			    "(known: %s)", v, provider_names());
-		lines = (size_t)p->max_requests;
-		bytes = (size_t)(p->max_bytes / 20 * 19);
+		else {
+			lines = (size_t)p->max_requests;
+			bytes = (size_t)(p->max_bytes / 20 * 19);
+		}
 	}
 	if (sp->max_lines == 0)
 		sp->max_lines = lines;

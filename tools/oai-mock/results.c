@@ -104,7 +104,7 @@ process_one(struct mock_batch *b)
 	struct jval top, cid, body;
 	struct jerr e;
 	struct buf line = BUF_INIT, ans = BUF_INIT, msg = BUF_INIT;
-	struct mock_usage u;
+	struct mock_usage u = { 0 };
 	struct mock_fault *fail = NULL, *fail_status = NULL;
 	FILE *to;
 	size_t i;
