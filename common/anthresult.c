@@ -13,26 +13,8 @@
 #include "batchobj.h"
 #include "buf.h"
 #include "jscan.h"
+#include "member.h"
 #include "xalloc.h"
-
-/* A string member of o as a fresh copy; NULL when absent, null, not a
- * string, empty or holding a NUL byte (*nul then set). */
-static char *
-string_of(struct json_object *o, const char *key, int *nul)
-{
-	struct json_object *v;
-	const char *s;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	s = json_object_get_string(v);
-	if (strlen(s) != (size_t)json_object_get_string_len(v)) {
-		*nul = 1;
-		return NULL;
-	}
-	return *s != '\0' ? xstrdup(s) : NULL;
-}
 
 static long long
 count_of(struct json_object *counts, const char *key)
@@ -71,8 +53,8 @@ anthropic_batch(struct json_object *o, struct batchobj *b)
 	memset(b, 0, sizeof(*b));
 	if (!json_object_is_type(o, json_type_object))
 		return -1;
-	b->id = string_of(o, "id", &nul);
-	ps = string_of(o, "processing_status", &nul);
+	b->id = member_copy(o, "id", &nul, 0);
+	ps = member_copy(o, "processing_status", &nul, 0);
 	if (b->id == NULL || ps == NULL || nul) {
 		free(ps);
 		batchobj_free(b);

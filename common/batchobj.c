@@ -4,26 +4,8 @@
 #include <json-c/json.h>
 
 #include "batchobj.h"
+#include "member.h"
 #include "xalloc.h"
-
-/* A string member as a fresh copy; NULL when absent, not a string, or
- * empty (the API writes null or "" for "no such file").  *nul is set
- * when the string holds a NUL byte ("\u0000"), which a C string would
- * silently cut short. */
-static char *
-member_string(struct json_object *o, const char *key, int *nul)
-{
-	struct json_object *v;
-	const char *s;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	s = json_object_get_string(v);
-	if (s != NULL && strlen(s) != (size_t)json_object_get_string_len(v))
-		*nul = 1;
-	return s != NULL && *s != '\0' ? xstrdup(s) : NULL;
-}
 
 static long long
 member_count(struct json_object *o, const char *key)
@@ -47,11 +29,11 @@ batchobj_parse(struct json_object *o, struct batchobj *b)
 	memset(b, 0, sizeof(*b));
 	if (!json_object_is_type(o, json_type_object))
 		return -1;
-	b->id = member_string(o, "id", &nul);
-	b->status = member_string(o, "status", &nul);
-	b->input_file_id = member_string(o, "input_file_id", &nul);
-	b->output_file_id = member_string(o, "output_file_id", &nul);
-	b->error_file_id = member_string(o, "error_file_id", &nul);
+	b->id = member_copy(o, "id", &nul, 0);
+	b->status = member_copy(o, "status", &nul, 0);
+	b->input_file_id = member_copy(o, "input_file_id", &nul, 0);
+	b->output_file_id = member_copy(o, "output_file_id", &nul, 0);
+	b->error_file_id = member_copy(o, "error_file_id", &nul, 0);
 	if (b->id == NULL || b->status == NULL || nul) {
 		batchobj_free(b);
 		return -1;
@@ -76,18 +58,6 @@ batchobj_free(struct batchobj *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* A string member of o, o's own; NULL when absent or not a string. */
-static const char *
-member_ref(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 int
 batchobj_error(struct json_object *o, size_t i, const char **code,
     const char **message, long long *line)
@@ -106,8 +76,8 @@ batchobj_error(struct json_object *o, size_t i, const char **code,
 	e = json_object_array_get_idx(data, i);
 	if (!json_object_is_type(e, json_type_object))
 		return 1;
-	*code = member_ref(e, "code");
-	*message = member_ref(e, "message");
+	*code = member_text(e, "code", NULL);
+	*message = member_text(e, "message", NULL);
 	if (json_object_object_get_ex(e, "line", &v) &&
 	    json_object_is_type(v, json_type_int))
 		*line = json_object_get_int64(v);

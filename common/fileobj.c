@@ -5,37 +5,22 @@
 
 #include "batchobj.h"
 #include "fileobj.h"
+#include "member.h"
 #include "xalloc.h"
-
-/* A string member as a fresh copy; NULL when absent, not a string, or
- * holding a NUL byte. */
-static char *
-member_string(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-	const char *s;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	s = json_object_get_string(v);
-	if (s == NULL || strlen(s) != (size_t)json_object_get_string_len(v))
-		return NULL;
-	return xstrdup(s);
-}
 
 int
 fileobj_parse(struct json_object *o, struct fileobj *f)
 {
 	struct json_object *v;
+	int nul = 0;
 
 	memset(f, 0, sizeof(*f));
 	if (!json_object_is_type(o, json_type_object))
 		return -1;
-	f->id = member_string(o, "id");
-	f->filename = member_string(o, "filename");
-	f->purpose = member_string(o, "purpose");
-	f->status = member_string(o, "status");
+	f->id = member_copy(o, "id", &nul, 1);
+	f->filename = member_copy(o, "filename", &nul, 1);
+	f->purpose = member_copy(o, "purpose", &nul, 1);
+	f->status = member_copy(o, "status", &nul, 1);
 	if (json_object_object_get_ex(o, "bytes", &v) &&
 	    json_object_is_type(v, json_type_int)) {
 		f->bytes = json_object_get_int64(v);

@@ -848,27 +848,15 @@ http_request(struct http *h, const char *method, const char *path,
     struct json_object *body, int flags, long *status,
     struct json_object **answer)
 {
-	struct call c;
+	const char *text = NULL;
 	size_t len = 0;
 
-	memset(&c, 0, sizeof(c));
-	c.method = method;
-	c.path = path;
-	c.flags = flags;
-	c.status = status;
-	c.answer = answer;
-	c.fd = -1;
-	c.expect = -1;
-	if (body != NULL) {
-		c.body = json_object_to_json_string_length(body,
-		    JSON_C_TO_STRING_PLAIN, &len);
-		if (c.body == NULL)
-			errx(1, "out of memory");
-		c.bodylen = len;
-	}
-	if (answer != NULL)
-		*answer = NULL;
-	return perform(h, &c);
+	if (body != NULL &&
+	    (text = json_object_to_json_string_length(body,
+	    JSON_C_TO_STRING_PLAIN, &len)) == NULL)
+		errx(1, "out of memory");
+	return http_request_text(h, method, path, text, len, flags, status,
+	    answer);
 }
 
 int

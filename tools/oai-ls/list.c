@@ -11,6 +11,7 @@
 #include "batchobj.h"
 #include "http.h"
 #include "ls.h"
+#include "member.h"
 
 /* matches: 1 when o passes every filter but -s. */
 static int
@@ -20,15 +21,15 @@ matches(const struct listing *ls, struct json_object *o)
 	const char *s;
 	int i;
 
-	if (ls->status != NULL && ((s = member_string(o, "status")) == NULL ||
+	if (ls->status != NULL && ((s = member_text(o, "status", NULL)) == NULL ||
 	    strcmp(s, ls->status) != 0))
 		return 0;
-	if (ls->endpoint != NULL && ((s = member_string(o, "endpoint")) ==
+	if (ls->endpoint != NULL && ((s = member_text(o, "endpoint", NULL)) ==
 	    NULL || strcmp(s, ls->endpoint) != 0))
 		return 0;
 	for (i = 0; i < ls->nmeta; i++) {
 		s = json_object_object_get_ex(o, "metadata", &meta) ?
-		    member_string(meta, ls->meta_key[i]) : NULL;
+		    member_text(meta, ls->meta_key[i], NULL) : NULL;
 		if (s == NULL || strcmp(s, ls->meta_value[i]) != 0)
 			return 0;
 	}

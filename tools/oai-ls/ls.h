@@ -39,8 +39,6 @@ int	list(struct http *h, struct listing *ls);
  * Returns 0, 1 or 75. */
 int	show(struct http *h, struct idsrc *in);
 
-/* member_string: o's string member name, or NULL. */
-const char *member_string(struct json_object *o, const char *name);
 
 /* json_line: o as the one line of JSON every object is printed as (no
  * newline), valid until o is freed. */

@@ -12,20 +12,10 @@
 #include "batchobj.h"
 #include "buf.h"
 #include "ls.h"
+#include "member.h"
 #include "outcheck.h"
 #include "scrub.h"
 #include "xalloc.h"
-
-const char *
-member_string(struct json_object *o, const char *name)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, name, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
 
 static long long
 member_int(struct json_object *o, const char *name)
@@ -80,10 +70,10 @@ batch_model(struct json_object *o)
 	struct json_object *meta;
 	const char *m;
 
-	if ((m = member_string(o, "model")) != NULL)
+	if ((m = member_text(o, "model", NULL)) != NULL)
 		return m;
 	if (json_object_object_get_ex(o, "metadata", &meta))
-		return member_string(meta, "batchpipe_model");
+		return member_text(meta, "batchpipe_model", NULL);
 	return NULL;
 }
 
@@ -109,9 +99,9 @@ batch_row(struct buf *row, struct json_object *o, const char *key)
 
 	if (batchobj_parse(o, &b) != 0)
 		memset(&b, 0, sizeof(b));
-	field(row, member_string(o, "id"), key);
-	field(row, member_string(o, "status"), key);
-	field(row, member_string(o, "endpoint"), key);
+	field(row, member_text(o, "id", NULL), key);
+	field(row, member_text(o, "status", NULL), key);
+	field(row, member_text(o, "endpoint", NULL), key);
 	field(row, batch_model(o), key);
 	field_int(row, b.total);
 	field_int(row, b.completed);
@@ -127,12 +117,12 @@ batch_row(struct buf *row, struct json_object *o, const char *key)
 static void
 file_row(struct buf *row, struct json_object *o, const char *key)
 {
-	field(row, member_string(o, "id"), key);
-	field(row, member_string(o, "purpose"), key);
+	field(row, member_text(o, "id", NULL), key);
+	field(row, member_text(o, "purpose", NULL), key);
 	field_int(row, member_int(o, "bytes"));
 	field_time(row, object_created_at(o));
-	field(row, member_string(o, "filename"), key);
-	field(row, member_string(o, "status"), key);
+	field(row, member_text(o, "filename", NULL), key);
+	field(row, member_text(o, "status", NULL), key);
 }
 
 const char *
