@@ -303,8 +303,10 @@ main(int argc, char *argv[])
 		inline_options(&run, expires);
 	/* -Q counts with the model tables (and looks its limits up). */
 	if (run.qflag && (models_load(NULL) < 0 ||
-	    (run.tier > 0 && limits_load(NULL) < 0)))
+	    (run.tier > 0 && limits_load(NULL) < 0))) {
+		config_free(&cfg);
 		return 1;
+	}
 	run.http = http_open(&cfg, verbose);
 	run.base_path = cfg.base_path;
 	run.base_url = cfg.base_url;
