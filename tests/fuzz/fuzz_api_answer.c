@@ -80,13 +80,14 @@ object(struct json_object *o)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct oai_config cfg = { KEY, "http://127.0.0.1:1/v1", "/v1",
-	    NULL, NULL };
+	static struct oai_config cfg = { .key = KEY,
+	    .base_url = "http://127.0.0.1:1/v1", .base_path = "/v1" };
 	struct http h;
 	struct json_object *o = NULL, *list;
 	size_t i;
 
 	memset(&h, 0, sizeof(h));
+	cfg.prov = provider_by_name("openai");
 	h.cfg = &cfg;
 	h.fd = -1;
 	if (size > 0)

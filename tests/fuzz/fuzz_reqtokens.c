@@ -23,7 +23,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const urls[] = { "/v1/chat/completions", "/v1/responses",
-    "/v1/embeddings", "/v1/completions", "/v1/moderations" };
+    "/v1/embeddings", "/v1/completions", "/v1/audio/speech" };
 
 static void
 check(int ok)
