@@ -614,10 +614,10 @@ ws(const char *p, const char *end)
 	return p;
 }
 
-static enum jtype
-type_at(const char *p)
+enum jtype
+jscan_type(char c)
 {
-	switch (*p) {
+	switch (c) {
 	case '{': return JT_OBJECT;
 	case '[': return JT_ARRAY;
 	case '"': return JT_STRING;
@@ -658,7 +658,7 @@ jscan_next(struct jiter *it, struct jval *key, struct jval *val)
 		p = ws(p, it->end) + 1;		/* the ':' */
 		p = ws(p, it->end);
 	}
-	val->type = type_at(p);
+	val->type = jscan_type(*p);
 	val->p = p;
 	p = skip_value(p, it->end);
 	val->n = (size_t)(p - val->p);

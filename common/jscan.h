@@ -114,6 +114,10 @@ int	jscan_int(struct jval v, long long *out);
 /* jscan_double: 0 and *out for any number; else -1. */
 int	jscan_double(struct jval v, double *out);
 
+/* jscan_type: the type of the value whose first byte is c (a value that
+ * the scanner, or the caller, has already found to be valid JSON). */
+enum jtype jscan_type(char c);
+
 /* jscan_typename: "string", "object", ... for messages. */
 const char *jscan_typename(enum jtype t);
 

@@ -263,7 +263,7 @@ t_azure_deployment_name_unpriced() {
 # waits reads expires_at or counts a day.
 t_no_client_side_expiry() {
 	local src
-	for src in "$TOP"/tools/oai-wait/*.c "$TOP"/tools/oai-fetch.c "$TOP"/scripts/oai-pipeline; do
+	for src in "$TOP"/tools/oai-wait/*.c "$TOP"/tools/oai-fetch/*.c "$TOP"/scripts/oai-pipeline; do
 		! grep -n 'expires_at\|86400' "$src" | grep -v 'fmin(ceil' ||
 			fail "$src reads a batch's expiry or counts a day"
 	done

@@ -59,17 +59,64 @@ deleted(struct http *h, struct json_object *answer)
 	    json_object_get_boolean(v);
 }
 
+/* rm_one: deletes id (checked), printing it once it is gone.  Returns
+ * 0, 1 when it was not deleted (reported), or 75 when the server could
+ * not be reached and the ids after it should wait (reported). */
+static int
+rm_one(struct http *h, const char *base, const char *id, int force,
+    int quiet)
+{
+	struct json_object *answer = NULL;
+	struct buf path = BUF_INIT;
+	long status = 0;
+	int rc, ret = 0;
+
+	/* Anthropic: oai-upload's ids stand for local files, and oai-wait's
+	 * output "file" is the batch itself. */
+	if (batch_anthropic(h) && local_id_is(id)) {
+		if (!quiet)
+			warnx("%s: a local file's id: nothing on the server "
+			    "to delete", id);
+	} else {
+		if (batch_anthropic(h))
+			batch_path(h, &path, id, NULL);
+		else
+			api_path(&path, "/files/", id, NULL);
+		rc = http_request(h, "DELETE", path.p, NULL, HTTP_QUIET404,
+		    &status, &answer);
+		if (rc == HTTP_FAILED && status == 404 && !force) {
+			warnx("%s: not found (already deleted?)", id);
+			ret = 1;
+		} else if (rc == HTTP_FAILED && status == 404) {
+			/* -f: already gone is what was asked for. */
+			if (!quiet)
+				http_trace(h, "%s: already gone", id);
+		} else if (rc != HTTP_OK)
+			ret = rc == HTTP_TEMPFAIL ? 75 : 1;
+		else if (!deleted(h, answer)) {
+			warnx("DELETE %s%s: the server did not delete it",
+			    base, path.p);
+			ret = 1;
+		}
+	}
+	if (answer != NULL)
+		json_object_put(answer);
+	buf_free(&path);
+	if (ret == 0) {
+		printf("%s\n", id);
+		stdout_flush();
+	}
+	return ret;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct oai_config cfg;
-	struct json_object *answer;
 	struct http *h;
 	struct idsrc in;
-	struct buf path = BUF_INIT;
 	const char *id, *why;
 	char shown[80];
-	long status;
 	int ch, force = 0, quiet = 0, verbose = 0, failed = 0, temporary = 0;
 	int more, rc, i;
 
@@ -107,8 +154,10 @@ main(int argc, char *argv[])
 
 	if (config_load(&cfg) != 0)
 		return 1;
-	if (idsrc_open(&in, argc, argv) != 0)
+	if (idsrc_open(&in, argc, argv) != 0) {
+		config_free(&cfg);
 		return 1;
+	}
 	h = http_open(&cfg, verbose);
 
 	while (!temporary && (more = idsrc_next(&in, &id)) == 1) {
@@ -118,46 +167,9 @@ main(int argc, char *argv[])
 			failed = 1;
 			continue;
 		}
-		/* Anthropic: oai-upload's ids stand for local files, and
-		 * oai-wait's output "file" is the batch itself. */
-		if (batch_anthropic(h) && local_id_is(id)) {
-			if (!quiet)
-				warnx("%s: a local file's id: nothing on the "
-				    "server to delete", id);
-			printf("%s\n", id);
-			stdout_flush();
-			continue;
-		}
-		if (batch_anthropic(h))
-			batch_path(h, &path, id, NULL);
-		else
-			api_path(&path, "/files/", id, NULL);
-		rc = http_request(h, "DELETE", path.p, NULL, HTTP_QUIET404,
-		    &status, &answer);
-		if (rc == HTTP_FAILED && status == 404 && !force) {
-			warnx("%s: not found (already deleted?)", id);
-			failed = 1;
-			continue;
-		} else if (rc == HTTP_FAILED && status == 404) {
-			/* -f: already gone is what was asked for. */
-			if (!quiet)
-				http_trace(h, "%s: already gone", id);
-		} else if (rc == HTTP_TEMPFAIL) {
-			temporary = 1;
-			continue;
-		} else if (rc != HTTP_OK) {
-			failed = 1;
-			continue;
-		} else if (!deleted(h, answer)) {
-			warnx("DELETE %s%s: the server did not delete it",
-			    cfg.base_path, path.p);
-			json_object_put(answer);
-			failed = 1;
-			continue;
-		}
-		json_object_put(answer);
-		printf("%s\n", id);
-		stdout_flush();
+		rc = rm_one(h, cfg.base_path, id, force, quiet);
+		temporary = rc == 75;
+		failed |= rc != 0;
 	}
 	if (more < 0)
 		failed = 1;
@@ -165,7 +177,6 @@ main(int argc, char *argv[])
 	http_close(h);
 	idsrc_close(&in);
 	config_free(&cfg);
-	buf_free(&path);
 	if (stdout_close(0) != 0)
 		failed = 1;
 	if (temporary)

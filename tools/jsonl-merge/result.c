@@ -66,20 +66,6 @@ skip_any(const char *p)
 	return p;
 }
 
-static enum jtype
-type_of(char c)
-{
-	switch (c) {
-	case '{': return JT_OBJECT;
-	case '[': return JT_ARRAY;
-	case '"': return JT_STRING;
-	case 't': return JT_TRUE;
-	case 'f': return JT_FALSE;
-	case 'n': return JT_NULL;
-	default: return JT_NUMBER;
-	}
-}
-
 /* Which slot of struct parsed the member k[0..n) (raw, with quotes) fills
  * at this level, or -1; *into gets the level to descend into. */
 static int
@@ -161,7 +147,7 @@ walk(const char *p, enum level lv, struct parsed *r)
 		else
 			p = skip_any(p);
 		if (slot >= 0) {
-			r->m[slot].type = type_of(*v);
+			r->m[slot].type = jscan_type(*v);
 			r->m[slot].p = v;
 			r->m[slot].n = (size_t)(p - v);
 		}
