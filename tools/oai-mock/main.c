@@ -13,13 +13,11 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
-#include <dirent.h>
 #include <err.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +32,6 @@
 #include "xalloc.h"
 
 #define TICK_NS			20000000L	/* the lifecycle's clock: 20 ms */
-#define CONNECTION_MEMORY	(1 << 20)	/* libmicrohttpd's read buffer */
 
 /* The synopsis, then one line per option: as in the man page. */
 static const char optstring[] = "a:D:d:F:hk:L:O:p:qt:V";
@@ -241,61 +238,6 @@ store_open(struct mock_store *st, const struct opts *o)
 	return 1;
 }
 
-static void
-remove_dir(struct mock_store *st)
-{
-	struct dirent *e;
-	DIR *d;
-	char *p;
-
-	if ((d = opendir(st->dir)) == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		p = mock_store_path(st, e->d_name);
-		unlink(p);
-		free(p);
-	}
-	closedir(d);
-	if (rmdir(st->dir) == -1)
-		warn("%s", st->dir);
-}
-
-/* libmicrohttpd's messages, as ours.  Its complaint about a connection the
- * handler closed is left out: only the close, cut, lose-create and
- * lose-upload faults do that, and the request log names them already. */
-static void
-mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	char msg[512];
-
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	if (strstr(msg, "Application reported internal error") != NULL)
-		return;
-	msg[strcspn(msg, "\n")] = '\0';
-	fprintf(stderr, "oai-mock: %s\n", msg);
-}
-
-static struct MHD_Daemon *
-start(struct server *sv, struct sockaddr_storage *ss, int v6, long port)
-{
-	unsigned flags;
-
-	flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD;
-	if (!sv->quiet)
-		flags |= MHD_USE_ERROR_LOG;
-	if (v6)
-		flags |= MHD_USE_IPv6;
-	return MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handle, sv,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss,
-	    MHD_OPTION_NOTIFY_COMPLETED, completed, sv,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
-	    MHD_OPTION_END);
-}
-
 /* The lifecycle's clock. */
 static void *
 ticker(void *arg)
@@ -313,27 +255,6 @@ ticker(void *arg)
 			return NULL;
 		nanosleep(&ts, NULL);
 	}
-}
-
-/* The URL to give the clients.  The wildcard address is not one to
- * connect to: the URL printed is the loopback one, which the tools
- * accept as it is. */
-static void
-print_url(const char *addr, const struct sockaddr_storage *ss, int v6,
-    unsigned port)
-{
-	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
-
-	if (v6 ? IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr) :
-	    sin->sin_addr.s_addr == htonl(INADDR_ANY))
-		addr = v6 ? "::1" : "127.0.0.1";
-	if (v6)
-		printf("http://[%s]:%u/v1\n", addr, port);
-	else
-		printf("http://%s:%u/v1\n", addr, port);
-	if (fflush(stdout) == EOF)
-		warn("stdout");
 }
 
 int
@@ -375,15 +296,15 @@ main(int argc, char *argv[])
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if ((d = start(&sv, &ss, v6, o.port)) == NULL) {
+	if ((d = server_start(&sv, &ss, v6, o.port)) == NULL) {
 		warnx("cannot listen on %s port %ld", o.addr, o.port);
 		if (private_dir)
-			remove_dir(&sv.st);
+			mock_store_remove(&sv.st);
 		return 1;
 	}
 	if (pthread_create(&tick, NULL, ticker, &sv) != 0)
 		errx(1, "cannot start the lifecycle thread");
-	print_url(o.addr, &ss, v6,
+	server_print_url(o.addr, &ss, v6,
 	    MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)->port);
 
 	sigwait(&sigs, &sig);
@@ -394,7 +315,7 @@ main(int argc, char *argv[])
 	pthread_join(tick, NULL);
 	MHD_stop_daemon(d);
 	if (private_dir)
-		remove_dir(&sv.st);
+		mock_store_remove(&sv.st);
 	mock_store_free(&sv.st);
 	for (i = 0; i < o.nfaults; i++) {
 		free(o.faults[i].prefix);

@@ -344,6 +344,10 @@ void	mock_store_init(struct mock_store *st, const char *dir, uint64_t seed);
  * removed, stored file contents are left. */
 void	mock_store_free(struct mock_store *st);
 
+/* mock_store_remove: removes the storage directory and every file in it
+ * (a private directory, at exit); a failure is reported, not fatal. */
+void	mock_store_remove(struct mock_store *st);
+
 /* mock_store_path: dir/name, allocated. */
 char   *mock_store_path(struct mock_store *st, const char *name);
 

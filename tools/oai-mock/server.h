@@ -1,9 +1,12 @@
 /*
- * oai-mock's HTTP side, over libmicrohttpd: main.c, routes.c, reply.c,
- * page.c, files.c and batches.c (see mock.h for the list of parts).
+ * oai-mock's HTTP side, over libmicrohttpd: main.c, listen.c, routes.c,
+ * reply.c, page.c, files.c and batches.c (see mock.h for the list of
+ * parts).
  */
 #ifndef SERVER_H
 #define SERVER_H
+#include <sys/socket.h>
+
 #include <pthread.h>
 
 #include <microhttpd.h>
@@ -76,6 +79,16 @@ struct req {
 	int		 inflight;	/* a live answer: how many were being
 					 * made when it began, itself too */
 };
+
+/* server_start: libmicrohttpd's daemon for sv on ss (IPv6 when v6), a
+ * thread per connection; NULL when it cannot listen. */
+struct MHD_Daemon *server_start(struct server *sv,
+	    struct sockaddr_storage *ss, int v6, long port);
+/* server_print_url: prints the base URL for the clients on stdout.  The
+ * wildcard address is not one to connect to: the URL printed is the
+ * loopback one, which the tools accept as it is. */
+void	server_print_url(const char *addr, const struct sockaddr_storage *ss,
+	    int v6, unsigned port);
 
 /* handle and completed: libmicrohttpd's request callbacks; cls is the
  * struct server (routes.c). */

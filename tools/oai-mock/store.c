@@ -4,6 +4,8 @@
  */
 #include <sys/mman.h>
 
+#include <dirent.h>
+
 #include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,4 +229,25 @@ mock_store_free(struct mock_store *st)
 	idset_free(st->failed_once);
 	free(st->dir);
 	memset(st, 0, sizeof *st);
+}
+
+void
+mock_store_remove(struct mock_store *st)
+{
+	struct dirent *e;
+	DIR *d;
+	char *p;
+
+	if ((d = opendir(st->dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		p = mock_store_path(st, e->d_name);
+		unlink(p);
+		free(p);
+	}
+	closedir(d);
+	if (rmdir(st->dir) == -1)
+		warn("%s", st->dir);
 }
