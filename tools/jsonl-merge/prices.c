@@ -10,18 +10,80 @@
 #include "merge.h"
 #include "modeldata.h"
 
-/* usage's member a (chat) or b (responses, or a's path there), when a
- * positive integer, else 0. */
-static unsigned long long
-token_count(struct jval usage, const char *a, const char *b)
+/* The members of a usage object that hold token counts: OpenAI's chat
+ * (prompt_*, completion_tokens), Responses' (input_*, output_tokens) and
+ * Anthropic's (input_tokens, output_tokens, cache_*). */
+enum usage_key {
+	U_PROMPT, U_INPUT, U_COMPLETION, U_OUTPUT, U_CACHE_READ, U_CACHE_WRITE,
+	U_PROMPT_DETAILS, U_INPUT_DETAILS, U_N
+};
+static const char *const usage_names[U_N] = {
+	"prompt_tokens", "input_tokens", "completion_tokens", "output_tokens",
+	"cache_read_input_tokens", "cache_creation_input_tokens",
+	"prompt_tokens_details", "input_tokens_details"
+};
+
+/* Whether key k (raw, with quotes) is name.  Keys are compared as raw
+ * bytes unless they hold an escape. */
+static int
+key_is(struct jval k, const char *name)
 {
-	struct jval v;
+	size_t n = strlen(name);
+
+	if (memchr(k.p, '\\', k.n) != NULL)
+		return jscan_streq(k, name);
+	return k.n == n + 2 && memcmp(k.p + 1, name, n) == 0;
+}
+
+/* v as a token count: a positive integer, else 0. */
+static unsigned long long
+tokens_of(struct jval v)
+{
 	long long x;
 
-	if ((jscan_path(usage, a, &v) || jscan_path(usage, b, &v)) &&
-	    jscan_int(v, &x) == 0 && x > 0)
-		return (unsigned long long)x;
+	return jscan_int(v, &x) == 0 && x > 0 ? (unsigned long long)x : 0;
+}
+
+/* The first of a and b that usage has, as a count.  (One member present
+ * but not a count is 0: the other is not looked at.) */
+static unsigned long long
+first_count(const struct jval *m, enum usage_key a, enum usage_key b)
+{
+	return tokens_of(m[a].type != JT_NONE ? m[a] : m[b]);
+}
+
+/* The cached input tokens: prompt_tokens_details.cached_tokens, else
+ * input_tokens_details.cached_tokens. */
+static unsigned long long
+cached_count(const struct jval *m)
+{
+	struct jval v;
+
+	if (jscan_member(m[U_PROMPT_DETAILS], "cached_tokens", &v) ||
+	    jscan_member(m[U_INPUT_DETAILS], "cached_tokens", &v))
+		return tokens_of(v);
 	return 0;
+}
+
+/* Fills m[] with usage's members of usage_names (JT_NONE when absent; the
+ * last one when a name repeats, as jscan_member), in one walk: a result
+ * line's usage is read once, however many names a provider may use. */
+static void
+usage_members(struct jval usage, struct jval *m)
+{
+	struct jiter it;
+	struct jval k, v;
+	int i;
+
+	for (i = 0; i < U_N; i++)
+		m[i].type = JT_NONE;
+	jscan_iter(usage, &it);
+	while (jscan_next(&it, &k, &v))
+		for (i = 0; i < U_N; i++)
+			if (key_is(k, usage_names[i])) {
+				m[i] = v;
+				break;
+			}
 }
 
 /* Whether the list "a, b, c" has name as one of its items (not merely
@@ -52,25 +114,24 @@ count_usage(struct jval usage, struct jval model, struct tally *t,
 {
 	unsigned long long in, cached, read, out;
 	struct model_price p;
+	struct jval m[U_N];
 	int priced = 0;
 
 	if (usage.type != JT_OBJECT)
 		return;
-	in = token_count(usage, "prompt_tokens", "input_tokens");
-	cached = token_count(usage, "prompt_tokens_details.cached_tokens",
-	    "input_tokens_details.cached_tokens");
+	usage_members(usage, m);
+	in = first_count(m, U_PROMPT, U_INPUT);
+	cached = cached_count(m);
 	/* Anthropic's input_tokens leave out the input read from the cache
 	 * and the input written to it (@anthropic-ai/sdk's Usage); both are
 	 * input, the writes at the input price (the table has no price of
 	 * a cache write). */
-	read = token_count(usage, "cache_read_input_tokens",
-	    "cache_read_input_tokens");
+	read = tokens_of(m[U_CACHE_READ]);
 	cached += read;
-	in += read + token_count(usage, "cache_creation_input_tokens",
-	    "cache_creation_input_tokens");
+	in += read + tokens_of(m[U_CACHE_WRITE]);
 	if (cached > in)
 		cached = in;
-	out = token_count(usage, "completion_tokens", "output_tokens");
+	out = first_count(m, U_COMPLETION, U_OUTPUT);
 	t->intok += in;
 	t->cachedtok += cached;
 	t->outtok += out;
