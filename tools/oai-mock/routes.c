@@ -182,6 +182,31 @@ route(char *path, char **coll, char **id, char **verb)
 	return **id && **verb && strchr(p, '/') == NULL ? 3 : 0;
 }
 
+/* Writes the call's line in the request log, once.  A call is logged as
+ * soon as its answer is decided, before libmicrohttpd sends it: a client
+ * that makes one call after another sees them logged in its order, which
+ * tests compare line for line. */
+static void
+log_call(struct req *r)
+{
+	if (r->logged || r->sv->quiet)
+		return;
+	r->logged = 1;
+	if (r->fault >= 0)
+		fprintf(stderr, "oai-mock: %s %s %u (fault %s)\n", r->method,
+		    r->path, r->status,
+		    mock_fault_name((enum mock_fault_kind)r->fault));
+	else if (r->inflight > 0)
+		fprintf(stderr, "oai-mock: %s %s %u (%d in flight)\n",
+		    r->method, r->path, r->status, r->inflight);
+	else if (r->replayed)
+		fprintf(stderr, "oai-mock: %s %s %u (replayed %s)\n",
+		    r->method, r->path, r->status, r->replayed);
+	else
+		fprintf(stderr, "oai-mock: %s %s %u\n", r->method, r->path,
+		    r->status);
+}
+
 static enum MHD_Result
 respond(struct MHD_Connection *c, struct req *r)
 {
@@ -234,6 +259,7 @@ respond(struct MHD_Connection *c, struct req *r)
 	}
 out:
 	free(copy);
+	log_call(r);
 	return ret;
 }
 
@@ -254,8 +280,10 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		pthread_mutex_lock(&r->sv->lock);
 		pick_faults(r);
 		pthread_mutex_unlock(&r->sv->lock);
-		if (r->fault == MF_CLOSE)
+		if (r->fault == MF_CLOSE) {
+			log_call(r);
 			return MHD_NO;
+		}
 		upload_begin(c, r);
 		return MHD_YES;
 	}
@@ -280,26 +308,12 @@ void
 completed(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
-	const struct server *sv = cls;
 	struct req *r = *con_cls;
 
 	if (r == NULL)
 		return;
-	if (!sv->quiet) {
-		if (r->fault >= 0)
-			fprintf(stderr, "oai-mock: %s %s %u (fault %s)\n",
-			    r->method, r->path, r->status,
-			    mock_fault_name((enum mock_fault_kind)r->fault));
-		else if (r->inflight > 0)
-			fprintf(stderr, "oai-mock: %s %s %u (%d in flight)\n",
-			    r->method, r->path, r->status, r->inflight);
-		else if (r->replayed)
-			fprintf(stderr, "oai-mock: %s %s %u (replayed %s)\n",
-			    r->method, r->path, r->status, r->replayed);
-		else
-			fprintf(stderr, "oai-mock: %s %s %u\n", r->method,
-			    r->path, r->status);
-	}
+	/* A call cut off before its answer was decided. */
+	log_call(r);
 	if (r->pp != NULL)
 		MHD_destroy_post_processor(r->pp);
 	if (r->upfd != -1)

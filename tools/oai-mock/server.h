@@ -61,6 +61,7 @@ struct req {
 	int		 fault;		/* the HTTP fault that hit, or -1 */
 	double		 slow_ms;
 	unsigned	 status;	/* for the log: 0 connection dropped */
+	int		 logged;	/* its line is in the request log */
 	struct buf	 body;
 	int		 body_too_big;
 	struct MHD_PostProcessor *pp;
