@@ -382,6 +382,39 @@ read_base_url(struct oai_config *c)
 	return 0;
 }
 
+/* read_ca_file: CURL_CA_BUNDLE, else SSL_CERT_FILE, into c->ca_file.
+ * A name that cannot be used is said now, before any transfer fails on
+ * it with a less clear TLS error. */
+static int
+read_ca_file(struct oai_config *c)
+{
+	const char *var = "CURL_CA_BUNDLE", *v;
+	struct stat st;
+	int fd;
+
+	if ((v = getenv(var)) == NULL) {
+		var = "SSL_CERT_FILE";
+		if ((v = getenv(var)) == NULL)
+			return 0;
+	}
+	if (*v == '\0') {
+		warnx("%s is set but empty: give the CA bundle's file, or unset "
+		    "it", var);
+		return -1;
+	}
+	if ((fd = regfile_open(v, &st)) == -1) {
+		warn("%s: %s", var, v);
+		return -1;
+	}
+	if (fd == -2) {
+		warnx("%s: %s: not a regular file", var, v);
+		return -1;
+	}
+	close(fd);
+	c->ca_file = xstrdup(v);
+	return 0;
+}
+
 int
 config_load(struct oai_config *c)
 {
@@ -399,6 +432,8 @@ config_load(struct oai_config *c)
 		c->project = NULL;
 		goto fail;
 	}
+	if (read_ca_file(c) != 0)
+		goto fail;
 	return 0;
 fail:
 	config_free(c);
@@ -416,6 +451,7 @@ config_free(struct oai_config *c)
 	free(c->query);
 	free(c->org);
 	free(c->project);
+	free(c->ca_file);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -23,6 +23,9 @@ struct oai_config {
 				 * pointing into base_url: for messages */
 	char	*org;		/* OpenAI-Organization header value, or NULL */
 	char	*project;	/* OpenAI-Project header value, or NULL */
+	char	*ca_file;	/* the CA bundle every transfer verifies
+				 * the server with (CURLOPT_CAINFO), or
+				 * NULL: libcurl's own */
 };
 
 #define OAI_DEFAULT_BASE_URL "https://api.openai.com/v1"
@@ -34,10 +37,14 @@ struct oai_config {
  * must not be readable by group or others; one trailing newline is
  * stripped), OPENAI_BASE_URL (default: the provider's; a trailing slash
  * is tolerated; a query is kept apart, for config_url), OPENAI_ORG_ID
- * and OPENAI_PROJECT_ID.  Refuses a missing or empty key, a key or header
- * value holding a control character or a space, a base URL that is not
- * http(s) or holds a fragment, and plain http:// to a host that is not
- * loopback (127.0.0.0/8, localhost, [::1]).  Returns 0, or -1 after
+ * and OPENAI_PROJECT_ID, and the CA bundle from CURL_CA_BUNDLE (curl(1)'s
+ * name), else SSL_CERT_FILE (OpenSSL's, which the Python SDK honours):
+ * libcurl reads neither itself.  Refuses a missing or empty key, a key
+ * or header value holding a control character or a space, a base URL
+ * that is not http(s) or holds a fragment, plain http:// to a host that
+ * is not loopback (127.0.0.0/8, localhost, [::1]), and a CA bundle
+ * variable that is set but empty or names no regular file that can be
+ * opened for reading.  Returns 0, or -1 after
  * reporting "prog: reason" (the key itself is never in a message).  A
  * configuration that names no usable provider (an unknown name; one that
  * has no default base URL when none is given) is a usage error: it

@@ -111,13 +111,15 @@ base_headers(const struct oai_config *c)
 }
 
 void
-http_easy_defaults(CURL *cu, long stall_s)
+http_easy_defaults(CURL *cu, const struct oai_config *c, long stall_s)
 {
 	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(cu, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(cu, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(cu, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(cu, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (c->ca_file != NULL)
+		curl_easy_setopt(cu, CURLOPT_CAINFO, c->ca_file);
 	curl_easy_setopt(cu, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
 	curl_easy_setopt(cu, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(cu, CURLOPT_LOW_SPEED_TIME, stall_s);
@@ -395,7 +397,7 @@ http_open(const struct oai_config *c, int verbose)
 	h->json_hdrs = http_json_headers(c);
 	if ((cu = h->curl = curl_easy_init()) == NULL)
 		errx(1, "cannot initialise libcurl");
-	http_easy_defaults(cu, h->stall_s);
+	http_easy_defaults(cu, c, h->stall_s);
 	curl_easy_setopt(cu, CURLOPT_BUFFERSIZE, XFER_BUFSIZE);
 	curl_easy_setopt(cu, CURLOPT_UPLOAD_BUFFERSIZE, XFER_BUFSIZE);
 	curl_easy_setopt(cu, CURLOPT_ERRORBUFFER, h->curlerr);

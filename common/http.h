@@ -164,10 +164,11 @@ int	http_max_tries(const struct http *h);
 
 /* http_easy_defaults: the settings every transfer of the oai- tools
  * has, on a libcurl easy handle: http and https only, no redirects, TLS
- * verified, the connect timeout, stall_s seconds without progress a
- * stall, TCP keep-alive, batchpipe's User-Agent, no signals.  For a tool
- * that drives its own handles (oai-run); the http_ calls have them. */
-void	http_easy_defaults(CURL *cu, long stall_s);
+ * verified (against c->ca_file when set), the connect timeout, stall_s
+ * seconds without progress a stall, TCP keep-alive, batchpipe's
+ * User-Agent, no signals.  For a tool that drives its own handles
+ * (oai-run); the http_ calls have them. */
+void	http_easy_defaults(CURL *cu, const struct oai_config *c, long stall_s);
 
 /* http_json_headers: the headers of a JSON call for configuration c:
  * the key as a Bearer token, the organization and project when set,

@@ -21,6 +21,8 @@ export LC_ALL=C
 export ASAN_OPTIONS="abort_on_error=0:detect_leaks=1:exitcode=86"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=86"
 unset OPENAI_API_KEY OPENAI_API_KEY_FILE OPENAI_BASE_URL OPENAI_ORG_ID OPENAI_PROJECT_ID
+# The tools read a CA bundle from these: the user's must not change a test.
+unset CURL_CA_BUNDLE SSL_CERT_FILE
 
 # run CMD...: runs CMD with stdout to $T/out, stderr to $T/err; sets $rc.
 run() {

@@ -84,7 +84,7 @@ xfer_setup(struct run *r, int n)
 		x->run = r;
 		if ((x->curl = curl_easy_init()) == NULL)
 			errx(1, "cannot initialise libcurl");
-		http_easy_defaults(x->curl, r->stall_s);
+		http_easy_defaults(x->curl, &r->cfg, r->stall_s);
 		curl_easy_setopt(x->curl, CURLOPT_HTTPHEADER, r->headers);
 		curl_easy_setopt(x->curl, CURLOPT_HTTP_VERSION,
 		    (long)CURL_HTTP_VERSION_2TLS);
