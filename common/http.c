@@ -579,6 +579,13 @@ judge(struct http *h, CURLcode rc, long code, int flags)
 		buf_reset(&h->errmsg);
 		scrubs(&h->errmsg, h->curlerr[0] != '\0' ? h->curlerr :
 		    curl_easy_strerror(rc), h->cfg->key, MESSAGE_MAX);
+		/* Trust is settled before a byte is sent, and no try will
+		 * settle it differently. */
+		if (rc == CURLE_PEER_FAILED_VERIFICATION ||
+		    rc == CURLE_SSL_CACERT_BADFILE) {
+			buf_adds(&h->errmsg, HTTP_CA_HINT);
+			return FAIL;
+		}
 		if (nothing_sent(h))
 			return RETRY;
 		switch (rc) {

@@ -54,6 +54,11 @@ enum http_rc {
 	HTTP_LOST = 3
 };
 
+/* Added to the message of a server certificate that could not be
+ * verified: where the CA of a proxy or a private server is given. */
+#define HTTP_CA_HINT	"; to trust a CA of your own, name its file in " \
+			"CURL_CA_BUNDLE"
+
 /* The default cap on the pages of one http_list walk: a million batches
  * at 100 a page, far more files at 10,000. */
 #define HTTP_MAX_PAGES	10000

@@ -165,6 +165,14 @@ xfer_finish(struct xfer *x, CURLcode code)
 		    r->cfg.base_url);
 		return -1;
 	}
+	if (code == CURLE_PEER_FAILED_VERIFICATION ||
+	    code == CURLE_SSL_CACERT_BADFILE) {
+		progress_clear(&r->meter);
+		warnx("%s: %s%s; nothing more is sent", r->cfg.base_url,
+		    x->err[0] ? x->err : curl_easy_strerror(code),
+		    HTTP_CA_HINT);
+		return -1;
+	}
 	again = code != CURLE_OK || x->too_big || retry_status(status);
 	if (status > 0)
 		wait_ms = retry_after_ms(x->after_ms, x->after, time(NULL),
