@@ -127,6 +127,13 @@ http_easy_defaults(CURL *cu, const struct oai_config *c, long stall_s)
 	curl_easy_setopt(cu, CURLOPT_USERAGENT, "batchpipe/" BATCHPIPE_VERSION);
 }
 
+int
+http_untrusted(CURLcode rc)
+{
+	return rc == CURLE_PEER_FAILED_VERIFICATION ||
+	    rc == CURLE_SSL_CACERT_BADFILE;
+}
+
 void
 http_idempotency_key(struct http *h, const char *key)
 {
@@ -579,10 +586,7 @@ judge(struct http *h, CURLcode rc, long code, int flags)
 		buf_reset(&h->errmsg);
 		scrubs(&h->errmsg, h->curlerr[0] != '\0' ? h->curlerr :
 		    curl_easy_strerror(rc), h->cfg->key, MESSAGE_MAX);
-		/* Trust is settled before a byte is sent, and no try will
-		 * settle it differently. */
-		if (rc == CURLE_PEER_FAILED_VERIFICATION ||
-		    rc == CURLE_SSL_CACERT_BADFILE) {
+		if (http_untrusted(rc)) {
 			buf_adds(&h->errmsg, HTTP_CA_HINT);
 			return FAIL;
 		}

@@ -175,6 +175,12 @@ int	http_max_tries(const struct http *h);
  * (oai-run); the http_ calls have them. */
 void	http_easy_defaults(CURL *cu, const struct oai_config *c, long stall_s);
 
+/* http_untrusted: whether a transfer failed on trust: the server's
+ * certificate not verified, or the CA bundle unreadable.  That is settled
+ * before a byte is sent, and no other try settles it differently: it is
+ * final, and its message takes HTTP_CA_HINT. */
+int	http_untrusted(CURLcode rc);
+
 /* http_json_headers: the headers of a JSON call for configuration c:
  * the key as a Bearer token, the organization and project when set,
  * Accept and Content-Type application/json.  The caller frees the list

@@ -75,6 +75,7 @@ h2_start() {
 # answered after 200 ms, come as h2 streams on one client connection (one
 # client port in the proxy's log) and overlap at the server.
 t_run_multiplexes_over_http2() {
+	local max
 	h2_start -L 200
 	export CURL_CA_BUNDLE=$H2_CERT
 	net_lines 64 req.jsonl

@@ -17,22 +17,32 @@ enum usage_key {
 	U_PROMPT, U_INPUT, U_COMPLETION, U_OUTPUT, U_CACHE_READ, U_CACHE_WRITE,
 	U_PROMPT_DETAILS, U_INPUT_DETAILS, U_N
 };
-static const char *const usage_names[U_N] = {
-	"prompt_tokens", "input_tokens", "completion_tokens", "output_tokens",
-	"cache_read_input_tokens", "cache_creation_input_tokens",
-	"prompt_tokens_details", "input_tokens_details"
+static const struct {
+	const char	*name;
+	size_t		 len;
+} usage_names[U_N] = {
+#define NAME(s)	{ s, sizeof(s) - 1 }
+	NAME("prompt_tokens"), NAME("input_tokens"),
+	NAME("completion_tokens"), NAME("output_tokens"),
+	NAME("cache_read_input_tokens"), NAME("cache_creation_input_tokens"),
+	NAME("prompt_tokens_details"), NAME("input_tokens_details")
+#undef NAME
 };
 
-/* Whether key k (raw, with quotes) is name.  Keys are compared as raw
- * bytes unless they hold an escape. */
+/* Which usage_names entry key k (raw, with quotes) is, or -1.  A key is
+ * compared as raw bytes unless it holds an escape: the scan for one is
+ * made once a key, not once a name. */
 static int
-key_is(struct jval k, const char *name)
+usage_key_of(struct jval k)
 {
-	size_t n = strlen(name);
+	int escaped = memchr(k.p, '\\', k.n) != NULL, i;
 
-	if (memchr(k.p, '\\', k.n) != NULL)
-		return jscan_streq(k, name);
-	return k.n == n + 2 && memcmp(k.p + 1, name, n) == 0;
+	for (i = 0; i < U_N; i++)
+		if (escaped ? jscan_streq(k, usage_names[i].name) :
+		    k.n == usage_names[i].len + 2 &&
+		    memcmp(k.p + 1, usage_names[i].name, usage_names[i].len) == 0)
+			return i;
+	return -1;
 }
 
 /* v as a token count: a positive integer, else 0. */
@@ -79,11 +89,8 @@ usage_members(struct jval usage, struct jval *m)
 		m[i].type = JT_NONE;
 	jscan_iter(usage, &it);
 	while (jscan_next(&it, &k, &v))
-		for (i = 0; i < U_N; i++)
-			if (key_is(k, usage_names[i])) {
-				m[i] = v;
-				break;
-			}
+		if ((i = usage_key_of(k)) >= 0)
+			m[i] = v;
 }
 
 /* Whether the list "a, b, c" has name as one of its items (not merely

@@ -5,7 +5,6 @@
 #include <sys/mman.h>
 
 #include <dirent.h>
-
 #include <err.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -165,8 +165,7 @@ xfer_finish(struct xfer *x, CURLcode code)
 		    r->cfg.base_url);
 		return -1;
 	}
-	if (code == CURLE_PEER_FAILED_VERIFICATION ||
-	    code == CURLE_SSL_CACERT_BADFILE) {
+	if (http_untrusted(code)) {
 		progress_clear(&r->meter);
 		warnx("%s: %s%s; nothing more is sent", r->cfg.base_url,
 		    x->err[0] ? x->err : curl_easy_strerror(code),
